@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read a whole (small) file at dirfd/path into a NUL-terminated buffer. */
+int fileio_read_at(int dirfd, const char *path, char **ret_data, size_t *ret_len);
+/* Write data to dirfd/path atomically: temp file, fsync, rename. */
+int fileio_write_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
+/* Write a string to an existing file (e.g. a cgroup or proc knob). */
+int fileio_write_string_at(int dirfd, const char *path, const char *s);
+/* mkdir -p with mode; existing directories are fine. */
+int fileio_mkdir_p(const char *path, mode_t mode);
+/* Remove a tree below dirfd/name, not crossing mount points. Missing is fine. */
+int fileio_rm_rf_at(int dirfd, const char *name);
+/* Full write/read loops that retry on EINTR and short counts. */
+int fileio_write_all(int fd, const void *buf, size_t len);
+ssize_t fileio_read_all(int fd, void *buf, size_t len);

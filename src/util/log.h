@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Logging: one line per message on stderr, "sysc-<cmd>: message".
+ * The layer that can explain a failure to a person logs it, once. */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR = 0,
+	LOG_LEVEL_WARN = 1,
+	LOG_LEVEL_INFO = 2,
+	LOG_LEVEL_DEBUG = 3,
+};
+
+void log_set_program(const char *name);
+const char *log_get_program(void);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Also append every message to this fd (e.g. the monitor's log file); -1 to stop. */
+void log_set_fd(int fd);
+/* Whether messages go to stderr (the monitor turns this off after detaching). */
+void log_set_stderr(int on);
+
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/* Log an error and return r (a negative errno), so "return log_error_errno(r, ...)" works. */
+#define log_error_errno(r, ...) ({ log_error(__VA_ARGS__); (r) < 0 ? (r) : -(r); })
+
+/* Negative errno from the current errno (never 0). */
+static inline int negative_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
