@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container's root: everything done inside the child (in its new mount
+ * namespace, before exec of init) to present the API filesystems systemd's
+ * Container Interface asks for, then pivot_root.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conf_mount;
+
+struct mount_spec {
+	const char *name;	/* container name (messages) */
+	const char *rootfs;	/* host path of the container root directory */
+	const char *uuid;	/* container uuid -> /run/host/container-uuid */
+	int console_fd;		/* pty slave (host devpts) bound to /dev/console, or -1 */
+	const int *tty_fds;	/* pty slaves bound to /dev/tty1..n_ttys */
+	unsigned n_ttys;
+	bool mount_cgroup2;	/* mount cgroup2 at /sys/fs/cgroup (cgroupns already unshared) */
+	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
+	size_t n_mounts;
+};
+
+/*
+ * In the child, in a fresh mount namespace: make the whole tree private
+ * (MS_REC|MS_PRIVATE... slave), bind the rootfs onto itself, mount /proc
+ * (with /proc/sys read-only except /proc/sys/net), /sys read-only,
+ * /dev tmpfs (null zero full random urandom tty by bind from the host, ptmx
+ * -> pts/ptmx, fd/stdin/stdout/stderr links, /dev/shm tmpfs), devpts
+ * newinstance (ptmxmode=0666,mode=0620,gid=5), /dev/console and /dev/ttyN
+ * bound to the given pty slaves, /run tmpfs with /run/host/{os-release,
+ * container-manager ("sysc"), container-uuid}, cgroup2 at /sys/fs/cgroup,
+ * the config's mounts; then pivot_root into the rootfs, detach the old root,
+ * chdir("/").
+ * On failure returns -errno and has logged one line saying what failed
+ * (path and operation), e.g. "mount proc on /var/lib/sysc/d1/rootfs/proc: ...".
+ */
+int mount_setup_root(const struct mount_spec *spec);
