@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cli/cli.h"
+#include "lib/paths.h"
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *store_path;
+
+void cli_print_help(const char *usage)
+{
+	printf(usage, log_get_program());
+	printf("\nCommon options:\n" CLI_COMMON_HELP);
+}
+
+int cli_common_option(int c, const char *usage)
+{
+	switch (c) {
+	case 'h':
+		cli_print_help(usage);
+		return EXIT_SUCCESS;
+	case 'P':
+		store_path = optarg;
+		return CLI_CONTINUE;
+	case 'q':
+		log_set_level(LOG_LEVEL_ERROR);
+		return CLI_CONTINUE;
+	case 'v':
+		log_set_level(LOG_LEVEL_DEBUG);
+		return CLI_CONTINUE;
+	default:
+		fprintf(stderr, "Try '%s --help'.\n", log_get_program());
+		return EXIT_USAGE;
+	}
+}
+
+const char *cli_store_path(void)
+{
+	return store_path;
+}
+
+int cli_load_paths(struct sysc_paths **ret)
+{
+	return paths_load(store_path, ret);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", log_get_program());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", log_get_program());
+	return EXIT_USAGE;
+}
+
+int cli_output_format(const char *arg, bool *ret_json)
+{
+	if (strcmp(arg, "table") == 0 || strcmp(arg, "text") == 0)
+		*ret_json = false;
+	else if (strcmp(arg, "json") == 0)
+		*ret_json = true;
+	else
+		return -1;
+	return 0;
+}

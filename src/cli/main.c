@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysc: multi-call entry point. argv[0] "sysc-<cmd>" or "sysc <cmd> ...". */
+#include "cli/cli.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct cli_command cli_commands[] = {
+	{"create", "create a container from a template", cmd_create},
+	{"destroy", "remove a stopped container and its rootfs", cmd_destroy},
+	{"ls", "list containers", cmd_ls},
+	{"info", "show a container's details", cmd_info},
+	{"config", "print, get or set a container's config keys", cmd_config},
+	{"help", "list commands, or describe a config key", cmd_help},
+	{NULL, NULL, NULL},
+};
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static char progname[64];
+	const char *base = strrchr(argv[0], '/');
+	const struct cli_command *cmd;
+
+	base = base ? base + 1 : argv[0];
+	if (strncmp(base, "sysc-", 5) == 0) {
+		cmd = find_command(base + 5);
+		if (!cmd) {
+			fprintf(stderr, "%s: unknown command \"%s\"\n", base, base + 5);
+			return EXIT_USAGE;
+		}
+	} else {
+		if (argc < 2 || argv[1][0] == '-') {
+			if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+				return cmd_help(1, argv);
+			fprintf(stderr, "Usage: sysc COMMAND [OPTIONS...]\nTry 'sysc help'.\n");
+			return EXIT_USAGE;
+		}
+		cmd = find_command(argv[1]);
+		if (!cmd) {
+			fprintf(stderr, "sysc: unknown command \"%s\"\nTry 'sysc help'.\n",
+				argv[1]);
+			return EXIT_USAGE;
+		}
+		argc--;
+		argv++;
+	}
+	snprintf(progname, sizeof(progname), "sysc-%s", cmd->name);
+	log_set_program(progname);
+	argv[0] = progname;
+	return cmd->run(argc, argv);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Templates: executables sysc-<name> that fill a directory with a root
+ * filesystem. Protocol (see templates/README.md):
+ *   sysc-<name> cache-key [ARGS]                      -> key on stdout, or nothing
+ *   sysc-<name> build --rootfs DIR [ARGS]             -> the cacheable rootfs
+ *   sysc-<name> configure --rootfs DIR --name N [ARGS] -> per-container tweaks;
+ *        stdout lines "KEY=VALUE" are config settings the template suggests
+ * Templates run in a private mount and PID namespace tied to the caller's
+ * life: if sysc-create dies (even by SIGKILL), the template and everything
+ * it started die with it, and mounts it made vanish.
+ */
+#pragma once
+
+struct sysc_paths;
+
+/* Resolve a template name (or a path containing '/') to an executable. */
+int template_find(const struct sysc_paths *p, const char *name, char **ret_exe);
+/* "" when the result must not be cached. */
+int template_cache_key(const char *exe, char *const *args, char **ret_key);
+int template_build(const char *exe, const char *rootfs, char *const *args);
+/* ret_settings: NULL-terminated "KEY=VALUE" lines suggested by the template. */
+int template_configure(const char *exe, const char *rootfs, const char *name, char *const *args,
+		       char ***ret_settings);
