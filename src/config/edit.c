@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Key help, printing the effective config, and editing config files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "config/schema.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/strv.h"
+
+struct conf_edit {
+	config_t cfg;
+	char *file;
+};
+
+config_setting_t *conf_setting_copy(config_setting_t *parent, const char *name,
+				    const config_setting_t *src)
+{
+	int type = config_setting_type(src);
+	config_setting_t *d = config_setting_add(parent, name, type);
+
+	if (!d)
+		return NULL;
+	switch (type) {
+	case CONFIG_TYPE_INT:
+		config_setting_set_int(d, config_setting_get_int(src));
+		break;
+	case CONFIG_TYPE_INT64:
+		config_setting_set_int64(d, config_setting_get_int64(src));
+		break;
+	case CONFIG_TYPE_FLOAT:
+		config_setting_set_float(d, config_setting_get_float(src));
+		break;
+	case CONFIG_TYPE_STRING:
+		config_setting_set_string(d, config_setting_get_string(src));
+		break;
+	case CONFIG_TYPE_BOOL:
+		config_setting_set_bool(d, config_setting_get_bool(src));
+		break;
+	default:
+		for (int i = 0; i < config_setting_length(src); i++) {
+			config_setting_t *e = config_setting_get_elem(src, (unsigned)i);
+			if (!conf_setting_copy(
+				d, type == CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL, e))
+				return NULL;
+		}
+	}
+	return d;
+}
+
+static const char *last_component(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot ? dot + 1 : path;
+}
+
+static bool is_direct_child(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 0)
+		return !strchr(path, '.');
+	return strncmp(path, prefix, n) == 0 && path[n] == '.' && !strchr(path + n + 1, '.');
+}
+
+/* Copy the effective value of k (or its default) into dst. */
+static int build_key(const struct conf_view *v, const struct conf_key *k, config_setting_t *dst)
+{
+	config_setting_t *s = conf_view_lookup(v, k->path, NULL);
+	config_t tmp;
+	int r = 0;
+
+	if (!s && strcmp(k->path, "hostname") == 0 && v->schema == &conf_schema_container)
+		s = conf_view_lookup(v, "name", NULL);
+	if (s)
+		return conf_setting_copy(dst, last_component(k->path), s) ? 0 : -ENOMEM;
+	if (!k->def)
+		return 0;
+	s = conf_parse_value(&tmp, k->def, k->path);
+	if (!s || !conf_setting_copy(dst, last_component(k->path), s))
+		r = -ENOMEM;
+	config_destroy(&tmp);
+	return r;
+}
+
+int conf_view_build(const struct conf_view *v, const char *prefix, config_setting_t *dst)
+{
+	const struct conf_schema *sc = v->schema;
+
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		const struct conf_key *k = &sc->keys[i];
+		config_setting_t *sub;
+		int r;
+
+		if (!is_direct_child(prefix, k->path))
+			continue;
+		if (k->type != CT_GROUP) {
+			r = build_key(v, k, dst);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		sub = config_setting_add(dst, last_component(k->path), CONFIG_TYPE_GROUP);
+		if (!sub)
+			return -ENOMEM;
+		r = conf_view_build(v, k->path, sub);
+		if (r < 0)
+			return r;
+		if (config_setting_length(sub) == 0)
+			config_setting_remove(dst, last_component(k->path));
+	}
+	return 0;
+}
+
+static int unknown_key(const struct conf_schema *sc, const char *key)
+{
+	const char *sugg = conf_schema_suggest(sc, key);
+
+	if (sugg)
+		log_error("%s: unknown key (did you mean \"%s\"?)", key, sugg);
+	else
+		log_error("%s: unknown key", key);
+	return -ENOENT;
+}
+
+bool conf_key_known(const char *key)
+{
+	return conf_schema_find(&conf_schema_container, key) != NULL;
+}
+
+int conf_key_help(const char *key, FILE *out)
+{
+	const struct conf_schema *sc = &conf_schema_container;
+	const struct conf_key *k = conf_schema_find(sc, key);
+	bool first = true;
+
+	if (!k)
+		return unknown_key(sc, key);
+	conf_schema_print_help(k, out);
+	if (k->type != CT_GROUP && k->type != CT_LIST)
+		return 0;
+	fprintf(out, "    Keys:");
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		if (is_direct_child(key, sc->keys[i].path)) {
+			fprintf(out, "%s %s", first ? "" : ",", last_component(sc->keys[i].path));
+			first = false;
+		}
+	}
+	fprintf(out, "\n");
+	return 0;
+}
+
+/* Print the value of s in libconfig syntax (without "key =" and ";"). */
+static int print_value_syntax(const config_setting_t *s, FILE *out)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	config_t tmp;
+	int r = 0;
+
+	conf_config_init(&tmp);
+	f = open_memstream(&buf, &len);
+	if (!f || !conf_setting_copy(config_root_setting(&tmp), "v", s)) {
+		r = -ENOMEM;
+	} else {
+		config_write(&tmp, f);
+		fclose(f);
+		f = NULL;
+		/* "v = VALUE;\n" */
+		if (len >= 6 && buf[len - 1] == '\n' && buf[len - 2] == ';')
+			fprintf(out, "%.*s\n", (int)(len - 6), buf + 4);
+	}
+	if (f)
+		fclose(f);
+	config_destroy(&tmp);
+	return r;
+}
+
+static int print_plain(const config_setting_t *s, FILE *out)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING:
+		fprintf(out, "%s\n", config_setting_get_string(s));
+		return 0;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		fprintf(out, "%lld\n", config_setting_get_int64(s));
+		return 0;
+	case CONFIG_TYPE_BOOL:
+		fprintf(out, "%s\n", config_setting_get_bool(s) ? "true" : "false");
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		fprintf(out, "%g\n", config_setting_get_float(s));
+		return 0;
+	case CONFIG_TYPE_ARRAY:
+		for (int i = 0; i < config_setting_length(s); i++)
+			print_plain(config_setting_get_elem(s, (unsigned)i), out);
+		return 0;
+	default:
+		return print_value_syntax(s, out);
+	}
+}
+
+static int check_key(const struct conf_schema *sc, const char *key, const struct conf_key **ret)
+{
+	const struct conf_key *k = conf_schema_find(sc, key);
+	const struct conf_key *list;
+
+	if (!k)
+		return unknown_key(sc, key);
+	list = conf_schema_list_parent(sc, key);
+	if (list) {
+		log_error("%s: part of the list \"%s\": use the whole list, e.g. %s = '( { %s = "
+			  "...; } )'",
+			  key, list->path, list->path, last_component(key));
+		return -EINVAL;
+	}
+	*ret = k;
+	return 0;
+}
+
+int conf_get(const char *default_file, const char *file, const char *key, FILE *out)
+{
+	const struct conf_key *k;
+	struct conf_view v;
+	config_t cfg[2], tmp;
+	config_setting_t *s;
+	int r;
+
+	r = check_key(&conf_schema_container, key, &k);
+	if (r < 0)
+		return r;
+	r = conf_view_open(&v, cfg, default_file, file);
+	if (r == 0)
+		r = conf_view_validate(&v, false);
+	if (r < 0)
+		goto out;
+	conf_config_init(&tmp);
+	s = config_setting_add(config_root_setting(&tmp), "v", CONFIG_TYPE_GROUP);
+	if (k->type == CT_GROUP)
+		r = conf_view_build(&v, key, s);
+	else
+		r = build_key(&v, k, s);
+	if (r == 0 && k->type == CT_GROUP)
+		r = print_value_syntax(s, out);
+	else if (r == 0 && config_setting_length(s) > 0)
+		r = print_plain(config_setting_get_elem(s, 0), out);
+	config_destroy(&tmp);
+out:
+	conf_view_close(cfg);
+	return r;
+}
+
+int conf_dump(const char *default_file, const char *file, FILE *out)
+{
+	struct conf_view v;
+	config_t cfg[2], tmp;
+	int r;
+
+	r = conf_view_open(&v, cfg, default_file, file);
+	if (r == 0)
+		r = conf_view_validate(&v, false);
+	if (r == 0) {
+		conf_config_init(&tmp);
+		r = conf_view_build(&v, "", config_root_setting(&tmp));
+		if (r == 0)
+			config_write(&tmp, out);
+		config_destroy(&tmp);
+	}
+	conf_view_close(cfg);
+	return r;
+}
+
+int conf_edit_open(const char *file, struct conf_edit **ret)
+{
+	struct conf_edit *ed = calloc(1, sizeof(*ed));
+	int r = 0;
+
+	if (!ed)
+		return log_error_errno(-ENOMEM, "out of memory");
+	if (file) {
+		r = conf_read_file(&ed->cfg, file);
+		if (r == -ENOENT)
+			log_error("%s: no such file", file);
+		ed->file = strdup(file);
+		if (r == 0 && !ed->file)
+			r = log_error_errno(-ENOMEM, "out of memory");
+	} else {
+		conf_config_init(&ed->cfg);
+	}
+	if (r < 0) {
+		conf_edit_free(ed);
+		return r;
+	}
+	*ret = ed;
+	return 0;
+}
+
+void conf_edit_free(struct conf_edit *ed)
+{
+	if (!ed)
+		return;
+	config_destroy(&ed->cfg);
+	free(ed->file);
+	free(ed);
+}
+
+static config_setting_t *add_int(config_setting_t *parent, const char *name, int64_t v)
+{
+	config_setting_t *s;
+
+	if (v >= INT32_MIN && v <= INT32_MAX) {
+		s = config_setting_add(parent, name, CONFIG_TYPE_INT);
+		if (s)
+			config_setting_set_int(s, (int)v);
+	} else {
+		s = config_setting_add(parent, name, CONFIG_TYPE_INT64);
+		if (s)
+			config_setting_set_int64(s, v);
+	}
+	return s;
+}
+
+static config_setting_t *add_string(config_setting_t *parent, const char *name, const char *v)
+{
+	config_setting_t *s = config_setting_add(parent, name, CONFIG_TYPE_STRING);
+
+	if (s)
+		config_setting_set_string(s, v);
+	return s;
+}
+
+/* "a, b,c" -> ["a", "b", "c"]; "" -> []. */
+static config_setting_t *split_array(config_setting_t *root, const char *text)
+{
+	config_setting_t *arr = config_setting_add(root, "v", CONFIG_TYPE_ARRAY);
+	_cleanup_free_ char *copy = strdup(text);
+	char *save = NULL;
+
+	if (!arr || !copy)
+		return NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end = t + strlen(t);
+		while (*t == ' ' || *t == '\t')
+			t++;
+		while (end > t && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*t && !config_setting_set_string_elem(arr, -1, t))
+			return NULL;
+	}
+	return arr;
+}
+
+/* Build the setting "v" in tmp from the command-line text of key k. */
+static config_setting_t *text_to_setting(config_t *tmp, const struct conf_key *k, const char *key,
+					 const char *text)
+{
+	config_setting_t *root;
+	int64_t i;
+	bool b;
+
+	if (k->type == CT_GROUP || k->type == CT_LIST || text[0] == '"' ||
+	    (k->type == CT_STRV && (text[0] == '[' || text[0] == '(')))
+		return conf_parse_value(tmp, text, key);
+	conf_config_init(tmp);
+	root = config_root_setting(tmp);
+	switch (k->type) {
+	case CT_STRV:
+		return split_array(root, text);
+	case CT_BOOL:
+		if (conf_parse_bool(text, &b) < 0) {
+			log_error("%s: invalid boolean \"%s\" (use true or false)", key, text);
+			return NULL;
+		}
+		root = config_setting_add(root, "v", CONFIG_TYPE_BOOL);
+		if (root)
+			config_setting_set_bool(root, b);
+		return root;
+	case CT_INT:
+		if (conf_parse_int(text, &i) < 0) {
+			log_error("%s: invalid integer \"%s\"", key, text);
+			return NULL;
+		}
+		return add_int(root, "v", i);
+	case CT_STRING:
+		return add_string(root, "v", text);
+	default: /* sizes, counts, signals, limits, scalars: a number or a string */
+		if (conf_parse_int(text, &i) == 0)
+			return add_int(root, "v", i);
+		return add_string(root, "v", text);
+	}
+}
+
+/* Parent group of key in the edited tree, creating groups on the way. */
+static config_setting_t *ensure_parent(config_setting_t *root, const char *key)
+{
+	config_setting_t *g = root;
+	const char *p = key, *dot;
+
+	while ((dot = strchr(p, '.'))) {
+		char name[128];
+		config_setting_t *m;
+		size_t n = (size_t)(dot - p);
+
+		if (n >= sizeof(name))
+			return NULL;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		m = config_setting_get_member(g, name);
+		if (m && !config_setting_is_group(m)) {
+			config_setting_remove(g, name);
+			m = NULL;
+		}
+		if (!m)
+			m = config_setting_add(g, name, CONFIG_TYPE_GROUP);
+		if (!m)
+			return NULL;
+		g = m;
+		p = dot + 1;
+	}
+	return g;
+}
+
+int conf_edit_set(struct conf_edit *ed, const char *key, const char *value)
+{
+	const struct conf_schema *sc = &conf_schema_container;
+	struct conf_ctx ctx = {.file = NULL, .no_lines = true};
+	const struct conf_key *k;
+	config_setting_t *s, *parent;
+	config_t tmp;
+	int r;
+
+	r = check_key(sc, key, &k);
+	if (r < 0)
+		return r;
+	s = text_to_setting(&tmp, k, key, value);
+	if (!s) {
+		config_destroy(&tmp);
+		return -EINVAL;
+	}
+	conf_validate_setting(&ctx, sc, k, s, key);
+	r = ctx.n_errors ? -EINVAL : 0;
+	if (r == 0) {
+		parent = ensure_parent(config_root_setting(&ed->cfg), key);
+		if (parent && config_setting_get_member(parent, last_component(key)))
+			config_setting_remove(parent, last_component(key));
+		if (!parent || !conf_setting_copy(parent, last_component(key), s))
+			r = log_error_errno(-ENOMEM, "%s: out of memory", key);
+	}
+	config_destroy(&tmp);
+	return r;
+}
+
+int conf_edit_unset(struct conf_edit *ed, const char *key)
+{
+	const struct conf_schema *sc = &conf_schema_container;
+	config_setting_t *root = config_root_setting(&ed->cfg);
+	config_setting_t *s = conf_tree_lookup(root, key), *parent;
+
+	if (!s && !conf_schema_find(sc, key))
+		return unknown_key(sc, key);
+	if (!s && conf_schema_list_parent(sc, key)) {
+		const struct conf_key *k;
+		return check_key(sc, key, &k);
+	}
+	if (!s)
+		return 0;
+	/* Remove, then remove the groups left empty. */
+	while (s != root) {
+		parent = config_setting_parent(s);
+		config_setting_remove(parent, config_setting_name(s));
+		if (parent == root || config_setting_length(parent) > 0)
+			break;
+		s = parent;
+	}
+	return 0;
+}
+
+int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *file)
+{
+	struct conf_view v = {.schema = &conf_schema_container, .file = {default_file, file}};
+	_cleanup_free_ char *buf = NULL;
+	config_t def;
+	size_t len = 0;
+	FILE *f;
+	int r = 0;
+
+	if (default_file)
+		r = conf_read_file(&def, default_file);
+	else
+		conf_config_init(&def);
+	if (default_file && r == 0)
+		v.cfg[0] = &def;
+	v.cfg[1] = &ed->cfg;
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0)
+		r = conf_view_validate(&v, true);
+	config_destroy(&def);
+	if (r < 0)
+		return r;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return log_error_errno(-ENOMEM, "out of memory");
+	config_write(&ed->cfg, f);
+	if (fclose(f) != 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	r = fileio_write_atomic_at(AT_FDCWD, file, buf, len, 0644);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot write: %s", file, strerror(-r));
+	return 0;
+}

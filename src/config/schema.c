@@ -1,0 +1,941 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The schema: one table of every key of the container config and one of the
+ * global config, with type, validator, default, storage and documentation. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/config.h"
+#include "config/schema.h"
+#include "util/cleanup.h"
+#include "util/strv.h"
+
+#define SC(f)	  .off = offsetof(struct sysc_conf, f)
+#define NET(f)	  .off = offsetof(struct conf_net, f)
+#define MNT(f)	  .off = offsetof(struct conf_mount, f)
+#define IDM(f)	  .off = offsetof(struct conf_idmap, f)
+#define SYSCTL(f) .off = offsetof(struct conf_sysctl, f)
+#define GL(f)	  .off = offsetof(struct sysc_global, f)
+#define GROUP(p, d)                                                                                \
+	{                                                                                          \
+		.path = p, .type = CT_GROUP, .doc = d                                              \
+	}
+#define LIST(p, f, nf, T, chk, d)                                                                  \
+	{                                                                                          \
+		.path = p, .type = CT_LIST, .store = ST_LIST, SC(f), .check_list = chk,            \
+		.off_n = offsetof(struct sysc_conf, nf), .item_size = sizeof(T), .doc = d          \
+	}
+#define HOOK(p, f)                                                                                 \
+	{                                                                                          \
+		.path = "hooks." p, .type = CT_STRV, .check = conf_check_abspath, .def = "[]",     \
+		.store = ST_STRV, SC(hooks.f), .example = "[\"/usr/share/sysc/hooks/example\"]",   \
+		.doc = "Programs run at the " p " hook, in order (absolute paths)."                \
+	}
+#define LIMIT(n)                                                                                   \
+	{                                                                                          \
+		.path = "limits." n, .type = CT_LIMIT, .store = ST_LIMIT,                          \
+		.example = "\"1024:4096\"",                                                        \
+		.doc = "RLIMIT_" n " of init: a number, a size, \"unlimited\", or \"SOFT:HARD\"."  \
+	}
+
+static const char *const backends[] = {"dir", "btrfs", "overlay", "lvm", NULL};
+static const char *const fstypes[] = {"ext4", "xfs", NULL};
+static const char *const net_types[] = {"veth", "macvlan", "phys", "empty", "none", NULL};
+static const char *const macvlan_modes[] = {"bridge", "private", "vepa", "passthru", NULL};
+static const char *const idmap_types[] = {"uid", "gid", "both", NULL};
+static const char *const global_backends[] = {"best", "dir", "btrfs", "overlay", "lvm", NULL};
+
+static const struct conf_key container_keys[] = {
+    {.path = "name",
+     .type = CT_STRING,
+     .check = conf_check_name,
+     .store = ST_STR,
+     SC(name),
+     .example = "\"web1\"",
+     .doc = "Container name (required): letters, digits, '_', '.', '-', starting with a "
+	    "letter or digit, at most 64 characters; must match the container directory."},
+    {.path = "hostname",
+     .type = CT_STRING,
+     .check = conf_check_hostname,
+     .store = ST_STR,
+     SC(hostname),
+     .example = "\"web1.example.org\"",
+     .doc = "Host name inside the container; defaults to the container name."},
+    {.path = "uuid",
+     .type = CT_STRING,
+     .check = conf_check_uuid,
+     .store = ST_STR,
+     SC(uuid),
+     .example = "\"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\"",
+     .doc = "Container UUID, set by sysc-create."},
+    {.path = "template",
+     .type = CT_STRING,
+     .store = ST_STR,
+     SC(template),
+     .example = "\"debian\"",
+     .doc = "Template the container was created from (informational)."},
+
+    GROUP("rootfs", "Root file system storage."),
+    {.path = "rootfs.backend",
+     .type = CT_STRING,
+     .choices = backends,
+     .def = "\"dir\"",
+     .store = ST_STR,
+     SC(rootfs.backend),
+     .example = "\"btrfs\"",
+     .doc = "Storage backend: dir, btrfs, overlay or lvm."},
+    {.path = "rootfs.size",
+     .type = CT_SIZE,
+     .def = "0",
+     .store = ST_U64,
+     SC(rootfs.size),
+     .example = "\"10G\"",
+     .doc = "Size of the root file system (lvm); 0 means the default."},
+    {.path = "rootfs.fstype",
+     .type = CT_STRING,
+     .choices = fstypes,
+     .def = "\"ext4\"",
+     .store = ST_STR,
+     SC(rootfs.fstype),
+     .example = "\"xfs\"",
+     .doc = "File system created on an lvm volume: ext4 or xfs."},
+
+    GROUP("init", "The container's init process."),
+    {.path = "init.cmd",
+     .type = CT_STRV,
+     .check_all = conf_check_cmd,
+     .flags = CK_NONEMPTY,
+     .def = "[\"/sbin/init\"]",
+     .store = ST_STRV,
+     SC(init.cmd),
+     .example = "[\"/lib/systemd/systemd\", \"--log-level=info\"]",
+     .doc = "Command line of init; the first element is an absolute path."},
+    {.path = "init.halt_signal",
+     .type = CT_SIGNAL,
+     .def = "\"SIGRTMIN+3\"",
+     .store = ST_INT,
+     SC(init.halt_signal),
+     .example = "\"SIGPWR\"",
+     .doc = "Signal sent to init to shut down: a name (with or without SIG), SIGRTMIN+N, "
+	    "SIGRTMAX-N or a number."},
+    {.path = "init.reboot_signal",
+     .type = CT_SIGNAL,
+     .def = "\"SIGINT\"",
+     .store = ST_INT,
+     SC(init.reboot_signal),
+     .example = "\"SIGINT\"",
+     .doc = "Signal sent to init to reboot."},
+    {.path = "init.stop_timeout",
+     .type = CT_INT,
+     .min = 1,
+     .max = 3600,
+     .def = "30",
+     .store = ST_UINT,
+     SC(init.stop_timeout),
+     .example = "60",
+     .doc = "Seconds to wait for a clean shutdown before killing (1 to 3600)."},
+    {.path = "init.env",
+     .type = CT_STRV,
+     .check = conf_check_env,
+     .def = "[]",
+     .store = ST_STRV,
+     SC(init.env),
+     .example = "[\"container=sysc\", \"LANG=C.UTF-8\"]",
+     .doc = "Extra environment of init, \"VAR=VALUE\" strings."},
+
+    GROUP("cgroup", "Resource control through cgroup v2."),
+    GROUP("cgroup.memory", "Memory controller."),
+    {.path = "cgroup.memory.max",
+     .type = CT_SIZE,
+     .flags = CK_MAX,
+     .store = ST_U64,
+     SC(cgroup.memory_max),
+     .example = "\"2G\"",
+     .doc = "memory.max: hard memory limit, a size or \"max\"; unset: not limited."},
+    {.path = "cgroup.memory.high",
+     .type = CT_SIZE,
+     .flags = CK_MAX,
+     .store = ST_U64,
+     SC(cgroup.memory_high),
+     .example = "\"1536M\"",
+     .doc = "memory.high: throttling threshold, a size or \"max\"."},
+    GROUP("cgroup.memory.swap", "Swap limits."),
+    {.path = "cgroup.memory.swap.max",
+     .type = CT_SIZE,
+     .flags = CK_MAX,
+     .store = ST_U64,
+     SC(cgroup.memory_swap_max),
+     .example = "\"512M\"",
+     .doc = "memory.swap.max: swap limit, a size or \"max\"."},
+    GROUP("cgroup.cpu", "CPU controller."),
+    {.path = "cgroup.cpu.max",
+     .type = CT_STRING,
+     .check = conf_check_cpumax,
+     .store = ST_CPUMAX,
+     .example = "\"200000 100000\"",
+     .doc = "cpu.max: \"QUOTA PERIOD\" in microseconds, \"max\", \"max PERIOD\", or a "
+	    "percentage of one CPU (\"50%\", \"150%\")."},
+    {.path = "cgroup.cpu.weight",
+     .type = CT_INT,
+     .min = 1,
+     .max = 10000,
+     .store = ST_U64,
+     SC(cgroup.cpu_weight),
+     .example = "200",
+     .doc = "cpu.weight: 1 to 10000 (kernel default 100)."},
+    GROUP("cgroup.cpuset", "CPU and memory node pinning."),
+    {.path = "cgroup.cpuset.cpus",
+     .type = CT_STRING,
+     .check = conf_check_cpuset,
+     .store = ST_STR,
+     SC(cgroup.cpuset_cpus),
+     .example = "\"0-3,5\"",
+     .doc = "cpuset.cpus: list of CPUs."},
+    {.path = "cgroup.cpuset.mems",
+     .type = CT_STRING,
+     .check = conf_check_cpuset,
+     .store = ST_STR,
+     SC(cgroup.cpuset_mems),
+     .example = "\"0\"",
+     .doc = "cpuset.mems: list of memory nodes."},
+    GROUP("cgroup.pids", "Process number controller."),
+    {.path = "cgroup.pids.max",
+     .type = CT_COUNT,
+     .min = 1,
+     .store = ST_U64,
+     SC(cgroup.pids_max),
+     .example = "4096",
+     .doc = "pids.max: maximum number of tasks (at least 1) or \"max\"."},
+    GROUP("cgroup.io", "Block I/O controller."),
+    {.path = "cgroup.io.max",
+     .type = CT_STRV,
+     .check = conf_check_io_max,
+     .def = "[]",
+     .store = ST_STRV,
+     SC(cgroup.io_max),
+     .example = "[\"/dev/sda rbps=10M wiops=1000\"]",
+     .doc = "io.max lines: \"/dev/DEVICE rbps=N wbps=N riops=N wiops=N\" with at least "
+	    "one of the four; bps values may be sizes, any value may be \"max\"."},
+    {.path = "cgroup.io.weight",
+     .type = CT_STRV,
+     .check = conf_check_io_weight,
+     .def = "[]",
+     .store = ST_STRV,
+     SC(cgroup.io_weight),
+     .example = "[\"default 100\", \"/dev/sda 200\"]",
+     .doc = "io.weight lines: \"default N\" or \"/dev/DEVICE N\", N from 1 to 10000."},
+
+    GROUP("limits", "Resource limits (setrlimit) of init, inherited by all processes."),
+    LIMIT("nofile"),
+    LIMIT("nproc"),
+    LIMIT("memlock"),
+    LIMIT("core"),
+    LIMIT("stack"),
+    LIMIT("as"),
+    LIMIT("fsize"),
+    LIMIT("data"),
+    LIMIT("cpu"),
+    LIMIT("locks"),
+    LIMIT("msgqueue"),
+    LIMIT("nice"),
+    LIMIT("rtprio"),
+    LIMIT("rttime"),
+    LIMIT("sigpending"),
+
+    LIST("sysctl", sysctls, n_sysctls, struct conf_sysctl, NULL,
+	 "Sysctls set in the container; only namespaced ones (net.*, kernel.shm*, "
+	 "kernel.msg*, kernel.sem, fs.mqueue.*, kernel.hostname, kernel.domainname)."),
+    {.path = "sysctl.key",
+     .type = CT_STRING,
+     .flags = CK_REQUIRED,
+     .check = conf_check_sysctl_key,
+     .store = ST_STR,
+     SYSCTL(key),
+     .example = "\"net.ipv4.ip_forward\"",
+     .doc = "Sysctl name, dotted (required)."},
+    {.path = "sysctl.value",
+     .type = CT_SCALAR,
+     .flags = CK_REQUIRED,
+     .store = ST_STR,
+     SYSCTL(value),
+     .example = "\"1\"",
+     .doc = "Value written (required)."},
+
+    {.path = "oom_score_adj",
+     .type = CT_INT,
+     .min = -1000,
+     .max = 1000,
+     .store = ST_INT,
+     SC(oom_score_adj),
+     .example = "-500",
+     .doc = "OOM score adjustment of init, -1000 to 1000; unset: inherited."},
+
+    LIST("network", network, n_network, struct conf_net, conf_check_network,
+	 "Network interfaces; no entry: the host's network. Type \"none\" excludes other "
+	 "entries."),
+    {.path = "network.type",
+     .type = CT_STRING,
+     .flags = CK_REQUIRED,
+     .choices = net_types,
+     .store = ST_STR,
+     NET(type),
+     .example = "\"veth\"",
+     .doc = "veth, macvlan, phys (move a host interface), empty (loopback only) or none "
+	    "(share the host's network); required."},
+    {.path = "network.link",
+     .type = CT_STRING,
+     .check = conf_check_ifname,
+     .store = ST_STR,
+     NET(link),
+     .example = "\"sysc0\"",
+     .doc = "Bridge (veth), parent (macvlan) or host interface (phys); required for those."},
+    {.path = "network.name",
+     .type = CT_STRING,
+     .check = conf_check_ifname,
+     .def = "\"eth0\"",
+     .store = ST_STR,
+     NET(name),
+     .example = "\"eth1\"",
+     .doc = "Interface name inside."},
+    {.path = "network.host_name",
+     .type = CT_STRING,
+     .check = conf_check_ifname,
+     .store = ST_STR,
+     NET(host_name),
+     .example = "\"veth-web1\"",
+     .doc = "Name of the host end of a veth pair; default derived from the container."},
+    {.path = "network.mode",
+     .type = CT_STRING,
+     .choices = macvlan_modes,
+     .store = ST_STR,
+     NET(mode),
+     .example = "\"bridge\"",
+     .doc = "macvlan only: bridge, private, vepa or passthru."},
+    {.path = "network.hwaddr",
+     .type = CT_STRING,
+     .check = conf_check_hwaddr,
+     .store = ST_STR,
+     NET(hwaddr),
+     .example = "\"02:42:ac:11:00:02\"",
+     .doc = "Unicast MAC address; default derived."},
+    {.path = "network.mtu",
+     .type = CT_INT,
+     .min = 68,
+     .max = 65535,
+     .store = ST_U32,
+     NET(mtu),
+     .example = "1500",
+     .doc = "MTU, 68 to 65535."},
+    {.path = "network.ipv4",
+     .type = CT_STRV,
+     .check = conf_check_cidr4,
+     .def = "[]",
+     .store = ST_STRV,
+     NET(ipv4),
+     .example = "[\"10.77.0.5/24\"]",
+     .doc = "IPv4 addresses with prefix length."},
+    {.path = "network.ipv6",
+     .type = CT_STRV,
+     .check = conf_check_cidr6,
+     .def = "[]",
+     .store = ST_STRV,
+     NET(ipv6),
+     .example = "[\"fd00::5/64\"]",
+     .doc = "IPv6 addresses with prefix length."},
+    {.path = "network.gateway4",
+     .type = CT_STRING,
+     .check = conf_check_ip4,
+     .store = ST_STR,
+     NET(gateway4),
+     .example = "\"10.77.0.1\"",
+     .doc = "IPv4 default gateway."},
+    {.path = "network.gateway6",
+     .type = CT_STRING,
+     .check = conf_check_ip6,
+     .store = ST_STR,
+     NET(gateway6),
+     .example = "\"fd00::1\"",
+     .doc = "IPv6 default gateway."},
+    {.path = "network.routes",
+     .type = CT_STRV,
+     .check = conf_check_route,
+     .def = "[]",
+     .store = ST_STRV,
+     NET(routes),
+     .example = "[\"192.168.5.0/24 via 10.77.0.254\"]",
+     .doc = "Extra routes, \"DEST[/LEN] via GATEWAY\"."},
+    {.path = "network.up",
+     .type = CT_BOOL,
+     .def = "true",
+     .store = ST_BOOL,
+     NET(up),
+     .example = "false",
+     .doc = "Bring the interface up."},
+    {.path = "network.create",
+     .type = CT_BOOL,
+     .def = "false",
+     .store = ST_BOOL,
+     NET(create_link),
+     .example = "true",
+     .doc = "Create the bridge named by link if missing."},
+
+    GROUP("capabilities", "Capability bounding set. drop and keep are mutually exclusive; "
+			  "one set in the container file overrides the other from the "
+			  "default file."),
+    {.path = "capabilities.drop",
+     .type = CT_STRV,
+     .check = conf_check_cap,
+     .def = "[]",
+     .store = ST_STRV,
+     SC(capabilities.drop),
+     .example = "[\"sys_module\", \"sys_rawio\", \"sys_time\"]",
+     .doc = "Capabilities removed (names with or without cap_, any case)."},
+    {.path = "capabilities.keep",
+     .type = CT_STRV,
+     .check = conf_check_cap,
+     .def = "[]",
+     .store = ST_STRV,
+     SC(capabilities.keep),
+     .example = "[\"chown\", \"net_bind_service\"]",
+     .doc = "Only these capabilities are kept."},
+
+    GROUP("seccomp", "System call filter."),
+    {.path = "seccomp.profile",
+     .type = CT_STRING,
+     .check = conf_check_seccomp_profile,
+     .def = "\"default\"",
+     .store = ST_STR,
+     SC(seccomp.profile),
+     .example = "\"/etc/sysc/seccomp/strict\"",
+     .doc = "\"default\", \"none\" or the absolute path of a profile."},
+    {.path = "seccomp.allow_bpf",
+     .type = CT_BOOL,
+     .def = "false",
+     .store = ST_BOOL,
+     SC(seccomp.allow_bpf),
+     .example = "true",
+     .doc = "Allow the bpf() system call."},
+
+    GROUP("devices", "Device access."),
+    {.path = "devices.allow",
+     .type = CT_STRV,
+     .check = conf_check_dev_allow,
+     .def = "[]",
+     .store = ST_STRV,
+     SC(devices.allow),
+     .example = "[\"c 10:200 rwm\"]",
+     .doc = "Extra device rules \"c|b|a MAJOR|*:MINOR|* [rwm]\"."},
+    {.path = "devices.create",
+     .type = CT_STRV,
+     .check = conf_check_dev_create,
+     .def = "[]",
+     .store = ST_STRV,
+     SC(devices.create),
+     .example = "[\"/dev/net/tun c 10:200 0666\"]",
+     .doc = "Device nodes created, \"/dev/PATH c|b MAJOR:MINOR MODE\"."},
+
+    LIST("mounts", mounts, n_mounts, struct conf_mount, conf_check_mounts,
+	 "Extra mounts, in order, after the root file system."),
+    {.path = "mounts.source",
+     .type = CT_STRING,
+     .store = ST_STR,
+     MNT(source),
+     .example = "\"/home/me/src\"",
+     .doc = "What to mount; required unless the type is a pseudo file system (tmpfs, proc, "
+	    "sysfs ...); absolute for bind mounts."},
+    {.path = "mounts.target",
+     .type = CT_STRING,
+     .flags = CK_REQUIRED,
+     .check = conf_check_abspath,
+     .store = ST_STR,
+     MNT(target),
+     .example = "\"/src\"",
+     .doc = "Mount point inside the container, absolute (required)."},
+    {.path = "mounts.type",
+     .type = CT_STRING,
+     .check = conf_check_fstype,
+     .def = "\"none\"",
+     .store = ST_STR,
+     MNT(type),
+     .example = "\"tmpfs\"",
+     .doc = "File system type; \"none\" is a bind mount."},
+    {.path = "mounts.options",
+     .type = CT_STRING,
+     .def = "\"\"",
+     .store = ST_STR,
+     MNT(options),
+     .example = "\"bind,ro\"",
+     .doc = "Comma-separated mount options."},
+
+    GROUP("hooks", "Programs run at lifecycle events."),
+    HOOK("pre_start", pre_start),
+    HOOK("pre_mount", pre_mount),
+    HOOK("mount", mount),
+    HOOK("start", start),
+    HOOK("stop", stop),
+    HOOK("post_stop", post_stop),
+    HOOK("create", create),
+    HOOK("clone", clone),
+    HOOK("destroy", destroy),
+    {.path = "hooks.timeout",
+     .type = CT_INT,
+     .min = 1,
+     .max = 3600,
+     .def = "60",
+     .store = ST_UINT,
+     SC(hooks.timeout),
+     .example = "120",
+     .doc = "Seconds a hook may run (1 to 3600)."},
+
+    GROUP("console", "Consoles."),
+    {.path = "console.ttys",
+     .type = CT_INT,
+     .min = 0,
+     .max = 64,
+     .def = "4",
+     .store = ST_UINT,
+     SC(console.ttys),
+     .example = "6",
+     .doc = "Number of ttys (0 to 64)."},
+    {.path = "console.buffer",
+     .type = CT_SIZE,
+     .min = 4096,
+     .max = 16 << 20,
+     .def = "\"128K\"",
+     .store = ST_U64,
+     SC(console.buffer),
+     .example = "\"1M\"",
+     .doc = "Console ring buffer size (4K to 16M)."},
+    {.path = "console.log_size",
+     .type = CT_SIZE,
+     .min = 64 << 10,
+     .max = 1 << 30,
+     .def = "\"1M\"",
+     .store = ST_U64,
+     SC(console.log_size),
+     .example = "\"10M\"",
+     .doc = "Console log rotation size (64K to 1G)."},
+
+    GROUP("autostart", "Start at boot."),
+    {.path = "autostart.enabled",
+     .type = CT_BOOL,
+     .def = "false",
+     .store = ST_BOOL,
+     SC(autostart.enabled),
+     .example = "true",
+     .doc = "Start with sysc-autostart."},
+    {.path = "autostart.order",
+     .type = CT_INT,
+     .min = -100000,
+     .max = 100000,
+     .def = "0",
+     .store = ST_INT,
+     SC(autostart.order),
+     .example = "10",
+     .doc = "Start order, lower first (-100000 to 100000)."},
+    {.path = "autostart.delay",
+     .type = CT_INT,
+     .min = 0,
+     .max = 3600,
+     .def = "0",
+     .store = ST_UINT,
+     SC(autostart.delay),
+     .example = "5",
+     .doc = "Seconds to wait after starting this container (0 to 3600)."},
+
+    LIST("idmap", idmap, n_idmap, struct conf_idmap, conf_check_idmap,
+	 "User namespace id mappings; ranges of the same kind must not overlap."),
+    {.path = "idmap.type",
+     .type = CT_STRING,
+     .choices = idmap_types,
+     .def = "\"both\"",
+     .store = ST_KIND,
+     IDM(kind),
+     .example = "\"uid\"",
+     .doc = "uid, gid or both."},
+    {.path = "idmap.container",
+     .type = CT_INT,
+     .flags = CK_REQUIRED,
+     .min = 0,
+     .max = UINT32_MAX,
+     .store = ST_U32,
+     IDM(container),
+     .example = "0",
+     .doc = "First id inside the container (required; use the L suffix above 2147483647)."},
+    {.path = "idmap.host",
+     .type = CT_INT,
+     .flags = CK_REQUIRED,
+     .min = 0,
+     .max = UINT32_MAX,
+     .store = ST_U32,
+     IDM(host),
+     .example = "100000",
+     .doc = "First id on the host (required)."},
+    {.path = "idmap.count",
+     .type = CT_INT,
+     .flags = CK_REQUIRED,
+     .min = 1,
+     .max = UINT32_MAX,
+     .store = ST_U32,
+     IDM(count),
+     .example = "65536",
+     .doc = "Number of ids (required, >= 1)."},
+
+    GROUP("security", "Security settings."),
+    {.path = "security.privileged",
+     .type = CT_BOOL,
+     .def = "true",
+     .store = ST_BOOL,
+     SC(security.privileged),
+     .example = "false",
+     .doc = "Run without a user namespace (until unprivileged containers land)."},
+    {.path = "security.no_new_privs",
+     .type = CT_BOOL,
+     .def = "false",
+     .store = ST_BOOL,
+     SC(security.no_new_privs),
+     .example = "true",
+     .doc = "Set no_new_privs on init (breaks setuid programs such as su)."},
+};
+
+static const struct conf_key global_keys[] = {
+    {.path = "path",
+     .type = CT_STRING,
+     .check = conf_check_abspath,
+     .def = "\"/var/lib/sysc\"",
+     .store = ST_STR,
+     GL(path),
+     .example = "\"/srv/sysc\"",
+     .doc = "Container store."},
+    {.path = "cache_dir",
+     .type = CT_STRING,
+     .check = conf_check_abspath,
+     .def = "\"/var/cache/sysc\"",
+     .store = ST_STR,
+     GL(cache_dir),
+     .example = "\"/srv/cache/sysc\"",
+     .doc = "Template caches."},
+    {.path = "run_dir",
+     .type = CT_STRING,
+     .check = conf_check_abspath,
+     .def = "\"/run/sysc\"",
+     .store = ST_STR,
+     GL(run_dir),
+     .example = "\"/run/sysc\"",
+     .doc = "Runtime state."},
+    {.path = "default_backend",
+     .type = CT_STRING,
+     .choices = global_backends,
+     .def = "\"best\"",
+     .store = ST_STR,
+     GL(default_backend),
+     .example = "\"btrfs\"",
+     .doc = "Backend of new containers: best, dir, btrfs, overlay or lvm."},
+    GROUP("lvm", "LVM backend."),
+    {.path = "lvm.vg",
+     .type = CT_STRING,
+     .store = ST_STR,
+     GL(lvm_vg),
+     .example = "\"vg0\"",
+     .doc = "Volume group."},
+    {.path = "lvm.thinpool",
+     .type = CT_STRING,
+     .store = ST_STR,
+     GL(lvm_thinpool),
+     .example = "\"sysc\"",
+     .doc = "Thin pool in the volume group."},
+    {.path = "bridge",
+     .type = CT_STRING,
+     .check = conf_check_ifname,
+     .store = ST_STR,
+     GL(bridge),
+     .example = "\"sysc0\"",
+     .doc = "Default bridge for sysc-net."},
+};
+
+const struct conf_schema conf_schema_container = {"container", container_keys,
+						  ARRAY_SIZE(container_keys)};
+const struct conf_schema conf_schema_global = {"global", global_keys, ARRAY_SIZE(global_keys)};
+
+const struct conf_key *conf_schema_find(const struct conf_schema *sc, const char *path)
+{
+	for (size_t i = 0; i < sc->n_keys; i++)
+		if (strcmp(sc->keys[i].path, path) == 0)
+			return &sc->keys[i];
+	return NULL;
+}
+
+const struct conf_key *conf_schema_list_parent(const struct conf_schema *sc, const char *path)
+{
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		size_t n = strlen(sc->keys[i].path);
+		if (sc->keys[i].type == CT_LIST && strncmp(path, sc->keys[i].path, n) == 0 &&
+		    path[n] == '.')
+			return &sc->keys[i];
+	}
+	return NULL;
+}
+
+static const char *last_component(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot ? dot + 1 : path;
+}
+
+static size_t parent_len(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot ? (size_t)(dot - path) : 0;
+}
+
+/* Best candidate: a sibling with distance <= 2 or a case-insensitive match,
+ * then any full path within distance 2, then the same last component. */
+const char *conf_schema_suggest(const struct conf_schema *sc, const char *path)
+{
+	const char *name = last_component(path), *best = NULL;
+	size_t plen = parent_len(path), best_d = 3;
+
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		const char *k = sc->keys[i].path;
+		size_t d;
+		if (parent_len(k) != plen || strncmp(k, path, plen) != 0)
+			continue;
+		d = strcasecmp(last_component(k), name) == 0
+			? 0
+			: str_distance(last_component(k), name);
+		if (d < best_d) {
+			best_d = d;
+			best = k;
+		}
+	}
+	if (best)
+		return best;
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		size_t d = str_distance(sc->keys[i].path, path);
+		if (d < best_d) {
+			best_d = d;
+			best = sc->keys[i].path;
+		}
+	}
+	if (best)
+		return best;
+	for (size_t i = 0; i < sc->n_keys; i++)
+		if (strcmp(last_component(sc->keys[i].path), name) == 0)
+			return sc->keys[i].path;
+	return NULL;
+}
+
+const char *conf_type_name(const struct conf_key *k)
+{
+	switch (k->type) {
+	case CT_GROUP:
+		return "group";
+	case CT_LIST:
+		return "list of groups";
+	case CT_STRING:
+		return "string";
+	case CT_SCALAR:
+		return "string or integer";
+	case CT_INT:
+		return "integer";
+	case CT_BOOL:
+		return "boolean";
+	case CT_SIZE:
+		return k->flags & CK_MAX ? "size or \"max\"" : "size";
+	case CT_COUNT:
+		return "integer or \"max\"";
+	case CT_SIGNAL:
+		return "signal";
+	case CT_STRV:
+		return "array of strings";
+	case CT_LIMIT:
+		return "limit";
+	}
+	return "value";
+}
+
+/* Example in nested syntax: "cgroup = { memory = { max = "2G"; }; };" */
+static void print_example(const struct conf_key *k, FILE *out)
+{
+	const struct conf_key *list = conf_schema_list_parent(&conf_schema_container, k->path);
+	const char *p = k->path, *dot;
+	unsigned depth = 0;
+
+	while ((dot = strchr(p, '.'))) {
+		bool is_list = list && depth == 0;
+		fprintf(out, "%.*s = %s", (int)(dot - p), p, is_list ? "( { " : "{ ");
+		depth++;
+		p = dot + 1;
+	}
+	fprintf(out, "%s = %s;", p, k->example ? k->example : "...");
+	while (depth-- > 0)
+		fprintf(out, list && depth == 0 ? " } );" : " };");
+}
+
+void conf_schema_print_help(const struct conf_key *k, FILE *out)
+{
+	fprintf(out, "%s (%s", k->path, conf_type_name(k));
+	if (k->choices) {
+		fprintf(out, ": ");
+		for (const char *const *c = k->choices; *c; c++)
+			fprintf(out, "%s%s", c == k->choices ? "" : "|", *c);
+	}
+	if (k->def)
+		fprintf(out, ", default %s", k->def);
+	else if (k->flags & CK_REQUIRED)
+		fprintf(out, ", required");
+	fprintf(out, ")\n    %s\n", k->doc);
+	if (k->type != CT_GROUP && k->type != CT_LIST) {
+		fprintf(out, "    Example: ");
+		print_example(k, out);
+		fprintf(out, "\n");
+	}
+}
+
+static const char *member_string(const config_setting_t *item, const char *name)
+{
+	config_setting_t *s = config_setting_get_member(item, name);
+	return s ? config_setting_get_string(s) : NULL;
+}
+
+static void check_net_item(struct conf_ctx *ctx, const config_setting_t *item, const char *disp,
+			   unsigned n_items)
+{
+	const char *type = member_string(item, "type");
+	config_setting_t *mode = config_setting_get_member(item, "mode");
+
+	if (!type)
+		return;
+	if ((!strcmp(type, "veth") || !strcmp(type, "macvlan") || !strcmp(type, "phys")) &&
+	    !config_setting_get_member(item, "link"))
+		conf_error(ctx, item, disp, "type \"%s\" needs \"link\"", type);
+	if (mode && strcmp(type, "macvlan") != 0)
+		conf_error(ctx, mode, disp, "\"mode\" is only valid for type \"macvlan\"");
+	if (!strcmp(type, "none") && n_items > 1)
+		conf_error(ctx, item, disp, "type \"none\" excludes other network entries");
+}
+
+void conf_check_network(struct conf_ctx *ctx, const config_setting_t *list, const char *disp)
+{
+	unsigned n = (unsigned)config_setting_length(list);
+	char d[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		config_setting_t *item = config_setting_get_elem(list, i);
+		const char *type = member_string(item, "type"), *name = member_string(item, "name");
+		snprintf(d, sizeof(d), "%s[%u]", disp, i);
+		check_net_item(ctx, item, d, n);
+		if (!type || !strcmp(type, "none") || !strcmp(type, "empty"))
+			continue;
+		name = name ? name : "eth0";
+		for (unsigned j = 0; j < i; j++) {
+			config_setting_t *o = config_setting_get_elem(list, j);
+			const char *on = member_string(o, "name"), *ot = member_string(o, "type");
+			if (ot && strcmp(ot, "none") && strcmp(ot, "empty") &&
+			    !strcmp(on ? on : "eth0", name))
+				conf_error(ctx, item, d, "interface name \"%s\" is used twice",
+					   name);
+		}
+	}
+}
+
+static bool is_pseudo_fs(const char *type)
+{
+	static const char *const pseudo[] = {
+	    "tmpfs",	"proc",	   "sysfs",    "devpts",      "mqueue",	   "cgroup", "cgroup2",
+	    "devtmpfs", "debugfs", "tracefs",  "securityfs",  "hugetlbfs", "bpf",    "fusectl",
+	    "configfs", "pstore",  "efivarfs", "binfmt_misc", "ramfs",	   "overlay"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(pseudo); i++)
+		if (strcmp(type, pseudo[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool has_option(const char *options, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = options; p && *p;) {
+		if (strncmp(p, opt, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return false;
+}
+
+void conf_check_mounts(struct conf_ctx *ctx, const config_setting_t *list, const char *disp)
+{
+	unsigned n = (unsigned)config_setting_length(list);
+	char d[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		config_setting_t *item = config_setting_get_elem(list, i);
+		config_setting_t *src = config_setting_get_member(item, "source");
+		const char *type = member_string(item, "type"),
+			   *opts = member_string(item, "options");
+		const char *source = src ? config_setting_get_string(src) : NULL;
+		bool bind;
+
+		type = type ? type : "none";
+		bind =
+		    !strcmp(type, "none") || has_option(opts, "bind") || has_option(opts, "rbind");
+		snprintf(d, sizeof(d), "%s[%u]", disp, i);
+		if (!src && (bind || !is_pseudo_fs(type)))
+			conf_error(ctx, item, d, "\"source\" is required for type \"%s\"", type);
+		else if (source && bind && source[0] != '/')
+			conf_error(ctx, src, d, "bind mount source \"%s\" is not an absolute path",
+				   source);
+	}
+}
+
+static bool idmap_get(const config_setting_t *item, char *kind, long long v[3])
+{
+	static const char *const names[] = {"container", "host", "count"};
+	const char *type = member_string(item, "type");
+
+	for (int i = 0; i < 3; i++) {
+		config_setting_t *s = config_setting_get_member(item, names[i]);
+		if (!s || (config_setting_type(s) != CONFIG_TYPE_INT &&
+			   config_setting_type(s) != CONFIG_TYPE_INT64))
+			return false;
+		v[i] = config_setting_get_int64(s);
+	}
+	*kind = type ? type[0] : 'b';
+	return true;
+}
+
+static bool overlap(long long a, long long b, long long n, long long m)
+{
+	return a < b + m && b < a + n;
+}
+
+void conf_check_idmap(struct conf_ctx *ctx, const config_setting_t *list, const char *disp)
+{
+	unsigned n = (unsigned)config_setting_length(list);
+	char d[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		config_setting_t *item = config_setting_get_elem(list, i);
+		long long v[3], w[3];
+		char k, l;
+
+		snprintf(d, sizeof(d), "%s[%u]", disp, i);
+		if (!idmap_get(item, &k, v))
+			continue;
+		if (v[0] + v[2] > 4294967296LL || v[1] + v[2] > 4294967296LL) {
+			conf_error(ctx, item, d, "range overflows 32-bit ids");
+			continue;
+		}
+		for (unsigned j = 0; j < i; j++) {
+			if (!idmap_get(config_setting_get_elem(list, j), &l, w))
+				continue;
+			if (k != 'b' && l != 'b' && k != l)
+				continue;
+			if (overlap(v[0], w[0], v[2], w[2]) || overlap(v[1], w[1], v[2], w[2]))
+				conf_error(ctx, item, d, "range overlaps %s[%u]", disp, j);
+		}
+	}
+}
