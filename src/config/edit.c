@@ -430,7 +430,7 @@ static config_setting_t *ensure_parent(config_setting_t *root, const char *key)
 int conf_edit_set(struct conf_edit *ed, const char *key, const char *value)
 {
 	const struct conf_schema *sc = &conf_schema_container;
-	struct conf_ctx ctx = {.file = NULL, .no_lines = true};
+	struct conf_ctx ctx = {.file = NULL};
 	const struct conf_key *k;
 	config_setting_t *s, *parent;
 	config_t tmp;

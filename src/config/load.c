@@ -340,10 +340,9 @@ static bool strv_setting_nonempty(const config_setting_t *s)
 	return s && config_setting_is_aggregate(s) && config_setting_length(s) > 0;
 }
 
-int conf_validate_tree(const struct conf_schema *sc, config_setting_t *root, const char *file,
-		       bool no_lines)
+int conf_validate_tree(const struct conf_schema *sc, config_setting_t *root, const char *file)
 {
-	struct conf_ctx ctx = {.file = file, .no_lines = no_lines};
+	struct conf_ctx ctx = {.file = file};
 	config_setting_t *drop, *keep;
 
 	walk_group(&ctx, sc, root, "", "");
@@ -398,8 +397,8 @@ int conf_view_validate(const struct conf_view *v, bool require_name)
 	int r = 0;
 
 	for (int i = 0; i < 2; i++)
-		if (v->cfg[i] && conf_validate_tree(v->schema, config_root_setting(v->cfg[i]),
-						    v->file[i], false) < 0)
+		if (v->cfg[i] &&
+		    conf_validate_tree(v->schema, config_root_setting(v->cfg[i]), v->file[i]) < 0)
 			r = -EINVAL;
 	if (require_name && !conf_view_lookup(v, "name", NULL))
 		conf_error(&ctx, NULL, "name", "missing required key");
@@ -792,7 +791,7 @@ int conf_check_file(const char *file)
 		return log_error_errno(r, "%s: no such file", file);
 	if (r < 0)
 		return r;
-	return conf_validate_tree(&conf_schema_container, config_root_setting(&cfg), file, false);
+	return conf_validate_tree(&conf_schema_container, config_root_setting(&cfg), file);
 }
 
 void conf_global_free(struct sysc_global *g)
@@ -817,7 +816,7 @@ int conf_global_load(const char *file, struct sysc_global **ret)
 		return r;
 	v.cfg[1] = r < 0 ? NULL : &cfg;
 	if (v.cfg[1] &&
-	    conf_validate_tree(&conf_schema_global, config_root_setting(&cfg), file, false) < 0)
+	    conf_validate_tree(&conf_schema_global, config_root_setting(&cfg), file) < 0)
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)

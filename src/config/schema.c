@@ -756,7 +756,7 @@ const char *conf_type_name(const struct conf_key *k)
 }
 
 /* Example in nested syntax: "cgroup = { memory = { max = "2G"; }; };" */
-static void print_example(const struct conf_key *k, FILE *out)
+void conf_schema_print_example(const struct conf_key *k, FILE *out)
 {
 	const struct conf_key *list = conf_schema_list_parent(&conf_schema_container, k->path);
 	const char *p = k->path, *dot;
@@ -788,7 +788,7 @@ void conf_schema_print_help(const struct conf_key *k, FILE *out)
 	fprintf(out, ")\n    %s\n", k->doc);
 	if (k->type != CT_GROUP && k->type != CT_LIST) {
 		fprintf(out, "    Example: ");
-		print_example(k, out);
+		conf_schema_print_example(k, out);
 		fprintf(out, "\n");
 	}
 }

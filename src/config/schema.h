@@ -49,7 +49,6 @@ enum conf_store {
 /* Error reporting context: counts the errors logged. */
 struct conf_ctx {
 	const char *file; /* fallback file name when a setting has none */
-	bool no_lines;	  /* values parsed from the command line */
 	unsigned n_errors;
 };
 
@@ -93,6 +92,8 @@ const char *conf_schema_suggest(const struct conf_schema *sc, const char *path);
 const struct conf_key *conf_schema_list_parent(const struct conf_schema *sc, const char *path);
 const char *conf_type_name(const struct conf_key *k);
 void conf_schema_print_help(const struct conf_key *k, FILE *out);
+/* "cgroup = { memory = { max = \"2G\"; }; };" from the key's example. */
+void conf_schema_print_example(const struct conf_key *k, FILE *out);
 void conf_check_network(struct conf_ctx *ctx, const config_setting_t *list, const char *disp);
 void conf_check_mounts(struct conf_ctx *ctx, const config_setting_t *list, const char *disp);
 void conf_check_idmap(struct conf_ctx *ctx, const config_setting_t *list, const char *disp);
@@ -121,8 +122,7 @@ int conf_read_file(config_t *cfg, const char *file);
 /* Parse "v = TEXT;" into cfg; returns the setting v or NULL (logged). */
 config_setting_t *conf_parse_value(config_t *cfg, const char *text, const char *key);
 /* Validate one tree (all keys, types, values, list checks); logs each error. */
-int conf_validate_tree(const struct conf_schema *sc, config_setting_t *root, const char *file,
-		       bool no_lines);
+int conf_validate_tree(const struct conf_schema *sc, config_setting_t *root, const char *file);
 /* Validate one setting against key k, displayed as disp. */
 void conf_validate_setting(struct conf_ctx *ctx, const struct conf_schema *sc,
 			   const struct conf_key *k, const config_setting_t *s, const char *disp);

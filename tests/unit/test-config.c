@@ -524,7 +524,8 @@ static void test_syntax_error(void)
 	capture_start();
 	r = conf_load(NULL, p, &c);
 	err = capture_end();
-	CHECK(r == -EINVAL && strstr(err, "name: missing required key"), "name required (%s)", flat(err));
+	CHECK(r == -EINVAL && strstr(err, "name: missing required key"), "name required (%s)",
+	      flat(err));
 	capture_start();
 	r = conf_check_file(p);
 	capture_end();
@@ -659,7 +660,7 @@ static void test_help_get_dump(void)
 	err = capture_end();
 	fclose(f);
 	CHECK(r == -ENOENT && strstr(err, "did you mean \"console.ttys\""), "get unknown (%s)",
-	      err);
+	      flat(err));
 	free(buf);
 
 	f = open_memstream(&buf, &len);
