@@ -198,7 +198,12 @@ static int print_plain(const config_setting_t *s, FILE *out)
 	case CONFIG_TYPE_FLOAT:
 		fprintf(out, "%g\n", config_setting_get_float(s));
 		return 0;
+	case CONFIG_TYPE_LIST:
 	case CONFIG_TYPE_ARRAY:
+		/* arrays, and lists of strings: one element per line */
+		if (config_setting_length(s) > 0 &&
+		    config_setting_is_aggregate(config_setting_get_elem(s, 0)))
+			return print_value_syntax(s, out);
 		for (int i = 0; i < config_setting_length(s); i++)
 			print_plain(config_setting_get_elem(s, (unsigned)i), out);
 		return 0;

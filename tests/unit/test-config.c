@@ -607,9 +607,12 @@ static void test_help_get_dump(void)
 	const char *err;
 	int r;
 	const char *def = write_file("default.conf", "console = { ttys = 2; };\n");
-	const char *p = write_file("g.conf", "name = \"c1\";\n"
-					     "cgroup = { memory = { max = \"2G\"; }; };\n"
-					     "init = { env = [\"A=1\", \"B=2\"]; };\n");
+	const char *p =
+	    write_file("g.conf", "name = \"c1\";\n"
+				 "cgroup = { memory = { max = \"2G\"; }; };\n"
+				 "init = { env = [\"A=1\", \"B=2\"]; };\n"
+				 "hooks = { start = (\"/a\", \"/b\"); };\n"
+				 "mounts = ( { source = \"/a\"; target = \"/b\"; } );\n");
 
 	CHECK(conf_key_known("cgroup.memory.max") && conf_key_known("network.type") &&
 		  !conf_key_known("cgroup.memory.maxx"),
@@ -639,10 +642,17 @@ static void test_help_get_dump(void)
 	static const struct {
 		const char *key, *out;
 	} gets[] = {
-	    {"cgroup.memory.max", "2G\n"}, {"console.ttys", "2\n"},
-	    {"console.buffer", "128K\n"},  {"init.env", "A=1\nB=2\n"},
-	    {"hostname", "c1\n"},	   {"security.privileged", "true\n"},
-	    {"cgroup.cpu.weight", ""},	   {"cgroup.memory", "{\n  max = \"2G\";\n}\n"},
+	    {"cgroup.memory.max", "2G\n"},
+	    {"console.ttys", "2\n"},
+	    {"console.buffer", "128K\n"},
+	    {"init.env", "A=1\nB=2\n"},
+	    {"hostname", "c1\n"},
+	    {"security.privileged", "true\n"},
+	    {"cgroup.cpu.weight", ""},
+	    {"cgroup.memory", "{\n  max = \"2G\";\n}\n"},
+	    {"hooks.start", "/a\n/b\n"},
+	    {"hooks.stop", ""},
+	    {"mounts", "( {\n    source = \"/a\";\n    target = \"/b\";\n  } )\n"},
 	};
 	for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
 		f = open_memstream(&buf, &len);
