@@ -13,6 +13,9 @@ const struct cli_command cli_commands[] = {
 	{"ls", "list containers", cmd_ls},
 	{"info", "show a container's details", cmd_info},
 	{"config", "print, get or set a container's config keys", cmd_config},
+	{"start", "boot a container", cmd_start},
+	{"stop", "stop (or reboot) a container cleanly", cmd_stop},
+	{"wait", "wait for a container to reach a state", cmd_wait},
 	{"help", "list commands, or describe a config key", cmd_help},
 	{NULL, NULL, NULL},
 };

@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int proc_status_to_exit(int status)
 {
@@ -30,4 +33,24 @@ int proc_wait_killable(pid_t pid)
 			killed = true;
 		}
 	}
+}
+
+int proc_signal_caught(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	FILE *f;
+	int r = -EIO;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "SigCgt:", 7) == 0) {
+			unsigned long long mask = strtoull(line + 7, NULL, 16);
+			r = (mask >> (sig - 1)) & 1ULL ? 1 : 0;
+			break;
+		}
+	fclose(f);
+	return r;
 }

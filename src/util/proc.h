@@ -12,3 +12,7 @@ int proc_status_to_exit(int status);
  * interrupt it SIGKILLs pid first (then still reaps it). Returns the raw
  * status, or -errno. */
 int proc_wait_killable(pid_t pid);
+
+/* Does pid have a handler installed for sig (SigCgt in /proc/PID/status)?
+ * 1 yes, 0 no, -errno (-ESRCH when gone). */
+int proc_signal_caught(pid_t pid, int sig);

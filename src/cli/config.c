@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cli/cli.h"
+#include "config/config.h"
+#include "lib/lock.h"
+#include "lib/paths.h"
+#include "lib/store.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: %s NAME                 print the effective config (defaults merged)\n"
+	"       %1$s NAME KEY             print one key, e.g. cgroup.memory.max\n"
+	"       %1$s NAME KEY VALUE       set one key (validated; written atomically)\n"
+	"       %1$s NAME --unset KEY     remove a key (back to its default)\n"
+	"\n"
+	"Values are parsed by the key's type: sizes \"512M\", booleans true/false,\n"
+	"string arrays '[\"a\", \"b\"]', lists of groups in libconfig syntax. Keys are\n"
+	"described by `sysc help KEY` and in sysc.conf(5). A change to a running\n"
+	"container takes effect at its next start.\n"
+	"\n"
+	"  -u, --unset   remove KEY\n"
+	"\n"
+	"Exit status: 0 ok, 1 failed (nothing changed), 2 usage error.\n";
+
+static const char *const fixed_keys[] = {"name", "rootfs.backend", NULL};
+
+static int set_key(const struct sysc_paths *p, const char *name, const char *key,
+		   const char *value)
+{
+	_cleanup_free_ char *file = paths_container_config(p, name);
+	_cleanup_close_ int lock = -EBADF;
+	struct conf_edit *ed = NULL;
+	int r;
+
+	for (size_t i = 0; fixed_keys[i]; i++)
+		if (strcmp(key, fixed_keys[i]) == 0) {
+			log_error("%s of %s cannot be changed after create", key, name);
+			return -EPERM;
+		}
+	lock = lock_container(p, name);
+	if (lock < 0)
+		return lock;
+	/* the container must exist; its current config may even be broken (fixing it is fine) */
+	r = store_exists(p, name);
+	if (r == 0) {
+		log_error("container \"%s\" does not exist (in %s)", name, p->store);
+		return -ENOENT;
+	}
+	r = conf_edit_open(file, &ed);
+	if (r == 0)
+		r = value ? conf_edit_set(ed, key, value) : conf_edit_unset(ed, key);
+	if (r == 0)
+		r = conf_edit_write(ed, p->default_conf, file);
+	conf_edit_free(ed);
+	return r;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"unset", required_argument, NULL, 'u'},
+		CLI_COMMON_LONGOPTS,
+		{},
+	};
+	struct sysc_paths *p = NULL;
+	const char *unset = NULL, *name;
+	_cleanup_free_ char *file = NULL;
+	int c, r, nargs;
+
+	while ((c = getopt_long(argc, argv, "u:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			unset = optarg;
+			break;
+			CLI_COMMON_CASES(usage)
+		}
+	}
+	nargs = argc - optind;
+	if (nargs < 1)
+		return cli_usage_error("missing NAME");
+	if (nargs > 3 || (unset && nargs > 1))
+		return cli_usage_error("too many arguments");
+	name = argv[optind];
+	r = cli_load_paths(&p);
+	if (r == 0)
+		r = store_check_name(name);
+	if (r == 0 && !(file = paths_container_config(p, name)))
+		r = -ENOMEM;
+	if (r == 0 && (unset || nargs == 3)) {
+		r = set_key(p, name, unset ? unset : argv[optind + 1],
+			    unset ? NULL : argv[optind + 2]);
+	} else if (r == 0) {
+		struct sysc_conf *conf = NULL;
+		/* validates the whole config and reports a missing container */
+		r = store_load_conf(p, name, &conf);
+		conf_free(conf);
+		if (r == 0)
+			r = nargs == 2 ? conf_get(p->default_conf, file, argv[optind + 1], stdout)
+				       : conf_dump(p->default_conf, file, stdout);
+	}
+	paths_free(p);
+	return cli_exit(r);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cli/cli.h"
+#include "lib/paths.h"
+#include "lib/start.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: %s NAME [-F] [-- CMD [ARGS...]]\n"
+	"\n"
+	"Boot container NAME: its init (default /sbin/init) runs as PID 1 in new\n"
+	"mount, PID, UTS, IPC, network and cgroup namespaces, supervised by a monitor.\n"
+	"Returns once the container is RUNNING, or prints why it could not start\n"
+	"(nothing is left behind then).\n"
+	"\n"
+	"  -F, --foreground   stay attached to the console (Ctrl-a q detaches; the\n"
+	"                     container keeps running)\n"
+	"  -- CMD ARGS        run CMD (an absolute path inside) instead of the init\n"
+	"\n"
+	"Exit status: 0 running, 1 failed, 2 usage error.\n";
+
+int cmd_start(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"foreground", no_argument, NULL, 'F'},
+		CLI_COMMON_LONGOPTS,
+		{},
+	};
+	struct start_opts o = {0};
+	struct sysc_paths *p = NULL;
+	const char *name;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			o.foreground = true;
+			break;
+			CLI_COMMON_CASES(usage)
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("missing NAME");
+	name = argv[optind++];
+	/* options may follow the name */
+	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			o.foreground = true;
+			break;
+			CLI_COMMON_CASES(usage)
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+		return cli_usage_error("unexpected argument \"%s\" (use -- before a command)",
+				       argv[optind]);
+	o.cmd = argv + optind;
+	r = cli_load_paths(&p);
+	if (r == 0)
+		r = start_container(p, name, &o);
+	paths_free(p);
+	return cli_exit(r);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lib/start.h"
+#include "config/config.h"
+#include "console/client.h"
+#include "lib/lock.h"
+#include "lib/paths.h"
+#include "lib/state.h"
+#include "lib/store.h"
+#include "monitor/monitor.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void conf_freep(struct sysc_conf **c)
+{
+	conf_free(*c);
+}
+
+static int check_stopped(const struct sysc_paths *p, const char *name)
+{
+	struct state_info st;
+	int r = state_read(p, name, &st);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	if (st.state != STATE_STOPPED) {
+		log_error("container %s is already %s", name, state_name(st.state));
+		return -EBUSY;
+	}
+	if (st.stale) {
+		log_debug("cleaning up after a previous run of %s", name);
+		return monitor_cleanup_stale(p, name);
+	}
+	return 0;
+}
+
+/* Fork the monitor; wait for it to say RUNNING (0) or why not (-errno). */
+static int spawn_monitor(const struct monitor_opts *mo, int lock_fd)
+{
+	int pipefd[2];
+	int32_t result = -EIO;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return log_error_errno(-errno, "pipe: %m");
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return log_error_errno(-errno, "cannot fork the monitor: %m");
+	}
+	if (pid == 0) {
+		struct monitor_opts o = *mo;
+		close(pipefd[0]);
+		close(lock_fd); /* the lock guards the start, not the container's life */
+		setsid();
+		o.ready_fd = pipefd[1];
+		_exit(monitor_run(&o));
+	}
+	close(pipefd[1]);
+	ssize_t n = fileio_read_all(pipefd[0], &result, sizeof(result));
+	close(pipefd[0]);
+	if (n != sizeof(result)) {
+		int status = 0;
+		waitpid(pid, &status, 0);
+		log_error("the monitor of %s died during start", mo->conf->name);
+		return -EIO;
+	}
+	if (result < 0)
+		waitpid(pid, NULL, 0); /* it has cleaned up and exits */
+	return result;
+}
+
+int start_container(const struct sysc_paths *p, const char *name, const struct start_opts *o)
+{
+	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct monitor_opts mo = {.paths = p, .ready_fd = -1};
+	int r = store_load_conf(p, name, &conf);
+
+	if (r < 0)
+		return r;
+	lock = lock_container(p, name);
+	if (lock < 0)
+		return lock;
+	r = check_stopped(p, name);
+	if (r < 0)
+		return r;
+	mo.conf = conf;
+	mo.cmd = o->cmd && o->cmd[0] ? o->cmd : conf->init.cmd;
+	if (mo.cmd[0][0] != '/') {
+		log_error("init command \"%s\" must be an absolute path", mo.cmd[0]);
+		return -EINVAL;
+	}
+	r = spawn_monitor(&mo, lock);
+	if (r < 0)
+		return r;
+	CLOSE_FD(lock);
+	if (o->foreground)
+		return console_client_attach(p, name, 0, CONSOLE_ESCAPE_DEFAULT, true);
+	return 0;
+}

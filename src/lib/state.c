@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lib/state.h"
+#include "lib/paths.h"
+#include "lib/stop.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const names[_STATE_MAX] = {
+	[STATE_STOPPED] = "STOPPED",   [STATE_STARTING] = "STARTING", [STATE_RUNNING] = "RUNNING",
+	[STATE_STOPPING] = "STOPPING", [STATE_ABORTING] = "ABORTING", [STATE_FROZEN] = "FROZEN",
+};
+
+const char *state_name(enum sysc_state s)
+{
+	return s < _STATE_MAX ? names[s] : "UNKNOWN";
+}
+
+int state_parse(const char *s, enum sysc_state *ret)
+{
+	for (int i = 0; i < _STATE_MAX; i++)
+		if (strcasecmp(s, names[i]) == 0) {
+			*ret = (enum sysc_state)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+uint64_t state_proc_starttime(pid_t pid)
+{
+	_cleanup_free_ char *path = str_printf("/proc/%d/stat", (int)pid), *data = NULL;
+	unsigned long long start = 0;
+	char *p;
+
+	if (pid <= 0 || !path || fileio_read_at(AT_FDCWD, path, &data, NULL) < 0)
+		return 0;
+	/* the comm field may contain spaces and ')': skip to the last ')' */
+	p = strrchr(data, ')');
+	if (!p)
+		return 0;
+	/* fields after comm: state(3) ... starttime(22) => 20th after ')' */
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
+		   "%llu",
+		   &start) != 1)
+		return 0;
+	return start;
+}
+
+int state_write(const char *run_dir, const struct state_info *info)
+{
+	_cleanup_free_ char *path = str_printf("%s/state", run_dir);
+	char buf[512];
+	int n;
+
+	if (!path)
+		return -ENOMEM;
+	n = snprintf(buf, sizeof(buf),
+		     "state=%s\ninit_pid=%d\ninit_start=%" PRIu64 "\nmonitor_pid=%d\n"
+		     "monitor_start=%" PRIu64 "\nstarted=%" PRId64 "\n",
+		     state_name(info->state), (int)info->init_pid, info->init_start,
+		     (int)info->monitor_pid, info->monitor_start, info->started);
+	return fileio_write_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644);
+}
+
+static void parse_line(char *line, struct state_info *s)
+{
+	char *eq = strchr(line, '=');
+
+	if (!eq)
+		return;
+	*eq++ = '\0';
+	if (!strcmp(line, "state"))
+		state_parse(eq, &s->state);
+	else if (!strcmp(line, "init_pid"))
+		s->init_pid = (pid_t)strtol(eq, NULL, 10);
+	else if (!strcmp(line, "init_start"))
+		s->init_start = strtoull(eq, NULL, 10);
+	else if (!strcmp(line, "monitor_pid"))
+		s->monitor_pid = (pid_t)strtol(eq, NULL, 10);
+	else if (!strcmp(line, "monitor_start"))
+		s->monitor_start = strtoull(eq, NULL, 10);
+	else if (!strcmp(line, "started"))
+		s->started = strtoll(eq, NULL, 10);
+}
+
+static bool alive(pid_t pid, uint64_t start)
+{
+	return pid > 0 && start != 0 && state_proc_starttime(pid) == start;
+}
+
+int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret)
+{
+	_cleanup_free_ char *path = str_printf("%s/%s/state", p->run, name), *data = NULL;
+	struct state_info s = {.state = STATE_STOPPED};
+	char *save = NULL;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = fileio_read_at(AT_FDCWD, path, &data, NULL);
+	if (r == -ENOENT || r == -ENOTDIR) {
+		*ret = s;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		parse_line(l, &s);
+	s.monitor_alive = alive(s.monitor_pid, s.monitor_start);
+	if (!s.monitor_alive) {
+		bool init_alive = alive(s.init_pid, s.init_start);
+		if (!init_alive) {
+			s.stale = true;
+			s.state = STATE_STOPPED;
+			s.init_pid = 0;
+		} else if (s.state != STATE_FROZEN) {
+			s.state = STATE_RUNNING;
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+int state_stop_if_running(const struct sysc_paths *p, const char *name, bool force)
+{
+	struct state_info s;
+	int r = state_read(p, name, &s);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	if (s.state == STATE_STOPPED)
+		return 0;
+	if (!force) {
+		log_error("container %s is %s; stop it first (sysc-stop %s) or use --force", name,
+			  state_name(s.state), name);
+		return -EBUSY;
+	}
+	return stop_container(p, name, &(struct stop_opts){.kill = true});
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Container states, read without talking to the monitor: the monitor keeps
+ * <run>/<name>/state up to date (atomically replaced key=value lines). When
+ * the monitor is gone, the state is judged from the recorded init pid and its
+ * start time, so a container whose monitor was killed still shows RUNNING.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sysc_paths;
+
+enum sysc_state {
+	STATE_STOPPED,
+	STATE_STARTING,
+	STATE_RUNNING,
+	STATE_STOPPING,
+	STATE_ABORTING,
+	STATE_FROZEN,
+	_STATE_MAX,
+};
+
+struct state_info {
+	enum sysc_state state;
+	pid_t init_pid;		/* host pid of the container's init, 0 if none */
+	uint64_t init_start;	/* its start time (clock ticks since boot) */
+	pid_t monitor_pid;	/* 0 if none */
+	uint64_t monitor_start;
+	bool monitor_alive;
+	int64_t started;	/* wall-clock seconds when init was started */
+	bool stale;		/* runtime files exist but nothing runs */
+};
+
+const char *state_name(enum sysc_state s);
+/* Parse "RUNNING" (case-insensitive); -EINVAL if unknown. */
+int state_parse(const char *s, enum sysc_state *ret);
+
+/* Write the state file (monitor side). */
+int state_write(const char *run_dir, const struct state_info *info);
+/* Read a container's state; STOPPED when there is no runtime state. */
+int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret);
+/* Start time of a process from /proc/PID/stat, 0 if it does not exist. */
+uint64_t state_proc_starttime(pid_t pid);
+
+/* For commands that need a stopped container (destroy): fails with a clear
+ * message when it runs, unless force, in which case it is killed first. */
+int state_stop_if_running(const struct sysc_paths *p, const char *name, bool force);

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lib/stop.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "lib/paths.h"
+#include "lib/state.h"
+#include "lib/store.h"
+#include "monitor/monitor.h"
+#include "monitor/protocol.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/proc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The monitor is gone: halt init ourselves, then clean up what it would have. */
+static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
+		       const struct state_info *st, const struct stop_opts *o)
+{
+	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
+	int64_t deadline = now_ms() + (int64_t)timeout * 1000;
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, st->init_pid, 0);
+	bool sent = false;
+
+	log_debug("the monitor of %s is gone; stopping it directly", conf->name);
+	/* the pid could have been reused between reading the state and pidfd_open */
+	if (pidfd >= 0 && state_proc_starttime(st->init_pid) != st->init_start)
+		CLOSE_FD(pidfd);
+	while (pidfd >= 0 && !o->kill && now_ms() < deadline) {
+		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+		if (!sent && proc_signal_caught(st->init_pid, conf->init.halt_signal) == 1)
+			sent = syscall(SYS_pidfd_send_signal, pidfd, conf->init.halt_signal, NULL,
+				       0) == 0;
+		if (poll(&pfd, 1, sent ? 100 : 10) > 0)
+			break;
+	}
+	return monitor_cleanup_stale(p, conf->name);
+}
+
+static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
+			    const struct stop_opts *o)
+{
+	_cleanup_free_ char *run = paths_container_run(p, conf->name);
+	_cleanup_close_ int fd = run ? control_connect(run) : -ENOMEM;
+	struct control_request req = {
+		.version = CONTROL_VERSION,
+		.cmd = CONTROL_STOP,
+		.arg = o->timeout,
+		.flags = o->kill ? CONTROL_F_KILL : 0,
+	};
+	struct control_response resp;
+	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	/* the monitor answers after the kill at the deadline and the cleanup */
+	r = control_call(fd, &req, &resp, (timeout + 30) * 1000, NULL);
+	if (r < 0)
+		return r;
+	if (resp.ret < 0) {
+		log_error("cannot stop %s: %s", conf->name, resp.message);
+		return resp.ret;
+	}
+	return 0;
+}
+
+static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
+			      const struct state_info *before, const struct stop_opts *o)
+{
+	_cleanup_free_ char *run = paths_container_run(p, conf->name);
+	_cleanup_close_ int fd = run ? control_connect(run) : -ENOMEM;
+	struct control_request req = {.version = CONTROL_VERSION, .cmd = CONTROL_REBOOT};
+	struct control_response resp;
+	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
+	int64_t deadline = now_ms() + (int64_t)(timeout + 30) * 1000;
+	int r;
+
+	if (fd < 0)
+		return log_error_errno(fd, "cannot reach the monitor of %s: %s", conf->name,
+				       strerror(-fd));
+	r = control_call(fd, &req, &resp, 5000, NULL);
+	if (r < 0 || resp.ret < 0)
+		return log_error_errno(r < 0 ? r : resp.ret, "cannot reboot %s: %s", conf->name,
+				       r < 0 ? strerror(-r) : resp.message);
+	/* done when a new init runs */
+	while (now_ms() < deadline) {
+		struct state_info st;
+		if (state_read(p, conf->name, &st) == 0 && st.state == STATE_RUNNING &&
+		    st.init_start != before->init_start)
+			return 0;
+		if (st.state == STATE_STOPPED) {
+			log_error("%s stopped instead of rebooting", conf->name);
+			return -ECHILD;
+		}
+		usleep(20000);
+	}
+	log_error("%s did not come back within %d s", conf->name, timeout + 30);
+	return -ETIMEDOUT;
+}
+
+int stop_container(const struct sysc_paths *p, const char *name, const struct stop_opts *o)
+{
+	struct sysc_conf *conf = NULL;
+	struct state_info st;
+	int r = store_load_conf(p, name, &conf);
+
+	if (r < 0)
+		return r;
+	r = state_read(p, name, &st);
+	if (r < 0) {
+		log_error("cannot read the state of %s: %s", name, strerror(-r));
+	} else if (st.state == STATE_STOPPED) {
+		if (st.stale)
+			monitor_cleanup_stale(p, name);
+		log_error("container %s is not running", name);
+		r = -ESRCH;
+	} else if (o->reboot) {
+		r = reboot_via_monitor(p, conf, &st, o);
+	} else {
+		r = st.monitor_alive ? stop_via_monitor(p, conf, o) : -ENOTCONN;
+		if (r < 0 && st.monitor_alive)
+			log_warn("the monitor of %s did not answer (%s); stopping it directly", name,
+				 strerror(-r));
+		if (r < 0)
+			r = stop_direct(p, conf, &st, o);
+	}
+	conf_free(conf);
+	return r;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "monitor/protocol.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int socket_address(const char *run_dir, struct sockaddr_un *sa, socklen_t *len)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", run_dir, CONTROL_SOCKET) >=
+	    (int)sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sa->sun_path) + 1);
+	return 0;
+}
+
+int control_connect(const char *run_dir)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	_cleanup_close_ int fd = -EBADF;
+	int r = socket_address(run_dir, &sa, &len);
+
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+int control_listen(const char *run_dir)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	_cleanup_close_ int fd = -EBADF;
+	int r = socket_address(run_dir, &sa, &len);
+
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 16) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+static int recv_with_fd(int fd, void *buf, size_t len, int *ret_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = &control,
+		.msg_controllen = sizeof(control),
+	};
+	ssize_t n;
+
+	if (ret_fd)
+		*ret_fd = -EBADF;
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int got;
+			memcpy(&got, CMSG_DATA(c), sizeof(int));
+			if (ret_fd)
+				*ret_fd = got;
+			else
+				close(got);
+		}
+	if (n == 0)
+		return -ECONNRESET;
+	return (size_t)n == len ? 0 : -EBADMSG;
+}
+
+static int send_with_fd(int fd, const void *buf, size_t len, int pass_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (pass_fd >= 0) {
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = &control;
+		msg.msg_controllen = sizeof(control);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+int control_call(int fd, const struct control_request *req, struct control_response *resp,
+		 int timeout_ms, int *ret_fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	int r = send_with_fd(fd, req, sizeof(*req), -1);
+
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		break;
+	}
+	r = recv_with_fd(fd, resp, sizeof(*resp), ret_fd);
+	if (r < 0)
+		return r;
+	resp->message[sizeof(resp->message) - 1] = '\0';
+	return resp->version == CONTROL_VERSION ? 0 : -EPROTONOSUPPORT;
+}
+
+int control_recv(int fd, struct control_request *req)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int r;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	if (cred.uid != 0 && cred.uid != geteuid())
+		return -EPERM;
+	r = recv_with_fd(fd, req, sizeof(*req), NULL);
+	if (r < 0)
+		return r;
+	return req->version == CONTROL_VERSION ? 0 : -EPROTONOSUPPORT;
+}
+
+int control_send(int fd, const struct control_response *resp, int pass_fd)
+{
+	return send_with_fd(fd, resp, sizeof(*resp), pass_fd);
+}

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "monitor/monitor.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "console/ring.h"
+#include "lib/paths.h"
+#include "lib/state.h"
+#include "monitor/protocol.h"
+#include "monitor/spawn.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/proc.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CLIENTS 32
+#define EXIT_GRACE_MS 20 /* an init that dies this fast after exec is a start failure */
+
+struct monitor {
+	const struct monitor_opts *o;
+	const struct sysc_conf *conf;
+	char *run_dir;
+	char *rootfs;
+	struct cgroup_set *cg;
+	int console_master, console_slave;
+	struct spawn_result init;
+	int listen_fd;
+	int clients[MAX_CLIENTS]; /* connected clients, -1 = free */
+	int stop_waiters[MAX_CLIENTS];
+	int tty_client[SPAWN_MAX_TTYS + 1]; /* attached console client per tty (0 = console), -1 */
+	size_t n_stop_waiters;
+	struct state_info st;
+	struct console_ring ring;
+	/* stopping */
+	bool stopping, halt_sent;
+	int64_t kill_at_ms;
+	int exit_status;
+	struct termios saved_tty;
+	bool tty_raw;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_state(struct monitor *m, enum sysc_state s)
+{
+	m->st.state = s;
+	m->st.init_pid = m->init.pid;
+	m->st.init_start = m->init.pid ? state_proc_starttime(m->init.pid) : 0;
+	if (state_write(m->run_dir, &m->st) < 0)
+		log_warn("cannot write state of %s to %s", m->conf->name, m->run_dir);
+}
+
+static int open_console(struct monitor *m)
+{
+	struct termios t;
+
+	if (openpty(&m->console_master, &m->console_slave, NULL, NULL, NULL) < 0)
+		return log_error_errno(-errno, "cannot allocate a console pty: %m");
+	fcntl(m->console_master, F_SETFD, FD_CLOEXEC);
+	fcntl(m->console_slave, F_SETFD, FD_CLOEXEC);
+	fcntl(m->console_master, F_SETFL, O_NONBLOCK);
+	/* the console starts cooked with echo, like a real one */
+	if (tcgetattr(m->console_slave, &t) == 0) {
+		t.c_iflag |= ICRNL | IXON;
+		t.c_oflag |= OPOST | ONLCR;
+		t.c_lflag |= ISIG | ICANON | ECHO | ECHOE | ECHOK;
+		tcsetattr(m->console_slave, TCSANOW, &t);
+	}
+	return 0;
+}
+
+/* Create the cgroups and start init; on failure everything made here is undone. */
+static int boot(struct monitor *m)
+{
+	struct spawn_params sp = {
+		.conf = m->conf,
+		.rootfs = m->rootfs,
+		.cmd = m->o->cmd,
+		.console_slave = m->console_slave,
+	};
+	int r = cgroup_create(m->o->paths->cgroup_parent, m->conf->name, &m->cg);
+
+	if (r < 0)
+		return r;
+	sp.cg = m->cg;
+	m->st.started = (int64_t)time(NULL);
+	r = spawn_init(&sp, &m->init);
+	if (r == 0) {
+		/* an init that exits at once is a failed start, said as such */
+		struct pollfd pfd = {.fd = m->init.pidfd, .events = POLLIN};
+		if (poll(&pfd, 1, EXIT_GRACE_MS) == 1) {
+			siginfo_t si = {0};
+			waitid(P_PIDFD, (id_t)m->init.pidfd, &si, WEXITED);
+			log_error("init %s of %s exited at once (%s %d)", m->o->cmd[0],
+				  m->conf->name, si.si_code == CLD_EXITED ? "status" : "signal",
+				  si.si_status);
+			close(m->init.pidfd);
+			for (unsigned i = 0; i < m->init.n_ttys; i++)
+				close(m->init.tty_masters[i]);
+			memset(&m->init, 0, sizeof(m->init));
+			r = -ECHILD;
+		}
+	}
+	if (r < 0) {
+		cgroup_kill_all(m->cg, 5000);
+		cgroup_destroy(m->cg);
+		cgroup_set_free(m->cg);
+		m->cg = NULL;
+		return r;
+	}
+	set_state(m, STATE_RUNNING);
+	return 0;
+}
+
+/* After init is gone: kill what is left, remove the cgroups. */
+static void teardown_init(struct monitor *m)
+{
+	if (m->cg) {
+		if (cgroup_kill_all(m->cg, 10000) < 0)
+			log_error("processes of %s survive SIGKILL; cgroup %s left", m->conf->name,
+				  cgroup_v2_path(m->cg));
+		else if (cgroup_destroy(m->cg) < 0)
+			log_error("cannot remove cgroup %s", cgroup_v2_path(m->cg));
+		cgroup_set_free(m->cg);
+		m->cg = NULL;
+	}
+	CLOSE_FD(m->init.pidfd);
+	for (unsigned i = 0; i < m->init.n_ttys; i++)
+		close(m->init.tty_masters[i]);
+	memset(&m->init, 0, sizeof(m->init));
+	m->init.pidfd = -EBADF;
+}
+
+static void reply(int fd, const struct monitor *m, int ret, const char *msg, int pass_fd)
+{
+	struct control_response resp = {
+		.version = CONTROL_VERSION,
+		.ret = ret,
+		.state = m->st.state,
+		.init_pid = m->init.pid,
+	};
+
+	if (msg)
+		snprintf(resp.message, sizeof(resp.message), "%s", msg);
+	control_send(fd, &resp, pass_fd);
+}
+
+static void send_halt(struct monitor *m, int sig)
+{
+	/* systemd ignores signals until its handlers are installed: only a
+	 * signal it catches counts as sent, else try again on the next tick */
+	if (m->halt_sent || m->init.pidfd < 0)
+		return;
+	if (proc_signal_caught(m->init.pid, sig) != 1)
+		return;
+	if (syscall(SYS_pidfd_send_signal, m->init.pidfd, sig, NULL, 0) == 0)
+		m->halt_sent = true;
+}
+
+static void begin_stop(struct monitor *m, int timeout_s, bool kill_now)
+{
+	int64_t deadline = now_ms() + (int64_t)(timeout_s > 0 ? timeout_s : (int)m->conf->init.stop_timeout) * 1000;
+
+	if (!m->stopping) {
+		m->stopping = true;
+		m->halt_sent = false;
+		m->kill_at_ms = deadline;
+		set_state(m, STATE_STOPPING);
+	} else if (deadline < m->kill_at_ms) {
+		m->kill_at_ms = deadline;
+	}
+	if (kill_now)
+		m->kill_at_ms = 0;
+	send_halt(m, m->conf->init.halt_signal);
+}
+
+static int tty_master(const struct monitor *m, int tty)
+{
+	if (tty == 0)
+		return m->console_master;
+	if (tty > 0 && (unsigned)tty <= m->init.n_ttys)
+		return m->init.tty_masters[tty - 1];
+	return -ENOENT;
+}
+
+/* A console client gets one end of a socket pair; the monitor copies between
+ * the other end and the tty's master, so output is also kept in the ring. */
+static void attach_tty(struct monitor *m, int fd, int tty)
+{
+	char msg[128];
+	int sv[2];
+
+	if (tty_master(m, tty) < 0) {
+		snprintf(msg, sizeof(msg), "%s has no tty %d (console.ttys = %u)", m->conf->name,
+			 tty, m->init.n_ttys);
+		reply(fd, m, -ENOENT, msg, -1);
+		return;
+	}
+	if (m->tty_client[tty] >= 0) {
+		snprintf(msg, sizeof(msg), "tty %d of %s is in use by another client", tty,
+			 m->conf->name);
+		reply(fd, m, -EBUSY, msg, -1);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		reply(fd, m, -errno, "socketpair failed", -1);
+		return;
+	}
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	m->tty_client[tty] = sv[0];
+	if (tty > 0)
+		fcntl(m->init.tty_masters[tty - 1], F_SETFL, O_NONBLOCK);
+	reply(fd, m, 0, NULL, sv[1]);
+	close(sv[1]);
+}
+
+static void detach_tty(struct monitor *m, int tty)
+{
+	CLOSE_FD(m->tty_client[tty]);
+}
+
+static void handle_request(struct monitor *m, int slot)
+{
+	int fd = m->clients[slot];
+	struct control_request req;
+	int r = control_recv(fd, &req);
+
+	if (r == -ECONNRESET || r == -EBADMSG) {
+		close(fd);
+		m->clients[slot] = -1;
+		return;
+	}
+	if (r < 0) {
+		reply(fd, m, r, r == -EPERM ? "permission denied" : "protocol version mismatch", -1);
+		return;
+	}
+	switch (req.cmd) {
+	case CONTROL_STATE:
+		reply(fd, m, 0, NULL, -1);
+		break;
+	case CONTROL_STOP:
+		if (m->n_stop_waiters >= MAX_CLIENTS) {
+			reply(fd, m, -EBUSY, "too many stop requests", -1);
+			break;
+		}
+		/* answered once everything is cleaned up; the client stays connected */
+		m->stop_waiters[m->n_stop_waiters++] = fd;
+		m->clients[slot] = -1;
+		begin_stop(m, req.arg, req.flags & CONTROL_F_KILL);
+		break;
+	case CONTROL_REBOOT:
+		if (m->stopping) {
+			reply(fd, m, -EBUSY, "the container is stopping", -1);
+		} else {
+			r = syscall(SYS_pidfd_send_signal, m->init.pidfd, m->conf->init.reboot_signal,
+				    NULL, 0) < 0 ? -errno : 0;
+			reply(fd, m, r, r < 0 ? "cannot signal init" : NULL, -1);
+		}
+		break;
+	case CONTROL_CONSOLE:
+		attach_tty(m, fd, req.arg);
+		break;
+	case CONTROL_RESIZE: {
+		struct winsize ws = {.ws_row = (unsigned short)(req.flags >> 16),
+				     .ws_col = (unsigned short)(req.flags & 0xffff)};
+		int master = tty_master(m, req.arg);
+		r = master < 0 ? -ENOENT : ioctl(master, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+		reply(fd, m, r, r < 0 ? "cannot resize tty" : NULL, -1);
+		break;
+	}
+	case CONTROL_PIDFD:
+		reply(fd, m, m->init.pidfd >= 0 ? 0 : -ESRCH, NULL, m->init.pidfd);
+		break;
+	default:
+		reply(fd, m, -EOPNOTSUPP, "unknown request", -1);
+	}
+}
+
+static void accept_client(struct monitor *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m->clients[i] < 0) {
+			m->clients[i] = fd;
+			return;
+		}
+	close(fd); /* too many clients */
+}
+
+static void drain_tty(struct monitor *m, int tty)
+{
+	int master = tty_master(m, tty);
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = read(master, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		if (tty == 0)
+			console_ring_write(&m->ring, buf, (size_t)n);
+		if (m->tty_client[tty] >= 0 &&
+		    send(m->tty_client[tty], buf, (size_t)n, MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+			detach_tty(m, tty);
+	}
+}
+
+static void client_input(struct monitor *m, int tty)
+{
+	char buf[4096];
+	ssize_t n = read(m->tty_client[tty], buf, sizeof(buf));
+
+	if (n > 0)
+		fileio_write_all(tty_master(m, tty), buf, (size_t)n);
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		detach_tty(m, tty);
+}
+
+/* Init is gone: 1 to boot again (reboot inside), 0 to end. */
+static int init_exited(struct monitor *m)
+{
+	siginfo_t si = {0};
+	bool reboot;
+
+	waitid(P_PIDFD, (id_t)m->init.pidfd, &si, WEXITED);
+	/* reboot(2) in a PID namespace kills its init with SIGHUP (restart) or
+	 * SIGINT (power off / halt) */
+	reboot = !m->stopping && si.si_code == CLD_KILLED && si.si_status == SIGHUP;
+	m->exit_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	log_info("init of %s %s (%s %d)", m->conf->name, reboot ? "rebooted" : "exited",
+		 si.si_code == CLD_EXITED ? "status" : "signal", si.si_status);
+	teardown_init(m);
+	return reboot ? 1 : 0;
+}
+
+static int poll_timeout(const struct monitor *m)
+{
+	int64_t left;
+
+	if (!m->stopping)
+		return -1;
+	left = m->kill_at_ms - now_ms();
+	if (left <= 0)
+		return 0;
+	if (!m->halt_sent)
+		return left < 10 ? (int)left : 10; /* waiting for init's signal handler */
+	return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+enum { P_INIT, P_LISTEN, P_FIXED };
+
+/* One round of the event loop; returns 1 to go on, 0 when init is gone for good. */
+static int loop_once(struct monitor *m)
+{
+	struct pollfd pfd[P_FIXED + MAX_CLIENTS + 2 * (SPAWN_MAX_TTYS + 1)];
+	int who[ARRAY_SIZE(pfd)];
+	nfds_t n = P_FIXED;
+
+	pfd[P_INIT] = (struct pollfd){.fd = m->init.pidfd, .events = POLLIN};
+	pfd[P_LISTEN] = (struct pollfd){.fd = m->listen_fd, .events = POLLIN};
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m->clients[i] >= 0) {
+			who[n] = i;
+			pfd[n++] = (struct pollfd){.fd = m->clients[i], .events = POLLIN};
+		}
+	nfds_t ttys_from = n;
+	for (unsigned t = 0; t <= m->init.n_ttys; t++) {
+		/* the console is always drained (ring buffer); ttys only when watched */
+		if (t == 0 || m->tty_client[t] >= 0) {
+			who[n] = (int)t;
+			pfd[n++] = (struct pollfd){.fd = tty_master(m, (int)t), .events = POLLIN};
+		}
+		if (m->tty_client[t] >= 0) {
+			who[n] = -1 - (int)t;
+			pfd[n++] = (struct pollfd){.fd = m->tty_client[t], .events = POLLIN};
+		}
+	}
+	if (poll(pfd, n, poll_timeout(m)) < 0 && errno != EINTR)
+		return log_error_errno(-errno, "poll: %m"), 0;
+	if (m->stopping) {
+		send_halt(m, m->conf->init.halt_signal);
+		if (now_ms() >= m->kill_at_ms && m->cg)
+			cgroup_kill_all(m->cg, 0);
+	}
+	for (nfds_t i = ttys_from; i < n; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (who[i] >= 0)
+			drain_tty(m, who[i]);
+		else if (m->tty_client[-1 - who[i]] >= 0)
+			client_input(m, -1 - who[i]);
+	}
+	for (nfds_t i = P_FIXED; i < ttys_from; i++)
+		if (pfd[i].revents && m->clients[who[i]] >= 0)
+			handle_request(m, who[i]);
+	if (pfd[P_LISTEN].revents)
+		accept_client(m);
+	if (pfd[P_INIT].revents)
+		return init_exited(m) ? 2 : 0;
+	return 1;
+}
+
+static void notify_ready(struct monitor *m, int32_t result)
+{
+	int fd = m->o->ready_fd;
+
+	if (fd < 0)
+		return;
+	if (write(fd, &result, sizeof(result)) != sizeof(result))
+		log_debug("sysc-start went away before the container was ready");
+	close(fd);
+}
+
+/* From now on the monitor has no terminal: output goes to its log file. */
+static void detach_stdio(const struct monitor *m)
+{
+	_cleanup_free_ char *logp = str_printf("%s/%s/monitor.log", m->o->paths->store,
+					       m->conf->name);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int logfd = logp ? open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(logfd >= 0 ? logfd : null, STDERR_FILENO);
+		close(null);
+	}
+	if (logfd >= 0) {
+		log_set_stderr(0);
+		log_set_fd(logfd); /* timestamped lines; kept open for the monitor's life */
+	}
+}
+
+static void remove_runtime(struct monitor *m)
+{
+	_cleanup_free_ char *sock = str_printf("%s/%s", m->run_dir, CONTROL_SOCKET);
+	_cleanup_free_ char *state = str_printf("%s/state", m->run_dir);
+
+	if (sock)
+		unlink(sock);
+	if (state)
+		unlink(state);
+	if (rmdir(m->run_dir) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %m", m->run_dir);
+}
+
+static void finish(struct monitor *m)
+{
+	for (int t = 0; t <= SPAWN_MAX_TTYS; t++)
+		CLOSE_FD(m->tty_client[t]);
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		CLOSE_FD(m->clients[i]);
+	CLOSE_FD(m->listen_fd);
+	remove_runtime(m);
+	/* stop requests are answered once nothing is left */
+	for (size_t i = 0; i < m->n_stop_waiters; i++) {
+		m->st.state = STATE_STOPPED;
+		reply(m->stop_waiters[i], m, 0, NULL, -1);
+		close(m->stop_waiters[i]);
+	}
+	CLOSE_FD(m->console_master);
+	CLOSE_FD(m->console_slave);
+	console_ring_done(&m->ring);
+	free(m->run_dir);
+	free(m->rootfs);
+}
+
+static int monitor_setup(struct monitor *m)
+{
+	const struct sysc_paths *p = m->o->paths;
+	_cleanup_free_ char *console_log = str_printf("%s/%s/console.log", p->store, m->conf->name);
+	int r;
+
+	m->run_dir = paths_container_run(p, m->conf->name);
+	m->rootfs = paths_container_rootfs(p, m->conf->name);
+	if (!m->run_dir || !m->rootfs || !console_log)
+		return -ENOMEM;
+	r = fileio_mkdir_p(p->run, 0755);
+	if (r == 0 && mkdir(m->run_dir, 0700) < 0)
+		r = -errno;
+	if (r < 0)
+		return log_error_errno(r, "cannot create runtime directory %s: %s", m->run_dir,
+				       strerror(-r));
+	m->listen_fd = control_listen(m->run_dir);
+	if (m->listen_fd < 0)
+		return log_error_errno(m->listen_fd, "cannot create control socket in %s: %s",
+				       m->run_dir, strerror(-m->listen_fd));
+	r = console_ring_init(&m->ring, m->conf->console.buffer, console_log,
+			      m->conf->console.log_size);
+	if (r < 0)
+		return r;
+	r = open_console(m);
+	if (r < 0)
+		return r;
+	m->st.monitor_pid = getpid();
+	m->st.monitor_start = state_proc_starttime(getpid());
+	set_state(m, STATE_STARTING);
+	return 0;
+}
+
+int monitor_run(const struct monitor_opts *o)
+{
+	struct monitor m = {
+		.o = o,
+		.conf = o->conf,
+		.console_master = -EBADF,
+		.console_slave = -EBADF,
+		.listen_fd = -EBADF,
+	};
+	int r;
+
+	m.init.pidfd = -EBADF;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		m.clients[i] = -1;
+	for (int t = 0; t <= SPAWN_MAX_TTYS; t++)
+		m.tty_client[t] = -1;
+	signal(SIGPIPE, SIG_IGN);
+	r = monitor_setup(&m);
+	if (r == 0)
+		r = boot(&m);
+	if (r < 0) {
+		if (m.run_dir)
+			finish(&m);
+		notify_ready(&m, r);
+		return 1;
+	}
+	notify_ready(&m, 0);
+	if (!o->foreground)
+		detach_stdio(&m);
+	for (;;) {
+		r = loop_once(&m);
+		if (r == 1)
+			continue;
+		if (r == 0)
+			break;
+		/* reboot inside: same monitor, console and clients; new init and cgroups */
+		set_state(&m, STATE_STARTING);
+		if (boot(&m) < 0) {
+			log_error("reboot of %s failed; stopping", m.conf->name);
+			break;
+		}
+	}
+	r = m.exit_status;
+	finish(&m);
+	return o->foreground ? r : 0;
+}
+
+int monitor_cleanup_stale(const struct sysc_paths *p, const char *name)
+{
+	_cleanup_free_ char *run = paths_container_run(p, name);
+	struct cgroup_set *cg = NULL;
+	int r = 0;
+
+	if (!run)
+		return -ENOMEM;
+	if (cgroup_open(p->cgroup_parent, name, &cg) == 0) {
+		if (cgroup_kill_all(cg, 10000) == 0)
+			r = cgroup_destroy(cg);
+		else
+			r = -EBUSY;
+		cgroup_set_free(cg);
+		if (r < 0)
+			return log_error_errno(r, "cannot remove the leftover cgroups of %s", name);
+	}
+	r = fileio_rm_rf_at(AT_FDCWD, run);
+	if (r < 0)
+		return log_error_errno(r, "cannot remove stale runtime directory %s: %s", run,
+				       strerror(-r));
+	return 0;
+}

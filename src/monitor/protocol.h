@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The monitor's control socket: <run>/<name>/control, AF_UNIX SOCK_SEQPACKET,
+ * one request and one response per message. Every message starts with the
+ * protocol version; a monitor answers a request of another version with
+ * -EPROTONOSUPPORT. The monitor checks SO_PEERCRED: only root and the uid the
+ * monitor runs as may talk to it. File descriptors travel with SCM_RIGHTS.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define CONTROL_VERSION 1
+#define CONTROL_SOCKET	"control"
+
+enum control_cmd {
+	CONTROL_STATE = 1,   /* -> state, init pid */
+	CONTROL_STOP = 2,    /* arg: timeout seconds (0 = config), flags: CONTROL_F_KILL;
+				replied to when the container is stopped and cleaned */
+	CONTROL_REBOOT = 3,  /* send the reboot signal to init */
+	CONTROL_CONSOLE = 4, /* arg: tty number (0 = console) -> a stream socket
+				connected to the tty through the monitor; -EBUSY if taken */
+	CONTROL_PIDFD = 5,   /* -> pidfd of init */
+	CONTROL_RESIZE = 6,  /* arg: tty, flags: rows << 16 | cols */
+};
+
+#define CONTROL_F_KILL 0x1
+
+struct control_request {
+	uint32_t version;
+	uint32_t cmd;
+	int32_t arg;
+	uint32_t flags;
+};
+
+struct control_response {
+	uint32_t version;
+	int32_t ret;	   /* 0 or -errno */
+	uint32_t state;	   /* enum sysc_state */
+	int32_t init_pid;  /* host pid of init */
+	char message[256]; /* for errors: what went wrong, for a person */
+};
+
+/* Client side: connect to the monitor of a container (run dir given). */
+int control_connect(const char *run_dir);
+/* Send a request and wait (timeout_ms, -1 forever) for the response; a fd
+ * sent along is returned in *ret_fd when ret_fd is not NULL (else closed). */
+int control_call(int fd, const struct control_request *req, struct control_response *resp,
+		 int timeout_ms, int *ret_fd);
+
+/* Server side. */
+int control_listen(const char *run_dir);
+/* Receive one request from a connected client; checks credentials and the
+ * version. Returns 0, -EPERM, -EPROTONOSUPPORT, or -ECONNRESET on EOF. */
+int control_recv(int fd, struct control_request *req);
+int control_send(int fd, const struct control_response *resp, int pass_fd);

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "monitor/spawn.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "mount/mount.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* messages from the child on the sync socket */
+enum { SYNC_TTY = 1, SYNC_ERROR = 2 };
+
+struct sync_msg {
+	int32_t type;
+	int32_t value; /* tty index, or -errno */
+};
+
+static int sync_send(int fd, int type, int value, int pass_fd)
+{
+	struct sync_msg m = {.type = type, .value = value};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (pass_fd >= 0) {
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = &control;
+		msg.msg_controllen = sizeof(control);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* 0 and the message, or -ECONNRESET at EOF (the child exec'd). */
+static int sync_recv(int fd, struct sync_msg *m, int *ret_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = &control,
+			     .msg_controllen = sizeof(control)};
+	ssize_t n;
+
+	*ret_fd = -EBADF;
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+	if (n == 0)
+		return -ECONNRESET;
+	return n == sizeof(*m) ? 0 : -EBADMSG;
+}
+
+static _Noreturn void child_fail(int sync_fd, int r)
+{
+	sync_send(sync_fd, SYNC_ERROR, r < 0 ? r : -EIO, -1);
+	_exit(1);
+}
+
+static char **init_env(const struct sysc_conf *conf, unsigned n_ttys)
+{
+	_cleanup_strv_ char **env = NULL;
+	char ttys[SPAWN_MAX_TTYS * 8] = "";
+	_cleanup_free_ char *uuid = str_printf("container_uuid=%s", conf->uuid ? conf->uuid : "");
+	_cleanup_free_ char *ttyvar = NULL;
+
+	for (unsigned i = 0; i < n_ttys; i++) {
+		size_t l = strlen(ttys);
+		snprintf(ttys + l, sizeof(ttys) - l, "%spts/%u", i ? " " : "", i);
+	}
+	ttyvar = str_printf("container_ttys=%s", ttys);
+	if (!uuid || !ttyvar)
+		return NULL;
+	if (strv_push(&env, "container=sysc") < 0 || strv_push(&env, uuid) < 0 ||
+	    strv_push(&env, ttyvar) < 0 ||
+	    strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") <
+		    0 ||
+	    strv_push(&env, "TERM=linux") < 0 || strv_push(&env, "HOME=/") < 0)
+		return NULL;
+	for (size_t i = 0; conf->init.env && conf->init.env[i]; i++)
+		if (strv_push(&env, conf->init.env[i]) < 0)
+			return NULL;
+	return TAKE_PTR(env);
+}
+
+/* Open n ttys in the container's own devpts and hand their masters out. */
+static int child_make_ttys(int sync_fd, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		_cleanup_close_ int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		int unlock = 0, idx = -1;
+
+		if (m < 0)
+			return log_error_errno(-errno, "cannot allocate tty %u: open /dev/ptmx: %m",
+					       i + 1);
+		if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &idx) < 0)
+			return log_error_errno(-errno, "cannot set up tty %u: %m", i + 1);
+		int r = sync_send(sync_fd, SYNC_TTY, idx, m);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int child_console(int console)
+{
+	if (setsid() < 0)
+		return log_error_errno(-errno, "setsid: %m");
+	if (ioctl(console, TIOCSCTTY, 0) < 0)
+		return log_error_errno(-errno, "cannot make /dev/console the controlling tty: %m");
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(console, fd) < 0)
+			return log_error_errno(-errno, "dup2 console: %m");
+	return 0;
+}
+
+static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
+{
+	const struct sysc_conf *conf = p->conf;
+	struct mount_spec spec = {
+		.name = conf->name,
+		.rootfs = p->rootfs,
+		.uuid = conf->uuid,
+		.console_fd = p->console_slave,
+		.mount_cgroup2 = true,
+		.mounts = conf->mounts,
+		.n_mounts = conf->n_mounts,
+	};
+	char go;
+	sigset_t all;
+	char **env;
+	int r;
+
+	/* wait until the monitor has put us into every cgroup hierarchy */
+	if (read(sync_fd, &go, 1) != 1)
+		_exit(1);
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(sync_fd, log_error_errno(-errno, "cannot create cgroup namespace: %m"));
+	if (sethostname(conf->hostname, strlen(conf->hostname)) < 0)
+		child_fail(sync_fd, log_error_errno(-errno, "cannot set hostname %s: %m",
+						    conf->hostname));
+	r = mount_setup_root(&spec);
+	if (r < 0)
+		child_fail(sync_fd, r);
+	r = child_make_ttys(sync_fd, conf->console.ttys);
+	if (r < 0)
+		child_fail(sync_fd, r);
+	if (access(p->cmd[0], X_OK) < 0)
+		child_fail(sync_fd, log_error_errno(-errno, "init %s %s in rootfs of %s", p->cmd[0],
+						    errno == ENOENT ? "not found"
+								    : "is not executable",
+						    conf->name));
+	env = init_env(conf, conf->console.ttys);
+	if (!env)
+		child_fail(sync_fd, -ENOMEM);
+	r = child_console(p->console_slave);
+	if (r < 0)
+		child_fail(sync_fd, r);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < _NSIG; s++)
+		signal(s, SIG_DFL);
+	/* nothing of the monitor's survives exec; the sync socket's EOF says "exec'd" */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execve(p->cmd[0], p->cmd, env);
+	child_fail(sync_fd, log_error_errno(-errno, "cannot execute init %s in %s: %m", p->cmd[0],
+					    conf->name));
+}
+
+static int collect_child(struct spawn_result *res, int sync_fd)
+{
+	for (;;) {
+		struct sync_msg m;
+		int fd, r = sync_recv(sync_fd, &m, &fd);
+
+		if (r == -ECONNRESET)
+			return 0; /* exec'd */
+		if (r < 0)
+			return r;
+		if (m.type == SYNC_ERROR) {
+			if (fd >= 0)
+				close(fd);
+			return m.value < 0 ? m.value : -EIO;
+		}
+		if (m.type != SYNC_TTY || fd < 0 || res->n_ttys >= SPAWN_MAX_TTYS) {
+			if (fd >= 0)
+				close(fd);
+			return -EBADMSG;
+		}
+		res->tty_masters[res->n_ttys++] = fd;
+	}
+}
+
+int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
+{
+	int sv[2];
+	int pidfd = -EBADF;
+	struct clone_args args = {
+		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+			 CLONE_PIDFD | CLONE_INTO_CGROUP,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup_v2_fd(p->cg),
+	};
+	pid_t pid;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return log_error_errno(-errno, "socketpair: %m");
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		r = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return log_error_errno(r, "cannot create the container's init process: %s",
+				       strerror(-r));
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(p, sv[1]);
+	}
+	close(sv[1]);
+	ret->pid = pid;
+	ret->pidfd = pidfd;
+	r = cgroup_attach_v1(p->cg, pid);
+	if (r == 0 && write(sv[0], "G", 1) != 1)
+		r = -errno;
+	if (r == 0)
+		r = collect_child(ret, sv[0]);
+	close(sv[0]);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(pidfd);
+		for (unsigned i = 0; i < ret->n_ttys; i++)
+			close(ret->tty_masters[i]);
+		memset(ret, 0, sizeof(*ret));
+	}
+	return r;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Creating the container's init: clone3 into new namespaces and its cgroup,
+ * the child's setup (hostname, root, ttys), and exec. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sysc_conf;
+struct cgroup_set;
+
+#define SPAWN_MAX_TTYS 64
+
+struct spawn_params {
+	const struct sysc_conf *conf;
+	const char *rootfs;  /* host path of the container root */
+	char *const *cmd;    /* init command line */
+	int console_slave;   /* host pty slave for /dev/console */
+	struct cgroup_set *cg;
+};
+
+struct spawn_result {
+	pid_t pid;	     /* host pid of init */
+	int pidfd;
+	unsigned n_ttys;
+	int tty_masters[SPAWN_MAX_TTYS]; /* masters of the container's /dev/pts/N */
+};
+
+/*
+ * Start init. Returns once init has exec'd (0) or failed (-errno; the child
+ * has said what went wrong on stderr and has been reaped). The tty masters
+ * were allocated inside the container's devpts, so they are /dev/pts/0..N-1
+ * there, listed in $container_ttys.
+ */
+int spawn_init(const struct spawn_params *p, struct spawn_result *ret);
