@@ -462,6 +462,48 @@ int conf_edit_set(struct conf_edit *ed, const char *key, const char *value)
 	return r;
 }
 
+/* Merge src into dst: groups merge member by member, anything else replaces. */
+static int merge_group(config_setting_t *dst, const config_setting_t *src)
+{
+	for (int i = 0; i < config_setting_length(src); i++) {
+		config_setting_t *m = config_setting_get_elem(src, (unsigned)i);
+		const char *name = config_setting_name(m);
+		config_setting_t *d = config_setting_get_member(dst, name);
+		int r;
+
+		if (d && config_setting_is_group(d) && config_setting_is_group(m)) {
+			r = merge_group(d, m);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (d)
+			config_setting_remove(dst, name);
+		if (!conf_setting_copy(dst, name, m))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int conf_edit_merge_file(struct conf_edit *ed, const char *file)
+{
+	config_t cfg;
+	int r;
+
+	r = conf_read_file(&cfg, file);
+	if (r == -ENOENT)
+		log_error("%s: no such file", file);
+	if (r == 0)
+		r = conf_validate_tree(&conf_schema_container, config_root_setting(&cfg), file);
+	if (r == 0) {
+		r = merge_group(config_root_setting(&ed->cfg), config_root_setting(&cfg));
+		if (r < 0)
+			log_error("%s: out of memory", file);
+	}
+	config_destroy(&cfg);
+	return r;
+}
+
 int conf_edit_unset(struct conf_edit *ed, const char *key)
 {
 	const struct conf_schema *sc = &conf_schema_container;

@@ -809,6 +809,37 @@ static void test_edit(void)
 	CHECK(final && !strstr(final, "cgroup") && !strstr(final, "console"),
 	      "empty groups removed: %s", flat(final ? final : ""));
 
+	/* Merging a file into an edit: groups merge, the rest replaces. */
+	CHECK(conf_edit_open(NULL, &ed) == 0, "open empty for merge");
+	CHECK(edit_set(ed, "cgroup.memory.max", "1G", &err) == 0, "set before merge");
+	CHECK(edit_set(ed, "init.cmd", "/a,b", &err) == 0, "set array before merge");
+	p = write_file("user.conf", "cgroup = { memory = { high = \"1G\"; }; };\n"
+				    "init = { cmd = [\"/c\"]; };\nname = \"u\";\n");
+	capture_start();
+	r = conf_edit_merge_file(ed, p);
+	err = capture_end();
+	CHECK(r == 0, "merge file (%s)", flat(err));
+	capture_start();
+	r = conf_edit_write(ed, NULL, tpath("merged.conf"));
+	capture_end();
+	CHECK(r == 0 && conf_load(NULL, tpath("merged.conf"), &c) == 0 && c &&
+		  c->cgroup.memory_max == 1ULL << 30 && c->cgroup.memory_high == 1ULL << 30 &&
+		  strv_length(c->init.cmd) == 1,
+	      "merged edit written and loads");
+	conf_free(c);
+	c = NULL;
+	p = write_file("user.conf", "\ncgroup = { memory = { hihg = \"1G\"; }; };\n");
+	capture_start();
+	r = conf_edit_merge_file(ed, p);
+	err = capture_end();
+	_cleanup_free_ char *want_merge = str_printf("%s:2: cgroup.memory.hihg: unknown key", p);
+	CHECK(r == -EINVAL && strstr(err, want_merge), "merge of a bad file (%s)", flat(err));
+	capture_start();
+	r = conf_edit_merge_file(ed, tpath("nouser.conf"));
+	err = capture_end();
+	CHECK(r == -ENOENT && strstr(err, "nouser.conf: no such file"), "merge missing file");
+	conf_edit_free(ed);
+
 	/* New file from scratch needs a name. */
 	CHECK(conf_edit_open(NULL, &ed) == 0, "open empty");
 	CHECK(edit_set(ed, "rootfs.backend", "btrfs", &err) == 0, "set in empty");
