@@ -1,0 +1,115 @@
+# Shared by the integration tests (sourced). Every test runs against a
+# private store, runtime dir, config dir and cgroup parent, so it never
+# touches a user's containers, and checks that it leaves nothing behind.
+set -uo pipefail
+
+T_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+T_BUILD=${SYSC_BUILD_DIR:-$T_SRC}
+[[ -x $T_BUILD/sysc ]] || { echo "FAIL: setup: $T_BUILD/sysc not built (run tests/setup)"; exit 1; }
+export PATH="$T_BUILD:$PATH"
+
+T_ROOT=$(mktemp -d /var/tmp/sysc-test.XXXXXX)
+export SYSC_PATH=$T_ROOT/store
+export SYSC_RUN_DIR=$T_ROOT/run
+export SYSC_CONF_DIR=$T_ROOT/etc
+export SYSC_TEMPLATE_DIR=$T_ROOT/templates
+export SYSC_CGROUP_PARENT=sysc-test-$$
+# the Debian cache is shared by the files of one run (tests/run sets it)
+export SYSC_CACHE_DIR=${SYSC_TEST_CACHE:-$T_ROOT/cache}
+mkdir -p "$SYSC_CONF_DIR" "$SYSC_TEMPLATE_DIR"
+cp "$T_SRC/config/default.conf" "$T_SRC/config/sysc.conf" "$SYSC_CONF_DIR/"
+cp "$T_SRC"/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
+cp "$T_SRC"/tests/integration/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
+
+T_PASSED=0 T_FAILED=0 T_SKIPPED=0
+
+# stop (kill) and destroy every container of this file's store
+t_reset() {
+	local n
+	[[ -d $SYSC_PATH ]] || return 0
+	for n in $(sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
+		sysc-stop -k "$n" >/dev/null 2>&1
+		sysc-destroy -f "$n" >/dev/null 2>&1
+	done
+}
+
+t_cleanup_all() {
+	t_reset
+	rm -rf "$T_ROOT"
+}
+trap t_cleanup_all EXIT
+
+# Run one test function in a subshell; its output is shown only on failure.
+t_run() {
+	local name=$1 out rc
+	out=$( (set -e; "$name") 2>&1 ) && rc=0 || rc=$?
+	t_reset
+	if [[ $rc == 0 ]]; then
+		echo "PASS: $name"
+		T_PASSED=$((T_PASSED + 1))
+	elif [[ $rc == 77 ]]; then
+		echo "SKIP: $name: $(tail -n 1 <<<"$out")"
+		T_SKIPPED=$((T_SKIPPED + 1))
+	else
+		echo "FAIL: $name"
+		sed 's/^/    | /' <<<"$out" | tail -n 40
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+t_skip() {
+	echo "$*"
+	exit 77
+}
+
+t_die() {
+	echo "assertion failed: $*" >&2
+	exit 1
+}
+
+# expect_fail REGEX CMD...: CMD must exit non-zero (not 2 unless usage) and
+# print an error line on stderr matching REGEX.
+expect_fail() {
+	local re=$1 out rc
+	shift
+	out=$("$@" 2>&1 >/dev/null) && rc=0 || rc=$?
+	[[ $rc != 0 ]] || t_die "expected failure from: $* (exit 0)"
+	grep -Eq -- "$re" <<<"$out" || t_die "error of '$*' does not match /$re/: $out"
+	echo "ok: $* -> exit $rc: $(grep -E -- "$re" <<<"$out" | head -n 1)"
+}
+
+# the store holds exactly these containers (and no hidden leftovers)
+expect_store() {
+	local want="$*" have
+	have=$(ls -A "$SYSC_PATH" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')
+	[[ $have == "$want" ]] || t_die "store has '$have', expected '$want'"
+}
+
+expect_eq() {
+	[[ $1 == "$2" ]] || t_die "${3:-value}: got '$1', expected '$2'"
+}
+
+# nothing of this run is mounted, in cgroups or running
+expect_clean() {
+	local m c
+	m=$(grep -c "$T_ROOT" /proc/self/mountinfo || true)
+	[[ $m == 0 ]] || t_die "$m mount(s) of $T_ROOT left: $(grep "$T_ROOT" /proc/self/mountinfo | head -n 3)"
+	c=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$SYSC_CGROUP_PARENT" 2>/dev/null | wc -l)
+	[[ $c == 0 ]] || t_die "$c cgroup(s) $SYSC_CGROUP_PARENT left"
+	[[ ! -e $SYSC_RUN_DIR ]] || [[ -z $(ls -A "$SYSC_RUN_DIR" | grep -v '^locks$') ]] ||
+		t_die "runtime files left: $(ls -A "$SYSC_RUN_DIR")"
+	if pgrep -f "$T_ROOT" >/dev/null; then
+		t_die "processes left: $(pgrep -af "$T_ROOT")"
+	fi
+}
+
+t_summary() {
+	echo "# $(basename "$0"): $T_PASSED passed, $T_FAILED failed, $T_SKIPPED skipped"
+	[[ $T_FAILED == 0 ]]
+}
+
+# a config file written from stdin: cfg NAME <<EOF
+cfg() {
+	cat >"$T_ROOT/$1"
+	echo "$T_ROOT/$1"
+}

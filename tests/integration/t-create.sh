@@ -1,0 +1,195 @@
+#!/bin/bash
+# Foundation: create/destroy/ls/info/config with busybox and a test
+# template; bad input; interrupted and concurrent creates.
+. "$(dirname "$0")/lib.sh"
+
+# no unfinished cache build, and no cache for KEY (its build never finished)
+expect_no_cache_leftovers() {
+	local left
+	left=$(ls -A "$SYSC_CACHE_DIR" | grep -E "^\.build-|^$1\$" || true)
+	[[ -z $left ]] || t_die "cache leftovers: $left"
+}
+
+test_create_busybox() {
+	sysc-create b1 -t busybox
+	expect_store "b1"
+	[[ -x $SYSC_PATH/b1/rootfs/bin/busybox ]] || t_die "no busybox in rootfs"
+	[[ -L $SYSC_PATH/b1/rootfs/sbin/init ]] || t_die "no /sbin/init"
+	expect_eq "$(cat "$SYSC_PATH/b1/rootfs/etc/hostname")" b1 hostname
+	sysc-ls | grep -Eq '^b1 +STOPPED +dir +no +-' || t_die "ls: $(sysc-ls)"
+	sysc-ls --format json | grep -q '"name":"b1","state":"STOPPED","backend":"dir"' ||
+		t_die "ls json: $(sysc-ls --format json)"
+	sysc-info b1 | grep -Eq '^State: +STOPPED' || t_die "info: $(sysc-info b1)"
+	sysc-info b1 --format json | grep -q '"template":"busybox"' || t_die "info json"
+	# template suggestion applied, uuid generated
+	expect_eq "$(sysc-config b1 init.halt_signal)" SIGUSR2 halt_signal
+	sysc-config b1 uuid | grep -Eq '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-' || t_die "uuid"
+	# both command forms
+	sysc ls | grep -q '^b1 ' || t_die "sysc ls"
+	sysc-destroy b1
+	expect_store ""
+}
+
+test_name_taken() {
+	sysc-create b1 -t busybox
+	local before
+	before=$(sysc-config b1 uuid)
+	expect_fail 'container "b1" already exists' sysc-create b1 -t busybox
+	expect_eq "$(sysc-config b1 uuid)" "$before" "uuid after failed create"
+	expect_store "b1"
+	sysc-destroy b1
+}
+
+test_invalid_names() {
+	expect_fail 'invalid container name "a/b"' sysc-create a/b -t busybox
+	expect_fail 'invalid container name "\.\."' sysc-create .. -t busybox
+	expect_fail 'invalid container name ".x"' sysc-create .x -t busybox
+	expect_fail 'invalid container name "a b"' sysc-create "a b" -t busybox
+	expect_fail 'longer than 64' sysc-create "$(printf 'a%.0s' {1..65})" -t busybox
+	expect_fail 'invalid container name' sysc-destroy ../etc
+	expect_store ""
+}
+
+test_missing_template() {
+	expect_fail 'template "nosuch" not found' sysc-create n1 -t nosuch
+	expect_store ""
+}
+
+test_usage_errors() {
+	local rc=0
+	sysc-create 2>/dev/null || rc=$?
+	expect_eq "$rc" 2 "exit status without NAME"
+	rc=0
+	sysc-create n1 2>/dev/null || rc=$?
+	expect_eq "$rc" 2 "exit status without -t"
+	rc=0
+	sysc-ls --bogus 2>/dev/null || rc=$?
+	expect_eq "$rc" 2 "exit status with an unknown option"
+	sysc-create --help | grep -q 'Usage: sysc-create' || t_die "--help"
+	expect_store ""
+}
+
+test_bad_config_files() {
+	local f
+	f=$(cfg unknown.conf <<<'cgroup = { memory = { maxx = "1G"; }; };')
+	expect_fail "unknown.conf:1: cgroup.memory.maxx: .*did you mean \"cgroup.memory.max\"" \
+		sysc-create n1 -t busybox -f "$f"
+	f=$(cfg type.conf <<<'console = { ttys = "four"; };')
+	expect_fail 'type.conf:1: console.ttys: .*(expected|integer)' sysc-create n1 -t busybox -f "$f"
+	f=$(cfg value.conf <<<'cgroup = { memory = { max = "12XB"; }; };')
+	expect_fail 'value.conf:1: cgroup.memory.max: .*12XB' sysc-create n1 -t busybox -f "$f"
+	printf 'init = {\n  stop_timeout = 5;\n  halt_signal = ;\n};\n' >"$T_ROOT/syntax.conf"
+	expect_fail 'syntax.conf:3: .*syntax error' sysc-create n1 -t busybox -f "$T_ROOT/syntax.conf"
+	expect_store ""
+	# a good file is merged into the container's config
+	f=$(cfg good.conf <<<'cgroup = { pids = { max = 100; }; }; autostart = { enabled = true; };')
+	sysc-create g1 -t busybox -f "$f"
+	expect_eq "$(sysc-config g1 cgroup.pids.max)" 100 "pids.max from -f"
+	sysc-ls | grep -Eq '^g1 +STOPPED +dir +yes' || t_die "autostart column"
+	sysc-destroy g1
+}
+
+test_config_get_set() {
+	sysc-create c1 -t busybox
+	local sum
+	sysc-config c1 cgroup.memory.max 512M
+	sysc-config c1 cgroup.memory.max | grep -Eq '^(512M|536870912)$' || t_die "get after set"
+	sum=$(md5sum <"$SYSC_PATH/c1/config")
+	expect_fail 'cgroup.memory.max: .*12XB' sysc-config c1 cgroup.memory.max 12XB
+	expect_fail 'did you mean "cgroup.memory.max"' sysc-config c1 cgroup.memroy.max 1G
+	expect_fail 'cannot be changed' sysc-config c1 name other
+	expect_eq "$(md5sum <"$SYSC_PATH/c1/config")" "$sum" "config after failed sets"
+	sysc-config c1 --unset cgroup.memory.max
+	sysc-config c1 | grep -q 'name = "c1"' || t_die "dump"
+	expect_fail 'does not exist' sysc-config nosuch
+	sysc-destroy c1
+}
+
+test_destroy_unknown() {
+	expect_fail 'container "nosuch" does not exist' sysc-destroy nosuch
+}
+
+test_template_fails_halfway() {
+	expect_fail 'template .*sysc-testtpl failed during build' \
+		sysc-create f1 -t testtpl -- --fail-build
+	expect_store ""
+	expect_no_cache_leftovers testtpl-fail
+	expect_clean
+}
+
+# start a create that blocks in the template, and wait for it to get there
+start_slow_create() {
+	local name=$1 log=$2
+	sysc-create "$name" -t testtpl -- --slow 60 >"$log" 2>&1 &
+	CREATE_PID=$!
+	for _ in $(seq 100); do
+		grep -q 'built half' "$log" && return 0
+		sleep 0.1
+	done
+	t_die "template never started: $(cat "$log")"
+}
+
+test_sigint_during_create() {
+	start_slow_create s1 "$T_ROOT/s1.log"
+	kill -INT "$CREATE_PID"
+	local rc=0
+	wait "$CREATE_PID" || rc=$?
+	[[ $rc != 0 ]] || t_die "interrupted create exited 0"
+	grep -q 'interrupted\|rolling back' "$T_ROOT/s1.log" || true
+	expect_store ""
+	pgrep -f 'sleep 60' >/dev/null && t_die "template's sleep survived"
+	expect_clean
+	expect_no_cache_leftovers testtpl-slow
+}
+
+test_sigkill_during_create() {
+	start_slow_create k1 "$T_ROOT/k1.log"
+	kill -KILL "$CREATE_PID"
+	wait "$CREATE_PID" 2>/dev/null || true
+	sleep 0.3
+	pgrep -f 'sleep 60' >/dev/null && t_die "template's sleep survived SIGKILL of sysc-create"
+	# the hidden work dir is left; the next command sweeps it and the name works
+	sysc-create k1 -t busybox
+	expect_store "k1"
+	sysc-destroy k1
+	expect_store ""
+	expect_clean
+}
+
+test_concurrent_same_name() {
+	local a b ra=0 rb=0
+	sysc-create x1 -t testtpl -- --slow 2 >"$T_ROOT/a.log" 2>&1 &
+	a=$!
+	sysc-create x1 -t testtpl -- --slow 2 >"$T_ROOT/b.log" 2>&1 &
+	b=$!
+	wait $a || ra=$?
+	wait $b || rb=$?
+	if [[ $ra == 0 ]]; then
+		[[ $rb != 0 ]] || t_die "both creates succeeded"
+		grep -q 'already exists' "$T_ROOT/b.log" || t_die "loser said: $(cat "$T_ROOT/b.log")"
+	else
+		[[ $rb == 0 ]] || t_die "both creates failed: $(cat "$T_ROOT/a.log" "$T_ROOT/b.log")"
+		grep -q 'already exists' "$T_ROOT/a.log" || t_die "loser said: $(cat "$T_ROOT/a.log")"
+	fi
+	expect_store "x1"
+	sysc-destroy x1
+}
+
+test_uncached_template() {
+	sysc-create u1 -t testtpl -- --no-cache
+	[[ -x $SYSC_PATH/u1/rootfs/bin/busybox ]] || t_die "rootfs not built"
+	sysc-destroy u1
+}
+
+test_leaves_nothing() {
+	expect_store ""
+	expect_clean
+}
+
+for t in test_create_busybox test_name_taken test_invalid_names test_missing_template \
+	test_usage_errors test_bad_config_files test_config_get_set test_destroy_unknown \
+	test_template_fails_halfway test_sigint_during_create test_sigkill_during_create \
+	test_concurrent_same_name test_uncached_template test_leaves_nothing; do
+	t_run "$t"
+done
+t_summary
