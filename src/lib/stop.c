@@ -40,12 +40,16 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 	/* the pid could have been reused between reading the state and pidfd_open */
 	if (pidfd >= 0 && state_proc_starttime(st->init_pid) != st->init_start)
 		CLOSE_FD(pidfd);
+	/* resend until a send is seen accepted: see send_halt() in the monitor */
 	while (pidfd >= 0 && !o->kill && now_ms() < deadline) {
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-		if (!sent && proc_signal_caught(st->init_pid, conf->init.halt_signal) == 1)
-			sent = syscall(SYS_pidfd_send_signal, pidfd, conf->init.halt_signal, NULL,
-				       0) == 0;
-		if (poll(&pfd, 1, sent ? 100 : 10) > 0)
+		if (!sent) {
+			bool accepted = proc_signal_accepted(st->init_pid, conf->init.halt_signal) == 1;
+			sent = syscall(SYS_pidfd_send_signal, pidfd, conf->init.halt_signal, NULL, 0) ==
+				       0 &&
+			       accepted;
+		}
+		if (poll(&pfd, 1, 100) > 0)
 			break;
 	}
 	return monitor_cleanup_stale(p, conf->name);

@@ -48,7 +48,8 @@ struct monitor {
 	struct state_info st;
 	struct console_ring ring;
 	/* stopping */
-	bool stopping, halt_sent;
+	bool stopping, halt_sent, killed;
+	int64_t halt_next_ms;
 	int64_t kill_at_ms;
 	int exit_status;
 	struct termios saved_tty;
@@ -167,16 +168,25 @@ static void reply(int fd, const struct monitor *m, int ret, const char *msg, int
 	control_send(fd, &resp, pass_fd);
 }
 
+/*
+ * An init in a PID namespace drops signals from outside that it neither
+ * catches nor blocks (systemd before its signalfd is set up). /proc cannot
+ * show every way of accepting one (busybox init unblocks it inside
+ * sigtimedwait), so resend until a send is seen accepted; a dropped resend is
+ * harmless.
+ */
+#define HALT_RESEND_MS 100
+
 static void send_halt(struct monitor *m, int sig)
 {
-	/* systemd ignores signals until its handlers are installed: only a
-	 * signal it catches counts as sent, else try again on the next tick */
-	if (m->halt_sent || m->init.pidfd < 0)
+	int64_t now = now_ms();
+
+	if (m->halt_sent || m->init.pidfd < 0 || now < m->halt_next_ms)
 		return;
-	if (proc_signal_caught(m->init.pid, sig) != 1)
-		return;
-	if (syscall(SYS_pidfd_send_signal, m->init.pidfd, sig, NULL, 0) == 0)
+	bool accepted = proc_signal_accepted(m->init.pid, sig) == 1;
+	if (syscall(SYS_pidfd_send_signal, m->init.pidfd, sig, NULL, 0) == 0 && accepted)
 		m->halt_sent = true;
+	m->halt_next_ms = now + HALT_RESEND_MS;
 }
 
 static void begin_stop(struct monitor *m, int timeout_s, bool kill_now)
@@ -186,6 +196,7 @@ static void begin_stop(struct monitor *m, int timeout_s, bool kill_now)
 	if (!m->stopping) {
 		m->stopping = true;
 		m->halt_sent = false;
+		m->halt_next_ms = 0;
 		m->kill_at_ms = deadline;
 		set_state(m, STATE_STOPPING);
 	} else if (deadline < m->kill_at_ms) {
@@ -367,7 +378,7 @@ static int poll_timeout(const struct monitor *m)
 	if (left <= 0)
 		return 0;
 	if (!m->halt_sent)
-		return left < 10 ? (int)left : 10; /* waiting for init's signal handler */
+		return left < HALT_RESEND_MS ? (int)left : HALT_RESEND_MS;
 	return left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
@@ -403,8 +414,11 @@ static int loop_once(struct monitor *m)
 		return log_error_errno(-errno, "poll: %m"), 0;
 	if (m->stopping) {
 		send_halt(m, m->conf->init.halt_signal);
-		if (now_ms() >= m->kill_at_ms && m->cg)
-			cgroup_kill_all(m->cg, 0);
+		if (now_ms() >= m->kill_at_ms && m->cg && !m->killed) {
+			log_info("%s did not stop in time: killing it", m->conf->name);
+			m->killed = true;
+			cgroup_kill_all(m->cg, 5000);
+		}
 	}
 	for (nfds_t i = ttys_from; i < n; i++) {
 		if (!pfd[i].revents)

@@ -35,22 +35,27 @@ int proc_wait_killable(pid_t pid)
 	}
 }
 
-int proc_signal_caught(pid_t pid, int sig)
+int proc_signal_accepted(pid_t pid, int sig)
 {
 	char path[64], line[256];
+	unsigned long long caught = 0, blocked = 0;
+	bool seen = false;
 	FILE *f;
-	int r = -EIO;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "SigCgt:", 7) == 0) {
-			unsigned long long mask = strtoull(line + 7, NULL, 16);
-			r = (mask >> (sig - 1)) & 1ULL ? 1 : 0;
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "SigBlk:", 7) == 0)
+			blocked = strtoull(line + 7, NULL, 16);
+		else if (strncmp(line, "SigCgt:", 7) == 0) {
+			caught = strtoull(line + 7, NULL, 16);
+			seen = true;
 		}
+	}
 	fclose(f);
-	return r;
+	if (!seen)
+		return -EIO;
+	return ((caught | blocked) >> (sig - 1)) & 1ULL ? 1 : 0;
 }

@@ -13,6 +13,8 @@ int proc_status_to_exit(int status);
  * status, or -errno. */
 int proc_wait_killable(pid_t pid);
 
-/* Does pid have a handler installed for sig (SigCgt in /proc/PID/status)?
- * 1 yes, 0 no, -errno (-ESRCH when gone). */
-int proc_signal_caught(pid_t pid, int sig);
+/* Would sig reach pid? An init in a PID namespace drops signals from outside
+ * unless it catches them (a handler: SigCgt) or blocks them (queued for a
+ * signalfd or sigwait, as systemd and busybox init do: SigBlk).
+ * 1 yes, 0 not yet, -errno (-ESRCH when gone). */
+int proc_signal_accepted(pid_t pid, int sig);
