@@ -86,12 +86,14 @@ tpl_check_common() {
 	cache-key)
 		[[ -z $TPL_ROOTFS ]] || tpl_usage_error "option --rootfs is not valid for cache-key"
 		[[ -z $TPL_CNAME ]] || tpl_usage_error "option --name is not valid for cache-key"
-		[[ -z $TPL_PASSWORD_FILE ]] || tpl_usage_error "option --root-password-file is not valid for cache-key"
+		# sysc passes the user's options to every call: check the file now,
+		# before a long build, though only configure reads it
+		[[ -z $TPL_PASSWORD_FILE || -r $TPL_PASSWORD_FILE ]] ||
+			tpl_usage_error "option --root-password-file: cannot read '$TPL_PASSWORD_FILE'"
 		;;
 	build)
 		[[ -n $TPL_ROOTFS ]] || tpl_usage_error "build needs --rootfs DIR"
 		[[ -z $TPL_CNAME ]] || tpl_usage_error "option --name is not valid for build (the build result is shared by all containers)"
-		[[ -z $TPL_PASSWORD_FILE ]] || tpl_usage_error "option --root-password-file is not valid for build"
 		;;
 	configure)
 		[[ -n $TPL_ROOTFS ]] || tpl_usage_error "configure needs --rootfs DIR"

@@ -48,7 +48,9 @@ uint64_t state_proc_starttime(pid_t pid)
 	p = strrchr(data, ')');
 	if (!p)
 		return 0;
-	/* fields after comm: state(3) ... starttime(22) => 20th after ')' */
+	/* fields after comm: state(3) ... starttime(22); a zombie counts as gone */
+	if (p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
 	if (sscanf(p + 2,
 		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
 		   "%llu",

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Booting: start/stop/wait with busybox init; bad input; monitor crash;
+# start/stop cycles leave the host as it was.
+. "$(dirname "$0")/lib.sh"
+
+init_pid() {
+	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
+}
+
+# run a command inside a running container (attach arrives with sysc-attach)
+inside() {
+	local name=$1
+	shift
+	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
+}
+
+host_snapshot() {
+	echo "mounts $(wc -l </proc/self/mountinfo)"
+	echo "cgroups $(find /sys/fs/cgroup -type d 2>/dev/null | wc -l)"
+	echo "links $(ip -o link | wc -l)"
+}
+
+test_busybox_boots_and_stops() {
+	sysc-create b1 -t busybox
+	sysc-start b1
+	sysc-ls | grep -Eq '^b1 +RUNNING' || t_die "ls: $(sysc-ls)"
+	local pid
+	pid=$(init_pid b1)
+	[[ $pid -gt 1 ]] || t_die "no init pid"
+	sysc-info b1 | grep -Eq "^Cgroup: +/$SYSC_CGROUP_PARENT/b1" || t_die "info: $(sysc-info b1)"
+	# PID 1 inside is busybox init; only the container's processes; own hostname
+	expect_eq "$(inside b1 /bin/cat /proc/1/comm)" init "pid 1"
+	expect_eq "$(inside b1 /bin/hostname)" b1 hostname
+	local nproc
+	nproc=$(inside b1 /bin/sh -c 'ls -d /proc/[0-9]* | wc -l')
+	[[ $nproc -lt 10 ]] || t_die "$nproc processes visible inside"
+	inside b1 /bin/sh -c 'tr "\0" "\n" </proc/1/environ' | grep -qx container=sysc || t_die "env"
+	expect_eq "$(inside b1 /bin/cat /run/host/container-manager)" sysc "container-manager"
+	# the rootfs is not mounted on the host
+	grep -q "$SYSC_PATH/b1/rootfs" /proc/self/mountinfo && t_die "rootfs mounted on the host"
+	sysc-wait b1 -s RUNNING -t 5
+	sysc-stop b1
+	sysc-ls | grep -Eq '^b1 +STOPPED' || t_die "not stopped: $(sysc-ls)"
+	kill -0 "$pid" 2>/dev/null && t_die "init $pid still alive"
+	expect_clean
+}
+
+test_start_errors() {
+	expect_fail 'container "nosuch" does not exist' sysc-start nosuch
+	sysc-create b2 -t busybox
+	sysc-start b2
+	expect_fail 'container b2 is already RUNNING' sysc-start b2
+	sysc-stop b2
+	expect_fail 'container b2 is not running' sysc-stop b2
+	# a rootfs without its init
+	sysc-config b2 init.cmd '["/sbin/nosuchinit"]'
+	expect_fail 'init /sbin/nosuchinit not found in rootfs of b2' sysc-start b2
+	expect_clean
+	# an init that exits at once
+	sysc-config b2 --unset init.cmd
+	expect_fail 'init /bin/false of b2 exited at once' sysc-start b2 -- /bin/false
+	expect_clean
+	# a broken config
+	echo 'bogus_key = 1;' >>"$SYSC_PATH/b2/config"
+	expect_fail "config:[0-9]+: bogus_key: unknown key" sysc-start b2
+	expect_clean
+	sysc-ls | grep -Eq '^b2 +BROKEN' || t_die "ls shows $(sysc-ls)"
+	sysc-destroy -f b2
+}
+
+test_running_container_protected() {
+	sysc-create b3 -t busybox
+	sysc-start b3
+	expect_fail 'container b3 is RUNNING; stop it first' sysc-destroy b3
+	expect_store b3
+	sysc-destroy -f b3
+	expect_store ""
+	expect_clean
+}
+
+test_monitor_killed() {
+	sysc-create b4 -t busybox
+	sysc-start b4
+	local mon
+	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b4/state" | cut -d= -f2)
+	kill -KILL "$mon"
+	sleep 0.2
+	sysc-ls | grep -Eq '^b4 +RUNNING' || t_die "after monitor kill: $(sysc-ls)"
+	sysc-info b4 | grep -q 'gone' || t_die "info: $(sysc-info b4)"
+	expect_eq "$(inside b4 /bin/cat /proc/1/comm)" init "still running"
+	sysc-stop b4
+	sysc-ls | grep -Eq '^b4 +STOPPED' || t_die "after stop: $(sysc-ls)"
+	expect_clean
+}
+
+test_kill_and_timeout() {
+	sysc-create b5 -t busybox
+	# an init that ignores the halt signal: the stop timeout kills it
+	sysc-config b5 init.halt_signal SIGWINCH
+	sysc-start b5
+	local t0=$SECONDS
+	sysc-stop -t 1 b5
+	[[ $((SECONDS - t0)) -lt 10 ]] || t_die "stop -t 1 took $((SECONDS - t0)) s"
+	expect_clean
+	sysc-start b5
+	sysc-stop -k b5
+	expect_clean
+}
+
+test_poweroff_and_reboot_inside() {
+	sysc-create b6 -t busybox
+	sysc-start b6
+	local before
+	before=$(init_pid b6)
+	inside b6 /bin/busybox reboot
+	sysc-wait b6 -s STOPPED -t 1 2>/dev/null && t_die "reboot stopped it"
+	for _ in $(seq 100); do
+		[[ $(init_pid b6) != "$before" && -n $(init_pid b6) ]] && break
+		sleep 0.1
+	done
+	[[ $(init_pid b6) != "$before" ]] || t_die "no new init after reboot"
+	sysc-wait b6 -s RUNNING -t 10
+	inside b6 /bin/busybox poweroff
+	sysc-wait b6 -s STOPPED -t 15
+	expect_clean
+}
+
+test_cycles_leave_host_unchanged() {
+	sysc-create c1 -t busybox
+	sysc-start c1 && sysc-stop -k c1
+	local before after
+	before=$(host_snapshot)
+	for _ in $(seq 20); do
+		sysc-start c1
+		sysc-stop -k c1
+	done
+	after=$(host_snapshot)
+	expect_eq "$after" "$before" "host after 20 start/stop cycles"
+	expect_clean
+}
+
+for t in test_busybox_boots_and_stops test_start_errors test_running_container_protected \
+	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside \
+	test_cycles_leave_host_unchanged; do
+	t_run "$t"
+done
+t_summary
