@@ -60,8 +60,13 @@ int cgroup_kill_all(struct cgroup_set *cg, unsigned timeout_ms);
  * -EBUSY if processes are left. */
 int cgroup_destroy(struct cgroup_set *cg);
 int cgroup_stats(struct cgroup_set *cg, struct cgroup_stats *ret);
+/* Freeze (true) or thaw (false) every process in the container's cgroups:
+ * cgroup.freeze on v2, plus the v1 freezer hierarchy when there is one.
+ * Freezing waits (up to 1 s) for the tasks to stop. */
+int cgroup_freeze(struct cgroup_set *cg, bool frozen);
 
 /* Host facts. */
 bool cgroup_host_is_hybrid(void);
-/* Absolute path of the host's v2 mount (/sys/fs/cgroup or /sys/fs/cgroup/unified). */
+/* Absolute path of the host's v2 mount (/sys/fs/cgroup or /sys/fs/cgroup/unified);
+ * NULL on hosts without one (cgroup_create then fails with -EOPNOTSUPP). */
 const char *cgroup_host_v2_root(void);

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internals of the cgroup module, shared by the facade (cgroup.c), the v2
+ * backend (cgroup2.c) and the v1 backend of hybrid hosts (cgroup1.c).
+ * The parsing helpers are declared here so the unit tests can reach them.
+ */
+#pragma once
+
+#include "cgroup/cgroup.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CGROUP_FS_ROOT	   "/sys/fs/cgroup"
+#define CGROUP_HYBRID_ROOT "/sys/fs/cgroup/unified"
+
+enum cgroup_mode {
+	CGROUP_MODE_NONE = 0, /* no usable v2 hierarchy (pure v1 or no cgroups) */
+	CGROUP_MODE_V2,	      /* /sys/fs/cgroup is cgroup2 */
+	CGROUP_MODE_HYBRID,   /* v1 controllers + cgroup2 at /sys/fs/cgroup/unified */
+};
+
+/* v1 controllers the container gets a directory in (bit mask). */
+enum {
+	CGROUP_V1_MEMORY = 1u << 0,
+	CGROUP_V1_CPU = 1u << 1,
+	CGROUP_V1_CPUACCT = 1u << 2,
+	CGROUP_V1_CPUSET = 1u << 3,
+	CGROUP_V1_PIDS = 1u << 4,
+	CGROUP_V1_BLKIO = 1u << 5,
+	CGROUP_V1_DEVICES = 1u << 6,
+	CGROUP_V1_FREEZER = 1u << 7,
+};
+
+/* One mounted v1 hierarchy of the host. */
+struct cgroup_v1_mount {
+	char *path;    /* mount point, e.g. /sys/fs/cgroup/memory */
+	unsigned mask; /* CGROUP_V1_* controllers it carries */
+};
+
+/* The container's directory in one v1 hierarchy. */
+struct cgroup_v1_dir {
+	const char *root; /* mount point of the hierarchy (host's, not owned) */
+	char *path;	  /* absolute path of the container's cgroup */
+	unsigned mask;
+	int fd; /* O_PATH|O_DIRECTORY, -EBADF when absent */
+};
+
+struct cgroup_set {
+	enum cgroup_mode mode;
+	char *parent; /* normalized: "sysc" or "a/b", no leading/trailing '/' */
+	char *name;
+	char *relpath; /* "/<parent>/<name>" */
+	char *v2_path; /* absolute */
+	int v2_fd;     /* O_PATH|O_DIRECTORY, -EBADF when absent */
+	struct cgroup_v1_dir *v1;
+	size_t n_v1;
+	const struct cgroup_ops *ops[2];
+	size_t n_ops;
+};
+
+/* One backend: the v2 hierarchy, or the set of v1 hierarchies. Functions log
+ * their own failures (they know the path); the facade does not log again. */
+struct cgroup_ops {
+	const char *name;
+	/* Fill in paths and open what exists: 1 if something exists, 0 if not. */
+	int (*open)(struct cgroup_set *cg);
+	/* Create parents and the container's cgroup (the leaf must not exist). */
+	int (*create)(struct cgroup_set *cg);
+	int (*attach)(struct cgroup_set *cg, pid_t pid);
+	/* 1 if any process is in the cgroups (any depth), 0 if none. */
+	int (*populated)(struct cgroup_set *cg);
+	int (*freeze)(struct cgroup_set *cg, bool frozen);
+	/* One round of SIGKILL to everything inside (frozen or not). */
+	int (*kill)(struct cgroup_set *cg);
+	/* rmdir the container's cgroup depth-first, then empty parents. */
+	int (*remove)(struct cgroup_set *cg);
+	/* Fill only fields still UINT64_MAX. */
+	void (*stats)(struct cgroup_set *cg, struct cgroup_stats *st);
+	void (*close)(struct cgroup_set *cg);
+};
+
+static inline void cgroup_set_freep(struct cgroup_set **cg)
+{
+	cgroup_set_free(*cg);
+}
+
+extern const struct cgroup_ops cgroup_v2_ops;
+extern const struct cgroup_ops cgroup_v1_ops;
+
+/* Host facts (cgroup.c). */
+enum cgroup_mode cgroup_host_mode(void);
+/* The v1 hierarchies of a hybrid host (empty elsewhere). */
+const struct cgroup_v1_mount *cgroup_host_v1_mounts(size_t *ret_n);
+
+/* Parsing helpers (cgroup.c). */
+/* "/<parent>/<name>"; rejects empty names, "." and ".." components, '/' in name. */
+int cgroup_build_relpath(const char *parent, const char *name, char **ret_parent, char **ret);
+/* A decimal number or "max" (UINT64_MAX); surrounding whitespace allowed. */
+int cgroup_parse_u64(const char *s, uint64_t *ret);
+/* The value of "key value" lines (cgroup.events, cpu.stat, memory.stat). */
+int cgroup_parse_keyed_u64(const char *text, const char *key, uint64_t *ret);
+/* Call fn for every pid of a cgroup.procs text; stops on fn < 0. */
+int cgroup_parse_pids(const char *text, int (*fn)(pid_t pid, void *ud), void *ud);
+
+/* File helpers (cgroup.c); dirfd may be O_PATH. */
+int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *ret);
+int cgroup_read_keyed_u64_at(int dirfd, const char *file, const char *key, uint64_t *ret);
+int cgroup_write_at(int dirfd, const char *file, const char *value);
+/* Walk cgroup.procs of dirfd and every descendant cgroup; fn as above.
+ * Missing/vanishing cgroups are skipped. */
+int cgroup_walk_procs(int dirfd, int (*fn)(pid_t pid, void *ud), void *ud);
+/* SIGKILL every process listed in dirfd's tree; returns how many were signalled. */
+int cgroup_kill_procs(int dirfd);
+/* 1 if any process is listed in dirfd's tree. */
+int cgroup_has_procs(int dirfd);
+/* rmdir dirfd/name and all cgroups below it, deepest first, retrying on EBUSY
+ * for a short while (exiting tasks). Missing is fine. */
+int cgroup_rmdir_tree(int dirfd, const char *name);
+/* rmdir root/parent, then its ancestors up to root, while they are empty. */
+void cgroup_rmdir_parents(const char *root, const char *parent);
+/* mkdir root/<relpath> level by level; for every level call fn(parentfd, fd,
+ * created, ud) (fds are O_PATH). Returns an O_PATH fd of the leaf, which must
+ * not exist yet (-EEXIST). */
+int cgroup_mkdir_chain(const char *root, const char *relpath,
+		       int (*fn)(int parentfd, int fd, bool created, void *ud), void *ud);
+
+/* v1 mountinfo parsing (cgroup1.c). */
+/* Controller mask of a mount's super options ("rw,cpu,cpuacct"). */
+unsigned cgroup_v1_controller_mask(const char *opts);
+/* The v1 hierarchies carrying our controllers, in mountinfo order, one per
+ * hierarchy (later bind mounts of the same controllers are skipped). */
+int cgroup_v1_parse_mountinfo(const char *text, struct cgroup_v1_mount **ret, size_t *ret_n);
+void cgroup_v1_mounts_free(struct cgroup_v1_mount *m, size_t n);
