@@ -386,6 +386,22 @@ static void check_root_only(void)
 	CHECK(mounted && count_entries(base_fd, "dst/mnt") == 0, "mount point not crossed");
 }
 
+/* A file we cannot read (only testable without root): the error comes back. */
+static void check_unreadable(void)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	if (is_root)
+		return;
+	if (mkdirat(base_fd, "src3", 0755) < 0 ||
+	    (fd = openat(base_fd, "src3/secret", O_WRONLY | O_CREAT | O_CLOEXEC, 0)) < 0) {
+		CHECK(false, "create src3/secret: %s", strerror(errno));
+		return;
+	}
+	CHECK(copy_tree_at(base_fd, "src3", base_fd, "dst3") == -EACCES,
+	      "unreadable file: -EACCES");
+}
+
 static int build_tree(bool *have_acl)
 {
 	int r;
@@ -416,6 +432,8 @@ static void cleanup(void)
 	fchmodat(base_fd, "dst/ro", 0755, 0);
 	fileio_rm_rf_at(base_fd, "src");
 	fileio_rm_rf_at(base_fd, "dst");
+	fileio_rm_rf_at(base_fd, "src3");
+	fileio_rm_rf_at(base_fd, "dst3");
 	close(base_fd);
 	rmdir(base);
 }
@@ -440,6 +458,7 @@ int main(void)
 		cleanup();
 		return tap_done();
 	}
+	check_unreadable(); /* before base gets its default ACL */
 	if (have_acl && set_parent_default_acl() < 0)
 		CHECK(false, "default ACL on %s: %s", base, strerror(errno));
 	CHECK(copy_tree_at(base_fd, "src", base_fd, "dst") == 0, "copy_tree_at");
