@@ -92,6 +92,23 @@ static int open_console(struct monitor *m)
 	return 0;
 }
 
+/* The console slave for a new init: when the previous init's session ended,
+ * the kernel hung up the old slave fd, so each boot opens it afresh. */
+static int reopen_console_slave(struct monitor *m)
+{
+	char name[64];
+	int fd;
+
+	if (ptsname_r(m->console_master, name, sizeof(name)) != 0)
+		return log_error_errno(-errno, "cannot find the console pty: %m");
+	fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot open the console pty %s: %m", name);
+	CLOSE_FD(m->console_slave);
+	m->console_slave = fd;
+	return 0;
+}
+
 /* Create the cgroups and start init; on failure everything made here is undone. */
 static int boot(struct monitor *m)
 {
@@ -101,8 +118,12 @@ static int boot(struct monitor *m)
 		.cmd = m->o->cmd,
 		.console_slave = m->console_slave,
 	};
-	int r = cgroup_create(m->o->paths->cgroup_parent, m->conf->name, &m->cg);
+	int r = reopen_console_slave(m);
 
+	if (r < 0)
+		return r;
+	sp.console_slave = m->console_slave;
+	r = cgroup_create(m->o->paths->cgroup_parent, m->conf->name, &m->cg);
 	if (r < 0)
 		return r;
 	sp.cg = m->cg;
