@@ -720,11 +720,11 @@ int cgroup_destroy(struct cgroup_set *cg)
 int cgroup_stats(struct cgroup_set *cg, struct cgroup_stats *ret)
 {
 	*ret = (struct cgroup_stats){
-	    .memory_current = UINT64_MAX,
-	    .memory_peak = UINT64_MAX,
-	    .cpu_usec = UINT64_MAX,
-	    .pids_current = UINT64_MAX,
-	    .pids_max = UINT64_MAX,
+		.memory_current = UINT64_MAX,
+		.memory_peak = UINT64_MAX,
+		.cpu_usec = UINT64_MAX,
+		.pids_current = UINT64_MAX,
+		.pids_max = UINT64_MAX,
 	};
 	for (size_t i = 0; i < cg->n_ops; i++)
 		cg->ops[i]->stats(cg, ret);

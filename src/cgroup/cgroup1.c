@@ -31,9 +31,10 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } controllers[] = {
-    {"memory", CGROUP_V1_MEMORY},   {"cpu", CGROUP_V1_CPU},	    {"cpuacct", CGROUP_V1_CPUACCT},
-    {"cpuset", CGROUP_V1_CPUSET},   {"pids", CGROUP_V1_PIDS},	    {"blkio", CGROUP_V1_BLKIO},
-    {"devices", CGROUP_V1_DEVICES}, {"freezer", CGROUP_V1_FREEZER},
+	{"memory", CGROUP_V1_MEMORY},	{"cpu", CGROUP_V1_CPU},
+	{"cpuacct", CGROUP_V1_CPUACCT}, {"cpuset", CGROUP_V1_CPUSET},
+	{"pids", CGROUP_V1_PIDS},	{"blkio", CGROUP_V1_BLKIO},
+	{"devices", CGROUP_V1_DEVICES}, {"freezer", CGROUP_V1_FREEZER},
 };
 
 /* ---- discovery ---- */
@@ -394,14 +395,14 @@ static void v1_close(struct cgroup_set *cg)
 }
 
 const struct cgroup_ops cgroup_v1_ops = {
-    .name = "v1",
-    .open = v1_open,
-    .create = v1_create,
-    .attach = v1_attach,
-    .populated = v1_populated,
-    .freeze = v1_freeze,
-    .kill = v1_kill,
-    .remove = v1_remove,
-    .stats = v1_stats,
-    .close = v1_close,
+	.name = "v1",
+	.open = v1_open,
+	.create = v1_create,
+	.attach = v1_attach,
+	.populated = v1_populated,
+	.freeze = v1_freeze,
+	.kill = v1_kill,
+	.remove = v1_remove,
+	.stats = v1_stats,
+	.close = v1_close,
 };

@@ -214,14 +214,14 @@ static void v2_close(struct cgroup_set *cg)
 }
 
 const struct cgroup_ops cgroup_v2_ops = {
-    .name = "v2",
-    .open = v2_open,
-    .create = v2_create,
-    .attach = v2_attach,
-    .populated = v2_populated,
-    .freeze = v2_freeze,
-    .kill = v2_kill,
-    .remove = v2_remove,
-    .stats = v2_stats,
-    .close = v2_close,
+	.name = "v2",
+	.open = v2_open,
+	.create = v2_create,
+	.attach = v2_attach,
+	.populated = v2_populated,
+	.freeze = v2_freeze,
+	.kill = v2_kill,
+	.remove = v2_remove,
+	.stats = v2_stats,
+	.close = v2_close,
 };

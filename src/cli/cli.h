@@ -20,14 +20,17 @@ struct cli_command {
 extern const struct cli_command cli_commands[];
 
 /* Options every command takes; handled by cli_common_option(). */
-#define CLI_COMMON_LONGOPTS                                                                       \
+#define CLI_COMMON_LONGOPTS                                                                        \
 	{"help", no_argument, NULL, 'h'}, {"path", required_argument, NULL, 'P'},                  \
-		{"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'}
+		{"quiet", no_argument, NULL, 'q'},                                                 \
+	{                                                                                          \
+		"verbose", no_argument, NULL, 'v'                                                  \
+	}
 #define CLI_COMMON_SHORTOPTS "hP:qv"
 #define CLI_COMMON_HELP                                                                            \
-	"  -P, --path DIR   container store (default $SYSC_PATH or /var/lib/sysc)\n"                 \
-	"  -q, --quiet      only errors\n"                                                          \
-	"  -v, --verbose    debug output\n"                                                         \
+	"  -P, --path DIR   container store (default $SYSC_PATH or /var/lib/sysc)\n"               \
+	"  -q, --quiet      only errors\n"                                                         \
+	"  -v, --verbose    debug output\n"                                                        \
 	"  -h, --help       this help\n"
 
 #define CLI_CONTINUE (-1)
@@ -65,3 +68,5 @@ int cmd_help(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_attach(int argc, char **argv);

@@ -28,8 +28,7 @@ static const char usage[] =
 
 static const char *const fixed_keys[] = {"name", "rootfs.backend", NULL};
 
-static int set_key(const struct sysc_paths *p, const char *name, const char *key,
-		   const char *value)
+static int set_key(const struct sysc_paths *p, const char *name, const char *key, const char *value)
 {
 	_cleanup_free_ char *file = paths_container_config(p, name);
 	_cleanup_close_ int lock = -EBADF;

@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 #include "lib/create.h"
 #include "lib/paths.h"
+#include "lib/template.h"
+#include "util/strv.h"
 #include "util/interrupt.h"
 
 #include <stdio.h>
@@ -37,7 +39,8 @@ static int parse_options(int argc, char **argv, struct create_opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+t:B:f:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:B:f:" CLI_COMMON_SHORTOPTS, longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 't':
 			o->template = optarg;
@@ -75,8 +78,14 @@ int cmd_create(int argc, char **argv)
 	if (!o.template)
 		return cli_usage_error("missing -t TEMPLATE");
 	o.template_args = argv + optind;
-	interrupt_install();
 	r = cli_load_paths(&p);
+	if (r == 0 && strv_contains(o.template_args, "--help")) {
+		/* "sysc-create NAME -t debian -- --help": the template's own options */
+		r = template_show_help(p, o.template);
+		paths_free(p);
+		return cli_exit(r);
+	}
+	interrupt_install();
 	if (r == 0)
 		r = create_container(p, &o);
 	paths_free(p);

@@ -14,14 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"Usage: %s [--format table|json]\n"
-	"\n"
-	"List containers: NAME, STATE, BACKEND, AUTOSTART, IPV4.\n"
-	"\n"
-	"  -F, --format FMT   table (default) or json\n"
-	"\n"
-	"Exit status: 0 listed, 1 failed, 2 usage error.\n";
+static const char usage[] = "Usage: %s [--format table|json]\n"
+			    "\n"
+			    "List containers: NAME, STATE, BACKEND, AUTOSTART, IPV4.\n"
+			    "\n"
+			    "  -F, --format FMT   table (default) or json\n"
+			    "\n"
+			    "Exit status: 0 listed, 1 failed, 2 usage error.\n";
 
 struct row {
 	const char *name;

@@ -16,6 +16,8 @@ const struct cli_command cli_commands[] = {
 	{"start", "boot a container", cmd_start},
 	{"stop", "stop (or reboot) a container cleanly", cmd_stop},
 	{"wait", "wait for a container to reach a state", cmd_wait},
+	{"console", "attach to a container's console or ttys", cmd_console},
+	{"attach", "run a command or shell inside a container", cmd_attach},
 	{"help", "list commands, or describe a config key", cmd_help},
 	{NULL, NULL, NULL},
 };

@@ -87,9 +87,9 @@ int cmd_wait(int argc, char **argv)
 		if (r < 0 || (mask & (1u << st.state)))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (timeout >= 0 && (double)(t.tv_sec - t0.tv_sec) +
-						(double)(t.tv_nsec - t0.tv_nsec) / 1e9 >=
-					timeout) {
+		if (timeout >= 0 &&
+		    (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >=
+			    timeout) {
 			log_error("timed out waiting for %s (it is %s)", argv[optind],
 				  state_name(st.state));
 			r = -ETIMEDOUT;

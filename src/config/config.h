@@ -28,15 +28,15 @@ struct conf_mount {
 };
 
 struct conf_net {
-	char *type;	  /* veth | macvlan | phys | empty | none */
-	char *link;	  /* bridge (veth), parent (macvlan), host iface (phys) */
-	char *name;	  /* name inside; default "eth0" */
-	char *host_name;  /* veth host end; default derived from container */
-	char *mode;	  /* macvlan: bridge | private | vepa | passthru */
-	char *hwaddr;	  /* NULL: derived */
-	uint32_t mtu;	  /* 0: default */
-	char **ipv4;	  /* "a.b.c.d/len" */
-	char **ipv6;	  /* "x::y/len" */
+	char *type;	 /* veth | macvlan | phys | empty | none */
+	char *link;	 /* bridge (veth), parent (macvlan), host iface (phys) */
+	char *name;	 /* name inside; default "eth0" */
+	char *host_name; /* veth host end; default derived from container */
+	char *mode;	 /* macvlan: bridge | private | vepa | passthru */
+	char *hwaddr;	 /* NULL: derived */
+	uint32_t mtu;	 /* 0: default */
+	char **ipv4;	 /* "a.b.c.d/len" */
+	char **ipv6;	 /* "x::y/len" */
 	char *gateway4;
 	char *gateway6;
 	char **routes;	  /* "DEST via GW" */
@@ -52,17 +52,17 @@ struct conf_idmap {
 };
 
 struct conf_cgroup {
-	uint64_t memory_max;	  /* bytes, CONF_UNLIMITED, or CONF_UNSET */
+	uint64_t memory_max; /* bytes, CONF_UNLIMITED, or CONF_UNSET */
 	uint64_t memory_high;
 	uint64_t memory_swap_max;
-	uint64_t cpu_max_quota;	  /* usec per period, CONF_UNLIMITED, or CONF_UNSET */
-	uint64_t cpu_max_period;  /* usec, default 100000 */
-	uint64_t cpu_weight;	  /* 1..10000, or CONF_UNSET */
-	char *cpuset_cpus;	  /* validated list "0-3,5" */
+	uint64_t cpu_max_quota;	 /* usec per period, CONF_UNLIMITED, or CONF_UNSET */
+	uint64_t cpu_max_period; /* usec, default 100000 */
+	uint64_t cpu_weight;	 /* 1..10000, or CONF_UNSET */
+	char *cpuset_cpus;	 /* validated list "0-3,5" */
 	char *cpuset_mems;
-	uint64_t pids_max;	  /* count, CONF_UNLIMITED, or CONF_UNSET */
-	char **io_max;		  /* "DEVPATH rbps=.. wbps=.. riops=.. wiops=.." */
-	char **io_weight;	  /* "default 100" or "DEVPATH 200" */
+	uint64_t pids_max; /* count, CONF_UNLIMITED, or CONF_UNSET */
+	char **io_max;	   /* "DEVPATH rbps=.. wbps=.. riops=.. wiops=.." */
+	char **io_weight;  /* "default 100" or "DEVPATH 200" */
 };
 
 struct conf_limit {
@@ -84,9 +84,9 @@ struct sysc_conf {
 	char *template; /* template it was created from (informational) */
 
 	struct {
-		char *backend;	 /* dir | btrfs | overlay | lvm */
-		uint64_t size;	 /* bytes, 0 = default (lvm) */
-		char *fstype;	 /* lvm: ext4 | xfs */
+		char *backend; /* dir | btrfs | overlay | lvm */
+		uint64_t size; /* bytes, 0 = default (lvm) */
+		char *fstype;  /* lvm: ext4 | xfs */
 	} rootfs;
 
 	struct {
@@ -103,7 +103,7 @@ struct sysc_conf {
 	size_t n_limits;
 	struct conf_sysctl *sysctls;
 	size_t n_sysctls;
-	int oom_score_adj;	/* -1000..1000, default 0 */
+	int oom_score_adj; /* -1000..1000, default 0 */
 	bool oom_score_adj_set;
 
 	struct conf_net *network;
@@ -134,9 +134,9 @@ struct sysc_conf {
 	} hooks;
 
 	struct {
-		unsigned ttys;	     /* default 4 */
-		uint64_t buffer;     /* ring buffer bytes, default 128K */
-		uint64_t log_size;   /* rotate log at this size, default 1M */
+		unsigned ttys;	   /* default 4 */
+		uint64_t buffer;   /* ring buffer bytes, default 128K */
+		uint64_t log_size; /* rotate log at this size, default 1M */
 	} console;
 
 	struct {
@@ -149,20 +149,20 @@ struct sysc_conf {
 	size_t n_idmap;
 
 	struct {
-		bool privileged;    /* default true until unprivileged lands */
-		bool no_new_privs;  /* default false (systemd needs setuid binaries) */
+		bool privileged;   /* default true until unprivileged lands */
+		bool no_new_privs; /* default false (systemd needs setuid binaries) */
 	} security;
 };
 
 /* Global settings from /etc/sysc/sysc.conf. */
 struct sysc_global {
-	char *path;		/* container store, default /var/lib/sysc */
-	char *cache_dir;	/* template caches, default /var/cache/sysc */
-	char *run_dir;		/* runtime, default /run/sysc */
-	char *default_backend;	/* default "best" */
+	char *path;	       /* container store, default /var/lib/sysc */
+	char *cache_dir;       /* template caches, default /var/cache/sysc */
+	char *run_dir;	       /* runtime, default /run/sysc */
+	char *default_backend; /* default "best" */
 	char *lvm_vg;
 	char *lvm_thinpool;
-	char *bridge;		/* default bridge for `sysc-net` */
+	char *bridge; /* default bridge for `sysc-net` */
 };
 
 /* Load a container config: default_file (may be NULL or not exist) merged
@@ -210,5 +210,5 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 void conf_edit_free(struct conf_edit *ed);
 
 /* Parse helpers shared with the CLI and cgroup code. */
-int conf_parse_size(const char *s, uint64_t *ret);     /* "512M", "2G", "1024", "max" */
-int conf_parse_signal(const char *s, int *ret);	       /* "SIGRTMIN+3", "SIGTERM", "15" */
+int conf_parse_size(const char *s, uint64_t *ret); /* "512M", "2G", "1024", "max" */
+int conf_parse_signal(const char *s, int *ret);	   /* "SIGRTMIN+3", "SIGTERM", "15" */

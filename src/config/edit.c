@@ -46,7 +46,8 @@ config_setting_t *conf_setting_copy(config_setting_t *parent, const char *name,
 		for (int i = 0; i < config_setting_length(src); i++) {
 			config_setting_t *e = config_setting_get_elem(src, (unsigned)i);
 			if (!conf_setting_copy(
-				d, type == CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL, e))
+				    d, type == CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL,
+				    e))
 				return NULL;
 		}
 	}

@@ -233,10 +233,10 @@ static void check_leaf(struct conf_ctx *ctx, const struct conf_key *k, const con
 		if (!str && !is_int(s))
 			return type_error(ctx, k, s, disp);
 		if (!str || conf_parse_signal(str, &sig) < 0)
-			conf_error(
-			    ctx, s, disp,
-			    "invalid signal %s%s%s (e.g. \"SIGTERM\", \"SIGRTMIN+3\" or a number)",
-			    str ? "\"" : "", str ? str : "number", str ? "\"" : "");
+			conf_error(ctx, s, disp,
+				   "invalid signal %s%s%s (e.g. \"SIGTERM\", \"SIGRTMIN+3\" or a "
+				   "number)",
+				   str ? "\"" : "", str ? str : "number", str ? "\"" : "");
 		return;
 	case CT_STRV:
 		if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
@@ -269,7 +269,7 @@ static void walk_group(struct conf_ctx *ctx, const struct conf_schema *sc,
 		config_setting_t *m = config_setting_get_elem(group, i);
 		const char *name = config_setting_name(m);
 		_cleanup_free_ char *path =
-		    *prefix ? str_printf("%s.%s", prefix, name) : strdup(name);
+			*prefix ? str_printf("%s.%s", prefix, name) : strdup(name);
 		_cleanup_free_ char *d = *disp ? str_printf("%s.%s", disp, name) : strdup(name);
 		const struct conf_key *k;
 		const char *sugg;
@@ -510,7 +510,7 @@ static int fill_limit(struct sysc_conf *c, const struct conf_key *k, const confi
 	else if (conf_parse_limit(config_setting_get_string(s), &soft, &hard) < 0)
 		return -EINVAL;
 	l[c->n_limits] = (struct conf_limit){
-	    .name = strdup(strrchr(k->path, '.') + 1), .soft = soft, .hard = hard};
+		.name = strdup(strrchr(k->path, '.') + 1), .soft = soft, .hard = hard};
 	if (!l[c->n_limits].name)
 		return -ENOMEM;
 	c->n_limits++;

@@ -259,8 +259,9 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 		r = fileio_mkdir_p(p->store, 0700);
 	if (r < 0) {
 		free(c.exe);
-		return r == -EINVAL ? r : log_error_errno(r, "cannot create store %s: %s", p->store,
-							  strerror(-r));
+		return r == -EINVAL ? r
+				    : log_error_errno(r, "cannot create store %s: %s", p->store,
+						      strerror(-r));
 	}
 	lock = lock_container(p, o->name);
 	if (lock < 0) {

@@ -5,9 +5,9 @@ struct sysc_paths;
 
 struct create_opts {
 	const char *name;
-	const char *template;	   /* name or path */
-	const char *backend;	   /* NULL: sysc.conf default_backend, else "best" */
-	const char *config_file;   /* -f FILE, or NULL */
+	const char *template;	    /* name or path */
+	const char *backend;	    /* NULL: sysc.conf default_backend, else "best" */
+	const char *config_file;    /* -f FILE, or NULL */
 	char *const *template_args; /* after "--" */
 };
 

@@ -23,7 +23,8 @@ static int add(struct info *info, const char *key, const char *label, char *valu
 		return -ENOMEM;
 	}
 	info->items = n;
-	info->items[info->n_items++] = (struct info_item){.key = key, .label = label, .value = value};
+	info->items[info->n_items++] =
+		(struct info_item){.key = key, .label = label, .value = value};
 	return 0;
 }
 
@@ -107,12 +108,13 @@ static int add_runtime(struct info *info, const struct sysc_paths *p, const char
 	if (st->state == STATE_STOPPED)
 		return 0;
 	r = r ?: add_num(info, "pid", "PID:", (uint64_t)st->init_pid);
-	r = r ?: add_str(info, "monitor", "Monitor:",
-			 st->monitor_alive ? "running" : "gone (container still managed)");
+	r = r
+		    ?: add_str(info, "monitor", "Monitor:",
+			       st->monitor_alive ? "running" : "gone (container still managed)");
 	if (r == 0 && st->started > 0) {
 		time_t now = time(NULL);
-		r = add_num(info, "uptime_seconds", "Uptime (s):",
-			    (uint64_t)(now > st->started ? now - st->started : 0));
+		r = add_num(info, "uptime_seconds",
+			    "Uptime (s):", (uint64_t)(now > st->started ? now - st->started : 0));
 	}
 	if (r == 0 && cgroup_open(p->cgroup_parent, name, &cg) == 0) {
 		cgroup_stats(cg, &s);

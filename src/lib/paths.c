@@ -73,8 +73,8 @@ int paths_load(const char *store_override, struct sysc_paths **ret)
 	p->hooks = pick(getenv("SYSC_HOOK_DIR"), NULL, NULL, SYSC_HOOKDIR);
 	p->cgroup_parent = pick(getenv("SYSC_CGROUP_PARENT"), NULL, NULL, "sysc");
 	p->default_conf = str_printf("%s/default.conf", p->conf_dir);
-	if (!p->store || !p->cache || !p->run || !p->templates || !p->hooks ||
-	    !p->cgroup_parent || !p->default_conf) {
+	if (!p->store || !p->cache || !p->run || !p->templates || !p->hooks || !p->cgroup_parent ||
+	    !p->default_conf) {
 		paths_free(p);
 		return -ENOMEM;
 	}

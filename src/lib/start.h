@@ -6,8 +6,8 @@
 struct sysc_paths;
 
 struct start_opts {
-	bool foreground;	/* stay attached to the console until the container stops */
-	char *const *cmd;	/* `-- CMD`: run this instead of the configured init */
+	bool foreground;  /* stay attached to the console until the container stops */
+	char *const *cmd; /* `-- CMD`: run this instead of the configured init */
 };
 
 /* Start a container: fork its monitor and return once it is RUNNING, or

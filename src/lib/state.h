@@ -25,13 +25,13 @@ enum sysc_state {
 
 struct state_info {
 	enum sysc_state state;
-	pid_t init_pid;		/* host pid of the container's init, 0 if none */
-	uint64_t init_start;	/* its start time (clock ticks since boot) */
-	pid_t monitor_pid;	/* 0 if none */
+	pid_t init_pid;	     /* host pid of the container's init, 0 if none */
+	uint64_t init_start; /* its start time (clock ticks since boot) */
+	pid_t monitor_pid;   /* 0 if none */
 	uint64_t monitor_start;
 	bool monitor_alive;
-	int64_t started;	/* wall-clock seconds when init was started */
-	bool stale;		/* runtime files exist but nothing runs */
+	int64_t started; /* wall-clock seconds when init was started */
+	bool stale;	 /* runtime files exist but nothing runs */
 };
 
 const char *state_name(enum sysc_state s);

@@ -44,9 +44,10 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 	while (pidfd >= 0 && !o->kill && now_ms() < deadline) {
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 		if (!sent) {
-			bool accepted = proc_signal_accepted(st->init_pid, conf->init.halt_signal) == 1;
-			sent = syscall(SYS_pidfd_send_signal, pidfd, conf->init.halt_signal, NULL, 0) ==
-				       0 &&
+			bool accepted =
+				proc_signal_accepted(st->init_pid, conf->init.halt_signal) == 1;
+			sent = syscall(SYS_pidfd_send_signal, pidfd, conf->init.halt_signal, NULL,
+				       0) == 0 &&
 			       accepted;
 		}
 		if (poll(&pfd, 1, 100) > 0)
@@ -138,8 +139,8 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 	} else {
 		r = st.monitor_alive ? stop_via_monitor(p, conf, o) : -ENOTCONN;
 		if (r < 0 && st.monitor_alive)
-			log_warn("the monitor of %s did not answer (%s); stopping it directly", name,
-				 strerror(-r));
+			log_warn("the monitor of %s did not answer (%s); stopping it directly",
+				 name, strerror(-r));
 		if (r < 0)
 			r = stop_direct(p, conf, &st, o);
 	}

@@ -17,8 +17,7 @@ int store_list(const struct sysc_paths *p, char ***ret_names);
 int store_sweep(const struct sysc_paths *p);
 /* Make a hidden work directory <store>/.<kind>-<name>-XXXXXX, locked.
  * Returns its dirfd (holding the lock) and its name. */
-int store_workdir(const struct sysc_paths *p, const char *kind, const char *name,
-		  char **ret_name);
+int store_workdir(const struct sysc_paths *p, const char *kind, const char *name, char **ret_name);
 /* Check a container name; logs "invalid container name ...". */
 int store_check_name(const char *name);
 /* Load a container's config, checking it exists (logs). */

@@ -36,6 +36,25 @@ int template_find(const struct sysc_paths *p, const char *name, char **ret_exe)
 	return 0;
 }
 
+int template_show_help(const struct sysc_paths *p, const char *name)
+{
+	_cleanup_free_ char *exe = NULL;
+	int r = template_find(p, name, &exe);
+	pid_t pid;
+
+	if (r < 0)
+		return r;
+	pid = fork();
+	if (pid < 0)
+		return log_error_errno(-errno, "fork: %m");
+	if (pid == 0) {
+		execl(exe, exe, "--help", (char *)NULL);
+		_exit(127);
+	}
+	r = proc_wait_killable(pid);
+	return r == 0 ? 0 : -EPROTO;
+}
+
 /* Pid 1 of the template's PID namespace: run the template, reap everything,
  * exit with the template's status (the kernel then kills what is left). */
 static _Noreturn void sandbox_init(char *const argv[], int out_fd)
@@ -200,7 +219,8 @@ int template_cache_key(const char *exe, char *const *args, char **ret_key)
 		return template_failed(exe, "cache-key", r);
 	out[strcspn(out, "\n")] = '\0';
 	for (char *c = out; *c; c++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *c) ||
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    *c) ||
 		    (c == out && *c == '.')) {
 			log_error("template %s printed an invalid cache key \"%s\"", exe, out);
 			return -EPROTO;
@@ -235,7 +255,8 @@ int template_configure(const char *exe, const char *rootfs, const char *name, ch
 		return template_failed(exe, "configure", r);
 	for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strchr(line, '=')) {
-			log_error("template %s printed \"%s\"; expected KEY=VALUE lines", exe, line);
+			log_error("template %s printed \"%s\"; expected KEY=VALUE lines", exe,
+				  line);
 			return -EPROTO;
 		}
 		if (strv_push(&settings, line) < 0)

@@ -16,6 +16,8 @@ struct sysc_paths;
 
 /* Resolve a template name (or a path containing '/') to an executable. */
 int template_find(const struct sysc_paths *p, const char *name, char **ret_exe);
+/* Print the template's --help (its options) on stdout. */
+int template_show_help(const struct sysc_paths *p, const char *name);
 /* "" when the result must not be cached. */
 int template_cache_key(const char *exe, char *const *args, char **ret_key);
 int template_build(const char *exe, const char *rootfs, char *const *args);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "monitor/protocol.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "util/strv.h"
 
@@ -59,72 +60,11 @@ int control_listen(const char *run_dir)
 	return TAKE_FD(fd);
 }
 
-static int recv_with_fd(int fd, void *buf, size_t len, int *ret_fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = {.iov_base = buf, .iov_len = len};
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = &control,
-		.msg_controllen = sizeof(control),
-	};
-	ssize_t n;
-
-	if (ret_fd)
-		*ret_fd = -EBADF;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int got;
-			memcpy(&got, CMSG_DATA(c), sizeof(int));
-			if (ret_fd)
-				*ret_fd = got;
-			else
-				close(got);
-		}
-	if (n == 0)
-		return -ECONNRESET;
-	return (size_t)n == len ? 0 : -EBADMSG;
-}
-
-static int send_with_fd(int fd, const void *buf, size_t len, int pass_fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (pass_fd >= 0) {
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = &control;
-		msg.msg_controllen = sizeof(control);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
-}
-
 int control_call(int fd, const struct control_request *req, struct control_response *resp,
 		 int timeout_ms, int *ret_fd)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	int r = send_with_fd(fd, req, sizeof(*req), -1);
+	int r = fdpass_send(fd, req, sizeof(*req), -1);
 
 	if (r < 0)
 		return r;
@@ -138,7 +78,7 @@ int control_call(int fd, const struct control_request *req, struct control_respo
 			return -ETIMEDOUT;
 		break;
 	}
-	r = recv_with_fd(fd, resp, sizeof(*resp), ret_fd);
+	r = fdpass_recv(fd, resp, sizeof(*resp), ret_fd);
 	if (r < 0)
 		return r;
 	resp->message[sizeof(resp->message) - 1] = '\0';
@@ -155,7 +95,7 @@ int control_recv(int fd, struct control_request *req)
 		return -errno;
 	if (cred.uid != 0 && cred.uid != geteuid())
 		return -EPERM;
-	r = recv_with_fd(fd, req, sizeof(*req), NULL);
+	r = fdpass_recv(fd, req, sizeof(*req), NULL);
 	if (r < 0)
 		return r;
 	return req->version == CONTROL_VERSION ? 0 : -EPROTONOSUPPORT;
@@ -163,5 +103,5 @@ int control_recv(int fd, struct control_request *req)
 
 int control_send(int fd, const struct control_response *resp, int pass_fd)
 {
-	return send_with_fd(fd, resp, sizeof(*resp), pass_fd);
+	return fdpass_send(fd, resp, sizeof(*resp), pass_fd);
 }

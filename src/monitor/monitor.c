@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CLIENTS 32
+#define MAX_CLIENTS   32
 #define EXIT_GRACE_MS 20 /* an init that dies this fast after exec is a start failure */
 
 struct monitor {
@@ -212,7 +213,9 @@ static void send_halt(struct monitor *m, int sig)
 
 static void begin_stop(struct monitor *m, int timeout_s, bool kill_now)
 {
-	int64_t deadline = now_ms() + (int64_t)(timeout_s > 0 ? timeout_s : (int)m->conf->init.stop_timeout) * 1000;
+	int64_t deadline =
+		now_ms() +
+		(int64_t)(timeout_s > 0 ? timeout_s : (int)m->conf->init.stop_timeout) * 1000;
 
 	if (!m->stopping) {
 		m->stopping = true;
@@ -273,6 +276,23 @@ static void detach_tty(struct monitor *m, int tty)
 	CLOSE_FD(m->tty_client[tty]);
 }
 
+/* The ring buffer's content, as a sealed-size memfd the client reads. */
+static void send_log(struct monitor *m, int fd)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_close_ int mfd = -EBADF;
+	size_t len = 0;
+	int r = console_ring_snapshot(&m->ring, &data, &len);
+
+	if (r == 0 && (mfd = memfd_create("sysc-console-log", MFD_CLOEXEC)) < 0)
+		r = -errno;
+	if (r == 0)
+		r = fileio_write_all(mfd, data, len);
+	if (r == 0 && lseek(mfd, 0, SEEK_SET) < 0)
+		r = -errno;
+	reply(fd, m, r, r < 0 ? "cannot copy the console buffer" : NULL, r < 0 ? -1 : mfd);
+}
+
 static void handle_request(struct monitor *m, int slot)
 {
 	int fd = m->clients[slot];
@@ -285,7 +305,8 @@ static void handle_request(struct monitor *m, int slot)
 		return;
 	}
 	if (r < 0) {
-		reply(fd, m, r, r == -EPERM ? "permission denied" : "protocol version mismatch", -1);
+		reply(fd, m, r, r == -EPERM ? "permission denied" : "protocol version mismatch",
+		      -1);
 		return;
 	}
 	switch (req.cmd) {
@@ -306,8 +327,10 @@ static void handle_request(struct monitor *m, int slot)
 		if (m->stopping) {
 			reply(fd, m, -EBUSY, "the container is stopping", -1);
 		} else {
-			r = syscall(SYS_pidfd_send_signal, m->init.pidfd, m->conf->init.reboot_signal,
-				    NULL, 0) < 0 ? -errno : 0;
+			r = syscall(SYS_pidfd_send_signal, m->init.pidfd,
+				    m->conf->init.reboot_signal, NULL, 0) < 0
+				    ? -errno
+				    : 0;
 			reply(fd, m, r, r < 0 ? "cannot signal init" : NULL, -1);
 		}
 		break;
@@ -322,6 +345,9 @@ static void handle_request(struct monitor *m, int slot)
 		reply(fd, m, r, r < 0 ? "cannot resize tty" : NULL, -1);
 		break;
 	}
+	case CONTROL_LOG:
+		send_log(m, fd);
+		break;
 	case CONTROL_PIDFD:
 		reply(fd, m, m->init.pidfd >= 0 ? 0 : -ESRCH, NULL, m->init.pidfd);
 		break;
@@ -473,8 +499,8 @@ static void notify_ready(struct monitor *m, int32_t result)
 /* From now on the monitor has no terminal: output goes to its log file. */
 static void detach_stdio(const struct monitor *m)
 {
-	_cleanup_free_ char *logp = str_printf("%s/%s/monitor.log", m->o->paths->store,
-					       m->conf->name);
+	_cleanup_free_ char *logp =
+		str_printf("%s/%s/monitor.log", m->o->paths->store, m->conf->name);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int logfd = logp ? open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
 

@@ -12,9 +12,9 @@ struct sysc_conf;
 struct monitor_opts {
 	const struct sysc_paths *paths;
 	struct sysc_conf *conf;
-	char *const *cmd;  /* init command line (config's or `-- CMD`) */
-	int ready_fd;	   /* write end: int32 0 once RUNNING, or -errno; -1 if none */
-	bool foreground;   /* proxy the console to stdin/stdout */
+	char *const *cmd; /* init command line (config's or `-- CMD`) */
+	int ready_fd;	  /* write end: int32 0 once RUNNING, or -errno; -1 if none */
+	bool foreground;  /* proxy the console to stdin/stdout */
 };
 
 /* Runs until the container is stopped and cleaned. Returns the exit status

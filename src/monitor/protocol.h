@@ -22,6 +22,7 @@ enum control_cmd {
 				connected to the tty through the monitor; -EBUSY if taken */
 	CONTROL_PIDFD = 5,   /* -> pidfd of init */
 	CONTROL_RESIZE = 6,  /* arg: tty, flags: rows << 16 | cols */
+	CONTROL_LOG = 7,     /* -> memfd holding the console ring buffer */
 };
 
 #define CONTROL_F_KILL 0x1

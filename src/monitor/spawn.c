@@ -4,6 +4,7 @@
 #include "config/config.h"
 #include "mount/mount.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "util/strv.h"
 
@@ -33,52 +34,8 @@ struct sync_msg {
 static int sync_send(int fd, int type, int value, int pass_fd)
 {
 	struct sync_msg m = {.type = type, .value = value};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 
-	if (pass_fd >= 0) {
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = &control;
-		msg.msg_controllen = sizeof(control);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-/* 0 and the message, or -ECONNRESET at EOF (the child exec'd). */
-static int sync_recv(int fd, struct sync_msg *m, int *ret_fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = &control,
-			     .msg_controllen = sizeof(control)};
-	ssize_t n;
-
-	*ret_fd = -EBADF;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-	if (n == 0)
-		return -ECONNRESET;
-	return n == sizeof(*m) ? 0 : -EBADMSG;
+	return fdpass_send(fd, &m, sizeof(m), pass_fd);
 }
 
 static _Noreturn void child_fail(int sync_fd, int r)
@@ -167,8 +124,8 @@ static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(sync_fd, log_error_errno(-errno, "cannot create cgroup namespace: %m"));
 	if (sethostname(conf->hostname, strlen(conf->hostname)) < 0)
-		child_fail(sync_fd, log_error_errno(-errno, "cannot set hostname %s: %m",
-						    conf->hostname));
+		child_fail(sync_fd,
+			   log_error_errno(-errno, "cannot set hostname %s: %m", conf->hostname));
 	r = mount_setup_root(&spec);
 	if (r < 0)
 		child_fail(sync_fd, r);
@@ -176,10 +133,10 @@ static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
 	if (r < 0)
 		child_fail(sync_fd, r);
 	if (access(p->cmd[0], X_OK) < 0)
-		child_fail(sync_fd, log_error_errno(-errno, "init %s %s in rootfs of %s", p->cmd[0],
-						    errno == ENOENT ? "not found"
-								    : "is not executable",
-						    conf->name));
+		child_fail(sync_fd,
+			   log_error_errno(-errno, "init %s %s in rootfs of %s", p->cmd[0],
+					   errno == ENOENT ? "not found" : "is not executable",
+					   conf->name));
 	env = init_env(conf, conf->console.ttys);
 	if (!env)
 		child_fail(sync_fd, -ENOMEM);
@@ -201,7 +158,7 @@ static int collect_child(struct spawn_result *res, int sync_fd)
 {
 	for (;;) {
 		struct sync_msg m;
-		int fd, r = sync_recv(sync_fd, &m, &fd);
+		int fd, r = fdpass_recv(sync_fd, &m, sizeof(m), &fd);
 
 		if (r == -ECONNRESET)
 			return 0; /* exec'd */

@@ -13,14 +13,14 @@ struct cgroup_set;
 
 struct spawn_params {
 	const struct sysc_conf *conf;
-	const char *rootfs;  /* host path of the container root */
-	char *const *cmd;    /* init command line */
-	int console_slave;   /* host pty slave for /dev/console */
+	const char *rootfs; /* host path of the container root */
+	char *const *cmd;   /* init command line */
+	int console_slave;  /* host pty slave for /dev/console */
 	struct cgroup_set *cg;
 };
 
 struct spawn_result {
-	pid_t pid;	     /* host pid of init */
+	pid_t pid; /* host pid of init */
 	int pidfd;
 	unsigned n_ttys;
 	int tty_masters[SPAWN_MAX_TTYS]; /* masters of the container's /dev/pts/N */

@@ -34,8 +34,8 @@ static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urand
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
-    {"fd", "/proc/self/fd"},	   {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-    {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
+	{"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+	{"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
 };
 
 static int bind_host_node(const struct mount_ctx *ctx, const char *name)

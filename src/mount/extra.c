@@ -41,19 +41,19 @@ static const struct {
 	const char *name;
 	unsigned set, clr;
 } attr_options[] = {
-    {"ro", MOUNT_ATTR_RDONLY, 0},
-    {"rw", 0, MOUNT_ATTR_RDONLY},
-    {"nosuid", MOUNT_ATTR_NOSUID, 0},
-    {"suid", 0, MOUNT_ATTR_NOSUID},
-    {"nodev", MOUNT_ATTR_NODEV, 0},
-    {"dev", 0, MOUNT_ATTR_NODEV},
-    {"noexec", MOUNT_ATTR_NOEXEC, 0},
-    {"exec", 0, MOUNT_ATTR_NOEXEC},
-    {"noatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
-    {"relatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-    {"strictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
-    {"nodiratime", MOUNT_ATTR_NODIRATIME, 0},
-    {"defaults", 0, 0},
+	{"ro", MOUNT_ATTR_RDONLY, 0},
+	{"rw", 0, MOUNT_ATTR_RDONLY},
+	{"nosuid", MOUNT_ATTR_NOSUID, 0},
+	{"suid", 0, MOUNT_ATTR_NOSUID},
+	{"nodev", MOUNT_ATTR_NODEV, 0},
+	{"dev", 0, MOUNT_ATTR_NODEV},
+	{"noexec", MOUNT_ATTR_NOEXEC, 0},
+	{"exec", 0, MOUNT_ATTR_NOEXEC},
+	{"noatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+	{"relatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+	{"strictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+	{"nodiratime", MOUNT_ATTR_NODIRATIME, 0},
+	{"defaults", 0, 0},
 };
 
 static int parse_one_option(struct extra_opts *o, const char *opt, char ***fsopts)

@@ -34,8 +34,8 @@
 int mount_openat_root(const struct mount_ctx *ctx, const char *path, int oflags)
 {
 	struct open_how how = {
-	    .flags = (unsigned)(oflags | O_CLOEXEC),
-	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.flags = (unsigned)(oflags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd = syscall(SYS_openat2, ctx->rootfd, path, &how, sizeof(how));
 
@@ -142,10 +142,10 @@ int mount_target(const struct mount_ctx *ctx, const char *path, enum mount_creat
 	if (r < 0)
 		return log_error_errno(r, "create mount point %s%s: %s%s", root, path, strerror(-r),
 				       r == -ENOTDIR
-					   ? " (it, or a parent, exists but is no directory "
-					     "inside the root; symlinks are followed only "
-					     "within the root)"
-					   : "");
+					       ? " (it, or a parent, exists but is no directory "
+						 "inside the root; symlinks are followed only "
+						 "within the root)"
+					       : "");
 	fd = mount_openat_root(ctx, path, how == MOUNT_CREATE_DIR ? O_PATH | O_DIRECTORY : O_PATH);
 	if (fd < 0)
 		return log_error_errno(fd, "resolve %s%s inside the root: %s", root, path,

@@ -12,13 +12,13 @@
 struct conf_mount;
 
 struct mount_spec {
-	const char *name;	/* container name (messages) */
-	const char *rootfs;	/* host path of the container root directory */
-	const char *uuid;	/* container uuid -> /run/host/container-uuid */
-	int console_fd;		/* pty slave (host devpts) bound to /dev/console, or -1 */
-	const int *tty_fds;	/* pty slaves bound to /dev/tty1..n_ttys */
+	const char *name;   /* container name (messages) */
+	const char *rootfs; /* host path of the container root directory */
+	const char *uuid;   /* container uuid -> /run/host/container-uuid */
+	int console_fd;	    /* pty slave (host devpts) bound to /dev/console, or -1 */
+	const int *tty_fds; /* pty slaves bound to /dev/tty1..n_ttys */
 	unsigned n_ttys;
-	bool mount_cgroup2;	/* mount cgroup2 at /sys/fs/cgroup (cgroupns already unshared) */
+	bool mount_cgroup2; /* mount cgroup2 at /sys/fs/cgroup (cgroupns already unshared) */
 	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
 	size_t n_mounts;
 };

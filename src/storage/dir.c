@@ -47,10 +47,11 @@ static int dir_destroy(const struct storage_ctx *ctx, int dirfd, const char *nam
 	int r = fileio_rm_rf_at(dirfd, name);
 
 	if (r == -EBUSY)
-		return log_error_errno(r, "cannot remove rootfs of %s: something is mounted inside it",
-				       ctx->name);
+		return log_error_errno(
+			r, "cannot remove rootfs of %s: something is mounted inside it", ctx->name);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove rootfs of %s: %s", ctx->name, strerror(-r));
+		return log_error_errno(r, "cannot remove rootfs of %s: %s", ctx->name,
+				       strerror(-r));
 	return 0;
 }
 

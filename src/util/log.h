@@ -31,7 +31,11 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 /* Log an error and return r (a negative errno), so "return log_error_errno(r, ...)" works. */
-#define log_error_errno(r, ...) ({ log_error(__VA_ARGS__); (r) < 0 ? (r) : -(r); })
+#define log_error_errno(r, ...)                                                                    \
+	({                                                                                         \
+		log_error(__VA_ARGS__);                                                            \
+		(r) < 0 ? (r) : -(r);                                                              \
+	})
 
 /* Negative errno from the current errno (never 0). */
 static inline int negative_errno(void)
