@@ -14,8 +14,8 @@ static int tap_n, tap_failed;
 		if (cond) {                                                                        \
 			printf("ok %d - ", tap_n);                                                 \
 		} else {                                                                           \
-			tap_failed++;                                                                \
-			printf("not ok %d - %s:%d: (%s) ", tap_n, __FILE__, __LINE__, #cond);       \
+			tap_failed++;                                                              \
+			printf("not ok %d - %s:%d: (%s) ", tap_n, __FILE__, __LINE__, #cond);      \
 		}                                                                                  \
 		printf(__VA_ARGS__);                                                               \
 		printf("\n");                                                                      \

@@ -94,9 +94,9 @@ static void release(int go)
 static pid_t spawn_into(int cgroup_fd)
 {
 	struct clone_args args = {
-	    .flags = CLONE_INTO_CGROUP,
-	    .exit_signal = SIGCHLD,
-	    .cgroup = (uint64_t)cgroup_fd,
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup_fd,
 	};
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 

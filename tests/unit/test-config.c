@@ -114,194 +114,206 @@ struct key_case {
 };
 
 static const struct key_case cases[] = {
-    {"hostname = \"web1.example.org\";", "hostname", NULL},
-    {"hostname = \"-bad\";", "hostname", "invalid hostname \"-bad\""},
-    {"hostname = \"a..b\";", "hostname", "invalid hostname"},
-    {"uuid = \"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\";", "uuid", NULL},
-    {"uuid = \"0b6f9d2e-4a7c-4c1e-9a55\";", "uuid", "invalid UUID"},
-    {"template = \"debian\";", "template", NULL},
-    {"template = 5;", "template", "expected a string, got an integer"},
-    {"rootfs = { backend = \"btrfs\"; size = \"10G\"; fstype = \"xfs\"; };", "", NULL},
-    {"rootfs = { backend = \"zfs\"; };", "rootfs.backend",
-     "invalid value \"zfs\" (expected one of: dir, btrfs, overlay, lvm)"},
-    {"rootfs = { size = \"12XB\"; };", "rootfs.size",
-     "invalid size \"12XB\" (use a number with optional K, M, G, T)"},
-    {"rootfs = { size = \"max\"; };", "rootfs.size", "\"max\" is not allowed here"},
-    {"rootfs = { fstype = \"btrfs\"; };", "rootfs.fstype", "invalid value \"btrfs\""},
-    {"rootfs = \"dir\";", "rootfs", "expected a group { ... }, got a string"},
-    {"init = { cmd = [\"/lib/systemd/systemd\", \"--x\"]; env = [\"A_1=b=c\"]; };", "", NULL},
-    {"init = { cmd = []; };", "init.cmd", "must not be empty"},
-    {"init = { cmd = [\"sbin/init\"]; };", "init.cmd", "must be an absolute path"},
-    {"init = { cmd = \"/sbin/init\"; };", "init.cmd", "expected an array of strings, got a string"},
-    {"init = { halt_signal = \"SIGPWR\"; reboot_signal = 2; stop_timeout = 3600; };", "", NULL},
-    {"init = { halt_signal = \"SIGFOO\"; };", "init.halt_signal", "invalid signal \"SIGFOO\""},
-    {"init = { reboot_signal = 0; };", "init.reboot_signal", "invalid signal number"},
-    {"init = { halt_signal = true; };", "init.halt_signal", "got a boolean"},
-    {"init = { stop_timeout = 0; };", "init.stop_timeout", "value 0 out of range (1 to 3600)"},
-    {"init = { stop_timeout = \"30\"; };", "init.stop_timeout",
-     "expected an integer, got a string"},
-    {"init = { env = [\"1A=b\"]; };", "init.env", "invalid environment entry \"1A=b\""},
-    {"init = { env = [\"NOVALUE\"]; };", "init.env", "invalid environment entry"},
-    {"cgroup = { memory = { max = \"2G\"; high = 1073741824; swap = { max = \"max\"; }; }; };", "",
-     NULL},
-    {"cgroup = { memory = { max = 100L; }; };", "", NULL},
-    {"cgroup = { memory = { max = \"12XB\"; }; };", "cgroup.memory.max",
-     "invalid size \"12XB\" (use a number with optional K, M, G, T)"},
-    {"cgroup = { memory = { high = -1; }; };", "cgroup.memory.high", "negative size"},
-    {"cgroup = { memory = { swap = { max = 1.5; }; }; };", "cgroup.memory.swap.max", "got a float"},
-    {"cgroup = { cpu = { max = \"200000 100000\"; weight = 10000; }; };", "", NULL},
-    {"cgroup = { cpu = { max = \"max\"; }; };", "", NULL},
-    {"cgroup = { cpu = { max = \"max 50000\"; }; };", "", NULL},
-    {"cgroup = { cpu = { max = \"150%\"; }; };", "", NULL},
-    {"cgroup = { cpu = { max = \"200000\"; }; };", "cgroup.cpu.max", "invalid cpu.max"},
-    {"cgroup = { cpu = { max = \"abc\"; }; };", "cgroup.cpu.max", "invalid cpu.max \"abc\""},
-    {"cgroup = { cpu = { weight = 0; }; };", "cgroup.cpu.weight", "out of range (1 to 10000)"},
-    {"cgroup = { cpuset = { cpus = \"0-3,5\"; mems = \"0\"; }; };", "", NULL},
-    {"cgroup = { cpuset = { cpus = \"3-1\"; }; };", "cgroup.cpuset.cpus", "invalid list \"3-1\""},
-    {"cgroup = { cpuset = { mems = \"0,\"; }; };", "cgroup.cpuset.mems", "invalid list"},
-    {"cgroup = { pids = { max = 4096; }; };", "", NULL},
-    {"cgroup = { pids = { max = \"max\"; }; };", "", NULL},
-    {"cgroup = { pids = { max = 0; }; };", "cgroup.pids.max", "too small"},
-    {"cgroup = { pids = { max = \"lots\"; }; };", "cgroup.pids.max", "invalid value \"lots\""},
-    {"cgroup = { io = { max = [\"/dev/sda rbps=10M wiops=1000\"];"
-     " weight = [\"default 100\", \"/dev/sda 200\"]; }; };",
-     "", NULL},
-    {"cgroup = { io = { max = [\"/dev/sda\"]; }; };", "cgroup.io.max", "invalid io.max entry"},
-    {"cgroup = { io = { max = [\"sda rbps=1\"]; }; };", "cgroup.io.max", "invalid io.max"},
-    {"cgroup = { io = { max = [\"/dev/sda riops=1M\"]; }; };", "cgroup.io.max", "invalid io.max"},
-    {"cgroup = { io = { weight = [\"default 0\"]; }; };", "cgroup.io.weight",
-     "invalid io.weight entry"},
-    {"cgroup = { memory = { maxx = \"1G\"; }; };", "cgroup.memory.maxx",
-     "unknown key (did you mean \"cgroup.memory.max\"?)"},
-    {"limits = { nofile = \"1024:4096\"; nproc = 100; core = \"unlimited\"; stack = \"8M\";"
-     " as = \"unlimited:unlimited\"; memlock = \"64K\"; fsize = 1; data = 1; cpu = 1;"
-     " locks = 1; msgqueue = 1; nice = 0; rtprio = 0; rttime = 1; sigpending = 1; };",
-     "", NULL},
-    {"limits = { nofile = \"4096:1024\"; };", "limits.nofile", "soft limit is above the hard"},
-    {"limits = { nproc = \"lots\"; };", "limits.nproc", "invalid limit \"lots\""},
-    {"limits = { nofiles = 5; };", "limits.nofiles",
-     "unknown key (did you mean \"limits.nofile\"?)"},
-    {"sysctl = ( { key = \"net.ipv4.ip_forward\"; value = \"1\"; },"
-     " { key = \"kernel.shmmax\"; value = 100; } );",
-     "", NULL},
-    {"sysctl = ( { key = \"kernel.panic\"; value = \"1\"; } );", "sysctl[0].key",
-     "sysctl \"kernel.panic\" is not namespaced: it would change the host"},
-    {"sysctl = ( { key = \"net.ipv4.ip_forward\"; } );", "sysctl[0]",
-     "missing required key \"value\""},
-    {"oom_score_adj = -1000;", "", NULL},
-    {"oom_score_adj = 1001;", "oom_score_adj", "out of range (-1000 to 1000)"},
-    {"network = ( { type = \"veth\"; link = \"sysc0\"; name = \"eth0\"; host_name = \"vc1\";"
-     " hwaddr = \"02:42:ac:11:00:02\"; mtu = 1500; ipv4 = [\"10.0.0.5/24\"];"
-     " ipv6 = [\"fd00::5/64\"]; gateway4 = \"10.0.0.1\"; gateway6 = \"fd00::1\";"
-     " routes = [\"192.168.5.0/24 via 10.0.0.254\", \"default via fd00::1\"]; up = false;"
-     " create = true; },"
-     " { type = \"macvlan\"; link = \"eth0\"; name = \"eth1\"; mode = \"bridge\"; } );",
-     "", NULL},
-    {"network = ( { type = \"none\"; } );", "", NULL},
-    {"network = ( { type = \"bogus\"; } );", "network[0].type", "invalid value \"bogus\""},
-    {"network = ( { link = \"br0\"; } );", "network[0]", "missing required key \"type\""},
-    {"network = ( { type = \"veth\"; } );", "network[0]", "type \"veth\" needs \"link\""},
-    {"network = ( { type = \"veth\"; link = \"br0\"; mode = \"bridge\"; } );", "network[0]",
-     "\"mode\" is only valid for type \"macvlan\""},
-    {"network = ( { type = \"none\"; }, { type = \"empty\"; } );", "network[0]",
-     "type \"none\" excludes other network entries"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; }, { type = \"phys\"; link = \"eth3\"; } );",
-     "network[1]", "interface name \"eth0\" is used twice"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; name = \"averyveryverylongname\"; } );",
-     "network[0].name", "invalid interface name"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; hwaddr = \"01:00:5e:00:00:01\"; } );",
-     "network[0].hwaddr", "multicast"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; hwaddr = \"zz:00\"; } );", "network[0].hwaddr",
-     "invalid MAC address"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; mtu = 67; } );", "network[0].mtu",
-     "out of range (68 to 65535)"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; ipv4 = [\"10.0.0.300/24\"]; } );",
-     "network[0].ipv4", "invalid IPv4 address"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; ipv4 = [\"10.0.0.3\"]; } );",
-     "network[0].ipv4", "invalid IPv4 address"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; ipv6 = [\"fd00::/129\"]; } );",
-     "network[0].ipv6", "invalid IPv6 address"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; gateway4 = \"fd00::1\"; } );",
-     "network[0].gateway4", "invalid IPv4 address"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; gateway6 = \"10.0.0.1\"; } );",
-     "network[0].gateway6", "invalid IPv6 address"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; routes = [\"10.1.0.0/16 via fd00::1\"]; } );",
-     "network[0].routes", "invalid route"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; up = \"yes\"; } );", "network[0].up",
-     "expected a boolean, got a string"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; create = 1; } );", "network[0].create",
-     "expected a boolean, got an integer"},
-    {"network = ( { type = \"veth\"; link = \"br0\"; tpye = \"x\"; } );", "network[0].tpye",
-     "unknown key (did you mean \"network.type\"?)"},
-    {"network = { type = \"veth\"; };", "network", "expected a list of groups"},
-    {"network = ( \"veth\" );", "network[0]", "expected a group { ... }, got a string"},
-    {"capabilities = { drop = [\"CAP_SYS_MODULE\", \"sys_time\", \"Net_Raw\"]; };", "", NULL},
-    {"capabilities = { keep = [\"chown\", \"checkpoint_restore\"]; };", "", NULL},
-    {"capabilities = { drop = [\"sys_foo\"]; };", "capabilities.drop",
-     "unknown capability \"sys_foo\""},
-    {"capabilities = { drop = [\"chown\"]; keep = [\"kill\"]; };", "capabilities.keep",
-     "\"drop\" and \"keep\" are mutually exclusive"},
-    {"capabilities = { drop = [1]; };", "capabilities.drop", "element 0 is an integer"},
-    {"seccomp = { profile = \"/etc/sysc/p\"; allow_bpf = true; };", "", NULL},
-    {"seccomp = { profile = \"none\"; };", "", NULL},
-    {"seccomp = { profile = \"strict\"; };", "seccomp.profile", "invalid profile \"strict\""},
-    {"seccomp = { allow_bpf = \"no\"; };", "seccomp.allow_bpf", "expected a boolean"},
-    {"devices = { allow = [\"c 10:200 rwm\", \"b *:* r\", \"a\", \"c 1:3\"];"
-     " create = [\"/dev/net/tun c 10:200 0666\"]; };",
-     "", NULL},
-    {"devices = { allow = [\"x 10:200 rwm\"]; };", "devices.allow", "invalid device rule"},
-    {"devices = { allow = [\"c 10:200 rwx\"]; };", "devices.allow", "invalid device rule"},
-    {"devices = { allow = [\"c 10:200 rrw\"]; };", "devices.allow", "invalid device rule"},
-    {"devices = { create = [\"/tmp/tun c 10:200 0666\"]; };", "devices.create",
-     "invalid device \"/tmp/tun"},
-    {"devices = { create = [\"/dev/../etc/x c 1:1 0666\"]; };", "devices.create", "invalid device"},
-    {"devices = { create = [\"/dev/tun c 10:200 0999\"]; };", "devices.create", "invalid device"},
-    {"mounts = ( { source = \"/a\"; target = \"/b\"; options = \"bind,ro\"; },"
-     " { type = \"tmpfs\"; target = \"/tmp\"; options = \"size=10M\"; },"
-     " { source = \"/dev/sdb1\"; target = \"/data\"; type = \"ext4\"; } );",
-     "", NULL},
-    {"mounts = ( { source = \"/a\"; } );", "mounts[0]", "missing required key \"target\""},
-    {"mounts = ( { source = \"/a\"; target = \"b\"; } );", "mounts[0].target",
-     "\"b\" is not an absolute path"},
-    {"mounts = ( { target = \"/b\"; } );", "mounts[0]", "\"source\" is required for type \"none\""},
-    {"mounts = ( { source = \"a\"; target = \"/b\"; } );", "mounts[0]",
-     "bind mount source \"a\" is not an absolute path"},
-    {"mounts = ( { source = \"x\"; target = \"/b\"; type = \"Bad Type\"; } );", "mounts[0].type",
-     "invalid filesystem type"},
-    {"hooks = { pre_start = [\"/h/a\"]; pre_mount = [\"/h/b\"]; mount = [\"/h/c\"];"
-     " start = [\"/h/d\"]; stop = [\"/h/e\"]; post_stop = [\"/h/f\"]; create = [\"/h/g\"];"
-     " clone = [\"/h/h\"]; destroy = [\"/h/i\"]; timeout = 1; };",
-     "", NULL},
-    {"hooks = { start = [\"relative\"]; };", "hooks.start", "\"relative\" is not an absolute path"},
-    {"hooks = { stop = [\"/x\", \"y\"]; };", "hooks.stop", "\"y\" is not an absolute path"},
-    {"hooks = { timeout = 3601; };", "hooks.timeout", "out of range (1 to 3600)"},
-    {"console = { ttys = 0; buffer = \"16M\"; log_size = \"64K\"; };", "", NULL},
-    {"console = { ttys = 65; };", "console.ttys", "out of range (0 to 64)"},
-    {"console = { buffer = \"1K\"; };", "console.buffer", "size 1K out of range (4K to 16M)"},
-    {"console = { log_size = \"2G\"; };", "console.log_size", "size 2G out of range (64K to 1G)"},
-    {"autostart = { enabled = true; order = -5; delay = 3600; };", "", NULL},
-    {"autostart = { enabled = 1; };", "autostart.enabled", "expected a boolean"},
-    {"autostart = { order = \"first\"; };", "autostart.order", "expected an integer"},
-    {"autostart = { delay = -1; };", "autostart.delay", "out of range (0 to 3600)"},
-    {"idmap = ( { type = \"uid\"; container = 0; host = 100000; count = 65536; },"
-     " { type = \"gid\"; container = 0; host = 100000; count = 65536; },"
-     " { container = 65536; host = 4294901760L; count = 65536; } );",
-     "", NULL},
-    {"idmap = ( { type = \"user\"; container = 0; host = 1; count = 1; } );", "idmap[0].type",
-     "invalid value \"user\""},
-    {"idmap = ( { container = 0; host = 1; count = 0; } );", "idmap[0].count", "out of range"},
-    {"idmap = ( { container = 0; host = 1; } );", "idmap[0]", "missing required key \"count\""},
-    {"idmap = ( { container = 0; host = 4294967295L; count = 2; } );", "idmap[0]",
-     "range overflows 32-bit ids"},
-    {"idmap = ( { container = 0; host = 1000; count = 10; },"
-     " { type = \"uid\"; container = 5; host = 5000; count = 10; } );",
-     "idmap[1]", "range overlaps idmap[0]"},
-    {"security = { privileged = false; no_new_privs = true; };", "", NULL},
-    {"security = { privileged = \"no\"; };", "security.privileged", "expected a boolean"},
-    {"secutiry = { privileged = false; };", "secutiry", "unknown key (did you mean \"security\"?)"},
-    {"Name2 = 1;", "Name2", "unknown key (did you mean \"name\"?)"},
-    {"memory = { max = \"1G\"; };", "memory", "unknown key (did you mean \"cgroup.memory\"?)"},
-    {"bogus_key = 1;", "bogus_key", "unknown key"},
+	{"hostname = \"web1.example.org\";", "hostname", NULL},
+	{"hostname = \"-bad\";", "hostname", "invalid hostname \"-bad\""},
+	{"hostname = \"a..b\";", "hostname", "invalid hostname"},
+	{"uuid = \"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\";", "uuid", NULL},
+	{"uuid = \"0b6f9d2e-4a7c-4c1e-9a55\";", "uuid", "invalid UUID"},
+	{"template = \"debian\";", "template", NULL},
+	{"template = 5;", "template", "expected a string, got an integer"},
+	{"rootfs = { backend = \"btrfs\"; size = \"10G\"; fstype = \"xfs\"; };", "", NULL},
+	{"rootfs = { backend = \"zfs\"; };", "rootfs.backend",
+	 "invalid value \"zfs\" (expected one of: dir, btrfs, overlay, lvm)"},
+	{"rootfs = { size = \"12XB\"; };", "rootfs.size",
+	 "invalid size \"12XB\" (use a number with optional K, M, G, T)"},
+	{"rootfs = { size = \"max\"; };", "rootfs.size", "\"max\" is not allowed here"},
+	{"rootfs = { fstype = \"btrfs\"; };", "rootfs.fstype", "invalid value \"btrfs\""},
+	{"rootfs = \"dir\";", "rootfs", "expected a group { ... }, got a string"},
+	{"init = { cmd = [\"/lib/systemd/systemd\", \"--x\"]; env = [\"A_1=b=c\"]; };", "", NULL},
+	{"init = { cmd = []; };", "init.cmd", "must not be empty"},
+	{"init = { cmd = [\"sbin/init\"]; };", "init.cmd", "must be an absolute path"},
+	{"init = { cmd = \"/sbin/init\"; };", "init.cmd",
+	 "expected an array of strings, got a string"},
+	{"init = { halt_signal = \"SIGPWR\"; reboot_signal = 2; stop_timeout = 3600; };", "", NULL},
+	{"init = { halt_signal = \"SIGFOO\"; };", "init.halt_signal", "invalid signal \"SIGFOO\""},
+	{"init = { reboot_signal = 0; };", "init.reboot_signal", "invalid signal number"},
+	{"init = { halt_signal = true; };", "init.halt_signal", "got a boolean"},
+	{"init = { stop_timeout = 0; };", "init.stop_timeout", "value 0 out of range (1 to 3600)"},
+	{"init = { stop_timeout = \"30\"; };", "init.stop_timeout",
+	 "expected an integer, got a string"},
+	{"init = { env = [\"1A=b\"]; };", "init.env", "invalid environment entry \"1A=b\""},
+	{"init = { env = [\"NOVALUE\"]; };", "init.env", "invalid environment entry"},
+	{"cgroup = { memory = { max = \"2G\"; high = 1073741824; swap = { max = \"max\"; }; }; };",
+	 "", NULL},
+	{"cgroup = { memory = { max = 100L; }; };", "", NULL},
+	{"cgroup = { memory = { max = \"12XB\"; }; };", "cgroup.memory.max",
+	 "invalid size \"12XB\" (use a number with optional K, M, G, T)"},
+	{"cgroup = { memory = { high = -1; }; };", "cgroup.memory.high", "negative size"},
+	{"cgroup = { memory = { swap = { max = 1.5; }; }; };", "cgroup.memory.swap.max",
+	 "got a float"},
+	{"cgroup = { cpu = { max = \"200000 100000\"; weight = 10000; }; };", "", NULL},
+	{"cgroup = { cpu = { max = \"max\"; }; };", "", NULL},
+	{"cgroup = { cpu = { max = \"max 50000\"; }; };", "", NULL},
+	{"cgroup = { cpu = { max = \"150%\"; }; };", "", NULL},
+	{"cgroup = { cpu = { max = \"200000\"; }; };", "cgroup.cpu.max", "invalid cpu.max"},
+	{"cgroup = { cpu = { max = \"abc\"; }; };", "cgroup.cpu.max", "invalid cpu.max \"abc\""},
+	{"cgroup = { cpu = { weight = 0; }; };", "cgroup.cpu.weight", "out of range (1 to 10000)"},
+	{"cgroup = { cpuset = { cpus = \"0-3,5\"; mems = \"0\"; }; };", "", NULL},
+	{"cgroup = { cpuset = { cpus = \"3-1\"; }; };", "cgroup.cpuset.cpus",
+	 "invalid list \"3-1\""},
+	{"cgroup = { cpuset = { mems = \"0,\"; }; };", "cgroup.cpuset.mems", "invalid list"},
+	{"cgroup = { pids = { max = 4096; }; };", "", NULL},
+	{"cgroup = { pids = { max = \"max\"; }; };", "", NULL},
+	{"cgroup = { pids = { max = 0; }; };", "cgroup.pids.max", "too small"},
+	{"cgroup = { pids = { max = \"lots\"; }; };", "cgroup.pids.max", "invalid value \"lots\""},
+	{"cgroup = { io = { max = [\"/dev/sda rbps=10M wiops=1000\"];"
+	 " weight = [\"default 100\", \"/dev/sda 200\"]; }; };",
+	 "", NULL},
+	{"cgroup = { io = { max = [\"/dev/sda\"]; }; };", "cgroup.io.max", "invalid io.max entry"},
+	{"cgroup = { io = { max = [\"sda rbps=1\"]; }; };", "cgroup.io.max", "invalid io.max"},
+	{"cgroup = { io = { max = [\"/dev/sda riops=1M\"]; }; };", "cgroup.io.max",
+	 "invalid io.max"},
+	{"cgroup = { io = { weight = [\"default 0\"]; }; };", "cgroup.io.weight",
+	 "invalid io.weight entry"},
+	{"cgroup = { memory = { maxx = \"1G\"; }; };", "cgroup.memory.maxx",
+	 "unknown key (did you mean \"cgroup.memory.max\"?)"},
+	{"limits = { nofile = \"1024:4096\"; nproc = 100; core = \"unlimited\"; stack = \"8M\";"
+	 " as = \"unlimited:unlimited\"; memlock = \"64K\"; fsize = 1; data = 1; cpu = 1;"
+	 " locks = 1; msgqueue = 1; nice = 0; rtprio = 0; rttime = 1; sigpending = 1; };",
+	 "", NULL},
+	{"limits = { nofile = \"4096:1024\"; };", "limits.nofile", "soft limit is above the hard"},
+	{"limits = { nproc = \"lots\"; };", "limits.nproc", "invalid limit \"lots\""},
+	{"limits = { nofiles = 5; };", "limits.nofiles",
+	 "unknown key (did you mean \"limits.nofile\"?)"},
+	{"sysctl = ( { key = \"net.ipv4.ip_forward\"; value = \"1\"; },"
+	 " { key = \"kernel.shmmax\"; value = 100; } );",
+	 "", NULL},
+	{"sysctl = ( { key = \"kernel.panic\"; value = \"1\"; } );", "sysctl[0].key",
+	 "sysctl \"kernel.panic\" is not namespaced: it would change the host"},
+	{"sysctl = ( { key = \"net.ipv4.ip_forward\"; } );", "sysctl[0]",
+	 "missing required key \"value\""},
+	{"oom_score_adj = -1000;", "", NULL},
+	{"oom_score_adj = 1001;", "oom_score_adj", "out of range (-1000 to 1000)"},
+	{"network = ( { type = \"veth\"; link = \"sysc0\"; name = \"eth0\"; host_name = \"vc1\";"
+	 " hwaddr = \"02:42:ac:11:00:02\"; mtu = 1500; ipv4 = [\"10.0.0.5/24\"];"
+	 " ipv6 = [\"fd00::5/64\"]; gateway4 = \"10.0.0.1\"; gateway6 = \"fd00::1\";"
+	 " routes = [\"192.168.5.0/24 via 10.0.0.254\", \"default via fd00::1\"]; up = false;"
+	 " create = true; },"
+	 " { type = \"macvlan\"; link = \"eth0\"; name = \"eth1\"; mode = \"bridge\"; } );",
+	 "", NULL},
+	{"network = ( { type = \"none\"; } );", "", NULL},
+	{"network = ( { type = \"bogus\"; } );", "network[0].type", "invalid value \"bogus\""},
+	{"network = ( { link = \"br0\"; } );", "network[0]", "missing required key \"type\""},
+	{"network = ( { type = \"veth\"; } );", "network[0]", "type \"veth\" needs \"link\""},
+	{"network = ( { type = \"veth\"; link = \"br0\"; mode = \"bridge\"; } );", "network[0]",
+	 "\"mode\" is only valid for type \"macvlan\""},
+	{"network = ( { type = \"none\"; }, { type = \"empty\"; } );", "network[0]",
+	 "type \"none\" excludes other network entries"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; }, { type = \"phys\"; link = \"eth3\"; } "
+	 ");",
+	 "network[1]", "interface name \"eth0\" is used twice"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; name = \"averyveryverylongname\"; } );",
+	 "network[0].name", "invalid interface name"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; hwaddr = \"01:00:5e:00:00:01\"; } );",
+	 "network[0].hwaddr", "multicast"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; hwaddr = \"zz:00\"; } );",
+	 "network[0].hwaddr", "invalid MAC address"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; mtu = 67; } );", "network[0].mtu",
+	 "out of range (68 to 65535)"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; ipv4 = [\"10.0.0.300/24\"]; } );",
+	 "network[0].ipv4", "invalid IPv4 address"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; ipv4 = [\"10.0.0.3\"]; } );",
+	 "network[0].ipv4", "invalid IPv4 address"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; ipv6 = [\"fd00::/129\"]; } );",
+	 "network[0].ipv6", "invalid IPv6 address"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; gateway4 = \"fd00::1\"; } );",
+	 "network[0].gateway4", "invalid IPv4 address"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; gateway6 = \"10.0.0.1\"; } );",
+	 "network[0].gateway6", "invalid IPv6 address"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; routes = [\"10.1.0.0/16 via fd00::1\"]; } "
+	 ");",
+	 "network[0].routes", "invalid route"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; up = \"yes\"; } );", "network[0].up",
+	 "expected a boolean, got a string"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; create = 1; } );", "network[0].create",
+	 "expected a boolean, got an integer"},
+	{"network = ( { type = \"veth\"; link = \"br0\"; tpye = \"x\"; } );", "network[0].tpye",
+	 "unknown key (did you mean \"network.type\"?)"},
+	{"network = { type = \"veth\"; };", "network", "expected a list of groups"},
+	{"network = ( \"veth\" );", "network[0]", "expected a group { ... }, got a string"},
+	{"capabilities = { drop = [\"CAP_SYS_MODULE\", \"sys_time\", \"Net_Raw\"]; };", "", NULL},
+	{"capabilities = { keep = [\"chown\", \"checkpoint_restore\"]; };", "", NULL},
+	{"capabilities = { drop = [\"sys_foo\"]; };", "capabilities.drop",
+	 "unknown capability \"sys_foo\""},
+	{"capabilities = { drop = [\"chown\"]; keep = [\"kill\"]; };", "capabilities.keep",
+	 "\"drop\" and \"keep\" are mutually exclusive"},
+	{"capabilities = { drop = [1]; };", "capabilities.drop", "element 0 is an integer"},
+	{"seccomp = { profile = \"/etc/sysc/p\"; allow_bpf = true; };", "", NULL},
+	{"seccomp = { profile = \"none\"; };", "", NULL},
+	{"seccomp = { profile = \"strict\"; };", "seccomp.profile", "invalid profile \"strict\""},
+	{"seccomp = { allow_bpf = \"no\"; };", "seccomp.allow_bpf", "expected a boolean"},
+	{"devices = { allow = [\"c 10:200 rwm\", \"b *:* r\", \"a\", \"c 1:3\"];"
+	 " create = [\"/dev/net/tun c 10:200 0666\"]; };",
+	 "", NULL},
+	{"devices = { allow = [\"x 10:200 rwm\"]; };", "devices.allow", "invalid device rule"},
+	{"devices = { allow = [\"c 10:200 rwx\"]; };", "devices.allow", "invalid device rule"},
+	{"devices = { allow = [\"c 10:200 rrw\"]; };", "devices.allow", "invalid device rule"},
+	{"devices = { create = [\"/tmp/tun c 10:200 0666\"]; };", "devices.create",
+	 "invalid device \"/tmp/tun"},
+	{"devices = { create = [\"/dev/../etc/x c 1:1 0666\"]; };", "devices.create",
+	 "invalid device"},
+	{"devices = { create = [\"/dev/tun c 10:200 0999\"]; };", "devices.create",
+	 "invalid device"},
+	{"mounts = ( { source = \"/a\"; target = \"/b\"; options = \"bind,ro\"; },"
+	 " { type = \"tmpfs\"; target = \"/tmp\"; options = \"size=10M\"; },"
+	 " { source = \"/dev/sdb1\"; target = \"/data\"; type = \"ext4\"; } );",
+	 "", NULL},
+	{"mounts = ( { source = \"/a\"; } );", "mounts[0]", "missing required key \"target\""},
+	{"mounts = ( { source = \"/a\"; target = \"b\"; } );", "mounts[0].target",
+	 "\"b\" is not an absolute path"},
+	{"mounts = ( { target = \"/b\"; } );", "mounts[0]",
+	 "\"source\" is required for type \"none\""},
+	{"mounts = ( { source = \"a\"; target = \"/b\"; } );", "mounts[0]",
+	 "bind mount source \"a\" is not an absolute path"},
+	{"mounts = ( { source = \"x\"; target = \"/b\"; type = \"Bad Type\"; } );",
+	 "mounts[0].type", "invalid filesystem type"},
+	{"hooks = { pre_start = [\"/h/a\"]; pre_mount = [\"/h/b\"]; mount = [\"/h/c\"];"
+	 " start = [\"/h/d\"]; stop = [\"/h/e\"]; post_stop = [\"/h/f\"]; create = [\"/h/g\"];"
+	 " clone = [\"/h/h\"]; destroy = [\"/h/i\"]; timeout = 1; };",
+	 "", NULL},
+	{"hooks = { start = [\"relative\"]; };", "hooks.start",
+	 "\"relative\" is not an absolute path"},
+	{"hooks = { stop = [\"/x\", \"y\"]; };", "hooks.stop", "\"y\" is not an absolute path"},
+	{"hooks = { timeout = 3601; };", "hooks.timeout", "out of range (1 to 3600)"},
+	{"console = { ttys = 0; buffer = \"16M\"; log_size = \"64K\"; };", "", NULL},
+	{"console = { ttys = 65; };", "console.ttys", "out of range (0 to 64)"},
+	{"console = { buffer = \"1K\"; };", "console.buffer", "size 1K out of range (4K to 16M)"},
+	{"console = { log_size = \"2G\"; };", "console.log_size",
+	 "size 2G out of range (64K to 1G)"},
+	{"autostart = { enabled = true; order = -5; delay = 3600; };", "", NULL},
+	{"autostart = { enabled = 1; };", "autostart.enabled", "expected a boolean"},
+	{"autostart = { order = \"first\"; };", "autostart.order", "expected an integer"},
+	{"autostart = { delay = -1; };", "autostart.delay", "out of range (0 to 3600)"},
+	{"idmap = ( { type = \"uid\"; container = 0; host = 100000; count = 65536; },"
+	 " { type = \"gid\"; container = 0; host = 100000; count = 65536; },"
+	 " { container = 65536; host = 4294901760L; count = 65536; } );",
+	 "", NULL},
+	{"idmap = ( { type = \"user\"; container = 0; host = 1; count = 1; } );", "idmap[0].type",
+	 "invalid value \"user\""},
+	{"idmap = ( { container = 0; host = 1; count = 0; } );", "idmap[0].count", "out of range"},
+	{"idmap = ( { container = 0; host = 1; } );", "idmap[0]", "missing required key \"count\""},
+	{"idmap = ( { container = 0; host = 4294967295L; count = 2; } );", "idmap[0]",
+	 "range overflows 32-bit ids"},
+	{"idmap = ( { container = 0; host = 1000; count = 10; },"
+	 " { type = \"uid\"; container = 5; host = 5000; count = 10; } );",
+	 "idmap[1]", "range overlaps idmap[0]"},
+	{"security = { privileged = false; no_new_privs = true; };", "", NULL},
+	{"security = { privileged = \"no\"; };", "security.privileged", "expected a boolean"},
+	{"secutiry = { privileged = false; };", "secutiry",
+	 "unknown key (did you mean \"security\"?)"},
+	{"Name2 = 1;", "Name2", "unknown key (did you mean \"name\"?)"},
+	{"memory = { max = \"1G\"; };", "memory", "unknown key (did you mean \"cgroup.memory\"?)"},
+	{"bogus_key = 1;", "bogus_key", "unknown key"},
 };
 
 static void test_key_cases(void)
@@ -355,7 +367,7 @@ static void test_defaults(void)
 	CHECK(c->init.stop_timeout == 30, "stop_timeout default");
 	CHECK(c->init.env && !c->init.env[0], "init.env empty, not NULL");
 	CHECK(c->cgroup.memory_max == CONF_UNSET && c->cgroup.memory_high == CONF_UNSET &&
-		  c->cgroup.memory_swap_max == CONF_UNSET,
+		      c->cgroup.memory_swap_max == CONF_UNSET,
 	      "memory unset");
 	CHECK(c->cgroup.cpu_max_quota == CONF_UNSET && c->cgroup.cpu_max_period == 100000,
 	      "cpu.max unset, period 100000");
@@ -363,7 +375,7 @@ static void test_defaults(void)
 	      "cpu.weight, pids.max unset");
 	CHECK(!c->cgroup.cpuset_cpus && !c->cgroup.cpuset_mems, "cpuset unset");
 	CHECK(c->n_limits == 0 && c->n_sysctls == 0 && c->n_network == 0 && c->n_mounts == 0 &&
-		  c->n_idmap == 0,
+		      c->n_idmap == 0,
 	      "no lists");
 	CHECK(!c->oom_score_adj_set && c->oom_score_adj == 0, "oom_score_adj unset");
 	CHECK(c->capabilities.drop && !c->capabilities.drop[0], "caps empty");
@@ -372,7 +384,7 @@ static void test_defaults(void)
 	CHECK(c->hooks.timeout == 60 && c->hooks.pre_start && !c->hooks.pre_start[0],
 	      "hooks defaults");
 	CHECK(c->console.ttys == 4 && c->console.buffer == 128 * 1024 &&
-		  c->console.log_size == 1024 * 1024,
+		      c->console.log_size == 1024 * 1024,
 	      "console defaults");
 	CHECK(!c->autostart.enabled && c->autostart.order == 0 && c->autostart.delay == 0,
 	      "autostart defaults");
@@ -385,21 +397,22 @@ static void test_values(void)
 {
 	struct sysc_conf *c = NULL;
 	int r = load_body(
-	    "hostname = \"h\";\n"
-	    "init = { halt_signal = \"RTMAX-2\"; stop_timeout = 5; env = [\"A=1\"]; };\n"
-	    "cgroup = { memory = { max = \"2G\"; high = 1000; swap = { max = \"max\"; }; };\n"
-	    "  cpu = { max = \"50%\"; weight = 7; }; pids = { max = \"max\"; };\n"
-	    "  cpuset = { cpus = \"0-1\"; }; io = { max = [\"/dev/sda wbps=1M\"]; }; };\n"
-	    "limits = { nofile = \"1024:4096\"; core = \"unlimited\"; stack = \"8M\"; };\n"
-	    "sysctl = ( { key = \"net.core.somaxconn\"; value = 1024; } );\n"
-	    "oom_score_adj = -17;\n"
-	    "network = ( { type = \"veth\"; link = \"br0\"; mtu = 9000; ipv4 = [\"1.2.3.4/8\"]; } "
-	    ");\n"
-	    "capabilities = { drop = [\"CAP_Sys_Admin\"]; };\n"
-	    "mounts = ( { source = \"/a\"; target = \"/b\"; } );\n"
-	    "idmap = ( { type = \"gid\"; container = 1; host = 2; count = 3; } );\n"
-	    "console = { buffer = 8192; };\n",
-	    &c);
+		"hostname = \"h\";\n"
+		"init = { halt_signal = \"RTMAX-2\"; stop_timeout = 5; env = [\"A=1\"]; };\n"
+		"cgroup = { memory = { max = \"2G\"; high = 1000; swap = { max = \"max\"; }; };\n"
+		"  cpu = { max = \"50%\"; weight = 7; }; pids = { max = \"max\"; };\n"
+		"  cpuset = { cpus = \"0-1\"; }; io = { max = [\"/dev/sda wbps=1M\"]; }; };\n"
+		"limits = { nofile = \"1024:4096\"; core = \"unlimited\"; stack = \"8M\"; };\n"
+		"sysctl = ( { key = \"net.core.somaxconn\"; value = 1024; } );\n"
+		"oom_score_adj = -17;\n"
+		"network = ( { type = \"veth\"; link = \"br0\"; mtu = 9000; ipv4 = "
+		"[\"1.2.3.4/8\"]; } "
+		");\n"
+		"capabilities = { drop = [\"CAP_Sys_Admin\"]; };\n"
+		"mounts = ( { source = \"/a\"; target = \"/b\"; } );\n"
+		"idmap = ( { type = \"gid\"; container = 1; host = 2; count = 3; } );\n"
+		"console = { buffer = 8192; };\n",
+		&c);
 
 	CHECK(r == 0 && c, "full config loads");
 	if (!c)
@@ -427,14 +440,14 @@ static void test_values(void)
 	CHECK(c->n_sysctls == 1 && !strcmp(c->sysctls[0].value, "1024"), "sysctl int value");
 	CHECK(c->oom_score_adj_set && c->oom_score_adj == -17, "oom_score_adj");
 	CHECK(c->n_network == 1 && c->network[0].mtu == 9000 && c->network[0].up &&
-		  !c->network[0].create_link && !strcmp(c->network[0].name, "eth0") &&
-		  strv_length(c->network[0].ipv4) == 1 && c->network[0].routes,
+		      !c->network[0].create_link && !strcmp(c->network[0].name, "eth0") &&
+		      strv_length(c->network[0].ipv4) == 1 && c->network[0].routes,
 	      "network item with defaults");
 	CHECK(strv_length(c->capabilities.drop) == 1 &&
-		  !strcmp(c->capabilities.drop[0], "sys_admin"),
+		      !strcmp(c->capabilities.drop[0], "sys_admin"),
 	      "capability normalised");
 	CHECK(c->n_mounts == 1 && !strcmp(c->mounts[0].type, "none") &&
-		  !strcmp(c->mounts[0].options, ""),
+		      !strcmp(c->mounts[0].options, ""),
 	      "mount defaults");
 	CHECK(c->n_idmap == 1 && c->idmap[0].kind == 'g' && c->idmap[0].count == 3, "idmap");
 	CHECK(c->console.buffer == 8192, "console.buffer int");
@@ -448,40 +461,40 @@ static void test_sizes_signals(void)
 		int r;
 		uint64_t v;
 	} sizes[] = {
-	    {"0", 0, 0},
-	    {"1024", 0, 1024},
-	    {"512M", 0, 512ULL << 20},
-	    {"2G", 0, 2ULL << 30},
-	    {"2g", 0, 2ULL << 30},
-	    {"1.5G", 0, 3ULL << 29},
-	    {"4K", 0, 4096},
-	    {"4KB", 0, 4096},
-	    {"4KiB", 0, 4096},
-	    {"1T", 0, 1ULL << 40},
-	    {"100B", 0, 100},
-	    {"max", 0, CONF_UNLIMITED},
-	    {"12XB", -EINVAL, 0},
-	    {"", -EINVAL, 0},
-	    {"-1", -EINVAL, 0},
-	    {"1.5", -EINVAL, 0},
-	    {"1.G", -EINVAL, 0},
-	    {"G", -EINVAL, 0},
-	    {" 1G", -EINVAL, 0},
-	    {"1G ", -EINVAL, 0},
-	    {"1Gi", -EINVAL, 0},
-	    {"99999999999999999999", -EINVAL, 0},
-	    {"17179869184G", -EINVAL, 0},
+		{"0", 0, 0},
+		{"1024", 0, 1024},
+		{"512M", 0, 512ULL << 20},
+		{"2G", 0, 2ULL << 30},
+		{"2g", 0, 2ULL << 30},
+		{"1.5G", 0, 3ULL << 29},
+		{"4K", 0, 4096},
+		{"4KB", 0, 4096},
+		{"4KiB", 0, 4096},
+		{"1T", 0, 1ULL << 40},
+		{"100B", 0, 100},
+		{"max", 0, CONF_UNLIMITED},
+		{"12XB", -EINVAL, 0},
+		{"", -EINVAL, 0},
+		{"-1", -EINVAL, 0},
+		{"1.5", -EINVAL, 0},
+		{"1.G", -EINVAL, 0},
+		{"G", -EINVAL, 0},
+		{" 1G", -EINVAL, 0},
+		{"1G ", -EINVAL, 0},
+		{"1Gi", -EINVAL, 0},
+		{"99999999999999999999", -EINVAL, 0},
+		{"17179869184G", -EINVAL, 0},
 	};
 	static const struct {
 		const char *s;
 		int sig; /* -1: error */
 	} sigs[] = {
-	    {"SIGTERM", SIGTERM}, {"TERM", SIGTERM},   {"sigkill", SIGKILL},
-	    {"15", 15},		  {"SIGINT", SIGINT},  {"PWR", SIGPWR},
-	    {"SIGRTMIN", 0},	  {"SIGRTMIN+3", 3},   {"SIGRTMAX-1", -2},
-	    {"SIGFOO", -1},	  {"0", -1},	       {"99", -1},
-	    {"SIGRTMIN-1", -1},	  {"SIGRTMIN+99", -1}, {"", -1},
-	    {"SIGRTMAX+1", -1},
+		{"SIGTERM", SIGTERM}, {"TERM", SIGTERM},   {"sigkill", SIGKILL},
+		{"15", 15},	      {"SIGINT", SIGINT},  {"PWR", SIGPWR},
+		{"SIGRTMIN", 0},      {"SIGRTMIN+3", 3},   {"SIGRTMAX-1", -2},
+		{"SIGFOO", -1},	      {"0", -1},	   {"99", -1},
+		{"SIGRTMIN-1", -1},   {"SIGRTMIN+99", -1}, {"", -1},
+		{"SIGRTMAX+1", -1},
 	};
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -536,7 +549,7 @@ static void test_syntax_error(void)
 	r = conf_load(NULL, p, &c);
 	err = capture_end();
 	CHECK(r == -EINVAL && count_lines(err) == 2 && strstr(err, ":2: foo: unknown key") &&
-		  strstr(err, ":3: rootfs.backend: expected a string, got an integer"),
+		      strstr(err, ":3: rootfs.backend: expected a string, got an integer"),
 	      "each error logged once (%s)", flat(err));
 
 	p = write_file("badname.conf", "name = \"../x\";\n");
@@ -550,13 +563,14 @@ static void test_syntax_error(void)
 static void test_merge(void)
 {
 	struct sysc_conf *c = NULL;
-	const char *def = write_file(
-	    "default.conf", "cgroup = { memory = { high = \"1G\"; }; cpu = { weight = 50; }; };\n"
-			    "init = { cmd = [\"/a\", \"b\"]; stop_timeout = 10; };\n"
-			    "mounts = ( { source = \"/x\"; target = \"/x\"; },"
-			    " { source = \"/y\"; target = \"/y\"; } );\n"
-			    "capabilities = { drop = [\"sys_time\"]; };\n"
-			    "console = { ttys = 2; };\n");
+	const char *def =
+		write_file("default.conf",
+			   "cgroup = { memory = { high = \"1G\"; }; cpu = { weight = 50; }; };\n"
+			   "init = { cmd = [\"/a\", \"b\"]; stop_timeout = 10; };\n"
+			   "mounts = ( { source = \"/x\"; target = \"/x\"; },"
+			   " { source = \"/y\"; target = \"/y\"; } );\n"
+			   "capabilities = { drop = [\"sys_time\"]; };\n"
+			   "console = { ttys = 2; };\n");
 	const char *p = write_file("m.conf", "name = \"c1\";\n"
 					     "cgroup = { memory = { max = \"2G\"; }; };\n"
 					     "init = { cmd = [\"/c\"]; };\n"
@@ -608,20 +622,20 @@ static void test_help_get_dump(void)
 	int r;
 	const char *def = write_file("default.conf", "console = { ttys = 2; };\n");
 	const char *p =
-	    write_file("g.conf", "name = \"c1\";\n"
-				 "cgroup = { memory = { max = \"2G\"; }; };\n"
-				 "init = { env = [\"A=1\", \"B=2\"]; };\n"
-				 "hooks = { start = (\"/a\", \"/b\"); };\n"
-				 "mounts = ( { source = \"/a\"; target = \"/b\"; } );\n");
+		write_file("g.conf", "name = \"c1\";\n"
+				     "cgroup = { memory = { max = \"2G\"; }; };\n"
+				     "init = { env = [\"A=1\", \"B=2\"]; };\n"
+				     "hooks = { start = (\"/a\", \"/b\"); };\n"
+				     "mounts = ( { source = \"/a\"; target = \"/b\"; } );\n");
 
 	CHECK(conf_key_known("cgroup.memory.max") && conf_key_known("network.type") &&
-		  !conf_key_known("cgroup.memory.maxx"),
+		      !conf_key_known("cgroup.memory.maxx"),
 	      "conf_key_known");
 	f = open_memstream(&buf, &len);
 	r = conf_key_help("console.buffer", f);
 	fclose(f);
 	CHECK(r == 0 && strstr(buf, "console.buffer (size, default \"128K\")") &&
-		  strstr(buf, "console = { buffer = \"1M\"; };"),
+		      strstr(buf, "console = { buffer = \"1M\"; };"),
 	      "help: %s", flat(buf));
 	free(buf);
 	f = open_memstream(&buf, &len);
@@ -642,17 +656,17 @@ static void test_help_get_dump(void)
 	static const struct {
 		const char *key, *out;
 	} gets[] = {
-	    {"cgroup.memory.max", "2G\n"},
-	    {"console.ttys", "2\n"},
-	    {"console.buffer", "128K\n"},
-	    {"init.env", "A=1\nB=2\n"},
-	    {"hostname", "c1\n"},
-	    {"security.privileged", "true\n"},
-	    {"cgroup.cpu.weight", ""},
-	    {"cgroup.memory", "{\n  max = \"2G\";\n}\n"},
-	    {"hooks.start", "/a\n/b\n"},
-	    {"hooks.stop", ""},
-	    {"mounts", "( {\n    source = \"/a\";\n    target = \"/b\";\n  } )\n"},
+		{"cgroup.memory.max", "2G\n"},
+		{"console.ttys", "2\n"},
+		{"console.buffer", "128K\n"},
+		{"init.env", "A=1\nB=2\n"},
+		{"hostname", "c1\n"},
+		{"security.privileged", "true\n"},
+		{"cgroup.cpu.weight", ""},
+		{"cgroup.memory", "{\n  max = \"2G\";\n}\n"},
+		{"hooks.start", "/a\n/b\n"},
+		{"hooks.stop", ""},
+		{"mounts", "( {\n    source = \"/a\";\n    target = \"/b\";\n  } )\n"},
 	};
 	for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
 		f = open_memstream(&buf, &len);
@@ -677,7 +691,7 @@ static void test_help_get_dump(void)
 	r = conf_dump(def, p, f);
 	fclose(f);
 	CHECK(r == 0 && strstr(buf, "name = \"c1\";") && strstr(buf, "ttys = 2;") &&
-		  strstr(buf, "max = \"2G\";") && strstr(buf, "halt_signal = \"SIGRTMIN+3\";"),
+		      strstr(buf, "max = \"2G\";") && strstr(buf, "halt_signal = \"SIGRTMIN+3\";"),
 	      "dump");
 	/* The dump itself is a valid config. */
 	const char *d = write_file("dump.conf", buf);
@@ -703,7 +717,7 @@ static void test_edit(void)
 	struct conf_edit *ed = NULL;
 	struct sysc_conf *c = NULL;
 	const char *err,
-	    *p = write_file("e.conf", "name = \"c1\";\ncgroup = { cpu = { weight = 5; }; };\n");
+		*p = write_file("e.conf", "name = \"c1\";\ncgroup = { cpu = { weight = 5; }; };\n");
 	_cleanup_free_ char *before = NULL;
 	size_t len;
 	int r;
@@ -723,25 +737,25 @@ static void test_edit(void)
 	CHECK(edit_set(ed, "mounts", "( { source = \"/a\"; target = \"/b\"; } )", &err) == 0,
 	      "set list (%s)", flat(err));
 	CHECK(edit_set(ed, "cgroup.memory.max", "12XB", &err) == -EINVAL &&
-		  strstr(err, "cgroup.memory.max: invalid size \"12XB\""),
+		      strstr(err, "cgroup.memory.max: invalid size \"12XB\""),
 	      "set invalid size (%s)", flat(err));
 	CHECK(edit_set(ed, "cgroup.memory.mx", "1G", &err) == -ENOENT &&
-		  strstr(err, "did you mean \"cgroup.memory.max\""),
+		      strstr(err, "did you mean \"cgroup.memory.max\""),
 	      "set unknown key (%s)", flat(err));
 	CHECK(edit_set(ed, "autostart.enabled", "maybe", &err) == -EINVAL &&
-		  strstr(err, "invalid boolean"),
+		      strstr(err, "invalid boolean"),
 	      "set bad bool");
 	CHECK(edit_set(ed, "console.ttys", "many", &err) == -EINVAL &&
-		  strstr(err, "invalid integer"),
+		      strstr(err, "invalid integer"),
 	      "set bad int");
 	CHECK(edit_set(ed, "network.type", "veth", &err) == -EINVAL &&
-		  strstr(err, "part of the list \"network\""),
+		      strstr(err, "part of the list \"network\""),
 	      "list member not settable alone");
 	CHECK(edit_set(ed, "mounts", "( { source = \"/a\" } ", &err) == -EINVAL &&
-		  strstr(err, "mounts: syntax error"),
+		      strstr(err, "mounts: syntax error"),
 	      "set list syntax error (%s)", flat(err));
 	CHECK(edit_set(ed, "mounts", "( { target = \"b\"; } )", &err) == -EINVAL &&
-		  strstr(err, "mounts[0].target: \"b\" is not an absolute path"),
+		      strstr(err, "mounts[0].target: \"b\" is not an absolute path"),
 	      "set invalid list (%s)", flat(err));
 	capture_start();
 	r = conf_edit_unset(ed, "cgroup.cpu.weight");
@@ -762,7 +776,7 @@ static void test_edit(void)
 		CHECK(c->cgroup.memory_max == 2ULL << 30, "round-trip size");
 		CHECK(strv_length(c->init.cmd) == 3, "round-trip array");
 		CHECK(strv_length(c->capabilities.drop) == 2 &&
-			  !strcmp(c->capabilities.drop[1], "net_raw"),
+			      !strcmp(c->capabilities.drop[1], "net_raw"),
 		      "round-trip comma array");
 		CHECK(c->autostart.enabled && c->autostart.order == -3, "round-trip bool/int");
 		CHECK(c->init.halt_signal == SIGRTMIN + 4, "round-trip signal");
@@ -823,8 +837,8 @@ static void test_edit(void)
 	r = conf_edit_write(ed, NULL, tpath("merged.conf"));
 	capture_end();
 	CHECK(r == 0 && conf_load(NULL, tpath("merged.conf"), &c) == 0 && c &&
-		  c->cgroup.memory_max == 1ULL << 30 && c->cgroup.memory_high == 1ULL << 30 &&
-		  strv_length(c->init.cmd) == 1,
+		      c->cgroup.memory_max == 1ULL << 30 && c->cgroup.memory_high == 1ULL << 30 &&
+		      strv_length(c->init.cmd) == 1,
 	      "merged edit written and loads");
 	conf_free(c);
 	c = NULL;
@@ -847,7 +861,7 @@ static void test_edit(void)
 	r = conf_edit_write(ed, NULL, tpath("new.conf"));
 	err = capture_end();
 	CHECK(r == -EINVAL && strstr(err, "name: missing required key") &&
-		  access(tpath("new.conf"), F_OK) < 0,
+		      access(tpath("new.conf"), F_OK) < 0,
 	      "no name: refused (%s)", flat(err));
 	CHECK(edit_set(ed, "name", "new", &err) == 0, "set name");
 	capture_start();
@@ -867,8 +881,9 @@ static void test_global(void)
 	r = conf_global_load(tpath("none.conf"), &g);
 	capture_end();
 	CHECK(r == 0 && g && !strcmp(g->path, "/var/lib/sysc") &&
-		  !strcmp(g->cache_dir, "/var/cache/sysc") && !strcmp(g->run_dir, "/run/sysc") &&
-		  !strcmp(g->default_backend, "best") && !g->lvm_vg && !g->bridge,
+		      !strcmp(g->cache_dir, "/var/cache/sysc") &&
+		      !strcmp(g->run_dir, "/run/sysc") && !strcmp(g->default_backend, "best") &&
+		      !g->lvm_vg && !g->bridge,
 	      "global defaults");
 	conf_global_free(g);
 	g = NULL;
@@ -876,8 +891,8 @@ static void test_global(void)
 				    "\"tp\"; };\nbridge = \"br0\";\ndefault_backend = \"lvm\";\n");
 	r = conf_global_load(p, &g);
 	CHECK(r == 0 && g && !strcmp(g->path, "/srv/sysc") && !strcmp(g->lvm_vg, "vg0") &&
-		  !strcmp(g->lvm_thinpool, "tp") && !strcmp(g->bridge, "br0") &&
-		  !strcmp(g->default_backend, "lvm"),
+		      !strcmp(g->lvm_thinpool, "tp") && !strcmp(g->bridge, "br0") &&
+		      !strcmp(g->default_backend, "lvm"),
 	      "global values");
 	conf_global_free(g);
 	g = NULL;
@@ -886,7 +901,7 @@ static void test_global(void)
 	r = conf_global_load(p, &g);
 	err = capture_end();
 	CHECK(r == -EINVAL && !g && strstr(err, ":1: path: \"relative\" is not an absolute path") &&
-		  strstr(err, ":2: lvm.vgg: unknown key (did you mean \"lvm.vg\"?)"),
+		      strstr(err, ":2: lvm.vgg: unknown key (did you mean \"lvm.vg\"?)"),
 	      "global errors (%s)", flat(err));
 }
 

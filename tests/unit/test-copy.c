@@ -34,11 +34,11 @@ static char base[] = "/var/tmp/test-copy.XXXXXX";
 
 /* Every path created below src, parents before children. */
 static const char *const paths[] = {
-    ".",	  "a",	      "a/b",	 "a/b/c",    "a/b/c/file", "file",   "empty",
-    "small64k",	  "big",      "sparse",	 "hl1",	     "a/hl2",	   "rel",    "dangling",
-    "abs",	  "fifo",     "sock",	 "suid",     "sgid",	   "sticky", "sticky/in",
-    "ro",	  "ro/inner", "acl",	 "acldir",   "acldir/f",   "owned",  "owned-link",
-    "suid-other", "capfile",  "chardev", "blockdev", "mnt",
+	".",	      "a",	  "a/b",     "a/b/c",	 "a/b/c/file", "file",	 "empty",
+	"small64k",   "big",	  "sparse",  "hl1",	 "a/hl2",      "rel",	 "dangling",
+	"abs",	      "fifo",	  "sock",    "suid",	 "sgid",       "sticky", "sticky/in",
+	"ro",	      "ro/inner", "acl",     "acldir",	 "acldir/f",   "owned",	 "owned-link",
+	"suid-other", "capfile",  "chardev", "blockdev", "mnt",
 };
 static struct stat src_st[ARRAY_SIZE(paths)];
 static bool present[ARRAY_SIZE(paths)];
@@ -62,7 +62,7 @@ static int write_file(const char *p, const void *data, size_t len, off_t off, mo
 {
 	char b[PATH_MAX];
 	_cleanup_close_ int fd =
-	    openat(base_fd, sub("src", p, b), O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+		openat(base_fd, sub("src", p, b), O_WRONLY | O_CREAT | O_CLOEXEC, mode);
 
 	if (fd < 0 || pwrite(fd, data, len, off) != (ssize_t)len)
 		return -1;
@@ -121,9 +121,9 @@ static int make_special(void)
 	    write_file("ro/inner", "y", 1, 0, 0600) < 0)
 		return -1;
 	return fchmodat(base_fd, sub("src", "sticky", b), 01777, 0) < 0 ||
-		       fchmodat(base_fd, sub("src", "ro", b), 0555, 0) < 0
-		   ? -1
-		   : 0;
+			       fchmodat(base_fd, sub("src", "ro", b), 0555, 0) < 0
+		       ? -1
+		       : 0;
 }
 
 /* A POSIX ACL as the kernel stores it: version 2, then (tag, perm, id) entries. */
@@ -133,8 +133,8 @@ static size_t acl_blob(uint8_t *buf, uint32_t named_uid)
 		uint16_t tag, perm;
 		uint32_t id;
 	} e[] = {
-	    {0x01, 6, UINT32_MAX}, {0x02, 4, named_uid},  {0x04, 4, UINT32_MAX},
-	    {0x10, 4, UINT32_MAX}, {0x20, 4, UINT32_MAX},
+		{0x01, 6, UINT32_MAX}, {0x02, 4, named_uid},  {0x04, 4, UINT32_MAX},
+		{0x10, 4, UINT32_MAX}, {0x20, 4, UINT32_MAX},
 	};
 	uint32_t version = 2;
 
@@ -245,8 +245,8 @@ static int set_times_and_stat(void)
 			return -1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
-		present[i] =
-		    fstatat(base_fd, sub("src", paths[i], b), &src_st[i], AT_SYMLINK_NOFOLLOW) == 0;
+		present[i] = fstatat(base_fd, sub("src", paths[i], b), &src_st[i],
+				     AT_SYMLINK_NOFOLLOW) == 0;
 	return 0;
 }
 
@@ -337,8 +337,8 @@ static void check_links_and_data(void)
 	char p[PATH_MAX];
 
 	CHECK(fstatat(base_fd, "dst/hl1", &a, AT_SYMLINK_NOFOLLOW) == 0 &&
-		  fstatat(base_fd, "dst/a/hl2", &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-		  a.st_ino == b.st_ino && a.st_nlink == 2,
+		      fstatat(base_fd, "dst/a/hl2", &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		      a.st_ino == b.st_ino && a.st_nlink == 2,
 	      "hardlink pair shares one inode in the copy");
 	CHECK(fstatat(base_fd, "dst/sparse", &s, 0) == 0 && s.st_blocks * 512 <= 256 * 1024,
 	      "sparse file stays sparse (%lld bytes allocated)", (long long)s.st_blocks * 512);
@@ -366,7 +366,7 @@ static void check_acls(bool have_acl)
 	CHECK(getxattr(sub(base, "dst/acldir", p), "system.posix_acl_default", NULL, 0) > 0,
 	      "default ACL copied");
 	CHECK(getxattr(sub(base, "dst/acldir/f", p), "system.posix_acl_access", NULL, 0) < 0 &&
-		  errno == ENODATA,
+		      errno == ENODATA,
 	      "no inherited ACL on a file that had none");
 }
 
@@ -380,8 +380,8 @@ static void check_root_only(void)
 		return;
 	}
 	CHECK(getxattr(sub(base, "dst/capfile", p), "security.capability", cap, sizeof(cap)) ==
-		      20 &&
-		  cap[1] == 1u << 13,
+			      20 &&
+		      cap[1] == 1u << 13,
 	      "security.capability survives (set after chown)");
 	CHECK(mounted && count_entries(base_fd, "dst/mnt") == 0, "mount point not crossed");
 }

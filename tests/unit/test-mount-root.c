@@ -45,34 +45,34 @@ static const char *const applets[] = {"sh",    "ls",   "cat",  "touch", "tr",	  
 
 /* What the guest shell prints: one "key=value" line per check. */
 static const char script[] =
-    "echo pid=$$\n"
-    "echo marker=$(cat /sysc-marker)\n"
-    "echo etc=$(ls /etc | tr '\\n' ' ')\n"
-    "touch /sys/x 2>/dev/null && echo sys=rw || echo sys=ro\n"
-    "(echo x > /proc/sys/kernel/hostname) 2>/dev/null && echo procsys=rw || echo procsys=ro\n"
-    "(echo 1 > /proc/sys/net/ipv4/ip_forward) 2>/dev/null && echo net=rw || echo net=ro\n"
-    "(echo 1 > /proc/sysrq-trigger) 2>/dev/null && echo sysrq=rw || echo sysrq=ro\n"
-    "echo dev=$(ls /dev | tr '\\n' ' ')\n"
-    "echo x > /dev/null && echo devnull=ok\n"
-    "echo null=$(stat -c '%a %t:%T' /dev/null)\n"
-    "echo zero=$(head -c 4 /dev/zero | od -An -tx1 | tr -d ' \\n')\n"
-    "echo shm=$(stat -c %a /dev/shm)\n"
-    "echo ptmx=$(readlink /dev/ptmx)\n"
-    "exec 8<>/dev/ptmx && echo pts=$(ls /dev/pts | tr '\\n' ' ')\n"
-    "exec 8>&-\n"
-    "test -t 0 < /dev/console && echo console=tty\n"
-    "test -t 0 < /dev/tty1 && echo tty1=tty\n"
-    "echo manager=$(cat /run/host/container-manager)\n"
-    "echo uuid=$(cat /run/host/container-uuid)\n"
-    "test -s /run/host/os-release && echo osrelease=ok\n"
-    "touch /run/host/x 2>/dev/null && echo runhost=rw || echo runhost=ro\n"
-    "echo data=$(cat /mnt/data/hello)\n"
-    "touch /mnt/data/y 2>/dev/null && echo dataro=rw || echo dataro=ro\n"
-    "test -e /var/tmp && echo vartmp=visible || echo vartmp=hidden\n"
-    "while read -r id p mm root mp opts rest; do\n"
-    "  echo \"mnt=$mp $opts ${rest#*- }\"\n"
-    "done < /proc/self/mountinfo\n"
-    "echo end=ok\n";
+	"echo pid=$$\n"
+	"echo marker=$(cat /sysc-marker)\n"
+	"echo etc=$(ls /etc | tr '\\n' ' ')\n"
+	"touch /sys/x 2>/dev/null && echo sys=rw || echo sys=ro\n"
+	"(echo x > /proc/sys/kernel/hostname) 2>/dev/null && echo procsys=rw || echo procsys=ro\n"
+	"(echo 1 > /proc/sys/net/ipv4/ip_forward) 2>/dev/null && echo net=rw || echo net=ro\n"
+	"(echo 1 > /proc/sysrq-trigger) 2>/dev/null && echo sysrq=rw || echo sysrq=ro\n"
+	"echo dev=$(ls /dev | tr '\\n' ' ')\n"
+	"echo x > /dev/null && echo devnull=ok\n"
+	"echo null=$(stat -c '%a %t:%T' /dev/null)\n"
+	"echo zero=$(head -c 4 /dev/zero | od -An -tx1 | tr -d ' \\n')\n"
+	"echo shm=$(stat -c %a /dev/shm)\n"
+	"echo ptmx=$(readlink /dev/ptmx)\n"
+	"exec 8<>/dev/ptmx && echo pts=$(ls /dev/pts | tr '\\n' ' ')\n"
+	"exec 8>&-\n"
+	"test -t 0 < /dev/console && echo console=tty\n"
+	"test -t 0 < /dev/tty1 && echo tty1=tty\n"
+	"echo manager=$(cat /run/host/container-manager)\n"
+	"echo uuid=$(cat /run/host/container-uuid)\n"
+	"test -s /run/host/os-release && echo osrelease=ok\n"
+	"touch /run/host/x 2>/dev/null && echo runhost=rw || echo runhost=ro\n"
+	"echo data=$(cat /mnt/data/hello)\n"
+	"touch /mnt/data/y 2>/dev/null && echo dataro=rw || echo dataro=ro\n"
+	"test -e /var/tmp && echo vartmp=visible || echo vartmp=hidden\n"
+	"while read -r id p mm root mp opts rest; do\n"
+	"  echo \"mnt=$mp $opts ${rest#*- }\"\n"
+	"done < /proc/self/mountinfo\n"
+	"echo end=ok\n";
 
 static int copy_file(const char *from, const char *to, mode_t mode)
 {
@@ -159,12 +159,12 @@ static void run_init(const struct run *run, int console_fd, int outfd)
 {
 	int tm, ts, r;
 	struct mount_spec spec = {
-	    .name = "test",
-	    .rootfs = run->rootfs,
-	    .uuid = "0123456789abcdef0123456789abcdef",
-	    .mount_cgroup2 = true,
-	    .mounts = run->mounts,
-	    .n_mounts = run->n_mounts,
+		.name = "test",
+		.rootfs = run->rootfs,
+		.uuid = "0123456789abcdef0123456789abcdef",
+		.mount_cgroup2 = true,
+		.mounts = run->mounts,
+		.n_mounts = run->n_mounts,
 	};
 
 	if (openpty(&tm, &ts, NULL, NULL, NULL) < 0)
@@ -283,51 +283,51 @@ static int count_host_mounts(const char *needle)
 static void check_main(const char *out, int rc, const char *root)
 {
 	static const char *const lines[] = {
-	    "pid=1",
-	    "marker=sysc-marker-ok",
-	    "etc=group",
-	    "sys=ro",
-	    "procsys=ro",
-	    "net=rw",
-	    "sysrq=ro",
-	    "dev=console fd full mqueue null ptmx pts random shm stderr stdin stdout tty tty1 "
-	    "urandom zero",
-	    "devnull=ok",
-	    "null=666 1:3",
-	    "zero=00000000",
-	    "shm=1777",
-	    "ptmx=pts/ptmx",
-	    "pts=0 ptmx",
-	    "console=tty",
-	    "tty1=tty",
-	    "manager=sysc",
-	    "uuid=0123456789abcdef0123456789abcdef",
-	    "osrelease=ok",
-	    "runhost=ro",
-	    "data=hello",
-	    "dataro=ro",
-	    "vartmp=hidden",
-	    "end=ok",
+		"pid=1",
+		"marker=sysc-marker-ok",
+		"etc=group",
+		"sys=ro",
+		"procsys=ro",
+		"net=rw",
+		"sysrq=ro",
+		"dev=console fd full mqueue null ptmx pts random shm stderr stdin stdout tty tty1 "
+		"urandom zero",
+		"devnull=ok",
+		"null=666 1:3",
+		"zero=00000000",
+		"shm=1777",
+		"ptmx=pts/ptmx",
+		"pts=0 ptmx",
+		"console=tty",
+		"tty1=tty",
+		"manager=sysc",
+		"uuid=0123456789abcdef0123456789abcdef",
+		"osrelease=ok",
+		"runhost=ro",
+		"data=hello",
+		"dataro=ro",
+		"vartmp=hidden",
+		"end=ok",
 	};
 	static const char *const mounts[][2] = {
-	    {"mnt=/ ", ""},
-	    {"mnt=/proc ", " proc "},
-	    {"mnt=/proc/sys ", "ro,"},
-	    {"mnt=/proc/sys/net ", "rw,"},
-	    {"mnt=/proc/sysrq-trigger ", "ro,"},
-	    {"mnt=/sys ", "ro,nosuid,nodev,noexec"},
-	    {"mnt=/sys/fs/cgroup ", " cgroup2 "},
-	    {"mnt=/dev ", " tmpfs "},
-	    {"mnt=/dev/pts ", "gid=7"},
-	    {"mnt=/dev/pts ", "ptmxmode=666"},
-	    {"mnt=/dev/shm ", " tmpfs "},
-	    {"mnt=/dev/console ", " devpts "},
-	    {"mnt=/dev/tty1 ", " devpts "},
-	    {"mnt=/dev/mqueue ", " mqueue "},
-	    {"mnt=/run ", " tmpfs "},
-	    {"mnt=/run/host ", "ro,"},
-	    {"mnt=/mnt/data ", "ro,"},
-	    {"mnt=/scratch ", "size=1024k"},
+		{"mnt=/ ", ""},
+		{"mnt=/proc ", " proc "},
+		{"mnt=/proc/sys ", "ro,"},
+		{"mnt=/proc/sys/net ", "rw,"},
+		{"mnt=/proc/sysrq-trigger ", "ro,"},
+		{"mnt=/sys ", "ro,nosuid,nodev,noexec"},
+		{"mnt=/sys/fs/cgroup ", " cgroup2 "},
+		{"mnt=/dev ", " tmpfs "},
+		{"mnt=/dev/pts ", "gid=7"},
+		{"mnt=/dev/pts ", "ptmxmode=666"},
+		{"mnt=/dev/shm ", " tmpfs "},
+		{"mnt=/dev/console ", " devpts "},
+		{"mnt=/dev/tty1 ", " devpts "},
+		{"mnt=/dev/mqueue ", " mqueue "},
+		{"mnt=/run ", " tmpfs "},
+		{"mnt=/run/host ", "ro,"},
+		{"mnt=/mnt/data ", "ro,"},
+		{"mnt=/scratch ", "size=1024k"},
 	};
 	bool sysrq = access("/proc/sysrq-trigger", F_OK) == 0;
 	int expected = (int)(sizeof(mounts) / sizeof(mounts[0])) - 1 - !sysrq;
@@ -354,11 +354,11 @@ static void test_main(void)
 	char *root = strdup(pathf("%s/rootfs", tmpdir));
 	char *data = strdup(pathf("%s/hostdata", tmpdir));
 	struct conf_mount mounts[] = {
-	    {.source = data, .target = "/mnt/data", .options = "bind,ro"},
-	    {.source = "tmpfs",
-	     .target = "/scratch",
-	     .type = "tmpfs",
-	     .options = "size=1m,mode=700,nosuid"},
+		{.source = data, .target = "/mnt/data", .options = "bind,ro"},
+		{.source = "tmpfs",
+		 .target = "/scratch",
+		 .type = "tmpfs",
+		 .options = "size=1m,mode=700,nosuid"},
 	};
 	char *argv[] = {"/bin/busybox", "sh", "-c", (char *)script, NULL};
 	struct run run = {.rootfs = root, .mounts = mounts, .n_mounts = 2, .argv = argv};
@@ -450,14 +450,14 @@ static void test_extra_refused(void)
 	static char out[4096];
 	char *root = strdup(pathf("%s/rootfs4", tmpdir));
 	struct conf_mount dotdot = {
-	    .source = "/etc", .target = "/mnt/../../etc", .options = "bind"};
+		.source = "/etc", .target = "/mnt/../../etc", .options = "bind"};
 	struct conf_mount link = {.source = "/etc", .target = "/mnt/out", .options = "bind,ro"};
 	struct conf_mount badopt = {.source = "/etc", .target = "/x", .options = "bind,size=1m"};
 	struct run run = {.rootfs = root, .mounts = &dotdot, .n_mounts = 1, .probe = tmpdir};
 	struct stat st;
 
 	CHECK(make_rootfs(root) == 0 && mkdir(pathf("%s/mnt", root), 0755) == 0 &&
-		  symlink(tmpdir, pathf("%s/mnt/out", root)) == 0,
+		      symlink(tmpdir, pathf("%s/mnt/out", root)) == 0,
 	      "rootfs4 with /mnt/out -> %s (a host path)", tmpdir);
 	CHECK(run_container(&run, out, sizeof(out)) == 0 && has_line(out, "setup=-22"),
 	      "target with .. refused");
@@ -465,7 +465,7 @@ static void test_extra_refused(void)
 	CHECK(run_container(&run, out, sizeof(out)) == 0 && has_line_with(out, "setup=-", ""),
 	      "target through a symlink to a host path refused");
 	CHECK(stat(pathf("%s/rootfs4/etc/group", tmpdir), &st) == 0 &&
-		  stat(pathf("%s/group", tmpdir), &st) < 0,
+		      stat(pathf("%s/group", tmpdir), &st) < 0,
 	      "nothing appeared in the host dir");
 	run.mounts = &badopt;
 	CHECK(run_container(&run, out, sizeof(out)) == 0 && has_line(out, "setup=-22"),
