@@ -24,11 +24,13 @@ cp "$T_SRC"/tests/integration/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
 T_PASSED=0 T_FAILED=0 T_SKIPPED=0
 
 # after each test: stop (kill) every container of this file's store, and
-# destroy them unless the file keeps its containers across tests
-# (T_KEEP_CONTAINERS=1, e.g. to reuse an expensive Debian container)
+# destroy them, unless the file keeps its containers across tests
+# (T_KEEP_CONTAINERS=1, e.g. to reuse an expensive Debian container) or even
+# keeps them running (T_KEEP_RUNNING=1); at exit everything goes
 t_reset() {
 	local n
 	[[ -d $SYSC_PATH ]] || return 0
+	[[ ${T_KEEP_RUNNING:-0} == 1 && ${1:-} != all ]] && return 0
 	for n in $(sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
 		sysc-stop -k "$n" >/dev/null 2>&1
 		[[ ${T_KEEP_CONTAINERS:-0} == 1 && ${1:-} != all ]] || sysc-destroy -f "$n" >/dev/null 2>&1

@@ -1,0 +1,238 @@
+#!/bin/bash
+# Console and attach: login on the console, ttys, escape, busy tty,
+# detach/reattach; attach exit codes, stdio pass-through, pty, env, user.
+. "$(dirname "$0")/lib.sh"
+T_KEEP_RUNNING=1
+
+init_pid() {
+	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
+}
+
+# A console client fed from a fifo, its output collected in a file.
+con_open() { # NAME [ARGS...]
+	CON_IN=$T_ROOT/con.in.$RANDOM
+	CON_OUT=$T_ROOT/con.out.$RANDOM
+	CON_MARK=0
+	mkfifo "$CON_IN"
+	sysc-console "$@" <"$CON_IN" >"$CON_OUT" 2>&1 &
+	CON_PID=$!
+	exec {CON_FD}>"$CON_IN"
+}
+
+con_send() {
+	printf "$1" >&"$CON_FD"
+}
+
+# wait until the console output (from offset CON_MARK on) matches a regex
+con_expect() {
+	local re=$1 tries=${2:-150}
+	for _ in $(seq "$tries"); do
+		tail -c +"${CON_MARK:-0}" "$CON_OUT" | tr -d '\r' | grep -Eq -- "$re" && return 0
+		sleep 0.1
+	done
+	t_die "console never showed /$re/; got: $(tail -c 400 "$CON_OUT" | tr -d '\r')"
+}
+
+con_mark() {
+	CON_MARK=$(($(stat -c %s "$CON_OUT") + 1))
+}
+
+# a root shell on the open console, logging in when needed
+con_login() {
+	con_send '\r'
+	con_expect 'root@deb:~#|deb login:'
+	if ! tail -c 200 "$CON_OUT" | grep -q 'root@deb:~#'; then
+		con_mark
+		con_send 'root\r'
+		con_expect 'Password:'
+		con_send 'secret\r'
+		con_expect 'root@deb:~#'
+	fi
+}
+
+con_close() { # detach with the escape (default Ctrl-a q) and check the exit
+	local esc=${1:-'\001'} rc=0
+	con_send "${esc}q"
+	exec {CON_FD}>&-
+	wait "$CON_PID" || rc=$?
+	expect_eq "$rc" 0 "console client exit status"
+}
+
+wait_running() {
+	local st=""
+	for _ in $(seq 300); do
+		st=$(sysc-attach "$1" -- systemctl is-system-running --wait 2>&1) && break
+		[[ $st == *"Failed to connect"* ]] || break
+		sleep 0.1
+	done
+	[[ $st == running ]] || t_die "$1 is '$st'"
+}
+
+test_setup() {
+	echo secret >"$T_ROOT/pw"
+	sysc-create deb -t debian -- --root-password-file "$T_ROOT/pw"
+	sysc-start deb
+	wait_running deb
+	sysc-create bb -t busybox
+	sysc-start bb
+}
+
+test_console_login() {
+	con_open deb
+	con_send '\r'
+	con_expect 'deb login:'
+	con_send 'root\r'
+	con_expect 'Password:'
+	con_send 'secret\r'
+	con_expect 'root@deb:~#'
+	con_mark
+	con_send 'echo MARK-$((6*7)); tty\r'
+	con_expect 'MARK-42'
+	con_expect '/dev/console'
+	con_close
+	sysc-ls | grep -Eq '^deb +RUNNING' || t_die "detach stopped it"
+}
+
+test_console_busy_and_reattach() {
+	local getty_before getty_after
+	getty_before=$(sysc-attach deb -- systemctl show -p MainPID --value console-getty)
+	con_open deb
+	con_send '\r'
+	con_expect 'root@deb:~#|login:'
+	expect_fail 'tty 0 of deb is in use' sysc-console deb
+	con_close
+	# detach and reattach many times: the guest never notices
+	for _ in $(seq 10); do
+		con_open deb
+		con_send '\r'
+		con_expect 'root@deb:~#|login:'
+		con_close
+	done
+	getty_after=$(sysc-attach deb -- systemctl show -p MainPID --value console-getty)
+	expect_eq "$getty_after" "$getty_before" "console-getty pid"
+	expect_eq "$(sysc-attach deb -- systemctl is-system-running)" running "state"
+}
+
+test_console_escape() {
+	con_open deb
+	con_login
+	con_mark
+	# Ctrl-a Ctrl-a sends one Ctrl-a
+	con_send 'cat -v\r'
+	sleep 0.3
+	con_send '\001\001\r'
+	con_expect '\^A'
+	con_send '\004'
+	con_close
+	# another prefix
+	con_open deb -e b
+	con_login
+	con_close '\002'
+}
+
+test_ttys_and_log() {
+	con_open deb -t 1
+	con_send '\r'
+	con_expect 'deb login:'
+	con_close
+	expect_fail 'deb has no tty 9' sysc-console deb -t 9
+	sysc-console deb --log | grep -q 'Reached target' || t_die "--log lacks boot messages"
+	expect_fail 'container nosuch does not exist|"nosuch" does not exist' sysc-console nosuch
+}
+
+test_attach_exit_status() {
+	local rc=0
+	sysc-attach bb -- /bin/sh -c 'exit 7' || rc=$?
+	expect_eq "$rc" 7 "exit status"
+	rc=0
+	sysc-attach bb -- /bin/sh -c 'kill -TERM $$' || rc=$?
+	expect_eq "$rc" 143 "killed by SIGTERM"
+	rc=0
+	sysc-attach bb -- /nonexistent 2>/dev/null || rc=$?
+	expect_eq "$rc" 127 "not found"
+	rc=0
+	sysc-attach deb -- true || rc=$?
+	expect_eq "$rc" 0 "true"
+}
+
+test_attach_stdio() {
+	head -c 100000000 /dev/urandom >"$T_ROOT/big"
+	expect_eq "$(sysc-attach deb -- sha256sum <"$T_ROOT/big" | cut -d' ' -f1)" \
+		"$(sha256sum <"$T_ROOT/big" | cut -d' ' -f1)" "sha256 of 100 MB through stdin"
+	rm -f "$T_ROOT/big"
+	expect_eq "$(sysc-attach deb -- seq 1 300000 | md5sum)" "$(seq 1 300000 | md5sum)" \
+		"long output"
+	expect_eq "$(sysc-attach bb -- /bin/sh -c 'echo out; echo err >&2' 2>/dev/null)" out stdout
+	expect_eq "$(sysc-attach bb -- /bin/sh -c 'echo out; echo err >&2' 2>&1 >/dev/null)" err stderr
+	expect_eq "$(echo hello | sysc-attach bb -- /bin/cat)" hello "stdin EOF"
+	# binary-safe both ways
+	head -c 1000000 /dev/urandom >"$T_ROOT/bin"
+	cmp "$T_ROOT/bin" <(sysc-attach bb -- /bin/cat <"$T_ROOT/bin") || t_die "binary round trip"
+}
+
+test_attach_namespaces_and_cgroup() {
+	local pid
+	pid=$(init_pid deb)
+	expect_eq "$(sysc-attach deb -- readlink /proc/self/ns/pid)" "$(readlink /proc/$pid/ns/pid)" "pid ns"
+	expect_eq "$(sysc-attach deb -- readlink /proc/self/ns/net)" "$(readlink /proc/$pid/ns/net)" "net ns"
+	expect_eq "$(sysc-attach deb -- hostname)" deb hostname
+	sysc-attach deb -- cat /proc/self/cgroup | grep -qx '0::/sysc.attach' ||
+		t_die "cgroup: $(sysc-attach deb -- cat /proc/self/cgroup)"
+	# it is a process of the container: visible to the container's ps
+	sysc-attach deb -- sh -c 'ps -e -o pid= | wc -l' >/dev/null
+}
+
+test_attach_env_user_cwd() {
+	local env
+	env=$(FOO=bar sysc-attach deb -- env)
+	grep -qx 'container=sysc' <<<"$env" || t_die "env: $env"
+	grep -qx 'HOME=/root' <<<"$env" || t_die "HOME: $env"
+	grep -q '^FOO=' <<<"$env" && t_die "FOO leaked into a clean env"
+	FOO=bar sysc-attach deb --keep-env -- env | grep -qx 'FOO=bar' || t_die "--keep-env"
+	sysc-attach deb -e X=1 -e Y=a=b -- env | grep -qx 'Y=a=b' || t_die "-e"
+	expect_eq "$(sysc-attach deb -u nobody -- id -u)" 65534 "-u nobody"
+	expect_eq "$(sysc-attach deb -u 65534 -- id -un)" nobody "-u 65534"
+	expect_eq "$(sysc-attach deb --cwd /etc -- pwd)" /etc "--cwd"
+	local rc=0
+	sysc-attach deb -u bogus -- id 2>"$T_ROOT/err" || rc=$?
+	expect_eq "$rc" 125 "unknown user"
+	grep -q 'user "bogus" does not exist' "$T_ROOT/err" || t_die "$(cat "$T_ROOT/err")"
+	rc=0
+	sysc-attach deb -- sh -c 'echo SHELL' >/dev/null || rc=$?
+	# without CMD: root's login shell, reading commands from stdin
+	expect_eq "$(echo 'echo "SHELL:$0"' | sysc-attach deb)" "SHELL:-bash" "login shell"
+}
+
+test_attach_pty() {
+	command -v script >/dev/null || t_skip "script(1) not installed"
+	local out
+	out=$(script -qec "sysc-attach deb -- tty" /dev/null | tr -d '\r')
+	[[ $out == /dev/pts/* ]] || t_die "tty inside: $out"
+	out=$(script -qec "sysc-attach deb -- sh -c 'exit 3'" /dev/null) && true
+	expect_eq "$?" 3 "exit status through a pty"
+}
+
+test_stopped_container() {
+	sysc-stop bb
+	local rc=0
+	sysc-attach bb -- true 2>"$T_ROOT/err" || rc=$?
+	expect_eq "$rc" 125 "attach to a stopped container"
+	grep -q 'container bb is not running' "$T_ROOT/err" || t_die "$(cat "$T_ROOT/err")"
+	expect_fail 'container bb is not running' sysc-console bb
+}
+
+test_leaves_nothing() {
+	sysc-stop deb
+	sysc-destroy deb
+	sysc-destroy -f bb
+	expect_store ""
+	expect_clean
+}
+
+for t in test_setup test_console_login test_console_busy_and_reattach test_console_escape \
+	test_ttys_and_log test_attach_exit_status test_attach_stdio \
+	test_attach_namespaces_and_cgroup test_attach_env_user_cwd test_attach_pty \
+	test_stopped_container test_leaves_nothing; do
+	t_run "$t"
+done
+t_summary
