@@ -147,6 +147,7 @@ static int boot(struct monitor *m)
 		}
 	}
 	if (r < 0) {
+		set_state(m, STATE_ABORTING);
 		cgroup_kill_all(m->cg, 5000);
 		cgroup_destroy(m->cg);
 		cgroup_set_free(m->cg);

@@ -125,6 +125,16 @@ test_poweroff_and_reboot_inside() {
 	expect_clean
 }
 
+test_foreground() {
+	sysc-create b7 -t busybox
+	# -F: on the console until the container stops (poweroff typed there)
+	(sleep 2; printf '\r'; sleep 0.5; printf 'poweroff\r'; sleep 8) |
+		timeout 30 sysc-start -F b7 >"$T_ROOT/fg.out" 2>&1 || t_die "sysc-start -F: $(cat "$T_ROOT/fg.out")"
+	grep -q 'Requesting system poweroff' "$T_ROOT/fg.out" || t_die "console: $(cat "$T_ROOT/fg.out")"
+	sysc-ls | grep -Eq '^b7 +STOPPED' || t_die "$(sysc-ls)"
+	expect_clean
+}
+
 test_cycles_leave_host_unchanged() {
 	sysc-create c1 -t busybox
 	sysc-start c1 && sysc-stop -k c1
@@ -140,7 +150,7 @@ test_cycles_leave_host_unchanged() {
 }
 
 for t in test_busybox_boots_and_stops test_start_errors test_running_container_protected \
-	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside \
+	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground \
 	test_cycles_leave_host_unchanged; do
 	t_run "$t"
 done
