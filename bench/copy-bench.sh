@@ -35,8 +35,11 @@ run() { # tool dst
 	esac
 }
 
+order=$tools
 for i in $(seq "$RUNS"); do
-	for t in $tools; do
+	# rotate the order: the first copy of a round tends to pay for earlier writeback
+	order="${order#* } ${order%% *}"
+	for t in $order; do
 		sync
 		[ "$CACHE" = cold ] && echo 3 >/proc/sys/vm/drop_caches
 		a=$(now)
