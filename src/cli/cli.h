@@ -58,6 +58,9 @@ static inline int cli_exit(int r)
 	return r < 0 ? 1 : 0;
 }
 int cli_output_format(const char *arg, bool *ret_json);
+/* After the options, exactly one NAME: CLI_CONTINUE with *ret_name set, or
+ * EXIT_USAGE (reported). */
+int cli_name_arg(int argc, char **argv, const char **ret_name);
 
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);

@@ -69,3 +69,11 @@ int cli_output_format(const char *arg, bool *ret_json)
 		return -1;
 	return 0;
 }
+
+int cli_name_arg(int argc, char **argv, const char **ret_name)
+{
+	if (optind + 1 != argc)
+		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
+	*ret_name = argv[optind];
+	return CLI_CONTINUE;
+}

@@ -69,6 +69,7 @@ static int run(const struct sysc_paths *p, const char *name, int tty, int escape
 
 int cmd_console(int argc, char **argv)
 {
+	const char *name = NULL;
 	static const struct option longopts[] = {
 		{"tty", required_argument, NULL, 't'},
 		{"escape", required_argument, NULL, 'e'},
@@ -99,11 +100,11 @@ int cmd_console(int argc, char **argv)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
+	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+		return r;
 	r = cli_load_paths(&p);
 	if (r == 0)
-		r = run(p, argv[optind], tty, escape, log);
+		r = run(p, name, tty, escape, log);
 	paths_free(p);
 	return cli_exit(r);
 }

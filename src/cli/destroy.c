@@ -18,6 +18,7 @@ static const char usage[] =
 
 int cmd_destroy(int argc, char **argv)
 {
+	const char *name = NULL;
 	static const struct option longopts[] = {
 		{"force", no_argument, NULL, 'f'},
 		CLI_COMMON_LONGOPTS,
@@ -35,11 +36,11 @@ int cmd_destroy(int argc, char **argv)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
+	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+		return r;
 	r = cli_load_paths(&p);
 	if (r == 0)
-		r = destroy_container(p, argv[optind], force);
+		r = destroy_container(p, name, force);
 	paths_free(p);
 	return cli_exit(r);
 }

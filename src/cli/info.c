@@ -38,6 +38,7 @@ static void json_kv(struct json *j, const struct info_item *it)
 
 int cmd_info(int argc, char **argv)
 {
+	const char *name = NULL;
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'F'},
 		CLI_COMMON_LONGOPTS,
@@ -57,11 +58,11 @@ int cmd_info(int argc, char **argv)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
+	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+		return r;
 	r = cli_load_paths(&p);
 	if (r == 0)
-		r = info_collect(p, argv[optind], &info);
+		r = info_collect(p, name, &info);
 	if (r == 0 && json) {
 		struct json j = {.f = stdout};
 		json_begin_object(&j);

@@ -21,6 +21,7 @@ static const char usage[] =
 
 int cmd_stop(int argc, char **argv)
 {
+	const char *name = NULL;
 	static const struct option longopts[] = {
 		{"timeout", required_argument, NULL, 't'},
 		{"kill", no_argument, NULL, 'k'},
@@ -50,13 +51,13 @@ int cmd_stop(int argc, char **argv)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
+	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+		return r;
 	if (o.kill && o.reboot)
 		return cli_usage_error("--kill and --reboot exclude each other");
 	r = cli_load_paths(&p);
 	if (r == 0)
-		r = stop_container(p, argv[optind], &o);
+		r = stop_container(p, name, &o);
 	paths_free(p);
 	return cli_exit(r);
 }

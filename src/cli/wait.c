@@ -44,6 +44,7 @@ static int parse_states(const char *arg, unsigned *ret_mask)
 
 int cmd_wait(int argc, char **argv)
 {
+	const char *name = NULL;
 	static const struct option longopts[] = {
 		{"state", required_argument, NULL, 's'},
 		{"timeout", required_argument, NULL, 't'},
@@ -72,25 +73,25 @@ int cmd_wait(int argc, char **argv)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
+	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+		return r;
 	if (!mask)
 		return cli_usage_error("missing -s STATE");
 	r = cli_load_paths(&p);
 	if (r == 0)
-		r = store_load_conf(p, argv[optind], &conf);
+		r = store_load_conf(p, name, &conf);
 	conf_free(conf);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (r == 0) {
 		struct state_info st;
-		r = state_read(p, argv[optind], &st);
+		r = state_read(p, name, &st);
 		if (r < 0 || (mask & (1u << st.state)))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (timeout >= 0 &&
 		    (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >=
 			    timeout) {
-			log_error("timed out waiting for %s (it is %s)", argv[optind],
+			log_error("timed out waiting for %s (it is %s)", name,
 				  state_name(st.state));
 			r = -ETIMEDOUT;
 			break;
