@@ -181,6 +181,19 @@ test_uncached_template() {
 	sysc-destroy u1
 }
 
+test_disk_full() {
+	local small=$T_ROOT/small
+	mkdir -p "$small"
+	mount -t tmpfs -o size=1m tmpfs "$small"
+	trap 'umount "$small" 2>/dev/null || true' EXIT
+	# busybox alone is bigger than 1 MB: the copy runs out of space
+	SYSC_PATH=$small expect_fail 'No space left on device' sysc-create full1 -t busybox
+	expect_eq "$(ls -A "$small")" "" "store after a full disk"
+	umount "$small"
+	trap - EXIT
+	expect_clean
+}
+
 test_leaves_nothing() {
 	expect_store ""
 	expect_clean
@@ -189,7 +202,7 @@ test_leaves_nothing() {
 for t in test_create_busybox test_name_taken test_invalid_names test_missing_template \
 	test_usage_errors test_bad_config_files test_config_get_set test_destroy_unknown \
 	test_template_fails_halfway test_sigint_during_create test_sigkill_during_create \
-	test_concurrent_same_name test_uncached_template test_leaves_nothing; do
+	test_concurrent_same_name test_uncached_template test_disk_full test_leaves_nothing; do
 	t_run "$t"
 done
 t_summary
