@@ -53,8 +53,6 @@ struct monitor {
 	int64_t halt_next_ms;
 	int64_t kill_at_ms;
 	int exit_status;
-	struct termios saved_tty;
-	bool tty_raw;
 };
 
 static int64_t now_ms(void)
@@ -110,6 +108,16 @@ static int reopen_console_slave(struct monitor *m)
 	return 0;
 }
 
+/* Forget a reaped init: its pidfd and the masters of its ttys. */
+static void release_init(struct monitor *m)
+{
+	CLOSE_FD(m->init.pidfd);
+	for (unsigned i = 0; i < m->init.n_ttys; i++)
+		close(m->init.tty_masters[i]);
+	memset(&m->init, 0, sizeof(m->init));
+	m->init.pidfd = -EBADF;
+}
+
 /* Create the cgroups and start init; on failure everything made here is undone. */
 static int boot(struct monitor *m)
 {
@@ -117,7 +125,6 @@ static int boot(struct monitor *m)
 		.conf = m->conf,
 		.rootfs = m->rootfs,
 		.cmd = m->o->cmd,
-		.console_slave = m->console_slave,
 	};
 	int r = reopen_console_slave(m);
 
@@ -139,10 +146,7 @@ static int boot(struct monitor *m)
 			log_error("init %s of %s exited at once (%s %d)", m->o->cmd[0],
 				  m->conf->name, si.si_code == CLD_EXITED ? "status" : "signal",
 				  si.si_status);
-			close(m->init.pidfd);
-			for (unsigned i = 0; i < m->init.n_ttys; i++)
-				close(m->init.tty_masters[i]);
-			memset(&m->init, 0, sizeof(m->init));
+			release_init(m);
 			r = -ECHILD;
 		}
 	}
@@ -170,11 +174,7 @@ static void teardown_init(struct monitor *m)
 		cgroup_set_free(m->cg);
 		m->cg = NULL;
 	}
-	CLOSE_FD(m->init.pidfd);
-	for (unsigned i = 0; i < m->init.n_ttys; i++)
-		close(m->init.tty_masters[i]);
-	memset(&m->init, 0, sizeof(m->init));
-	m->init.pidfd = -EBADF;
+	release_init(m);
 }
 
 static void reply(int fd, const struct monitor *m, int ret, const char *msg, int pass_fd)
