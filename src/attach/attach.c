@@ -9,6 +9,7 @@
 #include "lib/store.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strv.h"
@@ -37,7 +38,7 @@ struct attach_ctx {
 	const struct attach_opts *o;
 	const char *name;
 	int pidfd;   /* of the container's init */
-	int leaf_fd; /* v2 cgroup leaf, for CLONE_INTO_CGROUP */
+	int leaf_fd; /* v2 cgroup leaf the command is moved into */
 	struct cgroup_set *cg;
 	bool use_pty;
 	int sync[2]; /* [0] ours, [1] the child's */
@@ -167,6 +168,51 @@ static int open_container_pty(int sock, char *pts, size_t len)
 	return fdpass_send(sock, "M", 1, m);
 }
 
+/* Fork the command outside the container's cgroups and move it in: moving
+ * is not limited by pids.max, so a container whose pids are exhausted (a
+ * fork bomb) still answers attach. Then it enters the cgroup namespace. */
+static pid_t start_command(const struct attach_ctx *c, const char *pts)
+{
+	char buf[32], go;
+	int p[2], r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		log_error("cannot start a process for %s: %m", c->name);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		if (read(p[0], &go, 1) != 1)
+			_exit(ATTACH_EXIT_FAILURE);
+		if (setns(c->pidfd, CLONE_NEWCGROUP) < 0) {
+			log_error("cannot enter the cgroup namespace of %s: %m", c->name);
+			_exit(ATTACH_EXIT_FAILURE);
+		}
+		run_command(c, pts);
+	}
+	close(p[0]);
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	r = fileio_write_string_at(c->leaf_fd, "cgroup.procs", buf);
+	if (r < 0)
+		log_error("cannot move the process into the cgroup of %s: %s", c->name,
+			  strerror(-r));
+	if (r == 0)
+		r = cgroup_attach_v1(c->cg, pid);
+	if (r == 0 && write(p[1], "G", 1) != 1)
+		r = -errno;
+	close(p[1]);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return r;
+	}
+	return pid;
+}
+
 /* The first child: enters the namespaces, forks the command (which is then
  * inside the PID namespace), and exits with its status. */
 static _Noreturn void intermediate(struct attach_ctx *c)
@@ -179,19 +225,19 @@ static _Noreturn void intermediate(struct attach_ctx *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(c->sync[1], &go, 1) != 1)
 		_exit(ATTACH_EXIT_FAILURE);
-	if (setns(c->pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-				    CLONE_NEWCGROUP | CLONE_NEWPID) < 0) {
+	/* the cgroup namespace last: the command is moved into the container's
+	 * cgroups from here first (see start_command) */
+	if (setns(c->pidfd,
+		  CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID) < 0) {
 		log_error("cannot enter the namespaces of %s: %m", c->name);
 		_exit(ATTACH_EXIT_FAILURE);
 	}
 	if (c->use_pty && open_container_pty(c->sync[1], pts, sizeof(pts)) < 0)
 		_exit(ATTACH_EXIT_FAILURE);
 	close(c->sync[1]);
-	pid = fork();
+	pid = start_command(c, c->use_pty ? pts : NULL);
 	if (pid < 0)
 		_exit(ATTACH_EXIT_FAILURE);
-	if (pid == 0)
-		run_command(c, c->use_pty ? pts : NULL);
 	/* while a pty is used, terminal signals go to the command, not to us */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -221,6 +267,10 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 		log_error("container %s is not running", c->name);
 		return -ESRCH;
 	}
+	if (st.state == STATE_FROZEN) {
+		log_error("container %s is frozen; sysc-unfreeze %s first", c->name, c->name);
+		return -EBUSY;
+	}
 	c->pidfd = (int)syscall(SYS_pidfd_open, st.init_pid, 0);
 	if (c->pidfd < 0 || state_proc_starttime(st.init_pid) != st.init_start) {
 		log_error("container %s is not running (its init is gone)", c->name);
@@ -243,13 +293,11 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 	return 0;
 }
 
-/* Start the intermediate child in the leaf cgroup (and the v1 hierarchies). */
+/* Start the intermediate child (it stays in our cgroups; the command does not). */
 static int spawn(struct attach_ctx *c, pid_t *ret_pid)
 {
 	struct clone_args args = {
-		.flags = CLONE_INTO_CGROUP,
 		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t)c->leaf_fd,
 	};
 	pid_t pid;
 	int r;
@@ -264,11 +312,8 @@ static int spawn(struct attach_ctx *c, pid_t *ret_pid)
 		intermediate(c);
 	CLOSE_FD(c->sync[1]);
 	*ret_pid = pid;
-	r = cgroup_attach_v1(c->cg, pid);
-	if (r < 0)
-		log_error("cannot add the process to the v1 cgroups of %s: %s", c->name,
-			  strerror(-r));
-	else if (write(c->sync[0], "G", 1) != 1)
+	r = 0;
+	if (write(c->sync[0], "G", 1) != 1)
 		r = -errno;
 	return r;
 }

@@ -73,6 +73,8 @@ struct cgroup_ops {
 	/* 1 if any process is in the cgroups (any depth), 0 if none. */
 	int (*populated)(struct cgroup_set *cg);
 	int (*freeze)(struct cgroup_set *cg, bool frozen);
+	/* 1 if frozen or freezing, 0 if not or unknown. */
+	int (*frozen)(struct cgroup_set *cg);
 	/* One round of SIGKILL to everything inside (frozen or not). */
 	int (*kill)(struct cgroup_set *cg);
 	/* rmdir the container's cgroup depth-first, then empty parents. */
@@ -81,11 +83,6 @@ struct cgroup_ops {
 	void (*stats)(struct cgroup_set *cg, struct cgroup_stats *st);
 	void (*close)(struct cgroup_set *cg);
 };
-
-static inline void cgroup_set_freep(struct cgroup_set **cg)
-{
-	cgroup_set_free(*cg);
-}
 
 extern const struct cgroup_ops cgroup_v2_ops;
 extern const struct cgroup_ops cgroup_v1_ops;
@@ -134,3 +131,51 @@ unsigned cgroup_v1_controller_mask(const char *opts);
  * hierarchy (later bind mounts of the same controllers are skipped). */
 int cgroup_v1_parse_mountinfo(const char *text, struct cgroup_v1_mount **ret, size_t *ret_n);
 void cgroup_v1_mounts_free(struct cgroup_v1_mount *m, size_t n);
+
+/* v2 side of the limits (cgroup2.c): has the v2 cgroup the file of key? */
+bool cgroup_v2_has_limit(struct cgroup_set *cg, const char *key);
+int cgroup_v2_write_limit(struct cgroup_set *cg, const char *key, const char *value);
+int cgroup_v2_read_limit(struct cgroup_set *cg, const char *key, char **ret);
+/* Sum of "rbytes=" / "wbytes=" (v2 io.stat) or "Read" / "Write" (v1 blkio) lines. */
+int cgroup_parse_io_bytes(const char *text, uint64_t *ret_read, uint64_t *ret_write);
+
+/* ---- limits (limits.c: the facade; cgroup1.c: the v1 translation) ---- */
+
+#define CGROUP_V1_MAX_WRITES 4
+
+/* One write into a v1 hierarchy. alt: a file to use instead when file is
+ * missing (blkio.weight -> blkio.bfq.weight on kernels without CFQ). */
+struct cgroup_v1_write {
+	unsigned ctrl; /* CGROUP_V1_* */
+	const char *file;
+	const char *alt;
+	char value[64];
+};
+
+/* What the translation needs to know of the container's v1 memory cgroup:
+ * memsw is memory + swap there, so memory.max and memory.swap.max move it. */
+struct cgroup_v1_now {
+	uint64_t mem_limit;   /* memory.limit_in_bytes, UINT64_MAX = unlimited */
+	uint64_t memsw_limit; /* memory.memsw.limit_in_bytes, UINT64_MAX = unlimited */
+};
+
+/* Translate one limit in v2 vocabulary (key "memory.max", value as written
+ * to the v2 file: "67108864", "max", "50000 100000", "8:0 rbps=1048576")
+ * into the v1 writes, in the order they must happen. -EINVAL for a value
+ * that is not v2 syntax, -EDOM for memory.swap.max without a memory limit
+ * (v1 can limit swap only as memory + swap), -EOPNOTSUPP for an unknown key. */
+int cgroup_v1_translate(const char *key, const char *value, const struct cgroup_v1_now *now,
+			struct cgroup_v1_write out[CGROUP_V1_MAX_WRITES], size_t *ret_n);
+/* The v1 value of a v2 limit, read back from the v1 files (the inverse of
+ * cgroup_v1_translate), as text in v2 syntax. -ENOENT: no such controller. */
+int cgroup_v1_read_limit(struct cgroup_set *cg, const char *key, char **ret);
+/* Write one v2-vocabulary limit into the v1 hierarchies; logs naming the key. */
+int cgroup_v1_write_limit(struct cgroup_set *cg, const char *key, const char *value);
+/* cpu.weight (1..10000) <-> cpu.shares (2..262144), as systemd and crun do. */
+uint64_t cgroup_weight_to_shares(uint64_t weight);
+uint64_t cgroup_shares_to_weight(uint64_t shares);
+/* io.weight (1..10000) <-> blkio.weight (10..1000). */
+uint64_t cgroup_weight_to_blkio(uint64_t weight);
+uint64_t cgroup_blkio_to_weight(uint64_t bw);
+/* v1 "no limit" values of memory.*limit_in_bytes are huge page-aligned numbers. */
+#define CGROUP_V1_MEM_UNLIMITED 0x7FFFFFFFFFFFF000ULL

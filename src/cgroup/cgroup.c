@@ -228,6 +228,33 @@ int cgroup_parse_pids(const char *text, int (*fn)(pid_t pid, void *ud), void *ud
 	return 0;
 }
 
+/* "8:0 rbytes=1 wbytes=2 ..." (v2 io.stat) or "8:0 Read 1" (v1 blkio). */
+int cgroup_parse_io_bytes(const char *text, uint64_t *ret_read, uint64_t *ret_write)
+{
+	uint64_t rd = 0, wr = 0;
+	bool any = false;
+
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, " \t\n");
+		unsigned long long v;
+
+		if (sscanf(p, "rbytes=%llu", &v) == 1) {
+			rd += v, any = true;
+		} else if (sscanf(p, "wbytes=%llu", &v) == 1) {
+			wr += v, any = true;
+		} else if (len == 4 && !strncmp(p, "Read", 4) && sscanf(p + 4, "%llu", &v) == 1) {
+			rd += v, any = true;
+		} else if (len == 5 && !strncmp(p, "Write", 5) && sscanf(p + 5, "%llu", &v) == 1) {
+			wr += v, any = true;
+		}
+		p += len;
+		p += strspn(p, " \t\n");
+	}
+	*ret_read = rd;
+	*ret_write = wr;
+	return any || !*text ? 0 : -ENOENT;
+}
+
 /* ---- file helpers ---- */
 
 int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *ret)
@@ -687,6 +714,21 @@ int cgroup_freeze(struct cgroup_set *cg, bool frozen)
 	return ret;
 }
 
+int cgroup_frozen(struct cgroup_set *cg)
+{
+	for (size_t i = 0; i < cg->n_ops; i++)
+		if (cg->ops[i]->frozen(cg) > 0)
+			return 1;
+	return 0;
+}
+
+bool cgroup_is_frozen(const char *parent, const char *name)
+{
+	_cleanup_(cgroup_set_freep) struct cgroup_set *cg = NULL;
+
+	return cgroup_open(parent, name, &cg) == 0 && cgroup_frozen(cg) > 0;
+}
+
 int cgroup_kill_all(struct cgroup_set *cg, unsigned timeout_ms)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
@@ -725,6 +767,8 @@ int cgroup_stats(struct cgroup_set *cg, struct cgroup_stats *ret)
 		.cpu_usec = UINT64_MAX,
 		.pids_current = UINT64_MAX,
 		.pids_max = UINT64_MAX,
+		.io_read_bytes = UINT64_MAX,
+		.io_write_bytes = UINT64_MAX,
 	};
 	for (size_t i = 0; i < cg->n_ops; i++)
 		cg->ops[i]->stats(cg, ret);

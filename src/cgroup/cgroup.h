@@ -24,7 +24,11 @@ struct cgroup_stats {
 	uint64_t cpu_usec;	 /* total CPU time, UINT64_MAX if unknown */
 	uint64_t pids_current;	 /* UINT64_MAX if unknown */
 	uint64_t pids_max;	 /* UINT64_MAX = max/unlimited */
+	uint64_t io_read_bytes;	 /* UINT64_MAX if unknown */
+	uint64_t io_write_bytes; /* UINT64_MAX if unknown */
 };
+
+struct conf_cgroup;
 
 /* Create the container's cgroups (parent dirs as needed). A stale, empty
  * cgroup of the same name (left by a crash) is removed first; one that
@@ -34,6 +38,10 @@ int cgroup_create(const char *parent, const char *name, struct cgroup_set **ret)
  * crash). -ENOENT if it has none. */
 int cgroup_open(const char *parent, const char *name, struct cgroup_set **ret);
 void cgroup_set_free(struct cgroup_set *cg);
+static inline void cgroup_set_freep(struct cgroup_set **cg)
+{
+	cgroup_set_free(*cg);
+}
 
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup, for clone3 CLONE_INTO_CGROUP.
  * Owned by cg: do not close. */
@@ -64,6 +72,33 @@ int cgroup_stats(struct cgroup_set *cg, struct cgroup_stats *ret);
  * cgroup.freeze on v2, plus the v1 freezer hierarchy when there is one.
  * Freezing waits (up to 1 s) for the tasks to stop. */
 int cgroup_freeze(struct cgroup_set *cg, bool frozen);
+
+/* 1 if the container's cgroups are frozen (or freezing), 0 if not. */
+int cgroup_frozen(struct cgroup_set *cg);
+/* Is a container's cgroup frozen? 0 also when it has no cgroups. */
+bool cgroup_is_frozen(const char *parent, const char *name);
+
+/* Limits, in cgroup v2 vocabulary: keys "memory.max", "memory.high",
+ * "memory.swap.max", "cpu.max", "cpu.weight", "cpuset.cpus", "cpuset.mems",
+ * "pids.max", "io.max", "io.weight"; values as the v2 files take them.
+ * Written to the v2 cgroup when it has the file, else translated for the v1
+ * controller of a hybrid host (cgroup1.c). Failures are logged naming the
+ * config key (cgroup.KEY) and the missing controller or file. */
+struct cgroup_limit {
+	const char *key; /* static */
+	char *value;	 /* "67108864", "max", "50000 100000", "8:0 rbps=1048576" */
+};
+/* The limits a config sets, in the order they are applied; device paths of
+ * io.max/io.weight resolved to MAJ:MIN (logged when they cannot be). */
+int cgroup_limits_from_conf(const struct conf_cgroup *c, struct cgroup_limit **ret, size_t *ret_n);
+void cgroup_limits_free(struct cgroup_limit *l, size_t n);
+/* Apply every limit of c (before init runs). */
+int cgroup_apply_limits(struct cgroup_set *cg, const struct conf_cgroup *c);
+int cgroup_set_limit(struct cgroup_set *cg, const char *key, const char *value);
+/* The current value of key as v2 text (several lines for io.max). */
+int cgroup_get_limit(struct cgroup_set *cg, const char *key, char **ret);
+/* Is key ("memory.max") one of the limit keys? */
+bool cgroup_limit_key_known(const char *key);
 
 /* Host facts. */
 bool cgroup_host_is_hybrid(void);

@@ -12,6 +12,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -153,6 +154,15 @@ static int v2_freeze(struct cgroup_set *cg, bool frozen)
 	return 0;
 }
 
+static int v2_frozen(struct cgroup_set *cg)
+{
+	uint64_t v = 0;
+
+	if (cg->v2_fd < 0 || cgroup_read_u64_at(cg->v2_fd, "cgroup.freeze", &v) < 0)
+		return 0;
+	return v > 0;
+}
+
 static int v2_kill(struct cgroup_set *cg)
 {
 	int r;
@@ -206,6 +216,54 @@ static void v2_stats(struct cgroup_set *cg, struct cgroup_stats *st)
 	fill(cg->v2_fd, "cpu.stat", "usage_usec", &st->cpu_usec);
 	fill(cg->v2_fd, "pids.current", NULL, &st->pids_current);
 	fill(cg->v2_fd, "pids.max", NULL, &st->pids_max);
+	if (st->io_read_bytes == UINT64_MAX) {
+		_cleanup_free_ char *io = NULL;
+		if (fileio_read_at(cg->v2_fd, "io.stat", &io, NULL) == 0)
+			(void)cgroup_parse_io_bytes(io, &st->io_read_bytes, &st->io_write_bytes);
+	}
+}
+
+/* ---- limits ---- */
+
+bool cgroup_v2_has_limit(struct cgroup_set *cg, const char *key)
+{
+	return cg->v2_fd >= 0 && faccessat(cg->v2_fd, key, F_OK, 0) == 0;
+}
+
+int cgroup_v2_write_limit(struct cgroup_set *cg, const char *key, const char *value)
+{
+	_cleanup_close_ int up = -EBADF;
+	_cleanup_free_ char *allowed = NULL, *eff = NULL;
+	int r = cgroup_write_at(cg->v2_fd, key, value);
+
+	if (r == 0)
+		return 0;
+	if (str_startswith(key, "cpuset.") && r == -EINVAL) {
+		eff = str_printf("%s.effective", key);
+		up = openat(cg->v2_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (eff && up >= 0 && fileio_read_at(up, eff, &allowed, NULL) == 0) {
+			allowed[strcspn(allowed, "\n")] = '\0';
+			return log_error_errno(
+				r, "cgroup.%s: \"%s\" is not within what the host allows (%s)", key,
+				value, allowed);
+		}
+	}
+	return log_error_errno(r, "cgroup.%s: cannot write \"%s\" to %s/%s: %s", key, value,
+			       cg->v2_path, key, strerror(-r));
+}
+
+int cgroup_v2_read_limit(struct cgroup_set *cg, const char *key, char **ret)
+{
+	char *s = NULL;
+	size_t len;
+	int r = fileio_read_at(cg->v2_fd, key, &s, &len);
+
+	if (r < 0)
+		return r;
+	while (len > 0 && s[len - 1] == '\n')
+		s[--len] = '\0';
+	*ret = s;
+	return 0;
 }
 
 static void v2_close(struct cgroup_set *cg)
@@ -220,6 +278,7 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.attach = v2_attach,
 	.populated = v2_populated,
 	.freeze = v2_freeze,
+	.frozen = v2_frozen,
 	.kill = v2_kill,
 	.remove = v2_remove,
 	.stats = v2_stats,

@@ -73,3 +73,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_cgroup(int argc, char **argv);
+int cmd_freeze(int argc, char **argv);
+int cmd_unfreeze(int argc, char **argv);
+int cmd_top(int argc, char **argv);

@@ -58,6 +58,10 @@ static int run(const struct sysc_paths *p, const char *name, int tty, int escape
 		log_error("container %s is not running", name);
 		return -ESRCH;
 	}
+	if (r == 0 && st.state == STATE_FROZEN) {
+		log_error("container %s is frozen; sysc-unfreeze %s first", name, name);
+		return -EBUSY;
+	}
 	if (r == 0 && !st.monitor_alive) {
 		log_error("the monitor of %s is gone, and with it the console (sysc-stop "
 			  "and sysc-start it to get it back)",

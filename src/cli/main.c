@@ -18,6 +18,10 @@ const struct cli_command cli_commands[] = {
 	{"wait", "wait for a container to reach a state", cmd_wait},
 	{"console", "attach to a container's console or ttys", cmd_console},
 	{"attach", "run a command or shell inside a container", cmd_attach},
+	{"cgroup", "get or set a running container's cgroup limits", cmd_cgroup},
+	{"freeze", "freeze every process of a container", cmd_freeze},
+	{"unfreeze", "thaw a frozen container", cmd_unfreeze},
+	{"top", "live resource usage of containers", cmd_top},
 	{"help", "list commands, or describe a config key", cmd_help},
 	{NULL, NULL, NULL},
 };

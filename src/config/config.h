@@ -208,6 +208,10 @@ int conf_edit_unset(struct conf_edit *ed, const char *key);
  * file atomically (mode 0644). Nothing is written when validation fails. */
 int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *file);
 void conf_edit_free(struct conf_edit *ed);
+/* Parse and validate one key's value (text as for conf_edit_set) into a
+ * config where only that key is set, the rest unset or default; e.g. for a
+ * live change of cgroup.memory.max with the config's own validation. */
+int conf_parse_key(const char *key, const char *value, struct sysc_conf **ret);
 
 /* Parse helpers shared with the CLI and cgroup code. */
 int conf_parse_size(const char *s, uint64_t *ret); /* "512M", "2G", "1024", "max" */

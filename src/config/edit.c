@@ -564,3 +564,21 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 		return log_error_errno(r, "%s: cannot write: %s", file, strerror(-r));
 	return 0;
 }
+
+int conf_parse_key(const char *key, const char *value, struct sysc_conf **ret)
+{
+	struct conf_view v = {.schema = &conf_schema_container};
+	struct conf_edit *ed = NULL;
+	int r = conf_edit_open(NULL, &ed);
+
+	if (r == 0)
+		r = conf_edit_set(ed, key, value);
+	if (r == 0) {
+		v.cfg[1] = &ed->cfg;
+		r = conf_view_fill(&v, ret);
+		if (r < 0)
+			log_error("%s: %s", key, strerror(-r));
+	}
+	conf_edit_free(ed);
+	return r;
+}

@@ -98,11 +98,29 @@ static int add_static(struct info *info, const struct sysc_paths *p, const struc
 	return r;
 }
 
+/* Usage beyond the basics above: CPU time, pids limit, I/O. */
+static int info_add_usage(struct info *info, const struct cgroup_stats *s)
+{
+	char *cpu =
+		s->cpu_usec == UINT64_MAX ? NULL : str_printf("%.3f s", (double)s->cpu_usec / 1e6);
+	int r = add(info, "cpu_time", "CPU time:", cpu);
+
+	/* pids_max is UINT64_MAX both for "max" and for unknown: tell by pids_current */
+	if (r == 0 && s->pids_max == UINT64_MAX)
+		r = add_str(info, "pids_max",
+			    "Pids max:", s->pids_current == UINT64_MAX ? NULL : "max");
+	else if (r == 0)
+		r = add_num(info, "pids_max", "Pids max:", s->pids_max);
+	r = r ?: add_bytes(info, "io_read_bytes", "I/O read:", s->io_read_bytes);
+	r = r ?: add_bytes(info, "io_write_bytes", "I/O written:", s->io_write_bytes);
+	return r;
+}
+
 static int add_runtime(struct info *info, const struct sysc_paths *p, const char *name,
 		       const struct state_info *st)
 {
 	struct cgroup_set *cg = NULL;
-	struct cgroup_stats s = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
+	struct cgroup_stats s;
 	int r = 0;
 
 	if (st->state == STATE_STOPPED)
@@ -116,6 +134,7 @@ static int add_runtime(struct info *info, const struct sysc_paths *p, const char
 		r = add_num(info, "uptime_seconds",
 			    "Uptime (s):", (uint64_t)(now > st->started ? now - st->started : 0));
 	}
+	memset(&s, 0xff, sizeof(s)); /* all UINT64_MAX: unknown */
 	if (r == 0 && cgroup_open(p->cgroup_parent, name, &cg) == 0) {
 		cgroup_stats(cg, &s);
 		r = r ?: add_str(info, "cgroup", "Cgroup:", cgroup_v2_relpath(cg));
@@ -125,7 +144,7 @@ static int add_runtime(struct info *info, const struct sysc_paths *p, const char
 	r = r ?: add_bytes(info, "memory_peak_bytes", "Memory peak:", s.memory_peak);
 	r = r ?: add_num(info, "cpu_usec", "CPU (usec):", s.cpu_usec);
 	r = r ?: add_num(info, "pids", "Processes:", s.pids_current);
-	return r;
+	return r ?: info_add_usage(info, &s);
 }
 
 int info_collect(const struct sysc_paths *p, const char *name, struct info **ret)

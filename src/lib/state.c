@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/state.h"
+#include "cgroup/cgroup.h"
 #include "lib/paths.h"
 #include "lib/stop.h"
 #include "util/cleanup.h"
@@ -130,6 +131,9 @@ int state_read(const struct sysc_paths *p, const char *name, struct state_info *
 			s.state = STATE_RUNNING;
 		}
 	}
+	/* frozen is a fact of the cgroup, whoever froze it and whether or not the monitor lives */
+	if (s.state == STATE_RUNNING && cgroup_is_frozen(p->cgroup_parent, name))
+		s.state = STATE_FROZEN;
 	*ret = s;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include "lib/stop.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "lib/freeze.h"
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"
@@ -134,6 +135,8 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 			monitor_cleanup_stale(p, name);
 		log_error("container %s is not running", name);
 		r = -ESRCH;
+	} else if (st.state == STATE_FROZEN && (r = freeze_container(p, name, false)) < 0) {
+		/* a frozen init cannot take the halt signal: thaw first (logged) */
 	} else if (o->reboot) {
 		r = reboot_via_monitor(p, conf, &st, o);
 	} else {

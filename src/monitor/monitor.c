@@ -136,7 +136,9 @@ static int boot(struct monitor *m)
 		return r;
 	sp.cg = m->cg;
 	m->st.started = (int64_t)time(NULL);
-	r = spawn_init(&sp, &m->init);
+	r = cgroup_apply_limits(m->cg, &m->conf->cgroup);
+	if (r == 0)
+		r = spawn_init(&sp, &m->init);
 	if (r == 0) {
 		/* an init that exits at once is a failed start, said as such */
 		struct pollfd pfd = {.fd = m->init.pidfd, .events = POLLIN};

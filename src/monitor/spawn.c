@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "monitor/spawn.h"
+#include "monitor/resources.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "mount/mount.h"
@@ -126,6 +127,9 @@ static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
 	if (sethostname(conf->hostname, strlen(conf->hostname)) < 0)
 		child_fail(sync_fd,
 			   log_error_errno(-errno, "cannot set hostname %s: %m", conf->hostname));
+	r = resources_apply_child(conf);
+	if (r < 0)
+		child_fail(sync_fd, r);
 	r = mount_setup_root(&spec);
 	if (r < 0)
 		child_fail(sync_fd, r);

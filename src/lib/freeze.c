@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lib/freeze.h"
+#include "cgroup/cgroup.h"
+#include "lib/paths.h"
+#include "lib/state.h"
+#include "lib/store.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <string.h>
+
+int freeze_container(const struct sysc_paths *p, const char *name, bool frozen)
+{
+	struct cgroup_set *cg = NULL;
+	struct state_info st;
+	int r = store_check_name(name);
+
+	if (r < 0)
+		return r;
+	if (store_exists(p, name) <= 0)
+		return log_error_errno(-ENOENT, "container \"%s\" does not exist (in %s)", name,
+				       p->store);
+	r = state_read(p, name, &st);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	if (st.state == STATE_STOPPED)
+		return log_error_errno(-ESRCH, "container %s is not running", name);
+	if ((st.state == STATE_FROZEN) == frozen) {
+		log_debug("container %s is already %s", name, frozen ? "frozen" : "running");
+		return 0;
+	}
+	r = cgroup_open(p->cgroup_parent, name, &cg);
+	if (r < 0)
+		return log_error_errno(r, "cannot find the cgroups of %s: %s", name, strerror(-r));
+	r = cgroup_freeze(cg, frozen);
+	if (r == -EOPNOTSUPP)
+		log_error("cannot %s %s: the host has no cgroup freezer",
+			  frozen ? "freeze" : "thaw", name);
+	else if (r < 0)
+		log_error("cannot %s %s: %s", frozen ? "freeze" : "thaw", name, strerror(-r));
+	cgroup_set_free(cg);
+	return r;
+}

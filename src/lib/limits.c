@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lib/limits.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "lib/lock.h"
+#include "lib/paths.h"
+#include "lib/state.h"
+#include "lib/store.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+/* "cgroup.memory.max" or "memory.max" -> "memory.max"; NULL if not a limit (logged). */
+static const char *limit_key(const char *key)
+{
+	const char *k = str_startswith(key, "cgroup.") ? key + strlen("cgroup.") : key;
+
+	if (cgroup_limit_key_known(k))
+		return k;
+	log_error("unknown cgroup key \"%s\" (known: memory.max memory.high memory.swap.max "
+		  "cpu.max cpu.weight cpuset.cpus cpuset.mems pids.max io.max io.weight)",
+		  key);
+	return NULL;
+}
+
+/* The container's cgroups, if it runs: 1 with *ret set, 0 if stopped, -errno. */
+static int open_running(const struct sysc_paths *p, const char *name, struct cgroup_set **ret)
+{
+	struct state_info st;
+	int r = store_check_name(name);
+
+	if (r < 0)
+		return r;
+	if (store_exists(p, name) <= 0)
+		return log_error_errno(-ENOENT, "container \"%s\" does not exist (in %s)", name,
+				       p->store);
+	r = state_read(p, name, &st);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	if (st.state == STATE_STOPPED)
+		return 0;
+	r = cgroup_open(p->cgroup_parent, name, ret);
+	if (r < 0)
+		return log_error_errno(r, "cannot find the cgroups of %s: %s", name, strerror(-r));
+	return 1;
+}
+
+int limits_get(const struct sysc_paths *p, const char *name, const char *key, FILE *out)
+{
+	_cleanup_(cgroup_set_freep) struct cgroup_set *cg = NULL;
+	_cleanup_free_ char *v = NULL;
+	const char *k = limit_key(key);
+	int r;
+
+	if (!k)
+		return -EINVAL;
+	r = open_running(p, name, &cg);
+	if (r == 0)
+		return log_error_errno(-ESRCH,
+				       "container %s is not running (its configured value: "
+				       "sysc-config %s cgroup.%s)",
+				       name, name, k);
+	if (r < 0)
+		return r;
+	r = cgroup_get_limit(cg, k, &v);
+	if (r < 0)
+		return r;
+	fprintf(out, "%s\n", v);
+	return 0;
+}
+
+static int apply_live(struct cgroup_set *cg, const struct sysc_conf *c, const char *key)
+{
+	struct cgroup_limit *l = NULL;
+	size_t n = 0;
+	int r = cgroup_limits_from_conf(&c->cgroup, &l, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (!strcmp(l[i].key, key))
+			r = cgroup_set_limit(cg, l[i].key, l[i].value);
+	cgroup_limits_free(l, n);
+	return r;
+}
+
+static int save(const struct sysc_paths *p, const char *name, const char *ckey, const char *value)
+{
+	_cleanup_free_ char *file = paths_container_config(p, name);
+	struct conf_edit *ed = NULL;
+	int r;
+
+	if (!file)
+		return -ENOMEM;
+	r = conf_edit_open(file, &ed);
+	if (r == 0)
+		r = conf_edit_set(ed, ckey, value);
+	if (r == 0)
+		r = conf_edit_write(ed, p->default_conf, file);
+	conf_edit_free(ed);
+	return r;
+}
+
+int limits_set(const struct sysc_paths *p, const char *name, const char *key, const char *value,
+	       bool do_save)
+{
+	_cleanup_(cgroup_set_freep) struct cgroup_set *cg = NULL;
+	_cleanup_free_ char *ckey = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct sysc_conf *c = NULL;
+	const char *k = limit_key(key);
+	int r, running;
+
+	if (!k)
+		return -EINVAL;
+	ckey = str_printf("cgroup.%s", k);
+	if (!ckey)
+		return -ENOMEM;
+	/* the config's own parser and validation; logs "cgroup.KEY: reason" */
+	r = conf_parse_key(ckey, value, &c);
+	if (r < 0)
+		return r;
+	lock = lock_container(p, name);
+	running = lock < 0 ? lock : open_running(p, name, &cg);
+	if (running == 0 && !do_save)
+		r = log_error_errno(-ESRCH,
+				    "container %s is not running (--save changes its config only)",
+				    name);
+	else if (running < 0)
+		r = running;
+	if (r == 0 && running > 0)
+		r = apply_live(cg, c, k);
+	if (r == 0 && do_save)
+		r = save(p, name, ckey, value);
+	conf_free(c);
+	return r;
+}
