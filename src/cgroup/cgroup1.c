@@ -414,7 +414,8 @@ uint64_t cgroup_shares_to_weight(uint64_t shares)
 {
 	if (shares < 2)
 		shares = 2;
-	return 1 + ((shares - 2) * 9999) / 262142;
+	/* rounded up: the inverse of the rounded-down mapping above, exact round trip */
+	return 1 + ((shares - 2) * 9999 + 262141) / 262142;
 }
 
 uint64_t cgroup_weight_to_blkio(uint64_t weight)
@@ -704,7 +705,7 @@ static void log_write_error(struct cgroup_v1_dir *d, const char *key, const char
 	_cleanup_close_ int up = -EBADF;
 	_cleanup_free_ char *allowed = NULL;
 
-	if (w->ctrl == CGROUP_V1_CPUSET && r == -EINVAL) {
+	if (w->ctrl == CGROUP_V1_CPUSET && (r == -EINVAL || r == -ERANGE)) {
 		up = openat(d->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (up >= 0 && fileio_read_at(up, w->file, &allowed, NULL) == 0) {
 			allowed[strcspn(allowed, "\n")] = '\0';

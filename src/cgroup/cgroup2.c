@@ -238,7 +238,7 @@ int cgroup_v2_write_limit(struct cgroup_set *cg, const char *key, const char *va
 
 	if (r == 0)
 		return 0;
-	if (str_startswith(key, "cpuset.") && r == -EINVAL) {
+	if (str_startswith(key, "cpuset.") && (r == -EINVAL || r == -ERANGE)) {
 		eff = str_printf("%s.effective", key);
 		up = openat(cg->v2_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (eff && up >= 0 && fileio_read_at(up, eff, &allowed, NULL) == 0) {
