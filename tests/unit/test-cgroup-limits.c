@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unit tests of the v2 -> v1 translation of cgroup limits (no root needed). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "cgroup/cgroup-internal.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+static const struct cgroup_v1_now unlimited = {UINT64_MAX, UINT64_MAX};
+
+/* Translate and check the writes, given as "file=value" strings. */
+static void expect(const char *key, const char *value, const struct cgroup_v1_now *now, size_t n,
+		   const char *const *want, const char *what)
+{
+	struct cgroup_v1_write w[CGROUP_V1_MAX_WRITES];
+	size_t got = 99;
+	int r = cgroup_v1_translate(key, value, now, w, &got);
+	bool ok = r == 0 && got == n;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		char buf[160];
+		snprintf(buf, sizeof(buf), "%s=%s", w[i].file, w[i].value);
+		ok = strcmp(buf, want[i]) == 0;
+		if (!ok)
+			printf("# write %zu: got %s, want %s\n", i, buf, want[i]);
+	}
+	if (r != 0 || got != n)
+		printf("# r=%d n=%zu\n", r, got);
+	CHECK(ok, "%s", what);
+}
+
+static void test_memory(void)
+{
+	const struct cgroup_v1_now limited = {64u << 20, 128u << 20};
+
+	expect("memory.max", "67108864", &unlimited, 1,
+	       (const char *const[]){"memory.limit_in_bytes=67108864"}, "memory.max");
+	expect("memory.max", "max", &unlimited, 1,
+	       (const char *const[]){"memory.limit_in_bytes=-1"}, "memory.max max is -1");
+	/* with memsw set, the swap allowance (64M) is kept, in a valid order */
+	expect("memory.max", "268435456", &limited, 2,
+	       (const char *const[]){"memory.memsw.limit_in_bytes=335544320",
+				     "memory.limit_in_bytes=268435456"},
+	       "raising memory.max: memsw first");
+	expect("memory.max", "33554432", &limited, 2,
+	       (const char *const[]){"memory.limit_in_bytes=33554432",
+				     "memory.memsw.limit_in_bytes=100663296"},
+	       "lowering memory.max: memsw after");
+	expect("memory.max", "max", &limited, 2,
+	       (const char *const[]){"memory.memsw.limit_in_bytes=-1", "memory.limit_in_bytes=-1"},
+	       "memory.max max with memsw");
+	expect("memory.swap.max", "67108864", &(struct cgroup_v1_now){64u << 20, UINT64_MAX}, 1,
+	       (const char *const[]){"memory.memsw.limit_in_bytes=134217728"},
+	       "swap.max: memsw = memory + swap");
+	expect("memory.swap.max", "0", &(struct cgroup_v1_now){64u << 20, UINT64_MAX}, 1,
+	       (const char *const[]){"memory.memsw.limit_in_bytes=67108864"}, "swap.max 0");
+	expect("memory.swap.max", "max", &unlimited, 1,
+	       (const char *const[]){"memory.memsw.limit_in_bytes=-1"}, "swap.max max");
+	expect("memory.high", "1048576", &unlimited, 1,
+	       (const char *const[]){"memory.soft_limit_in_bytes=1048576"}, "memory.high");
+
+	struct cgroup_v1_write w[CGROUP_V1_MAX_WRITES];
+	size_t n;
+	CHECK(cgroup_v1_translate("memory.swap.max", "1024", &unlimited, w, &n) == -EDOM && n == 0,
+	      "swap.max without a memory limit: -EDOM");
+	CHECK(cgroup_v1_translate("memory.max", "12Q", &unlimited, w, &n) == -EINVAL,
+	      "memory.max garbage");
+	CHECK(cgroup_v1_translate("memory.max", "-1", &unlimited, w, &n) == -EINVAL,
+	      "memory.max negative");
+}
+
+static void test_cpu(void)
+{
+	expect("cpu.max", "50000 100000", &unlimited, 2,
+	       (const char *const[]){"cpu.cfs_period_us=100000", "cpu.cfs_quota_us=50000"},
+	       "cpu.max quota period");
+	expect("cpu.max", "max 100000", &unlimited, 2,
+	       (const char *const[]){"cpu.cfs_period_us=100000", "cpu.cfs_quota_us=-1"},
+	       "cpu.max max");
+	expect("cpu.weight", "100", &unlimited, 1, (const char *const[]){"cpu.shares=2597"},
+	       "cpu.weight 100 -> shares 2597");
+	expect("cpu.weight", "1", &unlimited, 1, (const char *const[]){"cpu.shares=2"},
+	       "cpu.weight 1 -> shares 2");
+	expect("cpu.weight", "10000", &unlimited, 1, (const char *const[]){"cpu.shares=262144"},
+	       "cpu.weight 10000 -> shares 262144");
+	bool round_trip = true;
+	for (uint64_t w = 1; w <= 10000; w++)
+		if (cgroup_shares_to_weight(cgroup_weight_to_shares(w)) != w)
+			round_trip = false;
+	CHECK(round_trip, "weight -> shares -> weight is exact");
+
+	struct cgroup_v1_write w[CGROUP_V1_MAX_WRITES];
+	size_t n;
+	CHECK(cgroup_v1_translate("cpu.max", "50000", &unlimited, w, &n) == -EINVAL,
+	      "cpu.max quota without period");
+	CHECK(cgroup_v1_translate("cpu.weight", "0", &unlimited, w, &n) == -EINVAL, "cpu.weight 0");
+	CHECK(cgroup_v1_translate("cpu.weight", "10001", &unlimited, w, &n) == -EINVAL,
+	      "cpu.weight 10001");
+}
+
+static void test_other(void)
+{
+	expect("cpuset.cpus", "0-1", &unlimited, 1, (const char *const[]){"cpuset.cpus=0-1"},
+	       "cpuset.cpus");
+	expect("cpuset.mems", "0", &unlimited, 1, (const char *const[]){"cpuset.mems=0"},
+	       "cpuset.mems");
+	expect("pids.max", "100", &unlimited, 1, (const char *const[]){"pids.max=100"}, "pids.max");
+	expect("pids.max", "max", &unlimited, 1, (const char *const[]){"pids.max=max"},
+	       "pids.max max");
+	expect("io.max", "8:0 rbps=1048576 wiops=max", &unlimited, 2,
+	       (const char *const[]){"blkio.throttle.read_bps_device=8:0 1048576",
+				     "blkio.throttle.write_iops_device=8:0 0"},
+	       "io.max: rbps, and max is 0 in v1");
+	expect("io.max", "253:1 rbps=1 wbps=2 riops=3 wiops=4", &unlimited, 4,
+	       (const char *const[]){"blkio.throttle.read_bps_device=253:1 1",
+				     "blkio.throttle.write_bps_device=253:1 2",
+				     "blkio.throttle.read_iops_device=253:1 3",
+				     "blkio.throttle.write_iops_device=253:1 4"},
+	       "io.max: all four");
+	expect("io.weight", "default 100", &unlimited, 1, (const char *const[]){"blkio.weight=19"},
+	       "io.weight default");
+	expect("io.weight", "8:16 10000", &unlimited, 1,
+	       (const char *const[]){"blkio.weight_device=8:16 1000"}, "io.weight per device");
+
+	struct cgroup_v1_write w[CGROUP_V1_MAX_WRITES];
+	size_t n;
+	CHECK(cgroup_v1_translate("io.weight", "default 100", &unlimited, w, &n) == 0 && w[0].alt &&
+		      !strcmp(w[0].alt, "blkio.bfq.weight"),
+	      "io.weight falls back to BFQ's file");
+	CHECK(cgroup_v1_translate("io.max", "/dev/sda rbps=1", &unlimited, w, &n) == -EINVAL,
+	      "io.max needs MAJ:MIN");
+	CHECK(cgroup_v1_translate("io.max", "8:0 xbps=1", &unlimited, w, &n) == -EINVAL,
+	      "io.max unknown key");
+	CHECK(cgroup_v1_translate("io.max", "8:0", &unlimited, w, &n) == -EINVAL,
+	      "io.max without limits");
+	CHECK(cgroup_v1_translate("hugetlb.2MB.max", "1", &unlimited, w, &n) == -EOPNOTSUPP,
+	      "unknown key");
+	CHECK(cgroup_limit_key_known("memory.swap.max") && !cgroup_limit_key_known("memory.maxx"),
+	      "limit keys");
+}
+
+static void test_io_bytes(void)
+{
+	uint64_t rd = 0, wr = 0;
+
+	CHECK(cgroup_parse_io_bytes("8:0 rbytes=100 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n"
+				    "8:16 rbytes=5 wbytes=7 rios=1 wios=1\n",
+				    &rd, &wr) == 0 &&
+		      rd == 105 && wr == 27,
+	      "v2 io.stat sums");
+	CHECK(cgroup_parse_io_bytes("8:0 Read 4096\n8:0 Write 512\n8:0 Sync 4608\n8:0 Async 0\n"
+				    "8:0 Discard 0\n8:0 Total 4608\nTotal 4608\n",
+				    &rd, &wr) == 0 &&
+		      rd == 4096 && wr == 512,
+	      "v1 blkio sums");
+	CHECK(cgroup_parse_io_bytes("", &rd, &wr) == 0 && rd == 0 && wr == 0, "empty io.stat");
+}
+
+int main(void)
+{
+	test_memory();
+	test_cpu();
+	test_other();
+	test_io_bytes();
+	return tap_done();
+}
