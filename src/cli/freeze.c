@@ -28,6 +28,7 @@ static int run(int argc, char **argv, const char *usage, bool frozen)
 		{},
 	};
 	struct sysc_paths *p = NULL;
+	const char *name;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -35,11 +36,11 @@ static int run(int argc, char **argv, const char *usage, bool frozen)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
+	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+		return r;
 	r = cli_load_paths(&p);
 	if (r == 0)
-		r = freeze_container(p, argv[optind], frozen);
+		r = freeze_container(p, name, frozen);
 	paths_free(p);
 	return cli_exit(r);
 }
