@@ -22,6 +22,7 @@ const struct cli_command cli_commands[] = {
 	{"freeze", "freeze every process of a container", cmd_freeze},
 	{"unfreeze", "thaw a frozen container", cmd_unfreeze},
 	{"top", "live resource usage of containers", cmd_top},
+	{"net", "create, delete and list managed bridges", cmd_net},
 	{"help", "list commands, or describe a config key", cmd_help},
 	{NULL, NULL, NULL},
 };

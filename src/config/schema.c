@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The schema: one table of every key of the container config and one of the
  * global config, with type, validator, default, storage and documentation. */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -272,7 +273,8 @@ static const struct conf_key container_keys[] = {
 	 .doc = "OOM score adjustment of init, -1000 to 1000; unset: inherited."},
 
 	LIST("network", network, n_network, struct conf_net, conf_check_network,
-	     "Network interfaces; no entry: the host's network. Type \"none\" excludes other "
+	     "Network interfaces; no entry: a private network namespace with only lo. Type "
+	     "\"none\" (the host's network) excludes other "
 	     "entries."),
 	{.path = "network.type",
 	 .type = CT_STRING,
@@ -816,8 +818,47 @@ static void check_net_item(struct conf_ctx *ctx, const config_setting_t *item, c
 		conf_error(ctx, item, disp, "type \"none\" excludes other network entries");
 }
 
+/* The address part of "ADDR/LEN" in binary, for comparing spellings. */
+static bool addr_key(const char *s, unsigned char key[17])
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	int n = slash ? (int)(slash - s) : (int)strlen(s);
+
+	snprintf(buf, sizeof(buf), "%.*s", n, s);
+	memset(key, 0, 17);
+	key[16] = strchr(buf, ':') ? 6 : 4;
+	return inet_pton(key[16] == 6 ? AF_INET6 : AF_INET, buf, key) == 1;
+}
+
+/* The same address twice, on one interface or two: refused. */
+static void check_net_addrs(struct conf_ctx *ctx, const config_setting_t *list, const char *disp)
+{
+	unsigned n = (unsigned)config_setting_length(list), n_seen = 0;
+	unsigned char seen[64][17], key[17];
+	static const char *const fams[] = {"ipv4", "ipv6"};
+
+	for (unsigned i = 0; i < n; i++)
+		for (int f = 0; f < 2; f++) {
+			config_setting_t *arr = config_setting_get_member(
+				config_setting_get_elem(list, i), fams[f]);
+			for (int k = 0; arr && k < config_setting_length(arr); k++) {
+				const char *a = config_setting_get_string_elem(arr, k);
+				if (!a || !addr_key(a, key))
+					continue;
+				for (unsigned j = 0; j < n_seen; j++)
+					if (memcmp(seen[j], key, 17) == 0)
+						conf_error(ctx, arr, disp,
+							   "address \"%s\" is used twice", a);
+				if (n_seen < 64)
+					memcpy(seen[n_seen++], key, 17);
+			}
+		}
+}
+
 void conf_check_network(struct conf_ctx *ctx, const config_setting_t *list, const char *disp)
 {
+	check_net_addrs(ctx, list, disp);
 	unsigned n = (unsigned)config_setting_length(list);
 	char d[64];
 

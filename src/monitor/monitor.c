@@ -7,6 +7,7 @@
 #include "lib/state.h"
 #include "monitor/protocol.h"
 #include "monitor/spawn.h"
+#include "net/net.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -39,6 +40,7 @@ struct monitor {
 	char *run_dir;
 	char *rootfs;
 	struct cgroup_set *cg;
+	struct net_state *net;
 	int console_master, console_slave;
 	struct spawn_result init;
 	int listen_fd;
@@ -118,6 +120,13 @@ static void release_init(struct monitor *m)
 	m->init.pidfd = -EBADF;
 }
 
+static int setup_net(void *data, pid_t pid)
+{
+	struct monitor *m = data;
+
+	return net_attach(m->conf, pid, m->run_dir, &m->net);
+}
+
 /* Create the cgroups and start init; on failure everything made here is undone. */
 static int boot(struct monitor *m)
 {
@@ -125,6 +134,8 @@ static int boot(struct monitor *m)
 		.conf = m->conf,
 		.rootfs = m->rootfs,
 		.cmd = m->o->cmd,
+		.host_setup = setup_net,
+		.host_data = m,
 	};
 	int r = reopen_console_slave(m);
 
@@ -158,6 +169,7 @@ static int boot(struct monitor *m)
 		cgroup_destroy(m->cg);
 		cgroup_set_free(m->cg);
 		m->cg = NULL;
+		net_detach(TAKE_PTR(m->net));
 		return r;
 	}
 	set_state(m, STATE_RUNNING);
@@ -176,6 +188,7 @@ static void teardown_init(struct monitor *m)
 		cgroup_set_free(m->cg);
 		m->cg = NULL;
 	}
+	net_detach(TAKE_PTR(m->net));
 	release_init(m);
 }
 
@@ -650,6 +663,7 @@ int monitor_cleanup_stale(const struct sysc_paths *p, const char *name)
 		if (r < 0)
 			return log_error_errno(r, "cannot remove the leftover cgroups of %s", name);
 	}
+	net_cleanup_stale(run, name);
 	r = fileio_rm_rf_at(AT_FDCWD, run);
 	if (r < 0)
 		return log_error_errno(r, "cannot remove stale runtime directory %s: %s", run,

@@ -4,6 +4,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "mount/mount.h"
+#include "net/net.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/log.h"
@@ -111,6 +112,7 @@ static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
 		.uuid = conf->uuid,
 		.console_fd = p->console_slave,
 		.mount_cgroup2 = true,
+		.host_netns = !net_private_netns(conf),
 		.mounts = conf->mounts,
 		.n_mounts = conf->n_mounts,
 	};
@@ -187,8 +189,8 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	int sv[2];
 	int pidfd = -EBADF;
 	struct clone_args args = {
-		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-			 CLONE_PIDFD | CLONE_INTO_CGROUP,
+		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
+			 CLONE_INTO_CGROUP | (net_private_netns(p->conf) ? CLONE_NEWNET : 0),
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 		.cgroup = (uint64_t)cgroup_v2_fd(p->cg),
@@ -215,6 +217,8 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	ret->pid = pid;
 	ret->pidfd = pidfd;
 	r = cgroup_attach_v1(p->cg, pid);
+	if (r == 0 && p->host_setup)
+		r = p->host_setup(p->host_data, pid);
 	if (r == 0 && write(sv[0], "G", 1) != 1)
 		r = -errno;
 	if (r == 0)

@@ -17,6 +17,9 @@ struct spawn_params {
 	char *const *cmd;   /* init command line */
 	int console_slave;  /* host pty slave for /dev/console */
 	struct cgroup_set *cg;
+	/* host-side setup between clone3 and the child's "go" (network links) */
+	int (*host_setup)(void *data, pid_t pid);
+	void *host_data;
 };
 
 struct spawn_result {

@@ -350,7 +350,7 @@ static int setup_proc(const struct mount_ctx *ctx)
 	r = mount_rebind(ctx, "/proc/sys", MOUNT_ATTR_RDONLY, 0);
 	if (r < 0)
 		return r;
-	r = mount_rebind(ctx, "/proc/sys/net", 0, MOUNT_ATTR_RDONLY);
+	r = ctx->spec->host_netns ? 0 : mount_rebind(ctx, "/proc/sys/net", 0, MOUNT_ATTR_RDONLY);
 	if (r < 0)
 		return r;
 	/* Only there with CONFIG_MAGIC_SYSRQ. */

@@ -19,6 +19,7 @@ struct mount_spec {
 	const int *tty_fds; /* pty slaves bound to /dev/tty1..n_ttys */
 	unsigned n_ttys;
 	bool mount_cgroup2; /* mount cgroup2 at /sys/fs/cgroup (cgroupns already unshared) */
+	bool host_netns;    /* shares the host's netns: /proc/sys/net stays read-only */
 	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
 	size_t n_mounts;
 };

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Putting a container on the network and taking it off again: host-side
+ * links, the container's ends in its namespace, addresses and routes set from
+ * the host through a netlink socket opened in that namespace; a record file
+ * so a crashed monitor's links are found again by their stable names. */
+#include "config/config.h"
+#include "net/nl.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RECORD_FILE "net"
+
+struct net_state {
+	char *name; /* container */
+	char *record;
+	int netns_fd;
+	struct nl_sock *host, *inner;
+	struct net_plan plan;
+	int *inner_ifindex; /* per plan iface, once it exists inside; 0 before */
+	char **bridges;	    /* bridges named with create = true */
+};
+
+static int record_add(struct net_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int record_add(struct net_state *st, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = open(st->record, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	char line[128];
+	va_list ap;
+	int n;
+
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot write %s: %m", st->record);
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	line[n++] = '\n';
+	return fileio_write_all(fd, line, (size_t)n);
+}
+
+static int check_bridge(struct net_state *st, const struct net_iface *f)
+{
+	struct net_link_info li;
+	int r = net_nl_link_info(st->host, f->link, &li);
+
+	if (r == -ENODEV && f->create_link) {
+		r = record_add(st, "bridge %s", f->link);
+		if (r == 0)
+			r = strv_push(&st->bridges, f->link);
+		if (r == 0)
+			r = net_nl_bridge_add(st->host, f->link, NET_ALIAS_AUTO, 0);
+		if (r == 0)
+			r = net_nl_link_info(st->host, f->link, &li);
+		if (r == 0)
+			r = net_nl_link_set(st->host, li.ifindex, &(struct net_nl_change){.up = 1});
+		if (r < 0 && r != -EEXIST)
+			return log_error_errno(r, "cannot create bridge %s for %s: %s", f->link,
+					       st->name, strerror(-r));
+		return r == -EEXIST ? check_bridge(st, f) : li.ifindex;
+	}
+	if (r == -ENODEV)
+		return log_error_errno(r,
+				       "bridge %s of %s (network[%u], %s) does not exist; create "
+				       "it with sysc-net create, or set create = true",
+				       f->link, st->name, f->index, f->name);
+	if (r < 0)
+		return log_error_errno(r, "cannot look up bridge %s: %s", f->link, strerror(-r));
+	if (strcmp(li.kind, "bridge") != 0)
+		return log_error_errno(-EINVAL, "%s (network[%u] of %s) is not a bridge", f->link,
+				       f->index, st->name);
+	if (f->create_link)
+		strv_push(&st->bridges, f->link);
+	return li.ifindex;
+}
+
+/* Everything that must exist (or must not) before anything is made. */
+static int preflight(struct net_state *st)
+{
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		struct net_link_info li;
+		int r;
+
+		if (f->kind == NET_VETH && !f->create_link) {
+			r = check_bridge(st, f);
+			if (r < 0)
+				return r;
+		}
+		if (f->kind == NET_VETH && net_nl_link_info(st->host, f->host_name, &li) == 0)
+			return log_error_errno(-EEXIST,
+					       "host interface %s (network[%u] of %s) already "
+					       "exists",
+					       f->host_name, f->index, st->name);
+		if (f->kind == NET_MACVLAN || f->kind == NET_PHYS) {
+			r = net_nl_link_info(st->host, f->link, &li);
+			if (r < 0)
+				return log_error_errno(
+					r, "%s %s (network[%u] of %s) does not exist",
+					f->kind == NET_PHYS ? "host interface" : "parent interface",
+					f->link, f->index, st->name);
+			if (f->kind == NET_PHYS && (li.ifindex == 1 || !strcmp(li.kind, "bridge")))
+				return log_error_errno(-EINVAL,
+						       "%s cannot be moved into %s (network[%u])",
+						       f->link, st->name, f->index);
+		}
+	}
+	return 0;
+}
+
+static int create_veth(struct net_state *st, const struct net_iface *f, pid_t pid)
+{
+	struct net_link_info li;
+	int master = check_bridge(st, f);
+	int r;
+
+	if (master < 0)
+		return master;
+	r = record_add(st, "veth %s", f->host_name);
+	if (r == 0)
+		r = net_nl_veth_add(st->host, &(struct net_nl_veth){.host_name = f->host_name,
+								    .name = f->name,
+								    .pid = pid,
+								    .master = master,
+								    .mac = f->mac,
+								    .mtu = f->mtu});
+	if (r < 0)
+		return log_error_errno(r, "cannot create veth pair %s (host) / %s (in %s): %s",
+				       f->host_name, f->name, st->name, strerror(-r));
+	r = net_nl_link_info(st->host, f->host_name, &li);
+	if (r == 0)
+		r = net_nl_link_set(st->host, li.ifindex, &(struct net_nl_change){.up = 1});
+	if (r < 0)
+		return log_error_errno(r, "cannot bring up %s: %s", f->host_name, strerror(-r));
+	return 0;
+}
+
+static int create_macvlan(struct net_state *st, const struct net_iface *f, pid_t pid)
+{
+	struct net_link_info li;
+	int r = net_nl_link_info(st->host, f->link, &li);
+
+	if (r == 0)
+		r = net_nl_macvlan_add(st->host, &(struct net_nl_macvlan){.name = f->name,
+									  .parent = li.ifindex,
+									  .mode = f->macvlan_mode,
+									  .pid = pid,
+									  .mac = f->mac,
+									  .mtu = f->mtu});
+	if (r < 0)
+		return log_error_errno(r, "cannot create macvlan %s on %s for %s: %s", f->name,
+				       f->link, st->name, strerror(-r));
+	return 0;
+}
+
+static int move_phys(struct net_state *st, const struct net_iface *f, pid_t pid)
+{
+	struct net_link_info li;
+	int r = net_nl_link_info(st->host, f->link, &li);
+
+	if (r == 0)
+		r = record_add(st, "phys %s %d", f->link, li.ifindex);
+	if (r == 0)
+		r = net_nl_link_set(
+			st->host, li.ifindex,
+			&(struct net_nl_change){.name = f->name, .up = 0, .ns_pid = pid});
+	if (r < 0)
+		return log_error_errno(r, "cannot move %s into %s as %s: %s", f->link, st->name,
+				       f->name, strerror(-r));
+	return 0;
+}
+
+/* Inside: MAC, MTU, up, addresses, routes. */
+static int configure_inside(struct net_state *st, size_t i)
+{
+	const struct net_iface *f = &st->plan.ifaces[i];
+	struct net_link_info li;
+	int r = net_nl_link_info(st->inner, f->name, &li);
+
+	if (r < 0)
+		return log_error_errno(r, "%s not found inside %s: %s", f->name, st->name,
+				       strerror(-r));
+	st->inner_ifindex[i] = li.ifindex;
+	r = net_nl_link_set(
+		st->inner, li.ifindex,
+		&(struct net_nl_change){.mac = f->kind == NET_PHYS && f->has_mac ? f->mac : NULL,
+					.mtu = f->kind == NET_PHYS ? f->mtu : 0,
+					.up = f->up ? 1 : -1});
+	if (r < 0)
+		return log_error_errno(r, "cannot set up %s in %s: %s", f->name, st->name,
+				       strerror(-r));
+	for (size_t a = 0; a < f->n_addrs; a++) {
+		r = net_nl_addr_add(st->inner, li.ifindex, &f->addrs[a]);
+		if (r < 0)
+			return log_error_errno(r, "cannot add address %zu of %s in %s: %s", a + 1,
+					       f->name, st->name, strerror(-r));
+	}
+	if (f->n_routes && !f->up)
+		log_warn("%s of %s is down (up = false): its gateway and routes are not set",
+			 f->name, st->name);
+	for (size_t k = 0; f->up && k < f->n_routes; k++) {
+		r = net_nl_route_add(st->inner, li.ifindex, &f->routes[k]);
+		if (r < 0)
+			return log_error_errno(
+				r, "cannot add route %zu (gateways first) of %s in %s: %s", k + 1,
+				f->name, st->name, strerror(-r));
+	}
+	return 0;
+}
+
+static int lo_up(struct net_state *st)
+{
+	struct net_link_info li;
+	int r = net_nl_link_info(st->inner, "lo", &li);
+
+	if (r == 0)
+		r = net_nl_link_set(st->inner, li.ifindex, &(struct net_nl_change){.up = 1});
+	if (r < 0)
+		return log_error_errno(r, "cannot bring up lo in %s: %s", st->name, strerror(-r));
+	return 0;
+}
+
+static int state_new(const struct sysc_conf *conf, pid_t pid, const char *run_dir,
+		     struct net_state **ret)
+{
+	_cleanup_free_ char *nspath = str_printf("/proc/%d/ns/net", (int)pid);
+	struct net_state *st = calloc(1, sizeof(*st));
+	int r;
+
+	if (!st || !nspath)
+		return free(st), -ENOMEM;
+	st->netns_fd = -EBADF;
+	*ret = st;
+	st->name = strdup(conf->name);
+	st->record = str_printf("%s/%s", run_dir, RECORD_FILE);
+	if (!st->name || !st->record)
+		return -ENOMEM;
+	r = net_plan_build(conf, &st->plan);
+	if (r < 0)
+		return r;
+	st->inner_ifindex = calloc(st->plan.n_ifaces + 1, sizeof(int));
+	if (!st->inner_ifindex)
+		return -ENOMEM;
+	st->netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (st->netns_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", nspath);
+	r = net_nl_open(-1, &st->host);
+	if (r == 0)
+		r = net_nl_open(st->netns_fd, &st->inner);
+	if (r < 0)
+		return log_error_errno(r, "cannot open a netlink socket for %s: %s", conf->name,
+				       strerror(-r));
+	return 0;
+}
+
+int net_attach(const struct sysc_conf *conf, pid_t pid, const char *run_dir, struct net_state **ret)
+{
+	struct net_state *st = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!net_private_netns(conf))
+		return 0;
+	r = state_new(conf, pid, run_dir, &st);
+	if (r == 0)
+		r = preflight(st);
+	if (r == 0)
+		r = lo_up(st);
+	for (size_t i = 0; r == 0 && i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		r = f->kind == NET_VETH	     ? create_veth(st, f, pid)
+		    : f->kind == NET_MACVLAN ? create_macvlan(st, f, pid)
+					     : move_phys(st, f, pid);
+		if (r == 0)
+			r = configure_inside(st, i);
+	}
+	if (r < 0) {
+		net_detach(st);
+		return r;
+	}
+	*ret = st;
+	return 0;
+}
+
+static void give_back_phys(struct net_state *st)
+{
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		struct net_link_info li;
+		int idx = st->inner_ifindex[i], r;
+
+		if (f->kind != NET_PHYS)
+			continue;
+		if (!idx && net_nl_link_info(st->inner, f->name, &li) == 0)
+			idx = li.ifindex; /* moved, not configured */
+		if (!idx)
+			continue;
+		r = net_nl_link_set(
+			st->inner, idx,
+			&(struct net_nl_change){.name = f->link, .up = 0, .ns_pid = getpid()});
+		if (r < 0)
+			log_warn("cannot give %s (%s in %s) back to the host: %s", f->link, f->name,
+				 st->name, strerror(-r));
+	}
+}
+
+void net_detach(struct net_state *st)
+{
+	if (!st)
+		return;
+	if (st->inner && st->inner_ifindex)
+		give_back_phys(st);
+	for (size_t i = 0; st->host && i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		int r;
+		if (f->kind != NET_VETH)
+			continue;
+		r = net_nl_link_del(st->host, f->host_name);
+		if (r < 0 && r != -ENODEV)
+			log_warn("cannot remove %s: %s", f->host_name, strerror(-r));
+	}
+	for (char **b = st->bridges; st->host && b && *b; b++)
+		net_drop_auto_bridge(st->host, *b);
+	if (st->record)
+		unlink(st->record);
+	net_nl_close(st->inner);
+	net_nl_close(st->host);
+	if (st->netns_fd >= 0)
+		close(st->netns_fd);
+	net_plan_free(&st->plan);
+	strv_free(st->bridges);
+	free(st->inner_ifindex);
+	free(st->record);
+	free(st->name);
+	free(st);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Inside src/net: the plan built from the config (no libnl, unit-tested) and
+ * the netlink helpers (nl.c) the attach/bridge code uses. */
+#pragma once
+
+#include "net/net.h"
+
+#include <netinet/in.h>
+#include <stddef.h>
+
+/* Alias set on bridges sysc makes: kept with "net", removed when left
+ * without ports with "auto". */
+#define NET_ALIAS_MANAGED "sysc:net"
+#define NET_ALIAS_AUTO	  "sysc:auto"
+
+enum net_kind { NET_VETH, NET_MACVLAN, NET_PHYS, NET_EMPTY, NET_NONE };
+
+struct net_addr {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t bytes[16];
+	unsigned prefix;
+};
+
+struct net_route {
+	int family;
+	bool is_default;
+	struct net_addr dst; /* when !is_default */
+	uint8_t gw[16];
+};
+
+struct net_iface {
+	enum net_kind kind;
+	unsigned index;	    /* position in the config's network list */
+	char name[16];	    /* inside */
+	char host_name[16]; /* veth host end */
+	char link[16];	    /* bridge / parent / phys host name */
+	bool create_link;
+	int macvlan_mode; /* MACVLAN_MODE_* */
+	bool has_mac;	  /* phys keeps its own MAC unless hwaddr is set */
+	uint8_t mac[6];
+	uint32_t mtu;
+	bool up;
+	struct net_addr *addrs;
+	size_t n_addrs;
+	struct net_route *routes; /* gateways first, then the extra routes */
+	size_t n_routes;
+};
+
+struct net_plan {
+	struct net_iface *ifaces; /* veth, macvlan, phys only */
+	size_t n_ifaces;
+	bool private_netns;
+};
+
+/* Build the plan from a validated config. -EINVAL (logged, naming the key) on
+ * what validation cannot see, e.g. the same address on two interfaces. */
+int net_plan_build(const struct sysc_conf *conf, struct net_plan *ret);
+void net_plan_free(struct net_plan *p);
+int net_parse_addr(const char *s, int family, struct net_addr *ret); /* "ADDR[/LEN]" */
+int net_parse_route(const char *s, struct net_route *ret);	     /* "DEST via GW" */
+const char *net_kind_name(enum net_kind k);

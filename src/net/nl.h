@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The netlink requests of src/net (nl.c wraps libnl-3; this header does not
+ * include it). All return -errno. */
+#pragma once
+
+#include "net/net-internal.h"
+
+#include <sys/types.h>
+
+struct nl_sock;
+
+struct net_link_info {
+	char name[16];
+	int ifindex;
+	int master; /* ifindex of the bridge it is a port of, 0 */
+	bool up;
+	char kind[16]; /* "bridge", "veth", "" for a plain device */
+	char alias[64];
+};
+
+struct net_nl_veth {
+	const char *host_name, *name; /* host end, container end */
+	pid_t pid;		      /* the container end is made in this pid's netns */
+	int master;		      /* bridge ifindex, 0 none */
+	const uint8_t *mac;	      /* container end */
+	uint32_t mtu;
+};
+
+struct net_nl_macvlan {
+	const char *name;
+	int parent;
+	int mode; /* MACVLAN_MODE_* */
+	pid_t pid;
+	const uint8_t *mac;
+	uint32_t mtu;
+};
+
+struct net_nl_change {
+	const char *name; /* rename, NULL keep */
+	const uint8_t *mac;
+	uint32_t mtu;
+	int up;	      /* 1 up, 0 down, -1 keep */
+	pid_t ns_pid; /* move to this pid's netns, 0 stay */
+};
+
+/* netns_fd < 0: the caller's namespace. */
+int net_nl_open(int netns_fd, struct nl_sock **ret);
+void net_nl_close(struct nl_sock *sk);
+int net_nl_link_info(struct nl_sock *sk, const char *name, struct net_link_info *ret);
+int net_nl_links(struct nl_sock *sk, int (*fn)(const struct net_link_info *, void *), void *data);
+int net_nl_veth_add(struct nl_sock *sk, const struct net_nl_veth *v);
+int net_nl_macvlan_add(struct nl_sock *sk, const struct net_nl_macvlan *m);
+int net_nl_bridge_add(struct nl_sock *sk, const char *name, const char *alias, uint32_t mtu);
+int net_nl_link_del(struct nl_sock *sk, const char *name);
+int net_nl_link_set(struct nl_sock *sk, int ifindex, const struct net_nl_change *c);
+int net_nl_addr_add(struct nl_sock *sk, int ifindex, const struct net_addr *a);
+int net_nl_route_add(struct nl_sock *sk, int ifindex, const struct net_route *rt);
+int net_nl_addrs(struct nl_sock *sk, int ifindex, char ***ret);
+
+/* bridge.c: number of ports of the bridge at ifindex */
+int net_bridge_ports(struct nl_sock *sk, int ifindex);
+/* bridge.c: remove bridge NAME if sysc made it for a container (alias
+ * NET_ALIAS_AUTO) and nothing is attached to it any more */
+void net_drop_auto_bridge(struct nl_sock *host, const char *name);
