@@ -5,7 +5,9 @@
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"
+#include "net/net.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -75,6 +77,21 @@ static int add_bytes(struct info *info, const char *key, const char *label, uint
 	return r;
 }
 
+/* One item per interface (net_describe); type "none" is also a warning. */
+static int add_network(struct info *info, const struct sysc_conf *c)
+{
+	static const char *const keys[] = {"network0", "network1", "network2", "network3",
+					   "network4", "network5", "network6", "network7"};
+	_cleanup_strv_ char **lines = NULL;
+	int r = net_describe(c, &lines);
+
+	if (r == 0 && !net_private_netns(c))
+		log_warn("%s shares the host's network namespace (network type \"none\")", c->name);
+	for (size_t i = 0; r == 0 && lines && lines[i] && i < ARRAY_SIZE(keys); i++)
+		r = add_str(info, keys[i], i == 0 ? "Network:" : "", lines[i]);
+	return r;
+}
+
 static int add_static(struct info *info, const struct sysc_paths *p, const struct sysc_conf *c)
 {
 	_cleanup_strv_ char **ips = NULL;
@@ -95,6 +112,7 @@ static int add_static(struct info *info, const struct sysc_paths *p, const struc
 	r = r ?: add_str(info, "init", "Init:", c->init.cmd ? c->init.cmd[0] : NULL);
 	r = r ?: add_str(info, "autostart", "Autostart:", c->autostart.enabled ? "yes" : "no");
 	r = r ?: add_str(info, "ipv4", "IPv4:", ipstr);
+	r = r ?: add_network(info, c);
 	return r;
 }
 

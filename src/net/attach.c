@@ -178,6 +178,26 @@ static int move_phys(struct net_state *st, const struct net_iface *f, pid_t pid)
 	return 0;
 }
 
+/* MAC, MTU, up. A macvlan of the previous run may still hold the same MAC
+ * on the parent while the kernel tears its namespace down (EEXIST from
+ * EADDRINUSE): retry for a while. */
+static int set_link(struct net_state *st, const struct net_iface *f, int ifindex)
+{
+	struct net_nl_change c = {
+		.mac = f->kind == NET_PHYS && f->has_mac ? f->mac : NULL,
+		.mtu = f->kind == NET_PHYS ? f->mtu : 0,
+		.up = f->up ? 1 : -1,
+	};
+	int r;
+
+	for (int tries = 0;; tries++) {
+		r = net_nl_link_set(st->inner, ifindex, &c);
+		if (r != -EEXIST || f->kind != NET_MACVLAN || tries >= 100)
+			return r;
+		usleep(20000);
+	}
+}
+
 /* Inside: MAC, MTU, up, addresses, routes. */
 static int configure_inside(struct net_state *st, size_t i)
 {
@@ -189,11 +209,7 @@ static int configure_inside(struct net_state *st, size_t i)
 		return log_error_errno(r, "%s not found inside %s: %s", f->name, st->name,
 				       strerror(-r));
 	st->inner_ifindex[i] = li.ifindex;
-	r = net_nl_link_set(
-		st->inner, li.ifindex,
-		&(struct net_nl_change){.mac = f->kind == NET_PHYS && f->has_mac ? f->mac : NULL,
-					.mtu = f->kind == NET_PHYS ? f->mtu : 0,
-					.up = f->up ? 1 : -1});
+	r = set_link(st, f, li.ifindex);
 	if (r < 0)
 		return log_error_errno(r, "cannot set up %s in %s: %s", f->name, st->name,
 				       strerror(-r));
@@ -321,6 +337,10 @@ void net_detach(struct net_state *st)
 	for (size_t i = 0; st->host && i < st->plan.n_ifaces; i++) {
 		const struct net_iface *f = &st->plan.ifaces[i];
 		int r;
+		/* now, not when the kernel gets to the namespace: a restart may
+		 * want the same names and MACs at once */
+		if (f->kind == NET_MACVLAN && st->inner)
+			net_nl_link_del(st->inner, f->name);
 		if (f->kind != NET_VETH)
 			continue;
 		r = net_nl_link_del(st->host, f->host_name);

@@ -205,11 +205,20 @@ int net_nl_bridge_add(struct nl_sock *sk, const char *name, const char *alias, u
 	r = rtnl_link_set_type(l, "bridge");
 	if (r < 0)
 		return nle_to_errno(r);
-	if (alias)
-		rtnl_link_set_ifalias(l, alias);
 	if (mtu)
 		rtnl_link_set_mtu(l, mtu);
-	return nle_to_errno(rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL));
+	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nle_to_errno(r);
+	if (!alias)
+		return 0;
+	/* the kernel takes IFLA_IFALIAS on a change only */
+	_cleanup_link_ struct rtnl_link *cur = NULL, *chg = rtnl_link_alloc();
+	r = rtnl_link_get_kernel(sk, 0, name, &cur);
+	if (r < 0 || !chg)
+		return r < 0 ? nle_to_errno(r) : -ENOMEM;
+	rtnl_link_set_ifalias(chg, alias);
+	return nle_to_errno(rtnl_link_change(sk, cur, chg, 0));
 }
 
 int net_nl_link_del(struct nl_sock *sk, const char *name)
