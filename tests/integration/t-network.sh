@@ -259,6 +259,49 @@ EOF2
 	expect_clean
 }
 
+wait_running() { # systemd inside reaches "running" (not degraded)
+	local st=""
+	for _ in $(seq 300); do
+		st=$(timeout 60 sysc-attach "$1" -- systemctl is-system-running --wait 2>&1) && break
+		[[ $st == *"Failed to connect"* || $st == *"not running"* ]] || break
+		sleep 0.1
+	done
+	[[ $st == running ]] || t_die "$1: is-system-running says '$st'"
+}
+
+test_debian_pair_on_bridge() {
+	# the Debian template cache of the run (t-debian.sh warms it), else a debootstrap
+	trap net_cleanup EXIT
+	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
+	sysc-create ntx -t debian -f "$(veth_conf 11)" >/dev/null 2>&1 || t_die "create ntx"
+	sysc-create nty -t debian -f "$(veth_conf 12)" >/dev/null 2>&1 || t_die "create nty"
+	sysc-start ntx
+	sysc-start nty
+	wait_running ntx
+	wait_running nty
+	local n a mac out
+	for n in ntx nty; do
+		a=$([[ $n == ntx ]] && echo 11 || echo 12)
+		mac=$(sysc-info $n | grep -o 'eth0: veth.*' | grep -oE '02(:[0-9a-f]{2}){5}')
+		out=$(sysc-attach $n -- ip addr show eth0)
+		grep "inet ${S4}$a/24" <<<"$out" >/dev/null || t_die "$n after boot: $out"
+		grep "inet6 ${S6}$a/64" <<<"$out" >/dev/null || t_die "$n after boot: $out"
+		grep "link/ether $mac" <<<"$out" >/dev/null || t_die "$n MAC $mac: $out"
+	done
+	sysc-attach ntx -- ping -c1 -W2 "${S4}12" >/dev/null || t_die "ntx -> nty IPv4"
+	sysc-attach ntx -- ping -c1 -W2 "${S6}12" >/dev/null || t_die "ntx -> nty IPv6"
+	sysc-attach nty -- ping -c1 -W2 "${S4}11" >/dev/null || t_die "nty -> ntx IPv4"
+	sysc-attach nty -- ping -c1 -W2 "${S6}11" >/dev/null || t_die "nty -> ntx IPv6"
+	sysc-attach ntx -- ping -c1 -W2 "${S4}1" >/dev/null || t_die "ntx -> bridge IPv4"
+	sysc-attach nty -- ping -c1 -W2 "${S6}1" >/dev/null || t_die "nty -> bridge IPv6"
+	sysc-stop ntx
+	sysc-stop nty
+	expect_no_links_of ntx
+	expect_no_links_of nty
+	sysc-net delete "$BR"
+	expect_clean
+}
+
 monitor_pid() {
 	grep -o 'monitor_pid[^0-9]*[0-9]*' "$SYSC_RUN_DIR/$1/state" | grep -o '[0-9]*$'
 }
@@ -271,4 +314,5 @@ t_run test_monitor_killed_veth_removed
 t_run test_empty_and_none
 t_run test_bad_network_input
 t_run test_start_stop_cycles
+t_run test_debian_pair_on_bridge
 t_summary
