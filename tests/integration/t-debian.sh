@@ -3,6 +3,8 @@
 # systemd to `running`, reboot and poweroff inside, monitor crash.
 . "$(dirname "$0")/lib.sh"
 T_KEEP_CONTAINERS=1
+# this file tests the cold cache: its own, whatever other files built before
+export SYSC_CACHE_DIR=$T_ROOT/cache
 
 init_pid() {
 	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
