@@ -206,10 +206,13 @@ test_attach_env_user_cwd() {
 test_attach_pty() {
 	command -v script >/dev/null || t_skip "script(1) not installed"
 	local out
-	out=$(script -qec "sysc-attach deb -- tty" /dev/null | tr -d '\r')
-	[[ $out == /dev/pts/* ]] || t_die "tty inside: $out"
-	out=$(script -qec "sysc-attach deb -- sh -c 'exit 3'" /dev/null) && true
-	expect_eq "$?" 3 "exit status through a pty"
+	# script(1) sends an EOF character (echoed as ^@) when its own stdin
+	# ends early: keep its stdin open while the command runs
+	out=$(sleep 2 | script -qec "sysc-attach deb -- tty" /dev/null | tr -d '\r')
+	[[ $out == /dev/pts/* ]] || t_die "tty inside: $(od -c <<<"$out" | head -n 2)"
+	local rc=0
+	sleep 2 | script -qec "sysc-attach deb -- sh -c 'exit 3'" /dev/null >/dev/null || rc=$?
+	expect_eq "$rc" 3 "exit status through a pty"
 }
 
 test_stopped_container() {
