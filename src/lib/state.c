@@ -73,7 +73,7 @@ int state_write(const char *run_dir, const struct state_info *info)
 		     "monitor_start=%" PRIu64 "\nstarted=%" PRId64 "\n",
 		     state_name(info->state), (int)info->init_pid, info->init_start,
 		     (int)info->monitor_pid, info->monitor_start, info->started);
-	return fileio_write_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644);
+	return fileio_replace_at(AT_FDCWD, path, buf, (size_t)n, 0644);
 }
 
 static void parse_line(char *line, struct state_info *s)

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS   32
-#define EXIT_GRACE_MS 20 /* an init that dies this fast after exec is a start failure */
+#define EXIT_GRACE_MS 10 /* an init that dies this fast after exec is a start failure */
 
 struct monitor {
 	const struct monitor_opts *o;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,8 @@ ssize_t fileio_read_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-int fileio_write_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+static int write_replace(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			 bool durable)
 {
 	char tmp[PATH_MAX];
 	_cleanup_close_ int fd = -EBADF;
@@ -104,13 +106,23 @@ int fileio_write_atomic_at(int dirfd, const char *path, const void *data, size_t
 	r = fileio_write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
 		r = -errno;
 	if (r < 0)
 		unlinkat(dirfd, tmp, 0);
 	return r;
+}
+
+int fileio_write_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(dirfd, path, data, len, mode, true);
+}
+
+int fileio_replace_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(dirfd, path, data, len, mode, false);
 }
 
 int fileio_write_string_at(int dirfd, const char *path, const char *s)

@@ -8,6 +8,9 @@
 int fileio_read_at(int dirfd, const char *path, char **ret_data, size_t *ret_len);
 /* Write data to dirfd/path atomically: temp file, fsync, rename. */
 int fileio_write_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
+/* The same without fsync: readers never see a partial file, but it may not
+ * survive a crash (runtime state on /run). */
+int fileio_replace_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
 /* Write a string to an existing file (e.g. a cgroup or proc knob). */
 int fileio_write_string_at(int dirfd, const char *path, const char *s);
 /* mkdir -p with mode; existing directories are fine. */
