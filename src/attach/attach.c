@@ -7,6 +7,7 @@
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"
+#include "security/security.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/fileio.h"
@@ -40,6 +41,7 @@ struct attach_ctx {
 	int pidfd;   /* of the container's init */
 	int leaf_fd; /* v2 cgroup leaf the command is moved into */
 	struct cgroup_set *cg;
+	struct security_policy *pol; /* the same as init's */
 	bool use_pty;
 	int sync[2]; /* [0] ours, [1] the child's */
 };
@@ -117,6 +119,8 @@ static _Noreturn void run_command(const struct attach_ctx *c, const char *pts)
 	_cleanup_free_ char *login = NULL;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (security_apply_early(c->pol) < 0)
+		_exit(ATTACH_EXIT_FAILURE);
 	if (attach_user_lookup(o->user, &u) < 0 || become(&u, o->cwd) < 0)
 		_exit(ATTACH_EXIT_FAILURE);
 	env = build_env(o, &u);
@@ -147,6 +151,8 @@ static _Noreturn void run_command(const struct attach_ctx *c, const char *pts)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	environ = env;
+	if (security_apply_final(c->pol) < 0)
+		_exit(ATTACH_EXIT_FAILURE);
 	if (login)
 		execve(u.shell, argv, env);
 	else
@@ -334,6 +340,8 @@ int attach_run(const struct sysc_paths *p, const char *name, const struct attach
 	void (*old_int)(int), (*old_quit)(int);
 
 	r = store_load_conf(p, name, &conf);
+	if (r == 0)
+		r = security_prepare(conf, &c.pol);
 	conf_free(conf);
 	if (r == 0)
 		r = prepare(p, &c);
@@ -364,6 +372,7 @@ int attach_run(const struct sysc_paths *p, const char *name, const struct attach
 	CLOSE_FD(c.pidfd);
 	CLOSE_FD(c.leaf_fd);
 	cgroup_set_free(c.cg);
+	security_policy_free(c.pol);
 	if (r < 0)
 		return r;
 	status = proc_status_to_exit(status);

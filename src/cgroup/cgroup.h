@@ -100,6 +100,11 @@ int cgroup_get_limit(struct cgroup_set *cg, const char *key, char **ret);
 /* Is key ("memory.max") one of the limit keys? */
 bool cgroup_limit_key_known(const char *key);
 
+/* v1 devices controller (hybrid hosts): devices.deny "a", then each line
+ * ("c 1:3 rwm") to devices.allow. -ENOENT when there is no devices
+ * hierarchy (pure v2: src/security/devices-bpf.c does it). Logs failures. */
+int cgroup_v1_devices_set(struct cgroup_set *cg, char *const *allow);
+
 /* Host facts. */
 bool cgroup_host_is_hybrid(void);
 /* Absolute path of the host's v2 mount (/sys/fs/cgroup or /sys/fs/cgroup/unified);

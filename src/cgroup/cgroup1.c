@@ -916,3 +916,25 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.stats = v1_stats,
 	.close = v1_close,
 };
+
+/* The v1 devices controller: deny everything, then allow each rule. Must run
+ * before the cgroup has children ("a" is refused then). */
+int cgroup_v1_devices_set(struct cgroup_set *cg, char *const *allow)
+{
+	struct cgroup_v1_dir *d = find_dir(cg, CGROUP_V1_DEVICES);
+	int r;
+
+	if (!d)
+		return -ENOENT;
+	r = cgroup_write_at(d->fd, "devices.deny", "a");
+	if (r < 0)
+		return log_error_errno(r, "cannot write \"a\" to %s/devices.deny: %s", d->path,
+				       strerror(-r));
+	for (size_t i = 0; allow && allow[i]; i++) {
+		r = cgroup_write_at(d->fd, "devices.allow", allow[i]);
+		if (r < 0)
+			return log_error_errno(r, "cannot write \"%s\" to %s/devices.allow: %s",
+					       allow[i], d->path, strerror(-r));
+	}
+	return 0;
+}

@@ -5,6 +5,8 @@
 #include "config/config.h"
 #include "mount/mount.h"
 #include "net/net.h"
+#include "security/devices.h"
+#include "security/security.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/log.h"
@@ -103,7 +105,8 @@ static int child_console(int console)
 	return 0;
 }
 
-static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
+static _Noreturn void child_main(const struct spawn_params *p, const struct security_policy *pol,
+				 int sync_fd)
 {
 	const struct sysc_conf *conf = p->conf;
 	struct mount_spec spec = {
@@ -138,6 +141,9 @@ static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
 	r = child_make_ttys(sync_fd, conf->console.ttys);
 	if (r < 0)
 		child_fail(sync_fd, r);
+	r = devices_create_nodes(conf->devices.create);
+	if (r < 0)
+		child_fail(sync_fd, r);
 	if (access(p->cmd[0], X_OK) < 0)
 		child_fail(sync_fd,
 			   log_error_errno(-errno, "init %s %s in rootfs of %s", p->cmd[0],
@@ -153,6 +159,11 @@ static _Noreturn void child_main(const struct spawn_params *p, int sync_fd)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	for (int s = 1; s < _NSIG; s++)
 		signal(s, SIG_DFL);
+	r = security_apply_early(pol);
+	if (r == 0)
+		r = security_apply_final(pol);
+	if (r < 0)
+		child_fail(sync_fd, r);
 	/* nothing of the monitor's survives exec; the sync socket's EOF says "exec'd" */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(p->cmd[0], p->cmd, env);
@@ -195,10 +206,18 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 		.exit_signal = SIGCHLD,
 		.cgroup = (uint64_t)cgroup_v2_fd(p->cg),
 	};
+	_cleanup_(security_policy_freep) struct security_policy *pol = NULL;
+	_cleanup_free_ struct devices_rule *dev = NULL;
+	size_t n_dev = 0;
 	pid_t pid;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
+	r = security_prepare(p->conf, &pol);
+	if (r == 0)
+		r = devices_policy(p->conf, &dev, &n_dev);
+	if (r < 0)
+		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return log_error_errno(-errno, "socketpair: %m");
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -211,7 +230,7 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(p, sv[1]);
+		child_main(p, pol, sv[1]);
 	}
 	close(sv[1]);
 	ret->pid = pid;
@@ -219,6 +238,8 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	r = cgroup_attach_v1(p->cg, pid);
 	if (r == 0 && p->host_setup)
 		r = p->host_setup(p->host_data, pid);
+	if (r == 0)
+		r = devices_cgroup_apply(p->cg, dev, n_dev);
 	if (r == 0 && write(sv[0], "G", 1) != 1)
 		r = -errno;
 	if (r == 0)

@@ -65,3 +65,6 @@ int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m);
 
 /* The /dev part: tmpfs, nodes, devpts, ptmx, console, ttys, links, shm, mqueue. */
 int mount_setup_dev(const struct mount_ctx *ctx);
+
+/* Mask the host-revealing files of /proc (sys false) or /sys (true) (mask.c). Logs. */
+int mount_mask_paths(const struct mount_ctx *ctx, bool sys);

@@ -355,10 +355,13 @@ static int setup_proc(const struct mount_ctx *ctx)
 		return r;
 	/* Only there with CONFIG_MAGIC_SYSRQ. */
 	fd = mount_openat_root(ctx, "/proc/sysrq-trigger", O_PATH);
-	if (fd == -ENOENT)
-		return 0;
-	close(fd);
-	return mount_rebind(ctx, "/proc/sysrq-trigger", MOUNT_ATTR_RDONLY, 0);
+	if (fd >= 0) {
+		close(fd);
+		r = mount_rebind(ctx, "/proc/sysrq-trigger", MOUNT_ATTR_RDONLY, 0);
+		if (r < 0)
+			return r;
+	}
+	return mount_mask_paths(ctx, false);
 }
 
 static int setup_sys(const struct mount_ctx *ctx)
@@ -368,6 +371,8 @@ static int setup_sys(const struct mount_ctx *ctx)
 	/* A sysfs mounted from our netns shows that netns's devices. */
 	r = mount_new_fs(ctx, "sysfs", "sysfs", NULL, ATTR_API | MOUNT_ATTR_RDONLY, "/sys",
 			 MOUNT_CREATE_DIR);
+	if (r == 0)
+		r = mount_mask_paths(ctx, true);
 	if (r < 0 || !ctx->spec->mount_cgroup2)
 		return r;
 	/* From a non-initial cgroupns nsdelegate is refused: plain cgroup2.

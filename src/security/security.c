@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "security/security.h"
+#include "config/config.h"
+#include "security/caps.h"
+#include "security/seccomp.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+static void profile_freep(struct seccomp_profile **p)
+{
+	seccomp_profile_free(*p);
+}
+
+int security_prepare(const struct sysc_conf *conf, struct security_policy **ret)
+{
+	_cleanup_(profile_freep) struct seccomp_profile *prof = NULL;
+	struct security_policy *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->no_new_privs = conf->security.no_new_privs;
+	r = caps_from_config(conf->capabilities.drop, conf->capabilities.keep, &p->caps_keep);
+	if (r == 0)
+		r = seccomp_profile_load(conf->seccomp.profile, &prof);
+	if (r == 0 && prof)
+		r = seccomp_build(prof, conf->seccomp.allow_bpf, &p->seccomp);
+	if (r < 0) {
+		security_policy_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+int security_check(const struct sysc_conf *conf)
+{
+	struct security_policy *p = NULL;
+	int r = security_prepare(conf, &p);
+
+	security_policy_free(p);
+	return r;
+}
+
+void security_limit_caps(struct security_policy *p, uint64_t bounding)
+{
+	p->caps_keep &= bounding;
+}
+
+int security_apply_early(const struct security_policy *p)
+{
+	int r = caps_apply_bounding(p->caps_keep);
+
+	if (r < 0)
+		return r;
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return log_error_errno(-errno, "cannot set no_new_privs: %m");
+	if (p->seccomp) {
+		r = seccomp_install(p->seccomp);
+		if (r < 0)
+			return log_error_errno(r, "cannot load the seccomp filter: %s",
+					       strerror(-r));
+	}
+	return 0;
+}
+
+int security_apply_final(const struct security_policy *p)
+{
+	return caps_apply_final(p->caps_keep);
+}
+
+void security_policy_free(struct security_policy *p)
+{
+	if (!p)
+		return;
+	seccomp_ctx_free(p->seccomp);
+	free(p);
+}

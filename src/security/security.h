@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The security policy of a container's processes, ONE module used for its
+ * init (src/monitor/spawn.c) and for every attached process
+ * (src/attach/attach.c):
+ *
+ *   security_prepare()      before forking: resolve capabilities, parse the
+ *                           seccomp profile, build the filter (errors are
+ *                           the config's: "FILE:LINE: ...")
+ *   security_apply_early()  in the child, still fully privileged, before a
+ *                           user switch: bounding set, no_new_privs, seccomp
+ *   security_apply_final()  right before execve: inheritable and ambient
+ *                           cleared, effective/permitted limited
+ *
+ * The device policy lives in devices.h (cgroup side, applied by the monitor).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sysc_conf;
+
+struct security_policy {
+	uint64_t caps_keep;  /* capability bit mask */
+	bool no_new_privs;
+	void *seccomp;	     /* scmp_filter_ctx, NULL for profile "none" */
+};
+
+int security_prepare(const struct sysc_conf *conf, struct security_policy **ret);
+/* Restrict caps_keep further (an attached process gets no more than init). */
+void security_limit_caps(struct security_policy *p, uint64_t bounding);
+int security_apply_early(const struct security_policy *p);
+int security_apply_final(const struct security_policy *p);
+void security_policy_free(struct security_policy *p);
+static inline void security_policy_freep(struct security_policy **p)
+{
+	security_policy_free(*p);
+}
+/* Check a config's seccomp profile and capabilities without building
+ * anything for a process (sysc-start, before forking the monitor). */
+int security_check(const struct sysc_conf *conf);
