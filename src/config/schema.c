@@ -388,11 +388,17 @@ static const struct conf_key container_keys[] = {
 	{.path = "capabilities.drop",
 	 .type = CT_STRV,
 	 .check = conf_check_cap,
-	 .def = "[]",
+	 .def = "[\"sys_module\", \"sys_rawio\", \"sys_time\", \"mac_admin\", \"mac_override\", "
+		"\"syslog\", \"wake_alarm\", \"block_suspend\", \"audit_control\", "
+		"\"audit_read\", \"audit_write\"]",
 	 .store = ST_STRV,
 	 SC(capabilities.drop),
-	 .example = "[\"sys_module\", \"sys_rawio\", \"sys_time\"]",
-	 .doc = "Capabilities removed (names with or without cap_, any case)."},
+	 .example = "[\"sys_module\", \"sys_rawio\", \"sys_time\", \"net_raw\"]",
+	 .doc = "Capabilities removed from the bounding, effective, permitted, inheritable and "
+		"ambient sets of init and of every attached process (names with or without "
+		"cap_, any case). A list replaces the default one, so repeat its names to add "
+		"to it. CAP_SYS_ADMIN and CAP_MKNOD stay by default: systemd needs them, and "
+		"devices are limited by the device policy."},
 	{.path = "capabilities.keep",
 	 .type = CT_STRV,
 	 .check = conf_check_cap,
@@ -400,7 +406,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STRV,
 	 SC(capabilities.keep),
 	 .example = "[\"chown\", \"net_bind_service\"]",
-	 .doc = "Only these capabilities are kept."},
+	 .doc = "Only these capabilities are kept (replaces the drop list; names must be "
+		"known to the running kernel)."},
 
 	GROUP("seccomp", "System call filter."),
 	{.path = "seccomp.profile",
@@ -410,7 +417,13 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(seccomp.profile),
 	 .example = "\"/etc/sysc/seccomp/strict\"",
-	 .doc = "\"default\", \"none\" or the absolute path of a profile."},
+	 .doc = "\"default\" (the built-in copy of /etc/sysc/default.seccomp: allow all but "
+		"kexec, module loading, open_by_handle_at, bpf, perf_event_open, swapon/off, "
+		"iopl/ioperm, acct, umount2 MNT_FORCE (EPERM) and NETLINK_AUDIT sockets "
+		"(EAFNOSUPPORT), on every ABI of the host), \"none\", or the absolute path of a "
+		"profile: lines \"default ACTION\", \"arch ARCH...\" and \"ACTION SYSCALL... "
+		"[argN==V ...]\" with ACTION allow, deny, errno NAME, kill, trap or log (see "
+		"doc/security.md). A mistake in the profile fails the start with FILE:LINE."},
 	{.path = "seccomp.allow_bpf",
 	 .type = CT_BOOL,
 	 .def = "false",
@@ -427,7 +440,11 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STRV,
 	 SC(devices.allow),
 	 .example = "[\"c 10:200 rwm\"]",
-	 .doc = "Extra device rules \"c|b|a MAJOR|*:MINOR|* [rwm]\"."},
+	 .doc = "Extra device rules \"c|b|a MAJOR|*:MINOR|* [rwm]\" on top of the fixed base "
+		"(null, zero, full, random, urandom, tty, console, ptmx, pts/N); every other "
+		"device can be neither made (mknod) nor opened, even with CAP_MKNOD. Enforced "
+		"by the v1 devices controller (hybrid hosts) and a BPF device program on the "
+		"v2 cgroup."},
 	{.path = "devices.create",
 	 .type = CT_STRV,
 	 .check = conf_check_dev_create,
@@ -435,7 +452,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STRV,
 	 SC(devices.create),
 	 .example = "[\"/dev/net/tun c 10:200 0666\"]",
-	 .doc = "Device nodes created, \"/dev/PATH c|b MAJOR:MINOR MODE\"."},
+	 .doc = "Device nodes created in the container's /dev at every start, \"/dev/PATH "
+		"c|b MAJOR:MINOR MODE\"; each is also allowed (rwm) by the device policy."},
 
 	LIST("mounts", mounts, n_mounts, struct conf_mount, conf_check_mounts,
 	     "Extra mounts, in order, after the root file system."),

@@ -71,7 +71,7 @@ static void emit_rule(const struct devices_rule *r, struct bpf_insn *p, size_t *
 int devices_bpf_build(const struct devices_rule *rules, size_t n, struct bpf_insn **ret,
 		      size_t *ret_n)
 {
-	size_t len = 7, i = 0;
+	size_t len = 8, i = 0;
 	struct bpf_insn *p;
 
 	for (size_t k = 0; k < n; k++)
@@ -101,11 +101,27 @@ static int bpf(int cmd, union bpf_attr *attr)
 	return r < 0 ? -errno : (int)r;
 }
 
+static int load(const struct bpf_insn *insns, size_t n, char *logbuf, size_t logsize)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = (uint32_t)n;
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	if (logbuf) {
+		attr.log_buf = (uint64_t)(uintptr_t)logbuf;
+		attr.log_size = (uint32_t)logsize;
+		attr.log_level = 1;
+	}
+	return bpf(BPF_PROG_LOAD, &attr);
+}
+
 int devices_bpf_attach(const char *cgroup_path, const struct devices_rule *rules, size_t n)
 {
 	_cleanup_free_ struct bpf_insn *insns = NULL;
 	_cleanup_close_ int prog = -EBADF, cgfd = -EBADF;
-	char logbuf[1024] = "";
 	union bpf_attr attr;
 	size_t n_insns;
 	int r;
@@ -113,18 +129,15 @@ int devices_bpf_attach(const char *cgroup_path, const struct devices_rule *rules
 	r = devices_bpf_build(rules, n, &insns, &n_insns);
 	if (r < 0)
 		return r;
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	attr.insns = (uint64_t)(uintptr_t)insns;
-	attr.insn_cnt = (uint32_t)n_insns;
-	attr.license = (uint64_t)(uintptr_t) "GPL";
-	attr.log_buf = (uint64_t)(uintptr_t)logbuf;
-	attr.log_size = sizeof(logbuf);
-	attr.log_level = 1;
-	prog = bpf(BPF_PROG_LOAD, &attr);
-	if (prog < 0)
+	prog = load(insns, n_insns, NULL, 0);
+	if (prog < 0) {
+		/* again, for the verifier's words */
+		char logbuf[4096] = "";
+		load(insns, n_insns, logbuf, sizeof(logbuf));
+		logbuf[strcspn(logbuf, "\n")] = '\0';
 		return log_error_errno(prog, "cannot load the device BPF program for %s: %s%s%s",
 				       cgroup_path, strerror(-prog), logbuf[0] ? ": " : "", logbuf);
+	}
 	cgfd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
 		return log_error_errno(-errno, "cannot open cgroup %s: %m", cgroup_path);

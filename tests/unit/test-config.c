@@ -378,7 +378,11 @@ static void test_defaults(void)
 		      c->n_idmap == 0,
 	      "no lists");
 	CHECK(!c->oom_score_adj_set && c->oom_score_adj == 0, "oom_score_adj unset");
-	CHECK(c->capabilities.drop && !c->capabilities.drop[0], "caps empty");
+	CHECK(strv_length(c->capabilities.drop) == 11 &&
+		      strv_contains(c->capabilities.drop, "sys_module") &&
+		      strv_contains(c->capabilities.drop, "audit_write"),
+	      "default drop list");
+	CHECK(c->capabilities.keep && !c->capabilities.keep[0], "keep empty");
 	CHECK_STREQ(c->seccomp.profile, "default", "seccomp.profile default");
 	CHECK(!c->seccomp.allow_bpf, "allow_bpf default");
 	CHECK(c->hooks.timeout == 60 && c->hooks.pre_start && !c->hooks.pre_start[0],

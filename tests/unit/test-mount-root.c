@@ -329,10 +329,26 @@ static void check_main(const char *out, int rc, const char *root)
 		{"mnt=/mnt/data ", "ro,"},
 		{"mnt=/scratch ", "size=1024k"},
 	};
+	/* masked host interfaces: /dev/null (ro) over files, an empty ro tmpfs over dirs */
+	static const char *const masked[][2] = {
+		{"/proc/kcore", "mnt=/proc/kcore "},
+		{"/proc/keys", "mnt=/proc/keys "},
+		{"/proc/timer_list", "mnt=/proc/timer_list "},
+		{"/proc/sched_debug", "mnt=/proc/sched_debug "},
+		{"/proc/kallsyms", "mnt=/proc/kallsyms "},
+		{"/sys/firmware", "mnt=/sys/firmware "},
+	};
 	bool sysrq = access("/proc/sysrq-trigger", F_OK) == 0;
 	int expected = (int)(sizeof(mounts) / sizeof(mounts[0])) - 1 - !sysrq;
 	struct stat st;
 	int n = 0;
+
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
+		if (access(masked[i][0], F_OK) == 0) {
+			expected++;
+			CHECK(has_line_with(out, masked[i][1], "ro,"), "%s masked read-only",
+			      masked[i][0]);
+		}
 
 	CHECK(rc == 0, "container shell exited 0 (got %d)", rc);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
