@@ -163,7 +163,7 @@ test_masked_and_readonly_paths() {
 		done
 		[[ -z $(sysc-attach $c -- ls -A /sys/firmware) ]] || t_die "$c: /sys/firmware not masked"
 		expect_probe $c EROFS write=/proc/sys/kernel/domainname write=/proc/sys/vm/swappiness \
-			write=/sys/class/net/lo/mtu write=/proc/kallsyms
+			write=/sys/class/net/lo/mtu
 		expect_probe $c ok write=/proc/sys/net/ipv4/ip_forward
 		if [[ -e /proc/sysrq-trigger ]]; then
 			expect_probe $c EROFS write=/proc/sysrq-trigger
