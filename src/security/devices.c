@@ -51,7 +51,9 @@ int devices_rule_parse(const char *s, struct devices_rule *ret)
 {
 	const char *p = s + 1;
 
-	*ret = (struct devices_rule){.type = s[0], .major = DEVICES_ANY, .minor = DEVICES_ANY,
+	*ret = (struct devices_rule){.type = s[0],
+				     .major = DEVICES_ANY,
+				     .minor = DEVICES_ANY,
 				     .access = DEVICES_MKNOD | DEVICES_READ | DEVICES_WRITE};
 	if (!strchr("acb", s[0]) || s[0] == '\0')
 		return -EINVAL;
@@ -178,10 +180,12 @@ int devices_create_nodes(char *const *create)
 					       create[i]);
 		int r = mkdir_parents(path);
 		if (r < 0)
-			return log_error_errno(r, "devices.create: cannot create the parents of %s: %s",
-					       path, strerror(-r));
+			return log_error_errno(
+				r, "devices.create: cannot create the parents of %s: %s", path,
+				strerror(-r));
 		if (unlink(path) < 0 && errno != ENOENT)
-			return log_error_errno(-errno, "devices.create: cannot replace %s: %m", path);
+			return log_error_errno(-errno, "devices.create: cannot replace %s: %m",
+					       path);
 		if (mknod(path, (type[0] == 'b' ? S_IFBLK : S_IFCHR) | (mode & 07777),
 			  makedev(maj, min)) < 0 ||
 		    chmod(path, mode & 07777) < 0)

@@ -20,10 +20,10 @@ enum { DEVICES_MKNOD = 1, DEVICES_READ = 2, DEVICES_WRITE = 4 }; /* = BPF_DEVCG_
 #define DEVICES_ANY (-1)
 
 struct devices_rule {
-	char type;	     /* 'a', 'c' or 'b' */
-	int32_t major;	     /* DEVICES_ANY for '*' */
-	int32_t minor;	     /* DEVICES_ANY for '*' */
-	unsigned access;     /* DEVICES_* bits */
+	char type;	 /* 'a', 'c' or 'b' */
+	int32_t major;	 /* DEVICES_ANY for '*' */
+	int32_t minor;	 /* DEVICES_ANY for '*' */
+	unsigned access; /* DEVICES_* bits */
 };
 
 /* "c 10:200 rwm", "b *:* m", "a" (everything). */

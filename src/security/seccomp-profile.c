@@ -28,32 +28,60 @@ static const struct {
 	const char *name;
 	uint64_t value;
 } constants[] = {
-	{"AF_UNIX", 1},		 {"AF_INET", 2},	{"AF_INET6", 10},
-	{"AF_NETLINK", 16},	 {"AF_PACKET", 17},	{"AF_VSOCK", 40},
-	{"NETLINK_ROUTE", 0},	 {"NETLINK_AUDIT", 9},	{"NETLINK_KOBJECT_UEVENT", 15},
-	{"MNT_FORCE", 1},	 {"MNT_DETACH", 2},	{"MNT_EXPIRE", 4},
-	{"CLONE_NEWNS", 0x20000}, {"CLONE_NEWUSER", 0x10000000}, {"CLONE_NEWNET", 0x40000000},
-	{"O_WRONLY", 01},	 {"O_RDWR", 02},	{"O_CREAT", 0100},
+	{"AF_UNIX", 1},
+	{"AF_INET", 2},
+	{"AF_INET6", 10},
+	{"AF_NETLINK", 16},
+	{"AF_PACKET", 17},
+	{"AF_VSOCK", 40},
+	{"NETLINK_ROUTE", 0},
+	{"NETLINK_AUDIT", 9},
+	{"NETLINK_KOBJECT_UEVENT", 15},
+	{"MNT_FORCE", 1},
+	{"MNT_DETACH", 2},
+	{"MNT_EXPIRE", 4},
+	{"CLONE_NEWNS", 0x20000},
+	{"CLONE_NEWUSER", 0x10000000},
+	{"CLONE_NEWNET", 0x40000000},
+	{"O_WRONLY", 01},
+	{"O_RDWR", 02},
+	{"O_CREAT", 0100},
 };
 
 static const struct {
 	const char *name;
 	int value;
 } errnos[] = {
-	{"EPERM", EPERM},   {"ENOENT", ENOENT},	    {"EIO", EIO},	  {"EBADF", EBADF},
-	{"EAGAIN", EAGAIN}, {"ENOMEM", ENOMEM},	    {"EACCES", EACCES},	  {"EFAULT", EFAULT},
-	{"EBUSY", EBUSY},   {"EEXIST", EEXIST},	    {"ENODEV", ENODEV},	  {"EINVAL", EINVAL},
-	{"ENOSPC", ENOSPC}, {"EROFS", EROFS},	    {"ENOSYS", ENOSYS},	  {"ENOTSUP", ENOTSUP},
-	{"EOPNOTSUPP", EOPNOTSUPP}, {"EAFNOSUPPORT", EAFNOSUPPORT}, {"EPROTONOSUPPORT", EPROTONOSUPPORT},
+	{"EPERM", EPERM},
+	{"ENOENT", ENOENT},
+	{"EIO", EIO},
+	{"EBADF", EBADF},
+	{"EAGAIN", EAGAIN},
+	{"ENOMEM", ENOMEM},
+	{"EACCES", EACCES},
+	{"EFAULT", EFAULT},
+	{"EBUSY", EBUSY},
+	{"EEXIST", EEXIST},
+	{"ENODEV", ENODEV},
+	{"EINVAL", EINVAL},
+	{"ENOSPC", ENOSPC},
+	{"EROFS", EROFS},
+	{"ENOSYS", ENOSYS},
+	{"ENOTSUP", ENOTSUP},
+	{"EOPNOTSUPP", EOPNOTSUPP},
+	{"EAFNOSUPPORT", EAFNOSUPPORT},
+	{"EPROTONOSUPPORT", EPROTONOSUPPORT},
 };
 
 static const struct {
 	const char *name;
 	uint32_t arch;
 } arches[] = {
-	{"x86_64", SCMP_ARCH_X86_64}, {"x86", SCMP_ARCH_X86},	      {"i386", SCMP_ARCH_X86},
-	{"x32", SCMP_ARCH_X32},	      {"aarch64", SCMP_ARCH_AARCH64}, {"arm", SCMP_ARCH_ARM},
-	{"ppc64le", SCMP_ARCH_PPC64LE}, {"s390x", SCMP_ARCH_S390X},   {"riscv64", SCMP_ARCH_RISCV64},
+	{"x86_64", SCMP_ARCH_X86_64},	{"x86", SCMP_ARCH_X86},
+	{"i386", SCMP_ARCH_X86},	{"x32", SCMP_ARCH_X32},
+	{"aarch64", SCMP_ARCH_AARCH64}, {"arm", SCMP_ARCH_ARM},
+	{"ppc64le", SCMP_ARCH_PPC64LE}, {"s390x", SCMP_ARCH_S390X},
+	{"riscv64", SCMP_ARCH_RISCV64},
 };
 
 struct parser {
@@ -107,7 +135,8 @@ static int parse_action(const struct parser *ps, char **words, size_t n, size_t 
 		*ret = (struct seccomp_act){SECCOMP_ACT_LOG, 0};
 	else if (strcmp(w, "errno") == 0) {
 		if (*i >= n)
-			return bad(ps, "%s needs an errno name or number (e.g. \"errno EPERM\")", w);
+			return bad(ps, "%s needs an errno name or number (e.g. \"errno EPERM\")",
+				   w);
 		w = words[(*i)++];
 		*ret = (struct seccomp_act){SECCOMP_ACT_ERRNO, -1};
 		for (size_t k = 0; k < ARRAY_SIZE(errnos); k++)
@@ -116,7 +145,8 @@ static int parse_action(const struct parser *ps, char **words, size_t n, size_t 
 		if (ret->err < 0 && parse_number(w, &v) == 0 && v > 0 && v < 4096)
 			ret->err = (int)v;
 		if (ret->err < 0)
-			return bad(ps, "unknown errno \"%s\" (a name such as EPERM, or 1..4095)", w);
+			return bad(ps, "unknown errno \"%s\" (a name such as EPERM, or 1..4095)",
+				   w);
 	} else
 		return bad(ps,
 			   "unknown action \"%s\" (allow, deny, errno NAME, kill, trap, log, "
@@ -143,7 +173,8 @@ static int parse_test(const struct parser *ps, const char *w, struct seccomp_arg
 		size_t len = strcspn(++p, "=");
 		if (strncmp(p + len, "==", 2) || !(mask = strndup(p, len)) ||
 		    parse_number(mask, &t->mask) < 0)
-			return bad(ps, "invalid masked test \"%s\" (e.g. arg1&MNT_FORCE==MNT_FORCE)",
+			return bad(ps,
+				   "invalid masked test \"%s\" (e.g. arg1&MNT_FORCE==MNT_FORCE)",
 				   w);
 		t->op = SECCOMP_OP_MASKED_EQ;
 		p += len + 2;
@@ -182,7 +213,8 @@ static int parse_arch(struct parser *ps, char **words, size_t n)
 			if (strcmp(words[i], arches[k].name) == 0)
 				a = arches[k].arch;
 		if (!a)
-			return bad(ps, "unknown architecture \"%s\" (native, x86_64, x86, x32, ...)",
+			return bad(ps,
+				   "unknown architecture \"%s\" (native, x86_64, x86, x32, ...)",
 				   words[i]);
 		p->arches[p->n_arches++] = a;
 	}

@@ -36,9 +36,12 @@ static uint32_t action(const struct seccomp_act *a)
 static enum scmp_compare compare(enum seccomp_op op)
 {
 	static const enum scmp_compare map[] = {
-		[SECCOMP_OP_EQ] = SCMP_CMP_EQ, [SECCOMP_OP_NE] = SCMP_CMP_NE,
-		[SECCOMP_OP_LT] = SCMP_CMP_LT, [SECCOMP_OP_LE] = SCMP_CMP_LE,
-		[SECCOMP_OP_GT] = SCMP_CMP_GT, [SECCOMP_OP_GE] = SCMP_CMP_GE,
+		[SECCOMP_OP_EQ] = SCMP_CMP_EQ,
+		[SECCOMP_OP_NE] = SCMP_CMP_NE,
+		[SECCOMP_OP_LT] = SCMP_CMP_LT,
+		[SECCOMP_OP_LE] = SCMP_CMP_LE,
+		[SECCOMP_OP_GT] = SCMP_CMP_GT,
+		[SECCOMP_OP_GE] = SCMP_CMP_GE,
 		[SECCOMP_OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 	};
 	return map[op];
@@ -60,7 +63,8 @@ static int add_arches(scmp_filter_ctx ctx, const struct seccomp_profile *p)
 		if (r == -EEXIST) /* the native one, present from seccomp_init() */
 			native = true;
 		else if (r < 0)
-			return log_error_errno(r, "%s: cannot add architecture %u to the filter: %s",
+			return log_error_errno(r,
+					       "%s: cannot add architecture %u to the filter: %s",
 					       p->file, a[i], strerror(-r));
 	}
 	/* an explicit list without the native ABI: drop it */

@@ -11,16 +11,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum seccomp_act_kind { SECCOMP_ACT_ALLOW, SECCOMP_ACT_ERRNO, SECCOMP_ACT_KILL, SECCOMP_ACT_TRAP,
-			SECCOMP_ACT_LOG };
+enum seccomp_act_kind {
+	SECCOMP_ACT_ALLOW,
+	SECCOMP_ACT_ERRNO,
+	SECCOMP_ACT_KILL,
+	SECCOMP_ACT_TRAP,
+	SECCOMP_ACT_LOG
+};
 
 struct seccomp_act {
 	enum seccomp_act_kind kind;
 	int err; /* SECCOMP_ACT_ERRNO */
 };
 
-enum seccomp_op { SECCOMP_OP_EQ, SECCOMP_OP_NE, SECCOMP_OP_LT, SECCOMP_OP_LE, SECCOMP_OP_GT,
-		  SECCOMP_OP_GE, SECCOMP_OP_MASKED_EQ };
+enum seccomp_op {
+	SECCOMP_OP_EQ,
+	SECCOMP_OP_NE,
+	SECCOMP_OP_LT,
+	SECCOMP_OP_LE,
+	SECCOMP_OP_GT,
+	SECCOMP_OP_GE,
+	SECCOMP_OP_MASKED_EQ
+};
 
 struct seccomp_arg_test {
 	unsigned arg; /* 0..5 */

@@ -22,9 +22,9 @@
 struct sysc_conf;
 
 struct security_policy {
-	uint64_t caps_keep;  /* capability bit mask */
+	uint64_t caps_keep; /* capability bit mask */
 	bool no_new_privs;
-	void *seccomp;	     /* scmp_filter_ctx, NULL for profile "none" */
+	void *seccomp; /* scmp_filter_ctx, NULL for profile "none" */
 };
 
 int security_prepare(const struct sysc_conf *conf, struct security_policy **ret);

@@ -46,8 +46,8 @@ static long open_by_handle(void)
 
 static long perf(void)
 {
-	struct perf_event_attr a = {.type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
-				    .config = PERF_COUNT_SW_CPU_CLOCK};
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_SOFTWARE, .size = sizeof(a), .config = PERF_COUNT_SW_CPU_CLOCK};
 	return syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
 }
 
@@ -151,7 +151,8 @@ int main(int argc, char **argv)
 		else if (r >= 0)
 			printf("%s: ok\n", argv[i]);
 		else
-			printf("%s: %s\n", argv[i], strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+			printf("%s: %s\n", argv[i],
+			       strerrorname_np(errno) ? strerrorname_np(errno) : "?");
 		free(name);
 	}
 	return 0;

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Security policy building: seccomp profiles, device rules and the BPF
+ * device program, capability sets. No root needed. */
+#include "tap.h"
+#include "security/caps.h"
+#include "security/devices.h"
+#include "security/seccomp.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void default_profile(void)
+{
+	struct seccomp_profile *p = NULL;
+	void *ctx = NULL;
+	bool bpf = false, audit = false, force = false;
+
+	CHECK(seccomp_profile_load("default", &p) == 0 && p, "the built-in default parses");
+	if (!p)
+		return;
+	CHECK(p->def.kind == SECCOMP_ACT_ALLOW && !p->arches, "default allow, every host ABI");
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct seccomp_rule *r = &p->rules[i];
+		if (!strcmp(r->syscall, "bpf"))
+			bpf = r->act.kind == SECCOMP_ACT_ERRNO && r->act.err == EPERM;
+		if (!strcmp(r->syscall, "socket"))
+			audit = r->act.err == EAFNOSUPPORT && r->n_args == 2 &&
+				r->args[0].value == 16 && r->args[1].arg == 2 &&
+				r->args[1].value == 9;
+		if (!strcmp(r->syscall, "umount2"))
+			force = r->n_args == 1 && r->args[0].op == SECCOMP_OP_MASKED_EQ &&
+				r->args[0].mask == 1 && r->args[0].value == 1;
+	}
+	CHECK(bpf && audit && force, "bpf EPERM, NETLINK_AUDIT EAFNOSUPPORT, umount2 MNT_FORCE");
+	CHECK(seccomp_build(p, false, &ctx) == 0 && ctx, "the default builds a filter");
+	seccomp_ctx_free(ctx);
+	ctx = NULL;
+	CHECK(seccomp_build(p, true, &ctx) == 0 && ctx, "... and with allow_bpf");
+	seccomp_ctx_free(ctx);
+	seccomp_profile_free(p);
+	CHECK(seccomp_profile_load("none", &p) == 0 && !p, "\"none\" is no profile");
+	CHECK(seccomp_profile_load("/nonexistent/x.seccomp", &p) == -ENOENT, "missing file");
+}
+
+static void custom_profiles(void)
+{
+	struct seccomp_profile *p = NULL;
+	void *ctx = NULL;
+	const char *text = "# strict\n"
+			   "default errno ENOSYS\n"
+			   "arch native x86\n"
+			   "allow read write exit exit_group\n"
+			   "allow socket arg0==AF_UNIX\n"
+			   "kill ptrace\n"
+			   "log personality arg0!=0xffffffff\n"
+			   "errno 13 mkdir\n";
+
+	CHECK(seccomp_profile_parse("t", text, &p) == 0 && p, "a custom profile parses");
+	if (!p)
+		return;
+	CHECK(p->def.kind == SECCOMP_ACT_ERRNO && p->def.err == ENOSYS, "default errno ENOSYS");
+	CHECK(p->n_arches == 2 && p->arches[1] == SCMP_ARCH_X86, "arch list");
+	CHECK(p->n_rules == 8, "one rule per syscall (%zu)", p->n_rules);
+	CHECK(p->rules[7].act.err == 13 && p->rules[7].line == 8, "numeric errno, line number");
+	CHECK(p->rules[6].args[0].op == SECCOMP_OP_NE && p->rules[6].args[0].value == 0xffffffff,
+	      "!= with a hex value");
+	CHECK(seccomp_build(p, true, &ctx) == 0, "it builds (bpf allowed under a deny default)");
+	seccomp_ctx_free(ctx);
+	seccomp_profile_free(p);
+}
+
+static void bad_profiles(void)
+{
+	static const char *const bad[] = {
+		"deny mkdir\n",			       /* no default */
+		"default allow\ndefault allow\n",      /* twice */
+		"default maybe\n",		       /* action */
+		"default allow\ndeny\n",	       /* no syscall */
+		"default allow\ndeny no_such_call\n",  /* syscall */
+		"default allow\nerrno mkdir\n",	       /* errno name missing: mkdir is no errno */
+		"default allow\nerrno EFOO mkdir\n",   /* errno */
+		"default allow\ndeny mkdir arg6==1\n", /* arg index */
+		"default allow\ndeny mkdir arg0=1\n",  /* operator */
+		"default allow\ndeny mkdir arg0==x\n", /* value */
+		"default allow\ndeny umount2 arg1&==1\n", /* mask */
+		"default allow\narch vax\n",		  /* arch */
+		"default allow extra\n",
+	};
+	struct seccomp_profile *p = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = NULL;
+		CHECK(seccomp_profile_parse("bad", bad[i], &p) == -EINVAL && !p,
+		      "bad profile %zu rejected", i);
+	}
+}
+
+static void device_rules(void)
+{
+	struct devices_rule r;
+	char buf[64];
+
+	CHECK(devices_rule_parse("c 10:200 rwm", &r) == 0 && r.type == 'c' && r.major == 10 &&
+		      r.minor == 200 && r.access == 7,
+	      "c 10:200 rwm");
+	CHECK(devices_rule_parse("b *:* m", &r) == 0 && r.major == DEVICES_ANY &&
+		      r.access == DEVICES_MKNOD,
+	      "b *:* m");
+	CHECK(devices_rule_parse("a", &r) == 0 && r.type == 'a' && r.access == 7, "a");
+	CHECK(devices_rule_parse("c 136:*", &r) == 0 && r.minor == DEVICES_ANY && r.access == 7,
+	      "access defaults to rwm");
+	devices_rule_format(&(struct devices_rule){'c', 1, 3, 7}, buf, sizeof(buf));
+	CHECK(strcmp(buf, "c 1:3 rwm") == 0, "format");
+	CHECK(devices_rule_parse("x 1:3 r", &r) < 0 && devices_rule_parse("c 1:3 q", &r) < 0 &&
+		      devices_rule_parse("c 1 r", &r) < 0 && devices_rule_parse("c", &r) < 0,
+	      "bad rules refused");
+}
+
+/* Run the device program in a tiny interpreter of the instructions we emit. */
+static int run_prog(const struct bpf_insn *p, size_t n, unsigned type, unsigned access,
+		    unsigned maj, unsigned min)
+{
+	uint32_t ctx[3] = {access << 16 | type, maj, min};
+	uint64_t reg[11] = {0};
+
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct bpf_insn *i = &p[pc];
+		switch (i->code) {
+		case BPF_LDX | BPF_MEM | BPF_W:
+			reg[i->dst_reg] = ctx[i->off / 4];
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			reg[i->dst_reg] = (uint32_t)(reg[i->dst_reg] & (uint32_t)i->imm);
+			break;
+		case BPF_ALU | BPF_RSH | BPF_K:
+			reg[i->dst_reg] = (uint32_t)reg[i->dst_reg] >> i->imm;
+			break;
+		case BPF_ALU64 | BPF_MOV | BPF_X:
+			reg[i->dst_reg] = reg[i->src_reg];
+			break;
+		case BPF_ALU64 | BPF_MOV | BPF_K:
+			reg[i->dst_reg] = (uint64_t)(int64_t)i->imm;
+			break;
+		case BPF_JMP | BPF_JNE | BPF_K:
+			if (reg[i->dst_reg] != (uint64_t)(int64_t)i->imm)
+				pc += (size_t)i->off;
+			break;
+		case BPF_JMP | BPF_EXIT:
+			return (int)reg[0];
+		default:
+			return -1;
+		}
+	}
+	return -1;
+}
+
+static void bpf_program(void)
+{
+	struct devices_rule rules[3];
+	struct bpf_insn *p = NULL;
+	size_t n = 0;
+
+	devices_rule_parse("c 1:3 rwm", &rules[0]);
+	devices_rule_parse("c 136:* rw", &rules[1]);
+	devices_rule_parse("b 8:* r", &rules[2]);
+	CHECK(devices_bpf_build(rules, 3, &p, &n) == 0 && n > 8, "program built (%zu insns)", n);
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE, 1, 3) ==
+		      1,
+	      "null rw allowed");
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_MKNOD, 1, 3) == 1, "null mknod");
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_READ, 1, 1) == 0, "mem denied");
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_WRITE, 136, 7) == 1, "pts/7 write");
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_MKNOD, 136, 7) == 0,
+	      "pts mknod not granted by rw");
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_BLOCK, BPF_DEVCG_ACC_READ, 8, 1) == 1, "sda1 read");
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_BLOCK, BPF_DEVCG_ACC_WRITE, 8, 1) == 0, "sda1 write");
+	CHECK(run_prog(p, n, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_READ, 8, 1) == 0, "char 8:1");
+	free(p);
+	CHECK(devices_bpf_build(NULL, 0, &p, &n) == 0 &&
+		      run_prog(p, n, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_READ, 1, 3) == 0,
+	      "no rules: nothing allowed");
+	free(p);
+}
+
+static void capabilities(void)
+{
+	char *drop[] = {"sys_module", "CAP_SYS_TIME", "audit_write", NULL};
+	char *keep[] = {"chown", "sys_admin", NULL};
+	char *bad[] = {"sys_nothing", NULL};
+	uint64_t set = 0;
+
+	CHECK(caps_from_name("sys_admin") == 21 && caps_from_name("CAP_MKNOD") == 27 &&
+		      caps_from_name("nope") == -EINVAL,
+	      "names with and without cap_");
+	CHECK(caps_from_config(drop, NULL, &set) == 0 && !(set & (1ull << 16)) &&
+		      !(set & (1ull << 25)) && !(set & (1ull << 29)) && (set & (1ull << 21)),
+	      "drop removes exactly those");
+	CHECK(caps_from_config(drop, keep, &set) == 0 && set == ((1ull << 0) | (1ull << 21)),
+	      "keep wins: exactly those");
+	CHECK(caps_from_config(NULL, bad, &set) == -EINVAL, "unknown keep refused");
+}
+
+int main(void)
+{
+	default_profile();
+	custom_profiles();
+	bad_profiles();
+	device_rules();
+	bpf_program();
+	capabilities();
+	return tap_done();
+}
