@@ -10,8 +10,14 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* config/default.seccomp as a C string, generated at build time */
 #include "src/security/default-seccomp.inc"
@@ -133,9 +139,47 @@ int seccomp_build(const struct seccomp_profile *p, bool allow_bpf, void **ret_ct
 	return 0;
 }
 
-int seccomp_install(void *ctx)
+/* The filter as compiled BPF, so the child only makes one system call. */
+struct seccomp_prog {
+	struct sock_fprog prog;
+	struct sock_filter insns[];
+};
+
+int seccomp_compile(void *ctx, void **ret_prog)
 {
-	return seccomp_load(ctx);
+	_cleanup_close_ int fd = memfd_create("sysc-seccomp", MFD_CLOEXEC);
+	struct seccomp_prog *p;
+	off_t size;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || size > 65536 * 8)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p) + (size_t)size);
+	if (!p)
+		return -ENOMEM;
+	if (pread(fd, p->insns, (size_t)size, 0) != size) {
+		free(p);
+		return -EIO;
+	}
+	p->prog.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+	p->prog.filter = p->insns;
+	*ret_prog = p;
+	return 0;
+}
+
+int seccomp_install(const void *prog)
+{
+	const struct seccomp_prog *p = prog;
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
+		return -errno;
+	return 0;
 }
 
 void seccomp_ctx_free(void *ctx)

@@ -75,6 +75,9 @@ size_t seccomp_host_arches(uint32_t *ret, size_t max);
  * allow_bpf removes the rules naming bpf (and allows it under a default
  * that denies). Logs "FILE:LINE: ..." for a rule libseccomp refuses. */
 int seccomp_build(const struct seccomp_profile *p, bool allow_bpf, void **ret_ctx);
-/* Load the filter into the calling thread (needs CAP_SYS_ADMIN or no_new_privs). */
-int seccomp_install(void *ctx);
+/* Compile the filter to BPF once (in the parent): *ret_prog is free()d. */
+int seccomp_compile(void *ctx, void **ret_prog);
+/* Load a compiled filter into the calling thread: one seccomp(2) call
+ * (needs CAP_SYS_ADMIN or no_new_privs). */
+int seccomp_install(const void *prog);
 void seccomp_ctx_free(void *ctx);

@@ -20,6 +20,7 @@ int security_prepare(const struct sysc_conf *conf, struct security_policy **ret)
 {
 	_cleanup_(profile_freep) struct seccomp_profile *prof = NULL;
 	struct security_policy *p = calloc(1, sizeof(*p));
+	void *ctx = NULL;
 	int r;
 
 	if (!p)
@@ -29,22 +30,20 @@ int security_prepare(const struct sysc_conf *conf, struct security_policy **ret)
 	if (r == 0)
 		r = seccomp_profile_load(conf->seccomp.profile, &prof);
 	if (r == 0 && prof)
-		r = seccomp_build(prof, conf->seccomp.allow_bpf, &p->seccomp);
+		r = seccomp_build(prof, conf->seccomp.allow_bpf, &ctx);
+	if (r == 0 && ctx) {
+		r = seccomp_compile(ctx, &p->seccomp);
+		if (r < 0)
+			log_error("cannot compile the seccomp filter of %s: %s", prof->file,
+				  strerror(-r));
+	}
+	seccomp_ctx_free(ctx);
 	if (r < 0) {
 		security_policy_free(p);
 		return r;
 	}
 	*ret = p;
 	return 0;
-}
-
-int security_check(const struct sysc_conf *conf)
-{
-	struct security_policy *p = NULL;
-	int r = security_prepare(conf, &p);
-
-	security_policy_free(p);
-	return r;
 }
 
 void security_limit_caps(struct security_policy *p, uint64_t bounding)
@@ -78,6 +77,6 @@ void security_policy_free(struct security_policy *p)
 {
 	if (!p)
 		return;
-	seccomp_ctx_free(p->seccomp);
+	free(p->seccomp);
 	free(p);
 }

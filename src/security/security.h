@@ -24,7 +24,7 @@ struct sysc_conf;
 struct security_policy {
 	uint64_t caps_keep; /* capability bit mask */
 	bool no_new_privs;
-	void *seccomp; /* scmp_filter_ctx, NULL for profile "none" */
+	void *seccomp; /* compiled filter, NULL for profile "none" */
 };
 
 int security_prepare(const struct sysc_conf *conf, struct security_policy **ret);
@@ -37,6 +37,3 @@ static inline void security_policy_freep(struct security_policy **p)
 {
 	security_policy_free(*p);
 }
-/* Check a config's seccomp profile and capabilities without building
- * anything for a process (sysc-start, before forking the monitor). */
-int security_check(const struct sysc_conf *conf);
