@@ -68,6 +68,7 @@ struct copy_ctx {
 	const char *src_name; /* for messages */
 	int dst_root_fd;
 	dev_t root_dev;
+	uint64_t root_mnt_id; /* 0: mount IDs unknown, mount points found by st_dev */
 	uid_t euid;
 	gid_t egid;
 	bool try_noatime;    /* O_NOATIME allowed */
@@ -84,6 +85,7 @@ struct copy_ctx {
 struct copy_job {
 	int sfd, dfd;
 	struct stat st;
+	bool mount_point;
 };
 
 /*
@@ -102,6 +104,49 @@ struct copy_pool {
 	struct copy_io io;
 	pthread_t thread;
 };
+
+/*
+ * fstatat() plus the entry's mount ID. A mount point is told by its mount
+ * ID, not by st_dev: on overlayfs a file's st_dev is its layer's, and a
+ * btrfs subvolume has its own, neither being a mount point.
+ */
+static int stat_entry(int dirfd, const char *name, int flags, struct stat *st, uint64_t *mnt_id)
+{
+	struct statx x;
+
+	*mnt_id = 0;
+	if (statx(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_BASIC_STATS | STATX_MNT_ID, &x) < 0) {
+		if (errno != ENOSYS)
+			return -1;
+		return fstatat(dirfd, name, st, flags);
+	}
+	*st = (struct stat){
+		.st_dev = makedev(x.stx_dev_major, x.stx_dev_minor),
+		.st_ino = x.stx_ino,
+		.st_mode = x.stx_mode,
+		.st_nlink = x.stx_nlink,
+		.st_uid = x.stx_uid,
+		.st_gid = x.stx_gid,
+		.st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor),
+		.st_size = (off_t)x.stx_size,
+		.st_blksize = (blksize_t)x.stx_blksize,
+		.st_blocks = (blkcnt_t)x.stx_blocks,
+		.st_atim = {.tv_sec = x.stx_atime.tv_sec, .tv_nsec = x.stx_atime.tv_nsec},
+		.st_mtim = {.tv_sec = x.stx_mtime.tv_sec, .tv_nsec = x.stx_mtime.tv_nsec},
+		.st_ctim = {.tv_sec = x.stx_ctime.tv_sec, .tv_nsec = x.stx_ctime.tv_nsec},
+	};
+	if (x.stx_mask & STATX_MNT_ID)
+		*mnt_id = x.stx_mnt_id;
+	return 0;
+}
+
+/* The entry is another filesystem mounted in the tree: not crossed. */
+static bool is_mount_point(const struct copy_ctx *c, const struct stat *st, uint64_t mnt_id)
+{
+	if (c->root_mnt_id != 0 && mnt_id != 0)
+		return mnt_id != c->root_mnt_id;
+	return st->st_dev != c->root_dev;
+}
 
 /* Log once, naming src/<current dir>/<name>, and pass r through. */
 static int copy_fail(struct copy_ctx *c, const char *name, const char *what, int r)
@@ -433,12 +478,12 @@ static int open_src(struct copy_ctx *c, int dirfd, const char *name, int flags)
 
 /* Data and metadata of a created regular file; reports the failed step in io->what. */
 static int finish_reg(const struct copy_ctx *c, struct copy_io *io, int sfd, int dfd,
-		      const struct stat *st)
+		      const struct stat *st, bool mount_point)
 {
 	int r;
 
 	/* a file mount point (bind mount) is not crossed: it stays empty */
-	if (st->st_dev == c->root_dev) {
+	if (!mount_point) {
 		r = copy_data(io, sfd, dfd, st);
 		if (r < 0) {
 			io->what = "copy data";
@@ -503,7 +548,8 @@ static void *pool_worker(void *arg)
 	while (pool_pop(p, &job)) {
 		/* after a failure the queue is only drained */
 		if (atomic_load(&p->error) == 0) {
-			int r = finish_reg(p->c, &p->io, job.sfd, job.dfd, &job.st);
+			int r = finish_reg(p->c, &p->io, job.sfd, job.dfd, &job.st,
+					   job.mount_point);
 
 			if (r < 0) {
 				log_fd_fail(p->c, job.sfd, p->io.what, r);
@@ -516,7 +562,8 @@ static void *pool_worker(void *arg)
 	return NULL;
 }
 
-static int copy_reg(struct copy_ctx *c, int sdir, int ddir, const char *name, const struct stat *st)
+static int copy_reg(struct copy_ctx *c, int sdir, int ddir, const char *name, const struct stat *st,
+		    bool mount_point)
 {
 	_cleanup_close_ int sfd = -EBADF, dfd = -EBADF;
 	int r;
@@ -529,14 +576,15 @@ static int copy_reg(struct copy_ctx *c, int sdir, int ddir, const char *name, co
 		return copy_fail(c, name, "create", negative_errno());
 	/* the data thread is behind: rather than wait, do this one here */
 	if (c->pool) {
-		struct copy_job job = {.sfd = sfd, .dfd = dfd, .st = *st};
+		struct copy_job job = {
+			.sfd = sfd, .dfd = dfd, .st = *st, .mount_point = mount_point};
 
 		if (pool_try_push(c->pool, &job)) {
 			sfd = dfd = -EBADF; /* owned by the data thread now */
 			return 0;
 		}
 	}
-	r = finish_reg(c, &c->io, sfd, dfd, st);
+	r = finish_reg(c, &c->io, sfd, dfd, st, mount_point);
 	if (r < 0)
 		return copy_fail(c, name, c->io.what, r);
 	return 0;
@@ -566,22 +614,25 @@ static int copy_node(struct copy_ctx *c, int sdir, int ddir, const char *name,
 	return apply_meta_at(c, sdir, ddir, name, st);
 }
 
-static int copy_dir(struct copy_ctx *c, int sdir, int ddir, const char *name,
-		    const struct stat *st);
+static int copy_dir(struct copy_ctx *c, int sdir, int ddir, const char *name, const struct stat *st,
+		    bool mount_point);
 
 static int copy_entry(struct copy_ctx *c, int sdir, int ddir, const char *name)
 {
 	const char *first;
 	struct stat st;
+	uint64_t mnt_id;
+	bool mount_point;
 	int r;
 
 	/* the data thread failed (and said so): stop */
 	if (c->pool && (r = atomic_load(&c->pool->error)) < 0)
 		return r;
-	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (stat_entry(sdir, name, AT_SYMLINK_NOFOLLOW, &st, &mnt_id) < 0)
 		return copy_fail(c, name, "stat", negative_errno());
+	mount_point = is_mount_point(c, &st, mnt_id);
 	if (S_ISDIR(st.st_mode))
-		return copy_dir(c, sdir, ddir, name, &st);
+		return copy_dir(c, sdir, ddir, name, &st, mount_point);
 	if (st.st_nlink > 1) {
 		first = link_find(c, &st);
 		if (first) {
@@ -591,7 +642,7 @@ static int copy_entry(struct copy_ctx *c, int sdir, int ddir, const char *name)
 		}
 	}
 	if (S_ISREG(st.st_mode))
-		r = copy_reg(c, sdir, ddir, name, &st);
+		r = copy_reg(c, sdir, ddir, name, &st, mount_point);
 	else if (S_ISLNK(st.st_mode))
 		r = copy_symlink(c, sdir, ddir, name, &st);
 	else
@@ -639,12 +690,13 @@ static size_t path_push(struct copy_ctx *c, const char *name)
 }
 
 /* Fill the new directory dfd from d, then give it its metadata. */
-static int copy_dir_fds(struct copy_ctx *c, DIR *d, int dfd, const struct stat *st)
+static int copy_dir_fds(struct copy_ctx *c, DIR *d, int dfd, const struct stat *st,
+			bool mount_point)
 {
 	int r;
 
 	/* a mount point: the directory is created, its contents are not copied */
-	if (st->st_dev == c->root_dev) {
+	if (!mount_point) {
 		r = copy_entries(c, d, dfd);
 		if (r < 0)
 			return r;
@@ -668,7 +720,8 @@ static DIR *open_src_dir(struct copy_ctx *c, int dirfd, const char *name)
 	return d;
 }
 
-static int copy_dir(struct copy_ctx *c, int sdir, int ddir, const char *name, const struct stat *st)
+static int copy_dir(struct copy_ctx *c, int sdir, int ddir, const char *name, const struct stat *st,
+		    bool mount_point)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	_cleanup_close_ int dfd = -EBADF;
@@ -684,7 +737,7 @@ static int copy_dir(struct copy_ctx *c, int sdir, int ddir, const char *name, co
 	if (dfd < 0)
 		return copy_fail(c, name, "open", negative_errno());
 	saved = path_push(c, name);
-	r = copy_dir_fds(c, d, dfd, st);
+	r = copy_dir_fds(c, d, dfd, st, mount_point);
 	c->path_len = saved;
 	return r;
 }
@@ -733,7 +786,7 @@ static int copy_root(struct copy_ctx *c, int src_dirfd, const char *src, int dst
 	d = open_src_dir(c, src_dirfd, src);
 	if (!d)
 		return copy_fail(c, NULL, "open", negative_errno());
-	if (fstat(dirfd(d), &st) < 0)
+	if (stat_entry(dirfd(d), "", AT_EMPTY_PATH, &st, &c->root_mnt_id) < 0)
 		return copy_fail(c, NULL, "stat", negative_errno());
 	c->root_dev = st.st_dev;
 	dfd = open_dst_root(c, dst_dirfd, dst);
@@ -743,7 +796,7 @@ static int copy_root(struct copy_ctx *c, int src_dirfd, const char *src, int dst
 		return dfd;
 	}
 	c->dst_root_fd = dfd;
-	return copy_dir_fds(c, d, dfd, &st);
+	return copy_dir_fds(c, d, dfd, &st, false);
 }
 
 static int io_init(struct copy_io *io)

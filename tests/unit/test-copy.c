@@ -386,6 +386,43 @@ static void check_root_only(void)
 	CHECK(mounted && count_entries(base_fd, "dst/mnt") == 0, "mount point not crossed");
 }
 
+/* From an overlayfs whose layers are two filesystems, a file's st_dev is its
+ * layer's, not the overlay's: still no mount point, so its data is copied. */
+static void check_overlay(void)
+{
+	static const char *const dirs[] = {"ovl", "ovl/l", "ovl/u", "ovl/o"};
+	char p[PATH_MAX], q[PATH_MAX], opts[3 * PATH_MAX + 64];
+	_cleanup_free_ char *lower = NULL, *upper = NULL;
+
+	if (!is_root)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (mkdirat(base_fd, dirs[i], 0755) < 0) {
+			CHECK(false, "mkdir %s: %s", dirs[i], strerror(errno));
+			return;
+		}
+	if (mount("tmpfs", sub(base, "ovl/l", p), "tmpfs", 0, NULL) < 0 ||
+	    mount("tmpfs", sub(base, "ovl/u", q), "tmpfs", 0, NULL) < 0 ||
+	    mkdirat(base_fd, "ovl/u/up", 0755) < 0 || mkdirat(base_fd, "ovl/u/work", 0755) < 0 ||
+	    write_file("../ovl/l/lower", "from the lower layer", 20, 0, 0644) < 0 ||
+	    write_file("../ovl/u/up/upper", "from the upper layer", 20, 0, 0644) < 0) {
+		CHECK(false, "overlay layers: %s", strerror(errno));
+		return;
+	}
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/up,workdir=%s/work", p, q, q);
+	if (mount("overlay", sub(base, "ovl/o", p), "overlay", 0, opts) < 0) {
+		printf("# skipped: no overlayfs: %s\n", strerror(errno));
+		return;
+	}
+	CHECK(copy_tree_at(base_fd, "ovl/o", base_fd, "ovl-dst") == 0, "copy from an overlay");
+	CHECK(fileio_read_at(base_fd, "ovl-dst/lower", &lower, NULL) == 0 && lower &&
+		      strcmp(lower, "from the lower layer") == 0,
+	      "data of a lower-layer file copied from an overlay");
+	CHECK(fileio_read_at(base_fd, "ovl-dst/upper", &upper, NULL) == 0 && upper &&
+		      strcmp(upper, "from the upper layer") == 0,
+	      "data of an upper-layer file copied from an overlay");
+}
+
 /* A file we cannot read (only testable without root): the error comes back. */
 static void check_unreadable(void)
 {
@@ -428,6 +465,11 @@ static void cleanup(void)
 	if (base_fd < 0)
 		return;
 	umount2(sub(base, "src/mnt", p), MNT_DETACH);
+	umount2(sub(base, "ovl/o", p), MNT_DETACH);
+	umount2(sub(base, "ovl/u", p), MNT_DETACH);
+	umount2(sub(base, "ovl/l", p), MNT_DETACH);
+	fileio_rm_rf_at(base_fd, "ovl");
+	fileio_rm_rf_at(base_fd, "ovl-dst");
 	fchmodat(base_fd, "src/ro", 0755, 0);
 	fchmodat(base_fd, "dst/ro", 0755, 0);
 	fileio_rm_rf_at(base_fd, "src");
@@ -468,6 +510,7 @@ int main(void)
 	check_links_and_data();
 	check_acls(have_acl);
 	check_root_only();
+	check_overlay();
 	CHECK(copy_tree_at(base_fd, "src", base_fd, "dst") == -EEXIST, "existing dst: -EEXIST");
 	CHECK(copy_tree_at(base_fd, "missing", base_fd, "dst2") == -ENOENT, "missing src: -ENOENT");
 	CHECK(faccessat(base_fd, "dst2", F_OK, AT_SYMLINK_NOFOLLOW) < 0, "no dst for missing src");
