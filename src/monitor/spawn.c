@@ -122,7 +122,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	char go;
 	sigset_t all;
 	char **env;
-	int r;
+	int r, errfd;
 
 	/* wait until the monitor has put us into every cgroup hierarchy */
 	if (read(sync_fd, &go, 1) != 1)
@@ -152,6 +152,8 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	env = init_env(conf, conf->console.ttys);
 	if (!env)
 		child_fail(sync_fd, -ENOMEM);
+	/* sysc-start's stderr, for an exec that fails once stdio is the console */
+	errfd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	r = child_console(p->console_slave);
 	if (r < 0)
 		child_fail(sync_fd, r);
@@ -167,6 +169,10 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	/* nothing of the monitor's survives exec; the sync socket's EOF says "exec'd" */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(p->cmd[0], p->cmd, env);
+	r = errno;
+	if (errfd >= 0)
+		dup2(errfd, STDERR_FILENO);
+	errno = r;
 	child_fail(sync_fd, log_error_errno(-errno, "cannot execute init %s in %s: %m", p->cmd[0],
 					    conf->name));
 }

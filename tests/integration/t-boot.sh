@@ -60,6 +60,10 @@ test_start_errors() {
 	sysc-config b2 --unset init.cmd
 	expect_fail 'init /bin/false of b2 exited at once' sysc-start b2 -- /bin/false
 	expect_clean
+	# an init the kernel cannot execute: said on sysc-start's stderr
+	printf 'junk' >"$SYSC_PATH/b2/rootfs/bin/junk" && chmod 755 "$SYSC_PATH/b2/rootfs/bin/junk"
+	expect_fail 'cannot execute init /bin/junk in b2: Exec format error' sysc-start b2 -- /bin/junk
+	expect_clean
 	# a broken config
 	echo 'bogus_key = 1;' >>"$SYSC_PATH/b2/config"
 	expect_fail "config:[0-9]+: bogus_key: unknown key" sysc-start b2
