@@ -1,0 +1,293 @@
+#!/bin/bash
+# A pure cgroup v2 host (issue 4): the development machines have hybrid
+# cgroups, so this file boots a QEMU guest (tests/qemu/run-vm, Debian kernel
+# with cgroup_no_v1=all, the host's / as the guest's root) and runs its own
+# second half in there (SYSC_QEMU_GUEST=1): busybox and Debian containers
+# boot, attach, stop and leave no cgroup behind. The guest's PASS/FAIL lines
+# are relayed here and counted with the host's own.
+. "$(dirname "$0")/lib.sh"
+
+init_pid() {
+	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
+}
+
+inside() {
+	local name=$1
+	shift
+	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
+}
+
+# the host's cgroup dirs of this file (none when clean)
+cg_dirs() {
+	find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort
+}
+
+# ---------------------------------------------------------------- guest half
+
+timing() { # shown after the tests, whatever their result
+	echo "# $*" >>"$T_ROOT/timings"
+}
+
+test_host_is_pure_v2() {
+	expect_eq "$(stat -fc %T /sys/fs/cgroup)" cgroup2fs "/sys/fs/cgroup"
+	! grep -q ' cgroup ' /proc/self/mounts || t_die "v1 hierarchies: $(grep ' cgroup ' /proc/self/mounts)"
+	[[ ! -e /sys/fs/cgroup/unified ]] || t_die "a hybrid layout"
+	local c
+	for c in cpu io memory pids; do
+		grep -qw "$c" /sys/fs/cgroup/cgroup.controllers || t_die "no $c controller: $(cat /sys/fs/cgroup/cgroup.controllers)"
+	done
+	grep -qw nsdelegate /proc/self/mountinfo || t_die "not mounted as systemd does (nsdelegate)"
+}
+
+test_busybox_cgroup() {
+	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT/b pid c
+	sysc-create b -t busybox || t_die "sysc-create b -t busybox failed"
+	sysc-start b || t_die "sysc-start b failed"
+	sysc-ls | grep -Eq '^b +RUNNING' || t_die "ls: $(sysc-ls)"
+	pid=$(init_pid b)
+	expect_eq "$(cat /proc/"$pid"/cgroup)" "0::/$SYSC_CGROUP_PARENT/b" "cgroup of init"
+	sysc-info b | grep -Eq "^Cgroup: +/$SYSC_CGROUP_PARENT/b\$" || t_die "info: $(sysc-info b)"
+	sysc-info b | grep -Eq '^Memory: +[0-9.]+ *[KMG]i?B' || t_die "no memory stats: $(sysc-info b)"
+	# delegated: every controller of the host is available to the container
+	for c in cpu io memory pids; do
+		grep -qw "$c" "$cg/cgroup.controllers" || t_die "$c not delegated: $(cat "$cg/cgroup.controllers")"
+	done
+	# inside: rooted at its own cgroup, which it may subdivide
+	expect_eq "$(inside b /bin/cat /proc/1/cgroup)" "0::/" "cgroup of init inside"
+	inside b /bin/grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts || t_die "no cgroup2 inside"
+	expect_eq "$(inside b /bin/cat /sys/fs/cgroup/cgroup.controllers)" "$(cat "$cg/cgroup.controllers")" \
+		"controllers inside"
+	inside b /bin/mkdir /sys/fs/cgroup/sub
+	[[ -d $cg/sub ]] || t_die "no child cgroup made inside"
+	inside b /bin/rmdir /sys/fs/cgroup/sub
+	sysc-stop b || t_die "sysc-stop b failed"
+	[[ ! -e $cg ]] || t_die "$cg left after stop"
+	kill -0 "$pid" 2>/dev/null && t_die "init $pid still alive"
+	expect_clean
+}
+
+test_attach_leaf() {
+	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT/a
+	sysc-create a -t busybox || t_die "sysc-create a -t busybox failed"
+	sysc-start a || t_die "sysc-start a failed"
+	expect_eq "$(sysc-attach a -- /bin/cat /proc/self/cgroup)" "0::/sysc.attach" "cgroup of attach (inside)"
+	# seen from the host while it runs
+	sysc-attach a -- /bin/sleep 30 &
+	local spid=$! seen="" p
+	for _ in $(seq 100); do
+		seen=$(cat "$cg/sysc.attach/cgroup.procs" 2>/dev/null)
+		for p in $seen; do
+			[[ $(cat /proc/"$p"/comm 2>/dev/null) == sleep ]] && break 2
+		done
+		sleep 0.1
+	done
+	[[ -n $seen ]] || t_die "nothing in $cg/sysc.attach"
+	# sysc-attach's intermediate process (in the namespaces) and the command
+	for p in $seen; do
+		expect_eq "$(cat /proc/"$p"/cgroup)" "0::/$SYSC_CGROUP_PARENT/a/sysc.attach" "cgroup of $p"
+		grep -qx "$p" "$cg/cgroup.procs" && t_die "attached process $p in the container's own cgroup"
+	done
+	pgrep -x sleep | grep -qxF -f <(echo "$seen") || t_die "the sleep is not in $cg/sysc.attach"
+	# stop with an attached process still running: cgroup.kill takes it along
+	sysc-stop a || t_die "sysc-stop a failed"
+	wait "$spid" 2>/dev/null || true
+	[[ ! -e $cg ]] || t_die "$cg left after stop: $(find "$cg")"
+	expect_clean
+}
+
+test_attach_after_systemd_style_delegation() {
+	# what systemd does as the container's init: move itself to init.scope,
+	# then enable controllers in its root's subtree_control. From then on
+	# the container's cgroup may hold no process (no-internal-process rule),
+	# and attach must still work.
+	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT/s
+	sysc-create s -t busybox || t_die "sysc-create s -t busybox failed"
+	sysc-start s || t_die "sysc-start s failed"
+	# (busybox init's children too: under systemd there are none yet)
+	inside s /bin/sh -c 'cd /sys/fs/cgroup && mkdir init.scope &&
+		for p in $(cat cgroup.procs); do echo $p >init.scope/cgroup.procs || exit 1; done &&
+		echo "+memory +pids" >cgroup.subtree_control' || t_die "delegation inside"
+	grep -qw memory "$cg/cgroup.subtree_control" || t_die "subtree_control: $(cat "$cg/cgroup.subtree_control")"
+	expect_eq "$(cat "$cg/cgroup.procs")" "" "processes in the inner node"
+	expect_eq "$(sysc-attach s -- /bin/cat /proc/self/cgroup)" "0::/sysc.attach" "attach after delegation"
+	[[ -e $cg/sysc.attach/memory.max ]] || t_die "the attach leaf has no memory controller"
+	echo 1 | sysc-attach s -- /bin/sh -c 'read x; exit $((x + 41))' && t_die "exit status lost"
+	local rc=0
+	sysc-attach s -- /bin/sh -c 'exit 42' || rc=$?
+	expect_eq "$rc" 42 "exit status of attach"
+	# and after the first attach made the leaf (enable more, attach again)
+	inside s /bin/sh -c 'echo "+cpu +io" >/sys/fs/cgroup/cgroup.subtree_control' || t_die "more controllers"
+	expect_eq "$(sysc-attach s -- /bin/cat /proc/self/cgroup)" "0::/sysc.attach" "attach again"
+	sysc-stop s || t_die "sysc-stop s failed"
+	[[ ! -e $cg ]] || t_die "$cg left after stop: $(find "$cg" -type d)"
+	expect_clean
+}
+
+test_start_stop_cycles() {
+	local before after
+	sysc-create c -t busybox || t_die "sysc-create c -t busybox failed"
+	before=$(cg_dirs)
+	for _ in 1 2 3 4 5; do
+		sysc-start c || t_die "sysc-start c failed"
+		sysc-attach c -- /bin/true || t_die "sysc-attach c -- /bin/true failed"
+		sysc-stop c || t_die "sysc-stop c failed"
+	done
+	after=$(cg_dirs)
+	expect_eq "$after" "$before" "cgroups after 5 start/stop cycles"
+	sysc-start c || t_die "sysc-start c failed"
+	sysc-stop -k c || t_die "sysc-stop -k c failed"
+	expect_eq "$(cg_dirs)" "$before" "cgroups after a kill"
+	expect_clean
+}
+
+wait_running() { # systemd inside reaches "running" (not degraded)
+	local st=""
+	for _ in $(seq 600); do
+		st=$(timeout 120 nsenter -t "$(init_pid "$1")" -m -u -i -n -p -C -r -w \
+			systemctl is-system-running --wait 2>&1) && break
+		[[ $st == *"Failed to connect"* ]] || break
+		sleep 0.2
+	done
+	[[ $st == running ]] || t_die "$1: is-system-running says '$st'; failed: $(inside "$1" systemctl --failed --no-legend 2>&1)"
+}
+
+test_debian_systemd() {
+	[[ -n ${SYSC_QEMU_DEBIAN_CACHE:-} ]] || t_skip "no Debian template cache: ${SYSC_QEMU_DEBIAN_WHY:-}"
+	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT/d t0 pid
+	t0=$(date +%s.%N)
+	SYSC_CACHE_DIR=$SYSC_QEMU_DEBIAN_CACHE sysc-create d -t debian >"$T_ROOT/d.log" 2>&1 ||
+		t_die "create: $(tail -n 5 "$T_ROOT/d.log")"
+	grep -q 'using template cache debian-' "$T_ROOT/d.log" || t_die "cache not used: $(cat "$T_ROOT/d.log")"
+	timing "Debian create from the cache: $(echo "$(date +%s.%N) - $t0" | bc) s"
+	t0=$(date +%s.%N)
+	sysc-start d || t_die "sysc-start d failed"
+	wait_running d
+	timing "Debian start -> running: $(echo "$(date +%s.%N) - $t0" | bc) s"
+	pid=$(init_pid d)
+	expect_eq "$(cat /proc/"$pid"/cgroup)" "0::/$SYSC_CGROUP_PARENT/d/init.scope" "systemd's cgroup"
+	grep -qw memory "$cg/cgroup.subtree_control" || t_die "systemd enabled no memory controller below: $(cat "$cg/cgroup.subtree_control")"
+	[[ -d $cg/system.slice ]] || t_die "no system.slice"
+	expect_eq "$(sysc-attach d -- cat /proc/self/cgroup)" "0::/sysc.attach" "attach under systemd"
+	sysc-attach d -- systemctl is-system-running | grep -qx running || t_die "systemctl via attach"
+	t0=$(date +%s.%N)
+	sysc-stop d || t_die "sysc-stop d failed"
+	timing "Debian stop: $(echo "$(date +%s.%N) - $t0" | bc) s"
+	[[ ! -e $cg ]] || t_die "$cg left after stop"
+	expect_clean
+	sysc-destroy d || t_die "sysc-destroy d failed"
+}
+
+# the Debian template cache: the disk with serial "tplcache", mounted where
+# sysc-create finds it as SYSC_CACHE_DIR (outside T_ROOT: expect_clean)
+mount_debian_cache() {
+	local b dir=/run/sysc-qemu/tplcache
+	[[ -n ${SYSC_QEMU_DEBIAN_KEY:-} ]] || return 0
+	for b in /sys/block/vd*; do
+		[[ $(cat "$b/serial" 2>/dev/null) == tplcache ]] || continue
+		mkdir -p "$dir/$SYSC_QEMU_DEBIAN_KEY"
+		mount -o ro,noload "/dev/${b##*/}" "$dir/$SYSC_QEMU_DEBIAN_KEY" || break
+		SYSC_QEMU_DEBIAN_CACHE=$dir
+		return 0
+	done
+	SYSC_QEMU_DEBIAN_WHY="no disk with the template cache"
+}
+
+guest_main() {
+	local t
+	mount_debian_cache
+	for t in test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
+		test_attach_after_systemd_style_delegation test_start_stop_cycles test_debian_systemd; do
+		local t0=$SECONDS
+		t_run "$t"
+		timing "$t: $((SECONDS - t0)) s"
+	done
+	cat "$T_ROOT/timings"
+	t_summary
+}
+
+# ----------------------------------------------------------------- host half
+
+QEMU_CACHE=${SYSC_QEMU_CACHE:-/var/cache/sysc-test-qemu}
+
+# A Debian template cache for the guest, which has no network: built here
+# once and kept in the lane's cache, handed to the guest as an ext4 image on
+# a read-only virtio disk (its copy over 9p under TCG takes minutes). Prints
+# the template's cache key.
+debian_cache() {
+	local dir=$QEMU_CACHE/templates key img mb
+	key=$("$SYSC_TEMPLATE_DIR/sysc-debian" cache-key) || return 1
+	img=$dir/tplcache.$key.ext4
+	if [[ ! -d $dir/$key/rootfs ]]; then
+		mkdir -p "$dir"
+		SYSC_CACHE_DIR=$dir sysc-create qemu-warm -t debian >"$T_ROOT/warm.log" 2>&1 || {
+			tail -n 3 "$T_ROOT/warm.log" | tr '\n' ' '
+			return 1
+		}
+		sysc-destroy -f qemu-warm >/dev/null 2>&1
+	fi
+	if [[ ! -f $img || $dir/$key -nt $img ]]; then
+		mb=$(du -sm "$dir/$key" | cut -f1)
+		rm -f "$img"
+		mkfs.ext4 -q -F -O ^has_journal -L tplcache -d "$dir/$key" "$img.tmp" $((mb * 13 / 10 + 64))M >/dev/null ||
+			{ rm -f "$img.tmp"; echo "mkfs.ext4 -d failed"; return 1; }
+		mv "$img.tmp" "$img"
+	fi
+	echo "$key"
+}
+
+host_main() {
+	local out rc t0 dkey why="" disk=()
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "FAIL: qemu-system-x86_64 not installed (tests/setup installs qemu-system-x86)"
+		T_FAILED=$((T_FAILED + 1))
+		t_summary
+		return
+	fi
+	t0=$SECONDS
+	"$T_SRC/tests/qemu/fetch-kernel" >/dev/null || {
+		echo "FAIL: cannot fetch the Debian kernel (tests/qemu/fetch-kernel)"
+		T_FAILED=$((T_FAILED + 1))
+		t_summary
+		return
+	}
+	if dkey=$(debian_cache); then
+		disk=(--disk "$QEMU_CACHE/templates/tplcache.$dkey.ext4:ro")
+	else
+		why=$dkey dkey=""
+	fi
+	echo "# kernel and Debian cache ready in $((SECONDS - t0)) s"
+	t0=$SECONDS
+	out=$(TMPDIR=$T_ROOT "$T_SRC/tests/qemu/run-vm" --timeout "${SYSC_QEMU_TIMEOUT:-400}" \
+		--append cgroup_no_v1=all --mem 3072 \
+		--env SYSC_QEMU_GUEST=1 --env "SYSC_BUILD_DIR=$T_BUILD" \
+		--env "SYSC_QEMU_DEBIAN_KEY=$dkey" --env "SYSC_QEMU_DEBIAN_WHY=$why" "${disk[@]}" \
+		${T_ONLY:+--env "T_ONLY=$T_ONLY"} "$0" 2>&1)
+	rc=$?
+	echo "# guest ran for $((SECONDS - t0)) s"
+	# relay the guest's lines; its summary is folded into ours
+	grep -v '^# t-cgroup2.sh: ' <<<"$out"
+	T_PASSED=$((T_PASSED + $(grep -c '^PASS: ' <<<"$out")))
+	T_FAILED=$((T_FAILED + $(grep -c '^FAIL: ' <<<"$out")))
+	T_SKIPPED=$((T_SKIPPED + $(grep -c '^SKIP: ' <<<"$out")))
+	if grep -q '^# t-cgroup2.sh: .* passed' <<<"$out" && [[ $rc == 0 || $rc == 1 ]]; then
+		echo "PASS: guest_ran_to_the_end"
+		T_PASSED=$((T_PASSED + 1))
+	else
+		echo "FAIL: guest_ran_to_the_end (run-vm status $rc)"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+	if pgrep -f "$T_ROOT" >/dev/null || [[ -n $(ls -A "$T_ROOT" | grep '^sysc-qemu\.') ]]; then
+		echo "FAIL: vm_left_nothing: $(pgrep -af "$T_ROOT") $(ls "$T_ROOT")"
+		T_FAILED=$((T_FAILED + 1))
+	else
+		echo "PASS: vm_left_nothing"
+		T_PASSED=$((T_PASSED + 1))
+	fi
+	t_summary
+}
+
+if [[ ${SYSC_QEMU_GUEST:-0} == 1 ]]; then
+	guest_main
+else
+	host_main
+fi
