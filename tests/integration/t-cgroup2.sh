@@ -123,6 +123,34 @@ test_attach_after_systemd_style_delegation() {
 	expect_clean
 }
 
+test_limits_and_freeze() {
+	# limits are written to the v2 files themselves (no v1 translation here)
+	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT/l
+	sysc-create l -t busybox || t_die "sysc-create l failed"
+	sysc-config l cgroup.memory.max 64M || t_die "config memory.max"
+	sysc-config l cgroup.pids.max 100 || t_die "config pids.max"
+	sysc-start l || t_die "sysc-start l failed"
+	expect_eq "$(cat "$cg/memory.max")" 67108864 "memory.max"
+	expect_eq "$(cat "$cg/pids.max")" 100 "pids.max"
+	sysc-cgroup l cpu.max "50000 100000" || t_die "live cpu.max"
+	expect_eq "$(cat "$cg/cpu.max")" "50000 100000" "cpu.max"
+	expect_eq "$(sysc-cgroup l memory.max)" 67108864 "sysc-cgroup memory.max"
+	# freeze is recursive: the attach leaf and subgroups made inside too
+	inside l /bin/mkdir /sys/fs/cgroup/inner || t_die "mkdir inside"
+	sysc-attach l -- /bin/sleep 60 </dev/null >/dev/null 2>&1 &
+	sysc-freeze l || t_die "sysc-freeze l failed"
+	sysc-ls | grep -Eq '^l +FROZEN' || t_die "ls: $(sysc-ls)"
+	grep -qx 'frozen 1' "$cg/cgroup.events" || t_die "events: $(cat "$cg/cgroup.events")"
+	sysc-unfreeze l || t_die "sysc-unfreeze l failed"
+	grep -qx 'frozen 0' "$cg/cgroup.events" || t_die "events: $(cat "$cg/cgroup.events")"
+	sysc-ls | grep -Eq '^l +RUNNING' || t_die "ls: $(sysc-ls)"
+	sysc-freeze l || t_die "second sysc-freeze failed"
+	sysc-stop l || t_die "stop from FROZEN failed"
+	wait
+	[[ ! -e $cg ]] || t_die "$cg left after stop"
+	expect_clean
+}
+
 test_start_stop_cycles() {
 	local before after
 	sysc-create c -t busybox || t_die "sysc-create c -t busybox failed"
@@ -196,7 +224,9 @@ guest_main() {
 	local t
 	mount_debian_cache
 	for t in test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
-		test_attach_after_systemd_style_delegation test_start_stop_cycles test_debian_systemd; do
+		test_attach_after_systemd_style_delegation test_limits_and_freeze test_start_stop_cycles \
+		test_debian_systemd; do
+		[[ -z ${T_ONLY:-} || $t =~ $T_ONLY ]] || continue
 		local t0=$SECONDS
 		t_run "$t"
 		timing "$t: $((SECONDS - t0)) s"
