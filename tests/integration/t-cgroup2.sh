@@ -24,6 +24,10 @@ cg_dirs() {
 
 # ---------------------------------------------------------------- guest half
 
+since() { # seconds since $1 (date +%s.%N)
+	awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"
+}
+
 timing() { # shown after the tests, whatever their result
 	echo "# $*" >>"$T_ROOT/timings"
 }
@@ -186,11 +190,11 @@ test_debian_systemd() {
 	SYSC_CACHE_DIR=$SYSC_QEMU_DEBIAN_CACHE sysc-create d -t debian >"$T_ROOT/d.log" 2>&1 ||
 		t_die "create: $(tail -n 5 "$T_ROOT/d.log")"
 	grep -q 'using template cache debian-' "$T_ROOT/d.log" || t_die "cache not used: $(cat "$T_ROOT/d.log")"
-	timing "Debian create from the cache: $(echo "$(date +%s.%N) - $t0" | bc) s"
+	timing "Debian create from the cache: $(since "$t0") s"
 	t0=$(date +%s.%N)
 	sysc-start d || t_die "sysc-start d failed"
 	wait_running d
-	timing "Debian start -> running: $(echo "$(date +%s.%N) - $t0" | bc) s"
+	timing "Debian start -> running: $(since "$t0") s"
 	pid=$(init_pid d)
 	expect_eq "$(cat /proc/"$pid"/cgroup)" "0::/$SYSC_CGROUP_PARENT/d/init.scope" "systemd's cgroup"
 	grep -qw memory "$cg/cgroup.subtree_control" || t_die "systemd enabled no memory controller below: $(cat "$cg/cgroup.subtree_control")"
@@ -199,7 +203,7 @@ test_debian_systemd() {
 	sysc-attach d -- systemctl is-system-running | grep -qx running || t_die "systemctl via attach"
 	t0=$(date +%s.%N)
 	sysc-stop d || t_die "sysc-stop d failed"
-	timing "Debian stop: $(echo "$(date +%s.%N) - $t0" | bc) s"
+	timing "Debian stop: $(since "$t0") s"
 	[[ ! -e $cg ]] || t_die "$cg left after stop"
 	expect_clean
 	sysc-destroy d || t_die "sysc-destroy d failed"
