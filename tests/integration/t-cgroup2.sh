@@ -260,11 +260,14 @@ debian_cache() {
 		sysc-destroy -f qemu-warm >/dev/null 2>&1
 	fi
 	if [[ ! -f $img || $dir/$key -nt $img ]]; then
+		# (a run beside this one may be doing the same: rename into place)
+		local new
 		mb=$(du -sm "$dir/$key" | cut -f1)
-		rm -f "$img"
-		mkfs.ext4 -q -F -O ^has_journal -L tplcache -d "$dir/$key" "$img.tmp" $((mb * 13 / 10 + 64))M >/dev/null ||
-			{ rm -f "$img.tmp"; echo "mkfs.ext4 -d failed"; return 1; }
-		mv "$img.tmp" "$img"
+		new=$(mktemp "$img.XXXXXX")
+		mkfs.ext4 -q -F -O ^has_journal -L tplcache -d "$dir/$key" "$new" $((mb * 13 / 10 + 64))M >/dev/null ||
+			{ rm -f "$new"; echo "mkfs.ext4 -d failed"; return 1; }
+		chmod 644 "$new"
+		mv "$new" "$img"
 	fi
 	echo "$key"
 }
