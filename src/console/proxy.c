@@ -38,8 +38,11 @@ static int forward_input(struct proxy_state *s, const char *buf, size_t n)
 		unsigned char ch = (unsigned char)buf[i];
 		if (s->saw_escape) {
 			s->saw_escape = false;
-			if (ch == 'q')
-				return 1;
+			if (ch == 'q') {
+				/* what was typed before the escape still goes in */
+				int r = fileio_write_all(s->t->peer, out, o);
+				return r < 0 ? r : 1;
+			}
 			if (ch != esc)
 				out[o++] = (char)esc;
 			out[o++] = (char)ch;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +44,7 @@ static int check_stopped(const struct sysc_paths *p, const char *name)
 }
 
 /* Fork the monitor; wait for it to say RUNNING (0) or why not (-errno). */
-static int spawn_monitor(const struct monitor_opts *mo, int lock_fd)
+static int spawn_monitor(const struct monitor_opts *mo)
 {
 	int pipefd[2];
 	int32_t result = -EIO;
@@ -59,10 +60,14 @@ static int spawn_monitor(const struct monitor_opts *mo, int lock_fd)
 	}
 	if (pid == 0) {
 		struct monitor_opts o = *mo;
-		close(pipefd[0]);
-		close(lock_fd); /* the lock guards the start, not the container's life */
+		/* a daemon keeps nothing of its caller's but stdio (until ready):
+		 * an inherited pipe would keep e.g. "$(sysc-start d1)" waiting
+		 * for the container's whole life; the lock guards only the start */
+		if (dup2(pipefd[1], 3) < 0)
+			_exit(1);
+		syscall(SYS_close_range, 4, ~0U, 0);
 		setsid();
-		o.ready_fd = pipefd[1];
+		o.ready_fd = 3;
 		_exit(monitor_run(&o));
 	}
 	close(pipefd[1]);
@@ -100,7 +105,7 @@ int start_container(const struct sysc_paths *p, const char *name, const struct s
 		log_error("init command \"%s\" must be an absolute path", mo.cmd[0]);
 		return -EINVAL;
 	}
-	r = spawn_monitor(&mo, lock);
+	r = spawn_monitor(&mo);
 	if (r < 0)
 		return r;
 	CLOSE_FD(lock);

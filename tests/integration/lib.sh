@@ -48,7 +48,11 @@ t_run() {
 	local name=$1 out rc
 	# T_ONLY=regex runs only the matching tests (for debugging one)
 	[[ -z ${T_ONLY:-} || $name =~ $T_ONLY ]] || return 0
-	out=$( (set -e; "$name") 2>&1 ) && rc=0 || rc=$?
+	# not inside $(...) && ... || ...: bash ignores set -e in a subshell whose
+	# status is tested, and every failing command must fail the test
+	(set -e; "$name") >"$T_ROOT/t_run.out" 2>&1
+	rc=$?
+	out=$(cat "$T_ROOT/t_run.out")
 	t_reset
 	if [[ $rc == 0 ]]; then
 		echo "PASS: $name"

@@ -129,6 +129,22 @@ test_poweroff_and_reboot_inside() {
 	expect_clean
 }
 
+test_monitor_keeps_no_caller_fds() {
+	sysc-create b8 -t busybox
+	# the command substitution's pipe is also fd 7 of sysc-start: the monitor
+	# must not keep it, or $(...) would wait for the container's whole life
+	local out
+	out=$(timeout 10 sysc-start b8 7>&1) || t_die "sysc-start under \$(...) did not return"
+	local mon
+	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b8/state" | cut -d= -f2)
+	local fds
+	fds=$(ls /proc/"$mon"/fd | sort -n | tr '\n' ' ')
+	[[ ! -e /proc/$mon/fd/7 || $(readlink /proc/"$mon"/fd/7) != pipe:* ]] ||
+		t_die "monitor kept the caller's fd 7: $fds"
+	sysc-stop b8
+	expect_clean
+}
+
 test_foreground() {
 	sysc-create b7 -t busybox
 	# -F: on the console until the container stops (poweroff typed there)
@@ -154,7 +170,7 @@ test_cycles_leave_host_unchanged() {
 }
 
 for t in test_busybox_boots_and_stops test_start_errors test_running_container_protected \
-	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground \
+	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground test_monitor_keeps_no_caller_fds \
 	test_cycles_leave_host_unchanged; do
 	t_run "$t"
 done

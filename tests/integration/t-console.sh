@@ -124,6 +124,15 @@ test_console_escape() {
 	con_expect '\^A'
 	con_send '\004'
 	con_close
+	# input typed just before the detach, in the same write, still goes in
+	con_open deb
+	con_login
+	con_send 'echo BEFORE-DETACH-$((2+3))\r\001q'
+	exec {CON_FD}>&-
+	wait "$CON_PID"
+	sleep 0.5
+	sysc-console deb --log | tr -d '\r' | grep -q '^BEFORE-DETACH-5' ||
+		t_die "input before the detach was lost: $(sysc-console deb --log | tail -c 300)"
 	# another prefix
 	con_open deb -e b
 	con_login
