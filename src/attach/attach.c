@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -150,6 +151,8 @@ static _Noreturn void run_command(const struct attach_ctx *c, const char *pts)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* nothing of the host's but stdio reaches the container */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	environ = env;
 	if (security_apply_final(c->pol) < 0)
 		_exit(ATTACH_EXIT_FAILURE);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sysc: multi-call entry point. argv[0] "sysc-<cmd>" or "sysc <cmd> ...". */
+#include "attach/rexec.h"
 #include "cli/cli.h"
 #include "util/log.h"
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 	static char progname[64];
 	const char *base = strrchr(argv[0], '/');
 	const struct cli_command *cmd;
+	char **orig_argv = argv;
 
 	base = base ? base + 1 : argv[0];
 	if (strncmp(base, "sysc-", 5) == 0) {
@@ -64,6 +66,10 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	/* attach runs host code inside the container's PID namespace: do it
+	 * from a sealed copy of ourselves (see attach/rexec.h) */
+	if (cmd->run == cmd_attach && attach_rexec_sealed(orig_argv) < 0)
+		return 125;
 	snprintf(progname, sizeof(progname), "sysc-%s", cmd->name);
 	log_set_program(progname);
 	argv[0] = progname;

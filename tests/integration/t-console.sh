@@ -131,7 +131,7 @@ test_console_escape() {
 	exec {CON_FD}>&-
 	wait "$CON_PID"
 	sleep 0.5
-	sysc-console deb --log | tr -d '\r' | grep -q '^BEFORE-DETACH-5' ||
+	sysc-console deb --log | tr -d '\r' | grep -q 'BEFORE-DETACH-5' ||
 		t_die "input before the detach was lost: $(sysc-console deb --log | tail -c 300)"
 	# another prefix
 	con_open deb -e b
@@ -224,6 +224,108 @@ test_attach_pty() {
 	expect_eq "$rc" 3 "exit status through a pty"
 }
 
+# tmux with a private server: a real terminal driving sysc-console
+tm() {
+	tmux -L "sysc-test-$$" "$@"
+}
+
+tm_wait() { # REGEX: wait until the pane shows it
+	for _ in $(seq 150); do
+		tm capture-pane -p | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	t_die "terminal never showed /$1/: $(tm capture-pane -p | tail -n 8)"
+}
+
+test_console_real_terminal() {
+	command -v tmux >/dev/null || t_die "tmux is not installed (tests/setup installs it)"
+	trap 'tm kill-server 2>/dev/null || true' EXIT
+	tm new-session -d -x 100 -y 30 "bash --norc --noprofile"
+	tm send-keys "PS1='host\$ '; stty -a > $T_ROOT/stty.before; clear" Enter
+	tm_wait '^host\$'
+	tm send-keys "sysc-console deb" Enter
+	tm_wait 'Connected to the console of deb'
+	tm send-keys Enter
+	tm_wait 'root@deb:~#|deb login:'
+	if ! tm capture-pane -p | grep -q 'root@deb:~#'; then
+		tm send-keys root Enter
+		tm_wait 'Password:'
+		tm send-keys secret Enter
+		tm_wait 'root@deb:~#'
+	fi
+	tm send-keys "clear; stty size" Enter
+	tm_wait '^30 100'
+	# the window size follows the terminal (SIGWINCH)
+	tm resize-window -x 120 -y 40
+	sleep 0.5
+	tm send-keys "clear; stty size" Enter
+	tm_wait '^40 120'
+	tm send-keys "clear; echo MARK-\$((6*7))" Enter
+	tm_wait '^MARK-42'
+	tm send-keys C-a q
+	tm_wait 'Detached from deb'
+	# back in the host shell, with the terminal as it was
+	tm send-keys "clear; stty -a > $T_ROOT/stty.after; echo RESTORED" Enter
+	tm_wait '^RESTORED'
+	diff <(sed 's/rows [0-9]*; columns [0-9]*;//' "$T_ROOT/stty.before") \
+		<(sed 's/rows [0-9]*; columns [0-9]*;//' "$T_ROOT/stty.after") ||
+		t_die "terminal settings not restored"
+	# a second getty on tty 1
+	tm send-keys "clear; sysc-console deb -t 1" Enter
+	tm_wait 'Connected to tty 1 of deb'
+	tm send-keys Enter
+	tm_wait 'deb login:'
+	tm send-keys C-a q
+	tm_wait 'Detached from deb'
+	tm kill-server
+}
+
+test_attach_no_fd_leak() {
+	# the caller's extra descriptors never reach the container
+	local fds
+	fds=$(sysc-attach deb -- ls /proc/self/fd 7</dev/null 9>"$T_ROOT/nine" | sort -n | tr '\n' ' ')
+	expect_eq "$fds" "0 1 2 3 " "descriptors inside (3 is ls's own)"
+}
+
+test_attach_same_policy_as_init() {
+	local want have
+	want=$(sysc-attach deb -- grep -E '^(CapBnd|CapEff|CapPrm|Seccomp|NoNewPrivs):' /proc/1/status)
+	have=$(sysc-attach deb -- grep -E '^(CapBnd|CapEff|CapPrm|Seccomp|NoNewPrivs):' /proc/self/status)
+	expect_eq "$have" "$want" "capabilities and seccomp of an attached process vs init"
+	grep -q '^Seccomp:.*2' <<<"$have" || t_die "no seccomp filter: $have"
+}
+
+test_attach_exe_not_writable() {
+	# attaching processes run from a sealed memfd copy, not the host binary
+	local bin=$T_ROOT/hostbin sum pid exe
+	mkdir -p "$bin"
+	cp "$(command -v sysc)" "$bin/sysc"
+	ln -s sysc "$bin/sysc-attach"
+	sum=$(sha256sum <"$bin/sysc")
+	"$bin/sysc-attach" deb -- sleep 3 &
+	local apid=$!
+	sleep 1
+	# the intermediate attach process (host pid ns) and the sleeper's parent
+	for pid in $(pgrep -P "$apid") $apid; do
+		exe=$(readlink /proc/"$pid"/exe)
+		[[ $exe == /memfd:sysc-attach* ]] || t_die "attach process $pid runs $exe"
+		# a sealed copy: opening it for writing works, writing does not
+		if printf X 2>/dev/null >>/proc/"$pid"/exe; then
+			t_die "wrote into /proc/$pid/exe"
+		fi
+	done
+	wait "$apid"
+	# an attacker inside racing every new process cannot write either
+	sysc-attach deb -- sh -c 'end=$((SECONDS+6)); while [ $SECONDS -lt $end ]; do
+		for p in /proc/[0-9]*; do printf X 2>/dev/null >>$p/exe && echo "WROTE $p"; done; done' \
+		>"$T_ROOT/attacker" 2>&1 &
+	local attacker=$!
+	for _ in $(seq 30); do "$bin/sysc-attach" deb -- true; done
+	wait "$attacker"
+	grep -q WROTE "$T_ROOT/attacker" && t_die "attacker wrote: $(head -n 3 "$T_ROOT/attacker")"
+	expect_eq "$(sha256sum <"$bin/sysc")" "$sum" "host binary checksum"
+}
+
 test_stopped_container() {
 	sysc-stop bb
 	local rc=0
@@ -244,6 +346,8 @@ test_leaves_nothing() {
 for t in test_setup test_console_login test_console_busy_and_reattach test_console_escape \
 	test_ttys_and_log test_attach_exit_status test_attach_stdio \
 	test_attach_namespaces_and_cgroup test_attach_env_user_cwd test_attach_pty \
+	test_console_real_terminal test_attach_no_fd_leak test_attach_same_policy_as_init \
+	test_attach_exe_not_writable \
 	test_stopped_container test_leaves_nothing; do
 	t_run "$t"
 done

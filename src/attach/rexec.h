@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Re-execute this program from a sealed memfd copy of itself, unless it
+ * already runs from one. An attaching process runs host code while it is
+ * visible in the container's PID namespace; through /proc/PID/exe root in
+ * the container could open the host's sysc binary and overwrite it (the
+ * CVE-2019-5736 class). A sealed memfd cannot be written, and it is not the
+ * host's file. Returns only on failure (-errno); argv is main()'s.
+ */
+int attach_rexec_sealed(char **argv);
