@@ -107,6 +107,8 @@ test_sigkill_during_debootstrap() {
 
 test_boot_to_running() {
 	sysc-start d1
+	# sysc-wait --booted: systemd's own verdict once it has finished booting
+	expect_eq "$(sysc-wait d1 --booted -t 120)" running "sysc-wait --booted"
 	wait_running d1
 	expect_eq "$(inside d1 cat /proc/1/comm)" systemd "pid 1"
 	expect_eq "$(inside d1 hostname)" d1 hostname
