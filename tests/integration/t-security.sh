@@ -255,6 +255,31 @@ test_no_new_privs() {
 	sysc-attach bb -- grep -q '^NoNewPrivs:[[:space:]]*0' /proc/1/status || t_die "default"
 }
 
+test_remount_host_fs() {
+	# the container's / is a bind mount of a host filesystem: here a tmpfs
+	# made for the test, so a successful escape would harm only that
+	local fs=$T_ROOT/hostfs rc=0
+	mkdir -p "$fs"
+	mount -t tmpfs -o size=64m tmpfs "$fs"
+	trap 'SYSC_PATH=$fs/store sysc-destroy -f rm1 >/dev/null 2>&1; umount "$fs" 2>/dev/null || true' EXIT
+	SYSC_PATH=$fs/store sysc-create rm1 -t busybox >/dev/null
+	SYSC_PATH=$fs/store sysc-start rm1
+	SYSC_PATH=$fs/store sysc-attach rm1 -- /bin/mount -o remount,ro / 2>"$T_ROOT/remount.err" || rc=$?
+	[[ $rc != 0 ]] || t_die "remount of / succeeded"
+	grep -qi 'permission denied\|not permitted' "$T_ROOT/remount.err" ||
+		t_die "remount failed for another reason: $(cat "$T_ROOT/remount.err")"
+	touch "$fs/still-writable" || t_die "the host filesystem became read-only"
+	# read-only binds (what systemd makes) still work
+	SYSC_PATH=$fs/store sysc-attach rm1 -- /bin/sh -c \
+		'mkdir -p /mnt/b && mount --bind /tmp /mnt/b && mount -o remount,bind,ro /mnt/b && ! touch /mnt/b/x 2>/dev/null' ||
+		t_die "a read-only bind remount failed"
+	SYSC_PATH=$fs/store sysc-stop -k rm1
+	SYSC_PATH=$fs/store sysc-destroy rm1 >/dev/null
+	umount "$fs"
+	trap - EXIT
+	expect_clean
+}
+
 test_leaves_nothing() {
 	sysc-stop deb
 	sysc-destroy deb
@@ -268,7 +293,7 @@ for t in test_setup test_debian_running_with_default_policy test_seccomp_denied_
 	test_seccomp_i386_abi test_seccomp_x32_abi test_capabilities_bounding test_devices \
 	test_devices_config test_masked_and_readonly_paths test_host_not_reachable \
 	test_bad_profile_fails_start test_custom_profile test_capabilities_config \
-	test_no_new_privs test_leaves_nothing; do
+	test_no_new_privs test_remount_host_fs test_leaves_nothing; do
 	t_run "$t"
 done
 t_summary
