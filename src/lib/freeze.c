@@ -13,16 +13,10 @@ int freeze_container(const struct sysc_paths *p, const char *name, bool frozen)
 {
 	struct cgroup_set *cg = NULL;
 	struct state_info st;
-	int r = store_check_name(name);
+	int r = store_read_state(p, name, &st);
 
 	if (r < 0)
 		return r;
-	if (store_exists(p, name) <= 0)
-		return log_error_errno(-ENOENT, "container \"%s\" does not exist (in %s)", name,
-				       p->store);
-	r = state_read(p, name, &st);
-	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
 	if (st.state == STATE_STOPPED)
 		return log_error_errno(-ESRCH, "container %s is not running", name);
 	if ((st.state == STATE_FROZEN) == frozen) {

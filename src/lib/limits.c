@@ -31,16 +31,10 @@ static const char *limit_key(const char *key)
 static int open_running(const struct sysc_paths *p, const char *name, struct cgroup_set **ret)
 {
 	struct state_info st;
-	int r = store_check_name(name);
+	int r = store_read_state(p, name, &st);
 
 	if (r < 0)
 		return r;
-	if (store_exists(p, name) <= 0)
-		return log_error_errno(-ENOENT, "container \"%s\" does not exist (in %s)", name,
-				       p->store);
-	r = state_read(p, name, &st);
-	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
 	if (st.state == STATE_STOPPED)
 		return 0;
 	r = cgroup_open(p->cgroup_parent, name, ret);

@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
+#include "lib/state.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -142,4 +143,19 @@ int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_co
 	if (!cfg)
 		return -ENOMEM;
 	return conf_load(p->default_conf, cfg, ret);
+}
+
+int store_read_state(const struct sysc_paths *p, const char *name, struct state_info *ret)
+{
+	int r = store_check_name(name);
+
+	if (r < 0)
+		return r;
+	if (store_exists(p, name) <= 0)
+		return log_error_errno(-ENOENT, "container \"%s\" does not exist (in %s)", name,
+				       p->store);
+	r = state_read(p, name, ret);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	return 0;
 }

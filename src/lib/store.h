@@ -20,6 +20,9 @@ int store_sweep(const struct sysc_paths *p);
 int store_workdir(const struct sysc_paths *p, const char *kind, const char *name, char **ret_name);
 /* Check a container name; logs "invalid container name ...". */
 int store_check_name(const char *name);
+/* Check that container NAME exists and read its state (errors logged). */
+struct state_info;
+int store_read_state(const struct sysc_paths *p, const char *name, struct state_info *ret);
 /* Load a container's config, checking it exists (logs). */
 struct sysc_conf;
 int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_conf **ret);
