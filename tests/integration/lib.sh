@@ -118,6 +118,26 @@ t_summary() {
 	[[ $T_FAILED == 0 ]]
 }
 
+# the host pid of a running container's init
+init_pid() {
+	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
+}
+
+# a command in all of a container's namespaces, bypassing sysc-attach
+inside() {
+	local name=$1
+	shift
+	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
+}
+
+# systemd inside has finished booting and says "running" (not degraded)
+wait_running() { # NAME [SECS]
+	local st
+	st=$(sysc-wait "$1" --booted -t "${2:-120}" 2>&1) || true
+	[[ $st == running ]] ||
+		t_die "$1: systemd says '$st'; failed: $(sysc-attach "$1" -- systemctl --failed --no-legend 2>&1)"
+}
+
 # a config file written from stdin: cfg NAME <<EOF
 cfg() {
 	cat >"$T_ROOT/$1"

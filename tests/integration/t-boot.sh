@@ -3,16 +3,7 @@
 # start/stop cycles leave the host as it was.
 . "$(dirname "$0")/lib.sh"
 
-init_pid() {
-	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
-}
-
 # run a command inside a running container (attach arrives with sysc-attach)
-inside() {
-	local name=$1
-	shift
-	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
-}
 
 host_snapshot() {
 	echo "mounts $(wc -l </proc/self/mountinfo)"

@@ -7,16 +7,6 @@
 # are relayed here and counted with the host's own.
 . "$(dirname "$0")/lib.sh"
 
-init_pid() {
-	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
-}
-
-inside() {
-	local name=$1
-	shift
-	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
-}
-
 # the host's cgroup dirs of this file (none when clean)
 cg_dirs() {
 	find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort
@@ -172,17 +162,6 @@ test_start_stop_cycles() {
 	expect_clean
 }
 
-wait_running() { # systemd inside reaches "running" (not degraded)
-	local st=""
-	for _ in $(seq 600); do
-		st=$(timeout 120 nsenter -t "$(init_pid "$1")" -m -u -i -n -p -C -r -w \
-			systemctl is-system-running --wait 2>&1) && break
-		[[ $st == *"Failed to connect"* ]] || break
-		sleep 0.2
-	done
-	[[ $st == running ]] || t_die "$1: is-system-running says '$st'; failed: $(inside "$1" systemctl --failed --no-legend 2>&1)"
-}
-
 test_debian_systemd() {
 	[[ -n ${SYSC_QEMU_DEBIAN_CACHE:-} ]] || t_skip "no Debian template cache: ${SYSC_QEMU_DEBIAN_WHY:-}"
 	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT/d t0 pid
@@ -193,7 +172,7 @@ test_debian_systemd() {
 	timing "Debian create from the cache: $(since "$t0") s"
 	t0=$(date +%s.%N)
 	sysc-start d || t_die "sysc-start d failed"
-	wait_running d
+	wait_running d 300
 	timing "Debian start -> running: $(since "$t0") s"
 	pid=$(init_pid d)
 	expect_eq "$(cat /proc/"$pid"/cgroup)" "0::/$SYSC_CGROUP_PARENT/d/init.scope" "systemd's cgroup"

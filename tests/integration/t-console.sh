@@ -4,10 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 T_KEEP_RUNNING=1
 
-init_pid() {
-	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
-}
-
 # A console client fed from a fifo, its output collected in a file.
 con_open() { # NAME [ARGS...]
 	CON_IN=$T_ROOT/con.in.$RANDOM
@@ -56,16 +52,6 @@ con_close() { # detach with the escape (default Ctrl-a q) and check the exit
 	exec {CON_FD}>&-
 	wait "$CON_PID" || rc=$?
 	expect_eq "$rc" 0 "console client exit status"
-}
-
-wait_running() {
-	local st=""
-	for _ in $(seq 300); do
-		st=$(sysc-attach "$1" -- systemctl is-system-running --wait 2>&1) && break
-		[[ $st == *"Failed to connect"* ]] || break
-		sleep 0.1
-	done
-	[[ $st == running ]] || t_die "$1 is '$st'"
 }
 
 test_setup() {

@@ -6,28 +6,6 @@ T_KEEP_CONTAINERS=1
 # this file tests the cold cache: its own, whatever other files built before
 export SYSC_CACHE_DIR=$T_ROOT/cache
 
-init_pid() {
-	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
-}
-
-inside() {
-	local name=$1
-	shift
-	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
-}
-
-wait_running() { # systemd inside reaches "running" (not degraded)
-	local st=""
-	for _ in $(seq 300); do
-		# until systemd's private socket exists, systemctl cannot connect
-		st=$(timeout 60 nsenter -t "$(init_pid "$1")" -m -u -i -n -p -C -r -w \
-			systemctl is-system-running --wait 2>&1) && break
-		[[ $st == *"Failed to connect"* ]] || break
-		sleep 0.1
-	done
-	[[ $st == running ]] || t_die "$1: is-system-running says '$st'; failed: $(inside "$1" systemctl --failed --no-legend 2>&1)"
-}
-
 test_cold_cache_concurrent_creates() {
 	# two creates of different names from a cold cache: one debootstrap
 	sysc-create d1 -t debian >"$T_ROOT/d1.log" 2>&1 &

@@ -12,10 +12,6 @@ DUM=svd$$ # veth pairs standing in for host NICs (no dummy module here)
 S4=10.231.$(($$ % 200)).
 S6=fd31:$(($$ % 9000))::
 
-init_pid() {
-	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
-}
-
 # a command in the container's network namespace, with the host's busybox
 inns() {
 	local pid
@@ -257,16 +253,6 @@ EOF2
 	sysc-net delete "$BR"
 	expect_eq "$(links)" "$before" "host links after 20 cycles"
 	expect_clean
-}
-
-wait_running() { # systemd inside reaches "running" (not degraded)
-	local st=""
-	for _ in $(seq 300); do
-		st=$(timeout 60 sysc-attach "$1" -- systemctl is-system-running --wait 2>&1) && break
-		[[ $st == *"Failed to connect"* || $st == *"not running"* ]] || break
-		sleep 0.1
-	done
-	[[ $st == running ]] || t_die "$1: is-system-running says '$st'"
 }
 
 test_debian_pair_on_bridge() {

@@ -43,16 +43,6 @@ install_probe() { # CONTAINER
 	[[ ! -e $T_ROOT/probe32 ]] || cp "$T_ROOT/probe32" "$SYSC_PATH/$1/rootfs/sysc-probe32"
 }
 
-wait_running() {
-	local st=""
-	for _ in $(seq 300); do
-		st=$(sysc-attach "$1" -- systemctl is-system-running --wait 2>&1) && break
-		[[ $st == *"Failed to connect"* ]] || break
-		sleep 0.1
-	done
-	[[ $st == running ]] || t_die "$1 is '$st': $(sysc-attach "$1" -- systemctl --failed --no-legend 2>&1)"
-}
-
 capbnd() { # CONTAINER PROC-PATH
 	sysc-attach "$1" -- cat "$2" | awk '/^CapBnd:/ {print $2}'
 }
