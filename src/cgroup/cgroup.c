@@ -595,15 +595,19 @@ static int set_remove(struct cgroup_set *cg)
 	return ret;
 }
 
+/* A container's cgroup set, opened where it exists: 1 exists, 0 not, -errno. */
+static int set_lookup(const char *parent, const char *name, struct cgroup_set **ret)
+{
+	int r = set_new(parent, name, ret);
+
+	return r < 0 ? r : set_open(*ret);
+}
+
 int cgroup_create(const char *parent, const char *name, struct cgroup_set **ret)
 {
 	_cleanup_(cgroup_set_freep) struct cgroup_set *cg = NULL;
-	int r;
+	int r = set_lookup(parent, name, &cg);
 
-	r = set_new(parent, name, &cg);
-	if (r < 0)
-		return r;
-	r = set_open(cg);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -630,16 +634,10 @@ int cgroup_create(const char *parent, const char *name, struct cgroup_set **ret)
 int cgroup_open(const char *parent, const char *name, struct cgroup_set **ret)
 {
 	_cleanup_(cgroup_set_freep) struct cgroup_set *cg = NULL;
-	int r;
+	int r = set_lookup(parent, name, &cg);
 
-	r = set_new(parent, name, &cg);
-	if (r < 0)
-		return r;
-	r = set_open(cg);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return -ENOENT;
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
 	*ret = TAKE_PTR(cg);
 	return 0;
 }
