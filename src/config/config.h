@@ -171,6 +171,8 @@ struct sysc_global {
  * (or -errno for I/O errors, also logged). */
 int conf_load(const char *default_file, const char *file, struct sysc_conf **ret);
 void conf_free(struct sysc_conf *conf);
+/* The same for a config that has no name yet (a create's -f file). */
+int conf_load_unnamed(const char *default_file, const char *file, struct sysc_conf **ret);
 
 /* Check one config file on its own (no merge), e.g. a user's -f file. */
 int conf_check_file(const char *file);

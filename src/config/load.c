@@ -761,7 +761,8 @@ void conf_view_close(config_t cfg[2])
 	config_destroy(&cfg[1]);
 }
 
-int conf_load(const char *default_file, const char *file, struct sysc_conf **ret)
+static int load(const char *default_file, const char *file, bool require_name,
+		struct sysc_conf **ret)
 {
 	struct conf_view v;
 	config_t cfg[2];
@@ -769,7 +770,7 @@ int conf_load(const char *default_file, const char *file, struct sysc_conf **ret
 
 	r = conf_view_open(&v, cfg, default_file, file);
 	if (r == 0)
-		r = conf_view_validate(&v, true);
+		r = conf_view_validate(&v, require_name);
 	if (r == 0) {
 		r = conf_view_fill(&v, ret);
 		if (r < 0)
@@ -777,6 +778,16 @@ int conf_load(const char *default_file, const char *file, struct sysc_conf **ret
 	}
 	conf_view_close(cfg);
 	return r;
+}
+
+int conf_load(const char *default_file, const char *file, struct sysc_conf **ret)
+{
+	return load(default_file, file, true, ret);
+}
+
+int conf_load_unnamed(const char *default_file, const char *file, struct sysc_conf **ret)
+{
+	return load(default_file, file, false, ret);
 }
 
 int conf_check_file(const char *file)

@@ -31,7 +31,10 @@ struct create_ctx {
 	int work_fd;	 /* locked hidden work dir in the store */
 	char *work;	 /* its name */
 	char *work_path; /* its path */
+	struct storage_ctx sctx;
+	char *fstype;
 	bool rootfs_made;
+	bool mounted; /* in our private mount namespace */
 };
 
 static double elapsed(const struct timespec *t0)
@@ -53,24 +56,57 @@ static int check_interrupt(void)
 	return 0;
 }
 
+static void conf_freep(struct sysc_conf **c)
+{
+	conf_free(*c);
+}
+
+/* The backend and, from the user's file over default.conf, rootfs.size and
+ * rootfs.fstype (the rootfs is made before the config is written). */
 static int pick_backend(struct create_ctx *c)
 {
-	const char *want = c->o->backend ? c->o->backend : c->p->global->default_backend;
+	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
+	int r = conf_load_unnamed(c->p->default_conf,
+				  c->o->config_file ? c->o->config_file : "/dev/null", &conf);
 
-	c->backend = storage_find(want, c->p->store);
-	if (!c->backend) {
-		_cleanup_free_ char *all = strv_join((char **)storage_backend_names(), ", ");
-		log_error("unknown or unusable storage backend \"%s\" (available: %s, best)",
-			  want ? want : "best", all ? all : "");
-		return -EINVAL;
-	}
+	if (r < 0)
+		return r;
+	r = store_storage(c->p, c->o->backend, conf, c->o->name, &c->sctx, &c->backend);
+	if (r < 0)
+		return r;
+	c->fstype = strdup(conf->rootfs.fstype ? conf->rootfs.fstype : "ext4");
+	if (!c->fstype)
+		return -ENOMEM;
+	c->sctx.fstype = c->fstype;
 	return 0;
+}
+
+/* Overlay and lvm: mount the new rootfs in our private mount namespace, so
+ * the template (or its configure step) can fill it. */
+static int mount_rootfs(struct create_ctx *c)
+{
+	int r = storage_mount_entry(c->backend, &c->sctx, c->work_fd, c->work_path);
+
+	if (r == 0)
+		c->mounted = c->backend->mount != NULL;
+	return r;
+}
+
+static int unmount_rootfs(struct create_ctx *c)
+{
+	int r = 0;
+
+	if (c->mounted) {
+		r = storage_unmount_entry(c->backend, c->work_path);
+		if (r == 0)
+			c->mounted = false;
+	}
+	return r;
 }
 
 /* Make <work>/rootfs from the template (through its cache when it has one). */
 static int make_rootfs(struct create_ctx *c)
 {
-	struct storage_ctx sctx = {.global = c->p->global, .name = c->o->name};
 	_cleanup_free_ char *key = NULL, *cache_rootfs = NULL, *rootfs = NULL;
 	struct timespec t0;
 	int r;
@@ -88,17 +124,22 @@ static int make_rootfs(struct create_ctx *c)
 		log_info("making rootfs of %s from cache %s (%s backend)...", c->o->name, key,
 			 c->backend->name);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = c->backend->create_from_cache(&sctx, cache_rootfs, c->work_fd, "rootfs");
+		struct storage_cache cache = {.key = key, .rootfs = cache_rootfs};
+		r = c->backend->create_from_cache(&c->sctx, &cache, c->work_fd);
 		if (r < 0)
 			return r;
 		c->rootfs_made = true;
 		log_debug("rootfs made in %.2fs", elapsed(&t0));
-		return check_interrupt();
+		r = check_interrupt();
+		return r < 0 ? r : mount_rootfs(c);
 	}
-	r = c->backend->create_empty(&sctx, c->work_fd, "rootfs");
+	r = c->backend->create_empty(&c->sctx, c->work_fd);
 	if (r < 0)
 		return r;
 	c->rootfs_made = true;
+	r = mount_rootfs(c);
+	if (r < 0)
+		return r;
 	rootfs = str_printf("%s/rootfs", c->work_path);
 	if (!rootfs)
 		return -ENOMEM;
@@ -197,13 +238,14 @@ static int publish(struct create_ctx *c)
 
 static void rollback(struct create_ctx *c)
 {
-	struct storage_ctx sctx = {.global = c->p->global, .name = c->o->name};
 	int r;
 
 	if (!c->work)
 		return;
+	if (unmount_rootfs(c) < 0)
+		return; /* logged; leave it to the next sweep rather than destroy a mounted fs */
 	if (c->rootfs_made)
-		c->backend->destroy(&sctx, c->work_fd, "rootfs");
+		c->backend->destroy(&c->sctx, c->work_fd);
 	r = fileio_rm_rf_at(AT_FDCWD, c->work_path);
 	if (r < 0)
 		log_warn("cannot remove %s: %s", c->work_path, strerror(-r));
@@ -232,6 +274,8 @@ static int create_locked(struct create_ctx *c)
 	if (r == 0)
 		r = configure_rootfs(c);
 	if (r == 0)
+		r = unmount_rootfs(c);
+	if (r == 0)
 		r = publish(c);
 	if (r < 0)
 		rollback(c);
@@ -254,18 +298,21 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 	r = template_find(p, o->template, &c.exe);
 	if (r < 0)
 		return r;
-	r = pick_backend(&c);
-	if (r == 0)
-		r = fileio_mkdir_p(p->store, 0700);
+	r = fileio_mkdir_p(p->store, 0700);
 	if (r < 0) {
 		free(c.exe);
-		return r == -EINVAL ? r
-				    : log_error_errno(r, "cannot create store %s: %s", p->store,
-						      strerror(-r));
+		return log_error_errno(r, "cannot create store %s: %s", p->store, strerror(-r));
+	}
+	r = pick_backend(&c);
+	if (r < 0) {
+		free(c.exe);
+		free(c.fstype);
+		return r;
 	}
 	lock = lock_container(p, o->name);
 	if (lock < 0) {
 		free(c.exe);
+		free(c.fstype);
 		return lock;
 	}
 	r = create_locked(&c);
@@ -276,5 +323,6 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 	free(c.work);
 	free(c.work_path);
 	free(c.exe);
+	free(c.fstype);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include "util/log.h"
 #include "util/strv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,13 +23,46 @@ static void conf_freep(struct sysc_conf **c)
 	conf_free(*c);
 }
 
+/* The container's snapshots first (each an entry of its own), then its rootfs. */
+static int destroy_storage(const struct storage_ops *ops, const struct storage_ctx *ctx,
+			   int entry_fd)
+{
+	_cleanup_close_ int snaps_fd =
+		openat(entry_fd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int r;
+
+	if (snaps_fd >= 0) {
+		_cleanup_closedir_ DIR *d = fdopendir(snaps_fd);
+		struct dirent *de;
+
+		if (!d)
+			return log_error_errno(-errno, "cannot read the snapshots of %s: %m",
+					       ctx->name);
+		TAKE_FD(snaps_fd);
+		while ((de = readdir(d))) {
+			_cleanup_close_ int fd = -EBADF;
+
+			if (de->d_name[0] == '.')
+				continue;
+			fd = openat(dirfd(d), de->d_name,
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+			if (fd < 0)
+				continue;
+			r = ops->destroy(ctx, fd);
+			if (r < 0)
+				return r;
+		}
+	}
+	return ops->destroy(ctx, entry_fd);
+}
+
 int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 {
 	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
 	_cleanup_close_ int lock = -EBADF, work_fd = -EBADF, store_fd = -EBADF;
 	_cleanup_free_ char *work = NULL;
 	const struct storage_ops *backend;
-	struct storage_ctx sctx = {.global = p->global, .name = name};
+	struct storage_ctx sctx;
 	int r = store_check_name(name);
 
 	if (r < 0)
@@ -44,12 +78,9 @@ int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 	r = state_stop_if_running(p, name, force);
 	if (r < 0)
 		return r;
-	backend = storage_find(conf ? conf->rootfs.backend : "dir", p->store);
-	if (!backend) {
-		log_error("container %s uses unknown storage backend \"%s\"", name,
-			  conf->rootfs.backend);
-		return -EINVAL;
-	}
+	r = store_storage(p, conf ? conf->rootfs.backend : "dir", conf, name, &sctx, &backend);
+	if (r < 0)
+		return r;
 	/* from here on the container is gone for everyone else */
 	work_fd = store_workdir(p, "destroy", name, &work);
 	if (work_fd < 0)
@@ -65,7 +96,7 @@ int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 		entry ? openat(store_fd, entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
 	if (entry_fd < 0)
 		return log_error_errno(-errno, "cannot open %s/%s: %m", p->store, entry);
-	r = backend->destroy(&sctx, entry_fd, "rootfs");
+	r = destroy_storage(backend, &sctx, entry_fd);
 	if (r < 0)
 		return r; /* logged; the hidden leftover is swept by the next command */
 	r = fileio_rm_rf_at(store_fd, work);

@@ -4,6 +4,7 @@
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -157,5 +158,38 @@ int store_read_state(const struct sysc_paths *p, const char *name, struct state_
 	r = state_read(p, name, ret);
 	if (r < 0)
 		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	return 0;
+}
+
+int store_storage(const struct sysc_paths *p, const char *backend, const struct sysc_conf *conf,
+		  const char *name, struct storage_ctx *ret_ctx, const struct storage_ops **ret_ops)
+{
+	const char *want = backend ? backend : p->global->default_backend;
+	const struct storage_ops *ops;
+	int r;
+
+	*ret_ctx = (struct storage_ctx){
+		.global = p->global,
+		.name = name,
+		.store = p->store,
+		.cache = p->cache,
+		.size = conf ? conf->rootfs.size : 0,
+		.fstype = conf && conf->rootfs.fstype ? conf->rootfs.fstype : "ext4",
+	};
+	ops = storage_find(want, ret_ctx);
+	if (!ops) {
+		_cleanup_free_ char *all = strv_join((char **)storage_backend_names(), ", ");
+		log_error("unknown storage backend \"%s\" (available: %s, best)",
+			  want ? want : "best", all ? all : "");
+		return -EINVAL;
+	}
+	r = ops->usable(ret_ctx, true);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		log_error("storage backend %s cannot be used for store %s", ops->name, p->store);
+		return -EOPNOTSUPP;
+	}
+	*ret_ops = ops;
 	return 0;
 }

@@ -26,3 +26,11 @@ int store_read_state(const struct sysc_paths *p, const char *name, struct state_
 /* Load a container's config, checking it exists (logs). */
 struct sysc_conf;
 int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_conf **ret);
+/* The storage backend named by backend (NULL: the global default) and its
+ * context for container name, with rootfs.size/fstype from conf (may be NULL).
+ * Logs an unknown or unusable backend. */
+struct storage_ctx;
+struct storage_ops;
+int store_storage(const struct sysc_paths *p, const char *backend, const struct sysc_conf *conf,
+		  const char *name, struct storage_ctx *ret_ctx,
+		  const struct storage_ops **ret_ops);

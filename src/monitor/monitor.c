@@ -7,6 +7,8 @@
 #include "lib/state.h"
 #include "monitor/protocol.h"
 #include "monitor/spawn.h"
+#include "storage/storage.h"
+#include "lib/store.h"
 #include "net/net.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -38,7 +40,10 @@ struct monitor {
 	const struct monitor_opts *o;
 	const struct sysc_conf *conf;
 	char *run_dir;
+	char *entry; /* <store>/<name> */
 	char *rootfs;
+	const struct storage_ops *storage;
+	struct storage_ctx storage_ctx;
 	struct cgroup_set *cg;
 	struct net_state *net;
 	int console_master, console_slave;
@@ -133,6 +138,9 @@ static int boot(struct monitor *m)
 	struct spawn_params sp = {
 		.conf = m->conf,
 		.rootfs = m->rootfs,
+		.entry = m->entry,
+		.storage = m->storage,
+		.storage_ctx = &m->storage_ctx,
 		.cmd = m->o->cmd,
 		.host_setup = setup_net,
 		.host_data = m,
@@ -563,7 +571,24 @@ static void finish(struct monitor *m)
 	CLOSE_FD(m->console_slave);
 	console_ring_done(&m->ring);
 	free(m->run_dir);
+	free(m->entry);
 	free(m->rootfs);
+}
+
+/* The backend of the rootfs, and its host-side preparation (lvm: activate). */
+static int prepare_storage(struct monitor *m)
+{
+	const struct sysc_paths *p = m->o->paths;
+	_cleanup_close_ int entry_fd = -EBADF;
+	int r = store_storage(p, m->conf->rootfs.backend, m->conf, m->conf->name, &m->storage_ctx,
+			      &m->storage);
+
+	if (r < 0 || !m->storage->activate)
+		return r;
+	entry_fd = open(m->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (entry_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
+	return m->storage->activate(&m->storage_ctx, entry_fd);
 }
 
 static int monitor_setup(struct monitor *m)
@@ -574,8 +599,12 @@ static int monitor_setup(struct monitor *m)
 
 	m->run_dir = paths_container_run(p, m->conf->name);
 	m->rootfs = paths_container_rootfs(p, m->conf->name);
-	if (!m->run_dir || !m->rootfs || !console_log)
+	m->entry = paths_container_dir(p, m->conf->name);
+	if (!m->run_dir || !m->rootfs || !m->entry || !console_log)
 		return -ENOMEM;
+	r = prepare_storage(m);
+	if (r < 0)
+		return r;
 	r = fileio_mkdir_p(p->run, 0755);
 	if (r == 0 && mkdir(m->run_dir, 0700) < 0)
 		r = -errno;

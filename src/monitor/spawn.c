@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "monitor/spawn.h"
+#include "storage/storage.h"
 #include "monitor/resources.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
@@ -13,6 +14,7 @@
 #include "util/strv.h"
 
 #include <errno.h>
+#include <sys/mount.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
@@ -105,6 +107,21 @@ static int child_console(int console)
 	return 0;
 }
 
+/* Overlay and lvm: mount the rootfs, in this (new) mount namespace only. */
+static int child_mount_storage(const struct spawn_params *p)
+{
+	_cleanup_close_ int entry_fd = -EBADF;
+
+	if (!p->storage || !p->storage->mount)
+		return 0;
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return log_error_errno(-errno, "make / a recursive slave mount: %m");
+	entry_fd = open(p->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (entry_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", p->entry);
+	return p->storage->mount(p->storage_ctx, entry_fd, p->entry);
+}
+
 static _Noreturn void child_main(const struct spawn_params *p, const struct security_policy *pol,
 				 int sync_fd)
 {
@@ -133,6 +150,9 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 		child_fail(sync_fd,
 			   log_error_errno(-errno, "cannot set hostname %s: %m", conf->hostname));
 	r = resources_apply_child(conf);
+	if (r < 0)
+		child_fail(sync_fd, r);
+	r = child_mount_storage(p);
 	if (r < 0)
 		child_fail(sync_fd, r);
 	r = mount_setup_root(&spec);

@@ -8,14 +8,21 @@
 
 struct sysc_conf;
 struct cgroup_set;
+struct storage_ops;
+struct storage_ctx;
 
 #define SPAWN_MAX_TTYS 64
 
 struct spawn_params {
 	const struct sysc_conf *conf;
-	const char *rootfs; /* host path of the container root */
-	char *const *cmd;   /* init command line */
-	int console_slave;  /* host pty slave for /dev/console */
+	const char *rootfs; /* host path of the container root: <entry>/rootfs */
+	const char *entry;  /* the container's store entry */
+	/* the storage backend, which mounts the rootfs in the child's mount
+	 * namespace when it needs mounting (overlay, lvm) */
+	const struct storage_ops *storage;
+	const struct storage_ctx *storage_ctx;
+	char *const *cmd;  /* init command line */
+	int console_slave; /* host pty slave for /dev/console */
 	struct cgroup_set *cg;
 	/* host-side setup between clone3 and the child's "go" (network links) */
 	int (*host_setup)(void *data, pid_t pid);

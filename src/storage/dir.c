@@ -9,42 +9,51 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 
-static int dir_usable(const char *store_path)
+static int dir_usable(const struct storage_ctx *ctx, bool explain)
 {
 	return 1;
 }
 
-static int dir_create_from_cache(const struct storage_ctx *ctx, const char *cache_path,
-				 int dst_dirfd, const char *dst)
+static int dir_create_from_cache(const struct storage_ctx *ctx, const struct storage_cache *cache,
+				 int entry_fd)
 {
-	int r = copy_tree_at(AT_FDCWD, cache_path, dst_dirfd, dst);
+	int r = copy_tree_at(AT_FDCWD, cache->rootfs, entry_fd, "rootfs");
 
 	if (r < 0)
-		fileio_rm_rf_at(dst_dirfd, dst);
+		fileio_rm_rf_at(entry_fd, "rootfs");
 	return r;
 }
 
-static int dir_create_empty(const struct storage_ctx *ctx, int dst_dirfd, const char *dst)
+static int dir_create_empty(const struct storage_ctx *ctx, int entry_fd)
 {
-	if (mkdirat(dst_dirfd, dst, 0755) < 0)
-		return log_error_errno(-errno, "cannot create rootfs directory %s: %m", dst);
+	if (mkdirat(entry_fd, "rootfs", 0755) < 0)
+		return log_error_errno(-errno, "cannot create rootfs directory of %s: %m",
+				       ctx->name);
 	return 0;
 }
 
-static int dir_mount(const struct storage_ctx *ctx, const char *rootfs_path, const char *target)
+static int dir_clone(const struct storage_ctx *src_ctx, int src_entry_fd,
+		     const struct storage_ctx *dst_ctx, int dst_entry_fd, unsigned flags)
 {
-	if (mount(rootfs_path, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return log_error_errno(-errno, "cannot bind-mount %s on %s: %m", rootfs_path,
-				       target);
-	return 0;
+	int r;
+
+	if (flags & STORAGE_CLONE_SNAPSHOT) {
+		log_error("the dir backend of %s cannot make copy-on-write snapshots "
+			  "(use btrfs, overlay or lvm, or copy without -s)",
+			  src_ctx->name);
+		return -EOPNOTSUPP;
+	}
+	r = copy_tree_at(src_entry_fd, "rootfs", dst_entry_fd, "rootfs");
+	if (r < 0)
+		fileio_rm_rf_at(dst_entry_fd, "rootfs");
+	return r;
 }
 
-static int dir_destroy(const struct storage_ctx *ctx, int dirfd, const char *name)
+static int dir_destroy(const struct storage_ctx *ctx, int entry_fd)
 {
-	int r = fileio_rm_rf_at(dirfd, name);
+	int r = fileio_rm_rf_at(entry_fd, "rootfs");
 
 	if (r == -EBUSY)
 		return log_error_errno(
@@ -60,6 +69,6 @@ const struct storage_ops storage_dir_ops = {
 	.usable = dir_usable,
 	.create_from_cache = dir_create_from_cache,
 	.create_empty = dir_create_empty,
-	.mount = dir_mount,
+	.clone = dir_clone,
 	.destroy = dir_destroy,
 };

@@ -1,32 +1,119 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "storage/storage.h"
+#include "lib/lock.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/proc.h"
+#include "util/strv.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mount.h>
 
+/* in order of preference for "best" */
 static const struct storage_ops *const backends[] = {
+	&storage_btrfs_ops,
 	&storage_dir_ops,
+	&storage_overlay_ops,
+	&storage_lvm_ops,
 };
 
-static const char *const backend_names[] = {"dir", NULL};
+static const char *const backend_names[] = {"dir", "btrfs", "overlay", "lvm", NULL};
 
 const char *const *storage_backend_names(void)
 {
 	return backend_names;
 }
 
-const struct storage_ops *storage_find(const char *name, const char *store_path)
+const struct storage_ops *storage_find(const char *name, const struct storage_ctx *ctx)
 {
 	if (!name || strcmp(name, "best") == 0) {
-		/* the first usable backend in order of preference */
-		for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-			if (!backends[i]->usable || backends[i]->usable(store_path) > 0)
-				return backends[i];
-		return NULL;
+		/* btrfs when the store is on btrfs, else dir */
+		if (storage_btrfs_ops.usable(ctx, false) > 0)
+			return &storage_btrfs_ops;
+		return &storage_dir_ops;
 	}
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strcmp(backends[i]->name, name) == 0)
 			return backends[i];
 	return NULL;
+}
+
+int storage_private_ns(void)
+{
+	static bool done;
+
+	if (done)
+		return 0;
+	if (unshare(CLONE_NEWNS) < 0)
+		return log_error_errno(-errno, "cannot create a private mount namespace: %m");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return log_error_errno(-errno, "cannot make the mount namespace private: %m");
+	done = true;
+	return 0;
+}
+
+int storage_mount_entry(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
+			const char *entry_path)
+{
+	int r;
+
+	if (ops->activate) {
+		r = ops->activate(ctx, entry_fd);
+		if (r < 0)
+			return r;
+	}
+	if (!ops->mount)
+		return 0;
+	r = storage_private_ns();
+	if (r < 0)
+		return r;
+	return ops->mount(ctx, entry_fd, entry_path);
+}
+
+int storage_unmount_entry(const struct storage_ops *ops, const char *entry_path)
+{
+	_cleanup_free_ char *rootfs = NULL;
+
+	if (!ops->mount)
+		return 0;
+	rootfs = str_printf("%s/rootfs", entry_path);
+	if (!rootfs)
+		return -ENOMEM;
+	if (umount2(rootfs, UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		return log_error_errno(-errno, "cannot unmount %s: %m", rootfs);
+	return 0;
+}
+
+int storage_lock_cache(const struct storage_ctx *ctx, const char *backend, const char *key)
+{
+	_cleanup_free_ char *path = str_printf("%s/%s.%s.lock", ctx->cache, key, backend);
+	_cleanup_free_ char *what = str_printf("the %s form of template cache %s", backend, key);
+
+	if (!path || !what)
+		return -ENOMEM;
+	return lock_path(path, what);
+}
+
+int storage_run(const char *what, char *const argv[], char **ret_out)
+{
+	_cleanup_free_ char *err = NULL, *tail = NULL;
+	int r = proc_run_capture(argv, ret_out, &err);
+
+	if (r == 0)
+		return 0;
+	if (r == -ENOENT)
+		return log_error_errno(r, "%s: %s is not installed", what, argv[0]);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot run %s: %s", what, argv[0], strerror(-r));
+	tail = proc_tail_lines(err, 3);
+	log_error("%s: %s failed: exit %d%s%s", what, argv[0], r, tail && *tail ? ": " : "",
+		  tail ? tail : "");
+	if (ret_out) {
+		free(*ret_out);
+		*ret_out = NULL;
+	}
+	return -EIO;
 }

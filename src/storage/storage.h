@@ -2,39 +2,118 @@
 /*
  * Storage backends: one file per backend behind this ops table. A backend
  * owns how a container's root filesystem is made from a template cache, how it
- * is mounted for a start, and how it is removed.
+ * is made visible for a start, how it is cloned and snapshotted, and how it is
+ * removed.
+ *
+ * Everything a backend keeps about one root filesystem lives in an *entry*
+ * directory, so an entry can be renamed (create's hidden work dir -> the
+ * container; destroy's move away) without telling the backend:
+ *
+ *   <entry>/rootfs     the root filesystem (dir: a directory; btrfs: a
+ *                      subvolume) or the empty mount point where a backend
+ *                      mounts it (overlay, lvm)
+ *   <entry>/storage/   backend-private state (overlay: upper, work, lower;
+ *                      lvm: the volume's name), absent for dir and btrfs
+ *
+ * A container's entry is <store>/<name>; a snapshot's is
+ * <store>/<name>/snapshots/<snap>.
+ *
+ * Backends that mount (ops->mount != NULL) only ever mount in a private mount
+ * namespace: the container's own (the monitor's child, before pivot_root), or
+ * that of a command that works on a stopped rootfs (storage_private_ns), so a
+ * mount never leaks to the host and vanishes with the process that made it.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct sysc_global;
 
 struct storage_ctx {
-	const struct sysc_global *global;
-	const char *name; /* container name */
+	const struct sysc_global *global; /* lvm.vg, lvm.thinpool */
+	const char *name;		  /* container name (messages, volume names) */
+	const char *store;		  /* store path (btrfs: derived caches live here) */
+	const char *cache;		  /* template cache directory */
+	uint64_t size;			  /* rootfs.size, 0 = backend default */
+	const char *fstype;		  /* rootfs.fstype (lvm): "ext4" or "xfs" */
+};
+
+/* A template cache as the template made it: <cache>/<key>/rootfs, a plain
+ * directory. Backends with a faster form (btrfs read-only subvolume, lvm thin
+ * volume) derive it once from this, under storage_lock_cache(). */
+struct storage_cache {
+	const char *key;
+	const char *rootfs; /* absolute path of the directory */
+};
+
+enum {
+	STORAGE_CLONE_SNAPSHOT = 1 << 0, /* require copy-on-write (fail if impossible) */
+	STORAGE_CLONE_READONLY = 1 << 1, /* the copy is a point-in-time snapshot */
 };
 
 struct storage_ops {
 	const char *name;
-	/* Can this backend be used for a store at path (e.g. btrfs needs btrfs)? */
-	int (*usable)(const char *store_path);
-	/* Make the container rootfs at dst_dirfd/dst from the cache dir cache_path.
-	 * dst does not exist; on failure nothing is left at dst. */
-	int (*create_from_cache)(const struct storage_ctx *ctx, const char *cache_path,
-				 int dst_dirfd, const char *dst);
-	/* Make an empty rootfs at dst_dirfd/dst (template without cache). */
-	int (*create_empty)(const struct storage_ctx *ctx, int dst_dirfd, const char *dst);
-	/* Mount the rootfs (rootfs_path) at target for a start; dir: bind mount. */
-	int (*mount)(const struct storage_ctx *ctx, const char *rootfs_path, const char *target);
-	/* Remove the rootfs at dirfd/name and everything it owns. Missing is fine. */
-	int (*destroy)(const struct storage_ctx *ctx, int dirfd, const char *name);
+	/* > 0 if this backend can be used with this store, 0 if not (with
+	 * explain, logs why as an error naming the store or tool at fault),
+	 * -errno on error. */
+	int (*usable)(const struct storage_ctx *ctx, bool explain);
+	/* Make <entry>/rootfs (and <entry>/storage) from the template cache.
+	 * Neither exists; on failure nothing is left of them. */
+	int (*create_from_cache)(const struct storage_ctx *ctx, const struct storage_cache *cache,
+				 int entry_fd);
+	/* Make an empty, mountable <entry>/rootfs (to be filled by a template
+	 * or a copy). On failure nothing is left. */
+	int (*create_empty)(const struct storage_ctx *ctx, int entry_fd);
+	/* Host-side preparation before a start or a mount (lvm: activate the
+	 * volume). Optional. */
+	int (*activate)(const struct storage_ctx *ctx, int entry_fd);
+	/* Mount the root filesystem on <entry_path>/rootfs in the caller's
+	 * (private) mount namespace. NULL: it is always there (dir, btrfs). */
+	int (*mount)(const struct storage_ctx *ctx, int entry_fd, const char *entry_path);
+	/* Copy the stopped rootfs of entry src to entry dst (same backend; dst
+	 * has neither rootfs nor storage). Copy-on-write where the backend can;
+	 * flags STORAGE_CLONE_*. The caller has mounted nothing. On failure
+	 * nothing is left in dst. */
+	int (*clone)(const struct storage_ctx *src_ctx, int src_entry_fd,
+		     const struct storage_ctx *dst_ctx, int dst_entry_fd, unsigned flags);
+	/* Remove <entry>/rootfs, <entry>/storage and everything they own
+	 * (nested subvolumes, volumes). Missing is fine. Nothing is mounted. */
+	int (*destroy)(const struct storage_ctx *ctx, int entry_fd);
+	/* > 0 if the entry uses template cache key (cannot be removed), 0 if
+	 * not. Optional (NULL: entries never depend on their cache). */
+	int (*uses_cache)(const struct storage_ctx *ctx, int entry_fd, const char *key);
+	/* Remove the backend's derived form of cache key, if any. Optional. */
+	int (*remove_cache)(const struct storage_ctx *ctx, const char *key);
 };
 
 extern const struct storage_ops storage_dir_ops;
+extern const struct storage_ops storage_btrfs_ops;
+extern const struct storage_ops storage_overlay_ops;
+extern const struct storage_ops storage_lvm_ops;
 
-/* Look a backend up by name; "best" picks for store_path. NULL if unknown
- * (the caller reports the name). */
-const struct storage_ops *storage_find(const char *name, const char *store_path);
+/* Look a backend up by name; "best" (or NULL) picks for the store: btrfs
+ * when the store is on btrfs, else dir. NULL if unknown (the caller reports
+ * the name). */
+const struct storage_ops *storage_find(const char *name, const struct storage_ctx *ctx);
 /* Names of all backends, for messages and validation. */
 const char *const *storage_backend_names(void);
+
+/* Move the calling process into a private mount namespace whose mounts do
+ * not propagate to the host (once; later calls do nothing). For commands
+ * that mount a stopped container's rootfs. */
+int storage_private_ns(void);
+/* Make <entry_path>/rootfs show the root filesystem (activate + mount) in
+ * a private mount namespace (storage_private_ns() first). */
+int storage_mount_entry(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
+			const char *entry_path);
+/* Undo storage_mount_entry (nothing to do for backends that do not mount). */
+int storage_unmount_entry(const struct storage_ops *ops, const char *entry_path);
+/* Lock template cache key for a backend's derived form: <cache>/<key>.<backend>.lock.
+ * Returns the lock fd (close to release) or -errno (logged). */
+int storage_lock_cache(const struct storage_ctx *ctx, const char *backend, const char *key);
+/* Run an external tool (lvm2, mkfs, ...) with argv; its stderr is captured
+ * and, on failure, logged as "what: TOOL failed: exit N: <last lines>".
+ * Returns 0, or -EIO on a non-zero exit, -errno if it cannot run. stdout is
+ * returned in *ret_out when ret_out is not NULL. */
+int storage_run(const char *what, char *const argv[], char **ret_out);

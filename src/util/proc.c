@@ -3,11 +3,16 @@
 #include "util/interrupt.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define CAPTURE_MAX (1024 * 1024)
 
 int proc_status_to_exit(int status)
 {
@@ -58,4 +63,157 @@ int proc_signal_accepted(pid_t pid, int sig)
 	if (!seen)
 		return -EIO;
 	return ((caught | blocked) >> (sig - 1)) & 1ULL ? 1 : 0;
+}
+
+struct capture {
+	int fd;
+	char *buf;
+	size_t len;
+};
+
+static int capture_read(struct capture *c)
+{
+	char tmp[4096];
+	ssize_t n = read(c->fd, tmp, sizeof(tmp));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : -errno;
+	if (n == 0)
+		return 0;
+	if (c->len < CAPTURE_MAX) {
+		size_t take = (size_t)n;
+		char *b;
+
+		if (take > CAPTURE_MAX - c->len)
+			take = CAPTURE_MAX - c->len;
+		b = realloc(c->buf, c->len + take + 1);
+		if (!b)
+			return -ENOMEM;
+		memcpy(b + c->len, tmp, take);
+		c->buf = b;
+		c->len += take;
+		c->buf[c->len] = '\0';
+	}
+	return 1;
+}
+
+static _Noreturn void run_child(char *const argv[], int out, int err)
+{
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    dup2(err, STDERR_FILENO) < 0)
+		_exit(127);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(argv[0], argv);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+int proc_run_capture(char *const argv[], char **ret_out, char **ret_err)
+{
+	struct capture c[2] = {{.fd = -1}, {.fd = -1}};
+	int out[2] = {-1, -1}, err[2] = {-1, -1}, r = 0, status;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (pid == 0)
+		run_child(argv, out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	c[0].fd = out[0];
+	c[1].fd = err[0];
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd pfd[2] = {{.fd = c[0].fd, .events = POLLIN},
+					{.fd = c[1].fd, .events = POLLIN}};
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR && !interrupt_pending())
+				continue;
+			break; /* interrupted: reap below kills it */
+		}
+		for (int i = 0; i < 2; i++) {
+			if (c[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			int q = capture_read(&c[i]);
+			if (q <= 0) {
+				if (q < 0 && r == 0)
+					r = q;
+				close(c[i].fd);
+				c[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (c[i].fd >= 0)
+			close(c[i].fd);
+	status = proc_wait_killable(pid);
+	if (status < 0 && r == 0)
+		r = status;
+	if (r == 0 && interrupt_pending())
+		r = -EINTR;
+	if (r == 0) {
+		r = proc_status_to_exit(status);
+		if (r == 127 && !c[1].buf)
+			r = -ENOENT; /* could not be executed */
+	}
+	if (ret_out)
+		*ret_out = c[0].buf ? c[0].buf : strdup("");
+	else
+		free(c[0].buf);
+	if (ret_err)
+		*ret_err = c[1].buf ? c[1].buf : strdup("");
+	else
+		free(c[1].buf);
+	return r;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+	return r;
+}
+
+char *proc_tail_lines(const char *text, unsigned n)
+{
+	size_t len = text ? strlen(text) : 0;
+	const char *start;
+	char *res, *w;
+	unsigned seen = 0;
+
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	start = text ? text + len : "";
+	while (start > text && seen < n) {
+		start--;
+		if (*start == '\n' && ++seen == n) {
+			start++;
+			break;
+		}
+	}
+	res = malloc((size_t)(text + len - start) * 3 + 1);
+	if (!res)
+		return NULL;
+	w = res;
+	for (const char *s = start; s < text + len; s++) {
+		if (*s == '\n') {
+			memcpy(w, " | ", 3);
+			w += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+	return res;
 }

@@ -18,3 +18,12 @@ int proc_wait_killable(pid_t pid);
  * signalfd or sigwait, as systemd and busybox init do: SigBlk).
  * 1 yes, 0 not yet, -errno (-ESRCH when gone). */
 int proc_signal_accepted(pid_t pid, int sig);
+
+/* Run argv[0] (searched in PATH) with stdin from /dev/null; collect its
+ * stdout (into *ret_out when not NULL) and stderr (into *ret_err when not
+ * NULL), each at most 1 MiB. Returns its exit status as proc_status_to_exit
+ * does (0 = success), or -errno when it cannot be run (ENOENT: not
+ * installed). An interrupt kills it. */
+int proc_run_capture(char *const argv[], char **ret_out, char **ret_err);
+/* The last n lines of text, on one line joined by " | " (for messages). */
+char *proc_tail_lines(const char *text, unsigned n);
