@@ -23,18 +23,24 @@
 #include <time.h>
 #include <unistd.h>
 
-struct create_ctx {
+struct create_work {
 	const struct sysc_paths *p;
-	const struct create_opts *o;
+	char *name;
 	const struct storage_ops *backend;
-	char *exe;
+	struct storage_ctx sctx;
+	char *fstype;
+	int lock;	 /* the new container's lock */
 	int work_fd;	 /* locked hidden work dir in the store */
 	char *work;	 /* its name */
 	char *work_path; /* its path */
-	struct storage_ctx sctx;
-	char *fstype;
 	bool rootfs_made;
 	bool mounted; /* in our private mount namespace */
+};
+
+struct create_ctx {
+	const struct create_opts *o;
+	struct create_work *w;
+	char *exe;
 };
 
 static double elapsed(const struct timespec *t0)
@@ -63,50 +69,192 @@ static void conf_freep(struct sysc_conf **c)
 
 /* The backend and, from the user's file over default.conf, rootfs.size and
  * rootfs.fstype (the rootfs is made before the config is written). */
-static int pick_backend(struct create_ctx *c)
+static int pick_backend(struct create_work *w, const char *backend, const char *config_file)
 {
 	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
-	int r = conf_load_unnamed(c->p->default_conf,
-				  c->o->config_file ? c->o->config_file : "/dev/null", &conf);
+	int r = conf_load_unnamed(w->p->default_conf, config_file ? config_file : "/dev/null",
+				  &conf);
 
 	if (r < 0)
 		return r;
-	r = store_storage(c->p, c->o->backend, conf, c->o->name, &c->sctx, &c->backend);
+	r = store_storage(w->p, backend, conf, w->name, &w->sctx, &w->backend);
 	if (r < 0)
 		return r;
-	c->fstype = strdup(conf->rootfs.fstype ? conf->rootfs.fstype : "ext4");
-	if (!c->fstype)
+	w->fstype = strdup(conf->rootfs.fstype ? conf->rootfs.fstype : "ext4");
+	if (!w->fstype)
 		return -ENOMEM;
-	c->sctx.fstype = c->fstype;
+	w->sctx.fstype = w->fstype;
 	return 0;
 }
 
-/* Overlay and lvm: mount the new rootfs in our private mount namespace, so
- * the template (or its configure step) can fill it. */
-static int mount_rootfs(struct create_ctx *c)
+int create_work_mount(struct create_work *w)
 {
-	int r = storage_mount_entry(c->backend, &c->sctx, c->work_fd, c->work_path);
+	int r;
 
+	w->rootfs_made = true;
+	r = storage_mount_entry(w->backend, &w->sctx, w->work_fd, w->work_path);
 	if (r == 0)
-		c->mounted = c->backend->mount != NULL;
+		w->mounted = w->backend->mount != NULL;
 	return r;
 }
 
-static int unmount_rootfs(struct create_ctx *c)
+static int unmount_rootfs(struct create_work *w)
 {
 	int r = 0;
 
-	if (c->mounted) {
-		r = storage_unmount_entry(c->backend, c->work_path);
+	if (w->mounted) {
+		r = storage_unmount_entry(w->backend, w->work_path);
 		if (r == 0)
-			c->mounted = false;
+			w->mounted = false;
 	}
 	return r;
+}
+
+int create_work_empty_rootfs(struct create_work *w)
+{
+	int r = w->backend->create_empty(&w->sctx, w->work_fd);
+
+	return r < 0 ? r : create_work_mount(w);
+}
+
+int create_work_fd(const struct create_work *w)
+{
+	return w->work_fd;
+}
+
+const char *create_work_path(const struct create_work *w)
+{
+	return w->work_path;
+}
+
+const struct storage_ops *create_work_backend(const struct create_work *w)
+{
+	return w->backend;
+}
+
+const struct storage_ctx *create_work_storage(const struct create_work *w)
+{
+	return &w->sctx;
+}
+
+static int publish(struct create_work *w)
+{
+	int store_fd = open(w->p->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (store_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", w->p->store);
+	if (renameat2(store_fd, w->work, store_fd, w->name, RENAME_NOREPLACE) < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			log_error("container \"%s\" already exists (in %s)", w->name, w->p->store);
+		else
+			log_error("cannot move %s into place: %m", w->name);
+	} else {
+		fsync(store_fd);
+	}
+	close(store_fd);
+	return r;
+}
+
+static void rollback(struct create_work *w)
+{
+	int r;
+
+	if (!w->work)
+		return;
+	if (unmount_rootfs(w) < 0)
+		return; /* logged; left to the next sweep rather than destroy a mounted fs */
+	if (w->rootfs_made)
+		w->backend->destroy(&w->sctx, w->work_fd);
+	r = fileio_rm_rf_at(AT_FDCWD, w->work_path);
+	if (r < 0)
+		log_warn("cannot remove %s: %s", w->work_path, strerror(-r));
+}
+
+void create_work_free(struct create_work *w)
+{
+	if (!w)
+		return;
+	rollback(w);
+	CLOSE_FD(w->work_fd);
+	CLOSE_FD(w->lock);
+	free(w->work);
+	free(w->work_path);
+	free(w->fstype);
+	free(w->name);
+	free(w);
+}
+
+int create_work_finish(struct create_work *w)
+{
+	int r = check_interrupt();
+
+	if (r == 0)
+		r = unmount_rootfs(w);
+	if (r == 0)
+		r = publish(w);
+	if (r == 0) {
+		free(w->work); /* published: nothing to roll back */
+		w->work = NULL;
+	}
+	return r;
+}
+
+static int begin_locked(struct create_work *w)
+{
+	int r = store_exists(w->p, w->name);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot look up %s in %s: %s", w->name, w->p->store,
+				       strerror(-r));
+	if (r > 0) {
+		log_error("container \"%s\" already exists (in %s)", w->name, w->p->store);
+		return -EEXIST;
+	}
+	store_sweep(w->p);
+	r = store_workdir(w->p, "create", w->name, &w->work);
+	if (r < 0)
+		return r;
+	w->work_fd = r;
+	w->work_path = str_printf("%s/%s", w->p->store, w->work);
+	return w->work_path ? 0 : -ENOMEM;
+}
+
+int create_work_begin(const struct sysc_paths *p, const char *name, const char *backend,
+		      const char *config_file, struct create_work **ret)
+{
+	struct create_work *w;
+	int r = store_check_name(name);
+
+	if (r < 0)
+		return r;
+	if (config_file && (r = conf_check_file(config_file)) < 0)
+		return r;
+	r = fileio_mkdir_p(p->store, 0700);
+	if (r < 0)
+		return log_error_errno(r, "cannot create store %s: %s", p->store, strerror(-r));
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct create_work){.p = p, .lock = -EBADF, .work_fd = -EBADF, .name = strdup(name)};
+	r = w->name ? pick_backend(w, backend, config_file) : -ENOMEM;
+	if (r == 0) {
+		w->lock = lock_container(p, name);
+		r = w->lock < 0 ? w->lock : begin_locked(w);
+	}
+	if (r < 0) {
+		create_work_free(w);
+		return r;
+	}
+	*ret = w;
+	return 0;
 }
 
 /* Make <work>/rootfs from the template (through its cache when it has one). */
 static int make_rootfs(struct create_ctx *c)
 {
+	struct create_work *w = c->w;
 	_cleanup_free_ char *key = NULL, *cache_rootfs = NULL, *rootfs = NULL;
 	struct timespec t0;
 	int r;
@@ -115,32 +263,27 @@ static int make_rootfs(struct create_ctx *c)
 	if (r < 0)
 		return r;
 	if (*key) {
-		r = cache_ensure(c->p, c->exe, key, c->o->template_args, &cache_rootfs);
+		r = cache_ensure(w->p, c->exe, key, c->o->template_args, &cache_rootfs);
 		if (r < 0)
 			return r;
 		r = check_interrupt();
 		if (r < 0)
 			return r;
 		log_info("making rootfs of %s from cache %s (%s backend)...", c->o->name, key,
-			 c->backend->name);
+			 w->backend->name);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		struct storage_cache cache = {.key = key, .rootfs = cache_rootfs};
-		r = c->backend->create_from_cache(&c->sctx, &cache, c->work_fd);
+		r = w->backend->create_from_cache(&w->sctx, &cache, w->work_fd);
 		if (r < 0)
 			return r;
-		c->rootfs_made = true;
+		r = create_work_mount(w);
 		log_debug("rootfs made in %.2fs", elapsed(&t0));
-		r = check_interrupt();
-		return r < 0 ? r : mount_rootfs(c);
+		return r < 0 ? r : check_interrupt();
 	}
-	r = c->backend->create_empty(&c->sctx, c->work_fd);
+	r = create_work_empty_rootfs(w);
 	if (r < 0)
 		return r;
-	c->rootfs_made = true;
-	r = mount_rootfs(c);
-	if (r < 0)
-		return r;
-	rootfs = str_printf("%s/rootfs", c->work_path);
+	rootfs = str_printf("%s/rootfs", w->work_path);
 	if (!rootfs)
 		return -ENOMEM;
 	log_info("running template %s for %s...", c->o->template, c->o->name);
@@ -164,18 +307,31 @@ static int apply_template_settings(struct conf_edit *ed, char **settings)
 	return 0;
 }
 
-static int write_config(struct create_ctx *c, char **settings)
+int create_work_write_config(struct create_work *w, struct conf_edit *ed)
 {
-	struct conf_edit *ed = NULL;
-	_cleanup_free_ char *dst = str_printf("%s/config", c->work_path);
+	_cleanup_free_ char *dst = str_printf("%s/config", w->work_path);
 	char uuid[UUID_STR_LEN];
 	int r;
 
 	if (!dst)
 		return -ENOMEM;
 	r = uuid_generate_random_str(uuid);
-	if (r < 0)
-		return r;
+	if (r == 0)
+		r = conf_edit_set(ed, "name", w->name);
+	if (r == 0)
+		r = conf_edit_set(ed, "uuid", uuid);
+	if (r == 0)
+		r = conf_edit_set(ed, "rootfs.backend", w->backend->name);
+	if (r == 0)
+		r = conf_edit_write(ed, w->p->default_conf, dst);
+	return r < 0 ? r : check_interrupt();
+}
+
+static int write_config(struct create_ctx *c, char **settings)
+{
+	struct conf_edit *ed = NULL;
+	int r;
+
 	/* template suggestions first, then the user's file on top of them */
 	r = conf_edit_open(NULL, &ed);
 	if (r < 0)
@@ -184,22 +340,16 @@ static int write_config(struct create_ctx *c, char **settings)
 	if (r == 0 && c->o->config_file)
 		r = conf_edit_merge_file(ed, c->o->config_file);
 	if (r == 0)
-		r = conf_edit_set(ed, "name", c->o->name);
-	if (r == 0)
-		r = conf_edit_set(ed, "uuid", uuid);
-	if (r == 0)
 		r = conf_edit_set(ed, "template", c->o->template);
 	if (r == 0)
-		r = conf_edit_set(ed, "rootfs.backend", c->backend->name);
-	if (r == 0)
-		r = conf_edit_write(ed, c->p->default_conf, dst);
+		r = create_work_write_config(c->w, ed);
 	conf_edit_free(ed);
 	return r;
 }
 
 static int configure_rootfs(struct create_ctx *c)
 {
-	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", c->work_path);
+	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", c->w->work_path);
 	_cleanup_strv_ char **settings = NULL;
 	int r;
 
@@ -209,83 +359,12 @@ static int configure_rootfs(struct create_ctx *c)
 	r = template_configure(c->exe, rootfs, c->o->name, c->o->template_args, &settings);
 	if (r < 0)
 		return r;
-	r = write_config(c, settings);
-	if (r < 0)
-		return r;
-	return check_interrupt();
-}
-
-static int publish(struct create_ctx *c)
-{
-	int store_fd = open(c->p->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
-
-	if (store_fd < 0)
-		return log_error_errno(-errno, "cannot open %s: %m", c->p->store);
-	if (renameat2(store_fd, c->work, store_fd, c->o->name, RENAME_NOREPLACE) < 0) {
-		r = -errno;
-		if (r == -EEXIST)
-			log_error("container \"%s\" already exists (in %s)", c->o->name,
-				  c->p->store);
-		else
-			log_error("cannot move %s into place: %m", c->o->name);
-	} else {
-		fsync(store_fd);
-	}
-	close(store_fd);
-	return r;
-}
-
-static void rollback(struct create_ctx *c)
-{
-	int r;
-
-	if (!c->work)
-		return;
-	if (unmount_rootfs(c) < 0)
-		return; /* logged; leave it to the next sweep rather than destroy a mounted fs */
-	if (c->rootfs_made)
-		c->backend->destroy(&c->sctx, c->work_fd);
-	r = fileio_rm_rf_at(AT_FDCWD, c->work_path);
-	if (r < 0)
-		log_warn("cannot remove %s: %s", c->work_path, strerror(-r));
-}
-
-static int create_locked(struct create_ctx *c)
-{
-	int r = store_exists(c->p, c->o->name);
-
-	if (r < 0)
-		return log_error_errno(r, "cannot look up %s in %s: %s", c->o->name, c->p->store,
-				       strerror(-r));
-	if (r > 0) {
-		log_error("container \"%s\" already exists (in %s)", c->o->name, c->p->store);
-		return -EEXIST;
-	}
-	store_sweep(c->p);
-	r = store_workdir(c->p, "create", c->o->name, &c->work);
-	if (r < 0)
-		return r;
-	c->work_fd = r;
-	c->work_path = str_printf("%s/%s", c->p->store, c->work);
-	if (!c->work_path)
-		return -ENOMEM;
-	r = make_rootfs(c);
-	if (r == 0)
-		r = configure_rootfs(c);
-	if (r == 0)
-		r = unmount_rootfs(c);
-	if (r == 0)
-		r = publish(c);
-	if (r < 0)
-		rollback(c);
-	return r;
+	return write_config(c, settings);
 }
 
 int create_container(const struct sysc_paths *p, const struct create_opts *o)
 {
-	struct create_ctx c = {.p = p, .o = o, .work_fd = -EBADF};
-	_cleanup_close_ int lock = -EBADF;
+	struct create_ctx c = {.o = o};
 	struct timespec t0;
 	int r;
 
@@ -293,36 +372,20 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 	r = store_check_name(o->name);
 	if (r < 0)
 		return r;
-	if (o->config_file && (r = conf_check_file(o->config_file)) < 0)
-		return r;
 	r = template_find(p, o->template, &c.exe);
 	if (r < 0)
 		return r;
-	r = fileio_mkdir_p(p->store, 0700);
-	if (r < 0) {
-		free(c.exe);
-		return log_error_errno(r, "cannot create store %s: %s", p->store, strerror(-r));
-	}
-	r = pick_backend(&c);
-	if (r < 0) {
-		free(c.exe);
-		free(c.fstype);
-		return r;
-	}
-	lock = lock_container(p, o->name);
-	if (lock < 0) {
-		free(c.exe);
-		free(c.fstype);
-		return lock;
-	}
-	r = create_locked(&c);
+	r = create_work_begin(p, o->name, o->backend, o->config_file, &c.w);
 	if (r == 0)
-		log_info("created container %s (%s backend) in %.2fs", o->name, c.backend->name,
+		r = make_rootfs(&c);
+	if (r == 0)
+		r = configure_rootfs(&c);
+	if (r == 0)
+		r = create_work_finish(c.w);
+	if (r == 0)
+		log_info("created container %s (%s backend) in %.2fs", o->name, c.w->backend->name,
 			 elapsed(&t0));
-	CLOSE_FD(c.work_fd);
-	free(c.work);
-	free(c.work_path);
+	create_work_free(c.w);
 	free(c.exe);
-	free(c.fstype);
 	return r;
 }

@@ -72,6 +72,7 @@ struct copy_ctx {
 	uid_t euid;
 	gid_t egid;
 	bool try_noatime;    /* O_NOATIME allowed */
+	bool into;	     /* dst exists: copy into it (a mounted rootfs) */
 	bool owner_is_us;    /* new inodes get euid:egid, so chown may be skipped */
 	atomic_bool logged;  /* the error has been logged */
 	char path[PATH_MAX]; /* current directory, relative to the roots */
@@ -759,7 +760,7 @@ static int open_dst_root(struct copy_ctx *c, int dst_dirfd, const char *dst)
 	struct stat st;
 	int fd;
 
-	if (mkdirat(dst_dirfd, dst, 0700) < 0)
+	if (!c->into && mkdirat(dst_dirfd, dst, 0700) < 0)
 		return negative_errno();
 	fd = openat(dst_dirfd, dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -872,7 +873,7 @@ static int pool_stop(struct copy_pool *p)
 	return r;
 }
 
-int copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst)
+static int copy_tree(int src_dirfd, const char *src, int dst_dirfd, const char *dst, bool into)
 {
 	struct copy_ctx *c;
 	int r, q;
@@ -880,6 +881,7 @@ int copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->into = into;
 	c->src_name = src;
 	c->euid = geteuid();
 	c->egid = getegid();
@@ -899,4 +901,14 @@ int copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst)
 	io_done(&c->io);
 	free(c);
 	return r;
+}
+
+int copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst)
+{
+	return copy_tree(src_dirfd, src, dst_dirfd, dst, false);
+}
+
+int copy_tree_into_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst)
+{
+	return copy_tree(src_dirfd, src, dst_dirfd, dst, true);
 }

@@ -16,3 +16,7 @@
  * Returns 0 or -errno; logs one line naming the path that failed.
  */
 int copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst);
+/* The same into dst_dirfd/dst, an existing directory (e.g. the root of a
+ * freshly made filesystem; entries of the same name must not exist there).
+ * Its owner, mode, timestamps and xattrs become those of src. */
+int copy_tree_into_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst);
