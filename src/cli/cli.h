@@ -64,6 +64,8 @@ int cli_name_arg(int argc, char **argv, const char **ret_name);
 
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_config(int argc, char **argv);

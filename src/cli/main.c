@@ -11,6 +11,8 @@
 const struct cli_command cli_commands[] = {
 	{"create", "create a container from a template", cmd_create},
 	{"destroy", "remove a stopped container and its rootfs", cmd_destroy},
+	{"copy", "clone a stopped container", cmd_copy},
+	{"snapshot", "make, list, restore and remove snapshots", cmd_snapshot},
 	{"ls", "list containers", cmd_ls},
 	{"info", "show a container's details", cmd_info},
 	{"config", "print, get or set a container's config keys", cmd_config},

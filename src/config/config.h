@@ -210,6 +210,9 @@ int conf_edit_unset(struct conf_edit *ed, const char *key);
  * file atomically (mode 0644). Nothing is written when validation fails. */
 int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *file);
 void conf_edit_free(struct conf_edit *ed);
+/* For a copy of container old_name: a host name equal to the old name and
+ * fixed MAC addresses are removed, so they follow the new name. */
+int conf_edit_new_identity(struct conf_edit *ed, const char *old_name);
 /* Parse and validate one key's value (text as for conf_edit_set) into a
  * config where only that key is set, the rest unset or default; e.g. for a
  * live change of cgroup.memory.max with the config's own validation. */

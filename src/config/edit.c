@@ -582,3 +582,24 @@ int conf_parse_key(const char *key, const char *value, struct sysc_conf **ret)
 	conf_edit_free(ed);
 	return r;
 }
+
+int conf_edit_new_identity(struct conf_edit *ed, const char *old_name)
+{
+	config_setting_t *root = config_root_setting(&ed->cfg);
+	config_setting_t *host = config_setting_get_member(root, "hostname");
+	config_setting_t *net = config_setting_get_member(root, "network");
+	const char *h;
+
+	/* a host name that was the old container name follows the new one */
+	if (host && (h = config_setting_get_string(host)) && strcmp(h, old_name) == 0)
+		config_setting_remove(root, "hostname");
+	/* a fixed MAC would clash with the original: derive from the new name */
+	for (int i = 0; net && i < config_setting_length(net); i++) {
+		config_setting_t *e = config_setting_get_elem(net, (unsigned)i);
+		if (e && config_setting_get_member(e, "hwaddr")) {
+			config_setting_remove(e, "hwaddr");
+			log_info("network[%d]: the copy gets a new MAC address", i);
+		}
+	}
+	return 0;
+}
