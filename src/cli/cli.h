@@ -66,6 +66,7 @@ int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_config(int argc, char **argv);

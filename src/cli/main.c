@@ -13,6 +13,7 @@ const struct cli_command cli_commands[] = {
 	{"destroy", "remove a stopped container and its rootfs", cmd_destroy},
 	{"copy", "clone a stopped container", cmd_copy},
 	{"snapshot", "make, list, restore and remove snapshots", cmd_snapshot},
+	{"cache", "list and remove template caches", cmd_cache},
 	{"ls", "list containers", cmd_ls},
 	{"info", "show a container's details", cmd_info},
 	{"config", "print, get or set a container's config keys", cmd_config},

@@ -231,6 +231,11 @@ int create_work_begin(const struct sysc_paths *p, const char *name, const char *
 		return r;
 	if (config_file && (r = conf_check_file(config_file)) < 0)
 		return r;
+	/* before any fd is opened: fds from the host's namespace do not see
+	 * the mounts made in ours */
+	r = storage_private_ns();
+	if (r < 0)
+		return r;
 	r = fileio_mkdir_p(p->store, 0700);
 	if (r < 0)
 		return log_error_errno(r, "cannot create store %s: %s", p->store, strerror(-r));

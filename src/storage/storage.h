@@ -101,7 +101,9 @@ const char *const *storage_backend_names(void);
 
 /* Move the calling process into a private mount namespace whose mounts do
  * not propagate to the host (once; later calls do nothing). For commands
- * that mount a stopped container's rootfs. */
+ * that mount a stopped container's rootfs. Call it before opening the fds
+ * that are to see the mounts: a directory fd opened in the host's namespace
+ * keeps resolving there, under the mount points. */
 int storage_private_ns(void);
 /* Make <entry_path>/rootfs show the root filesystem (activate + mount) in
  * a private mount namespace (storage_private_ns() first). */
