@@ -27,18 +27,30 @@ T_PASSED=0 T_FAILED=0 T_SKIPPED=0
 # destroy them, unless the file keeps its containers across tests
 # (T_KEEP_CONTAINERS=1, e.g. to reuse an expensive Debian container) or even
 # keeps them running (T_KEEP_RUNNING=1); at exit everything goes
+# (every store in T_STORES: a file with stores of its own lists them there)
+T_STORES=("$SYSC_PATH")
 t_reset() {
-	local n
-	[[ -d $SYSC_PATH ]] || return 0
+	local n s
 	[[ ${T_KEEP_RUNNING:-0} == 1 && ${1:-} != all ]] && return 0
-	for n in $(sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
-		sysc-stop -k "$n" >/dev/null 2>&1
-		[[ ${T_KEEP_CONTAINERS:-0} == 1 && ${1:-} != all ]] || sysc-destroy -f "$n" >/dev/null 2>&1
+	for s in "${T_STORES[@]}"; do
+		[[ -d $s ]] || continue
+		for n in $(SYSC_PATH=$s sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
+			SYSC_PATH=$s sysc-stop -k "$n" >/dev/null 2>&1
+			[[ ${T_KEEP_CONTAINERS:-0} == 1 && ${1:-} != all ]] ||
+				SYSC_PATH=$s sysc-destroy -f "$n" >/dev/null 2>&1
+		done
 	done
 }
 
+T_LOOP_MOUNTS=()
 t_cleanup_all() {
 	t_reset all
+	local m dev
+	for m in "${T_LOOP_MOUNTS[@]}"; do
+		dev=$(findmnt -n -o SOURCE --target "$m" 2>/dev/null)
+		umount "$m" 2>/dev/null
+		[[ $dev == /dev/loop* ]] && losetup -d "$dev" 2>/dev/null
+	done
 	rm -rf "$T_ROOT"
 }
 trap t_cleanup_all EXIT
@@ -101,9 +113,13 @@ expect_eq() {
 
 # nothing of this run is mounted, in cgroups or running
 expect_clean() {
-	local m c
-	m=$(grep -c "$T_ROOT" /proc/self/mountinfo || true)
-	[[ $m == 0 ]] || t_die "$m mount(s) of $T_ROOT left: $(grep "$T_ROOT" /proc/self/mountinfo | head -n 3)"
+	local m c l left
+	# (the filesystems a file made with t_loopfs are not leftovers)
+	left=$(grep "$T_ROOT" /proc/self/mountinfo | while read -r l; do
+		m=$(cut -d' ' -f5 <<<"$l")
+		[[ " ${T_LOOP_MOUNTS[*]} " == *" $m "* ]] || echo "$l"
+	done)
+	[[ -z $left ]] || t_die "mount(s) of $T_ROOT left: $(head -n 3 <<<"$left")"
 	c=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$SYSC_CGROUP_PARENT" 2>/dev/null | wc -l)
 	[[ $c == 0 ]] || t_die "$c cgroup(s) $SYSC_CGROUP_PARENT left"
 	[[ ! -e $SYSC_RUN_DIR ]] || [[ -z $(ls -A "$SYSC_RUN_DIR" | grep -v '^locks$') ]] ||
@@ -136,6 +152,37 @@ wait_running() { # NAME [SECS]
 	st=$(sysc-wait "$1" --booted -t "${2:-120}" 2>&1) || true
 	[[ $st == running ]] ||
 		t_die "$1: systemd says '$st'; failed: $(sysc-attach "$1" -- systemctl --failed --no-legend 2>&1)"
+}
+
+# t_loopfs FSTYPE SIZE DIR: a filesystem of its own (an image file in
+# T_ROOT, loop-mounted on DIR); unmounted and detached at exit, whatever
+# happened. Call it at file level (not in a t_run subshell).
+t_loopfs() {
+	local fs=$1 size=$2 dir=$3 img dev
+	img=$T_ROOT/$(basename "$dir").$fs.img
+	truncate -s "$size" "$img" || return 1
+	if [[ $fs == tmpfs ]]; then
+		mkdir -p "$dir"
+		T_LOOP_MOUNTS+=("$dir")
+		mount -t tmpfs -o "size=$size" tmpfs "$dir"
+		return
+	fi
+	case $fs in
+	btrfs) mkfs.btrfs -q -f "$img" >/dev/null ;;
+	xfs) mkfs.xfs -q -f "$img" ;;
+	*) mkfs."$fs" -q -F "$img" ;;
+	esac || { echo "mkfs.$fs $img failed"; return 1; }
+	mkdir -p "$dir"
+	dev=$(losetup --find --show "$img") || return 1
+	T_LOOP_MOUNTS+=("$dir")
+	mount "$dev" "$dir" || { losetup -d "$dev"; return 1; }
+	# mounted: the image file's loop device goes when it is unmounted
+	losetup -d "$dev" 2>/dev/null || true
+}
+
+# no loop device of this run is left
+expect_no_loops() {
+	! losetup -a | grep -q "$T_ROOT" || t_die "loop devices left: $(losetup -a | grep "$T_ROOT")"
 }
 
 # a config file written from stdin: cfg NAME <<EOF
