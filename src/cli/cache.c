@@ -34,10 +34,8 @@ int cmd_cache(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "F:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			if (strcmp(optarg, "json") && strcmp(optarg, "table"))
-				return cli_usage_error("unknown format \"%s\" (table or json)",
-						       optarg);
-			json = strcmp(optarg, "json") == 0;
+			if (cli_output_format(optarg, &json) < 0)
+				return cli_usage_error("unknown format \"%s\"", optarg);
 			break;
 			CLI_COMMON_CASES(usage)
 		}

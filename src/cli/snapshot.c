@@ -60,10 +60,8 @@ static int parse_options(int argc, char **argv, struct snap_opts *o)
 			o->list = true;
 			break;
 		case 'F':
-			if (strcmp(optarg, "json") && strcmp(optarg, "table"))
-				return cli_usage_error("unknown format \"%s\" (table or json)",
-						       optarg);
-			o->json = strcmp(optarg, "json") == 0;
+			if (cli_output_format(optarg, &o->json) < 0)
+				return cli_usage_error("unknown format \"%s\"", optarg);
 			break;
 		case 'r':
 			o->restore = optarg;

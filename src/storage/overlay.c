@@ -116,18 +116,28 @@ static int overlay_create_empty(const struct storage_ctx *ctx, int entry_fd)
 	return r;
 }
 
+/* storage/lower as recorded (absolute, or relative to the entry). */
+static int read_lower_text(const struct storage_ctx *ctx, int entry_fd, char **ret)
+{
+	size_t len;
+	int r = fileio_read_at(entry_fd, "storage/lower", ret, &len);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read the overlay lower layer of %s: %s",
+				       ctx->name, strerror(-r));
+	(*ret)[strcspn(*ret, "\n")] = '\0';
+	return 0;
+}
+
 /* The recorded lower layer, as an absolute path. */
 static int read_lower(const struct storage_ctx *ctx, int entry_fd, const char *entry_path,
 		      char **ret)
 {
 	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r = fileio_read_at(entry_fd, "storage/lower", &text, &len);
+	int r = read_lower_text(ctx, entry_fd, &text);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the overlay lower layer of %s: %s",
-				       ctx->name, strerror(-r));
-	text[strcspn(text, "\n")] = '\0';
+		return r;
 	if (!*text)
 		return log_error_errno(-EBADMSG, "the overlay lower layer of %s is not recorded",
 				       ctx->name);
@@ -167,13 +177,11 @@ static int overlay_mount(const struct storage_ctx *ctx, int entry_fd, const char
 static int overlay_clone(const struct storage_ctx *src_ctx, int src_entry_fd,
 			 const struct storage_ctx *dst_ctx, int dst_entry_fd, unsigned flags)
 {
-	_cleanup_free_ char *lower = NULL;
-	size_t len;
-	int r = fileio_read_at(src_entry_fd, "storage/lower", &lower, &len);
+	_cleanup_free_ char *lower = NULL, *text = NULL;
+	int r = read_lower_text(src_ctx, src_entry_fd, &lower);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the overlay lower layer of %s: %s",
-				       src_ctx->name, strerror(-r));
+		return r;
 	if (mkdirat(dst_entry_fd, "rootfs", 0755) < 0 ||
 	    mkdirat(dst_entry_fd, "storage", 0700) < 0) {
 		r = log_error_errno(-errno, "cannot create the overlay layers of %s: %m",
@@ -191,7 +199,9 @@ static int overlay_clone(const struct storage_ctx *src_ctx, int src_entry_fd,
 				    dst_ctx->name);
 		goto fail;
 	}
-	r = fileio_write_atomic_at(dst_entry_fd, "storage/lower", lower, len, 0600);
+	text = str_printf("%s\n", lower);
+	r = text ? fileio_write_atomic_at(dst_entry_fd, "storage/lower", text, strlen(text), 0600)
+		 : -ENOMEM;
 	if (r == 0)
 		return 0;
 	log_error("cannot record the lower layer of %s: %s", dst_ctx->name, strerror(-r));
@@ -223,7 +233,7 @@ static int overlay_uses_cache(const struct storage_ctx *ctx, int entry_fd, const
 	if (!want)
 		return -ENOMEM;
 	if (fileio_read_at(entry_fd, "storage/lower", &lower, &len) < 0)
-		return 0;
+		return 0; /* quietly: not an overlay entry */
 	lower[strcspn(lower, "\n")] = '\0';
 	return strcmp(lower, want) == 0;
 }
