@@ -10,6 +10,7 @@
 #include "monitor/protocol.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strv.h"
 #include "util/proc.h"
 
 #include <errno.h>
@@ -74,10 +75,18 @@ static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *
 
 	if (fd < 0)
 		return fd;
-	/* the monitor answers after the kill at the deadline and the cleanup */
-	r = control_call(fd, &req, &resp, (timeout + 30) * 1000, NULL);
+	/* the monitor answers after the kill at the deadline, the cleanup and
+	 * the stop and post_stop hooks */
+	timeout += 30 + (int)conf->hooks.timeout * (int)(strv_length(conf->hooks.stop) +
+							 strv_length(conf->hooks.post_stop));
+	r = control_call(fd, &req, &resp, timeout * 1000, NULL);
 	if (r < 0)
 		return r;
+	if (resp.ret < 0 && resp.state == STATE_STOPPED) {
+		/* stopped and cleaned up, but a stop hook failed */
+		log_error("%s stopped, but %s", conf->name, resp.message);
+		return resp.ret;
+	}
 	if (resp.ret < 0) {
 		log_error("cannot stop %s: %s", conf->name, resp.message);
 		return resp.ret;

@@ -3,6 +3,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "console/ring.h"
+#include "lib/hooks.h"
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "monitor/protocol.h"
@@ -55,6 +56,11 @@ struct monitor {
 	size_t n_stop_waiters;
 	struct state_info st;
 	struct console_ring ring;
+	struct hooks_ctx hooks;
+	struct hooks_ns ns;   /* init's namespaces, held for the stop hooks */
+	bool booted;	      /* init has run since the last post_stop */
+	char hook_error[200]; /* a stop hook's failure, for sysc-stop */
+	int log_fd;
 	/* stopping */
 	bool stopping, halt_sent, killed;
 	int64_t halt_next_ms;
@@ -132,6 +138,27 @@ static int setup_net(void *data, pid_t pid)
 	return net_attach(m->conf, pid, m->run_dir, &m->net);
 }
 
+/* Keep init's namespaces open when stop hooks will want them. */
+static int hold_namespaces(struct monitor *m)
+{
+	char *const *stop = hooks_list(m->conf, HOOK_STOP);
+
+	if (!stop || !stop[0])
+		return 0;
+	return hooks_ns_open(&m->ns, m->init.pid);
+}
+
+static void run_stop_hooks(struct monitor *m, enum hook_moment moment, bool reboot)
+{
+	struct hooks_ctx h = m->hooks;
+
+	h.target = reboot ? "reboot" : "stop";
+	h.env = moment == HOOK_STOP ? m->ns.env : NULL;
+	h.error = m->hook_error[0] ? NULL : m->hook_error; /* the first failure is told */
+	h.error_size = sizeof(m->hook_error);
+	hooks_run(&h, moment);
+}
+
 /* Create the cgroups and start init; on failure everything made here is undone. */
 static int boot(struct monitor *m)
 {
@@ -144,9 +171,14 @@ static int boot(struct monitor *m)
 		.cmd = m->o->cmd,
 		.host_setup = setup_net,
 		.host_data = m,
+		.hooks = &m->hooks,
 	};
+	bool init_running = false;
 	int r = reopen_console_slave(m);
 
+	if (r < 0)
+		return r;
+	r = hooks_run(&m->hooks, HOOK_PRE_START);
 	if (r < 0)
 		return r;
 	sp.console_slave = m->console_slave;
@@ -171,6 +203,10 @@ static int boot(struct monitor *m)
 			r = -ECHILD;
 		}
 	}
+	if (r == 0) {
+		init_running = true;
+		r = hold_namespaces(m);
+	}
 	if (r < 0) {
 		set_state(m, STATE_ABORTING);
 		cgroup_kill_all(m->cg, 5000);
@@ -178,8 +214,14 @@ static int boot(struct monitor *m)
 		cgroup_set_free(m->cg);
 		m->cg = NULL;
 		net_detach(TAKE_PTR(m->net));
+		hooks_ns_close(&m->ns);
+		if (init_running) { /* killed with its cgroup above */
+			waitid(P_PIDFD, (id_t)m->init.pidfd, &(siginfo_t){0}, WEXITED);
+			release_init(m);
+		}
 		return r;
 	}
+	m->booted = true;
 	set_state(m, STATE_RUNNING);
 	return 0;
 }
@@ -435,6 +477,9 @@ static int init_exited(struct monitor *m)
 	m->exit_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 	log_info("init of %s %s (%s %d)", m->conf->name, reboot ? "rebooted" : "exited",
 		 si.si_code == CLD_EXITED ? "status" : "signal", si.si_status);
+	/* the namespaces live on while the monitor holds them */
+	run_stop_hooks(m, HOOK_STOP, reboot);
+	hooks_ns_close(&m->ns);
 	teardown_init(m);
 	return reboot ? 1 : 0;
 }
@@ -523,10 +568,8 @@ static void notify_ready(struct monitor *m, int32_t result)
 /* From now on the monitor has no terminal: output goes to its log file. */
 static void detach_stdio(const struct monitor *m)
 {
-	_cleanup_free_ char *logp =
-		str_printf("%s/%s/monitor.log", m->o->paths->store, m->conf->name);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int logfd = logp ? open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+	int logfd = m->log_fd;
 
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -538,6 +581,18 @@ static void detach_stdio(const struct monitor *m)
 		log_set_stderr(0);
 		log_set_fd(logfd); /* timestamped lines; kept open for the monitor's life */
 	}
+}
+
+/* The container's log (<store>/<name>/monitor.log) gets every message from
+ * the start on, the hooks' output among them. */
+static void open_log(struct monitor *m)
+{
+	_cleanup_free_ char *logp = str_printf("%s/monitor.log", m->entry);
+
+	m->log_fd = logp ? open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600)
+			 : -1;
+	if (m->log_fd >= 0)
+		log_set_fd(m->log_fd);
 }
 
 static void remove_runtime(struct monitor *m)
@@ -561,15 +616,19 @@ static void finish(struct monitor *m)
 		CLOSE_FD(m->clients[i]);
 	CLOSE_FD(m->listen_fd);
 	remove_runtime(m);
+	if (m->booted)
+		run_stop_hooks(m, HOOK_POST_STOP, false);
 	/* stop requests are answered once nothing is left */
 	for (size_t i = 0; i < m->n_stop_waiters; i++) {
 		m->st.state = STATE_STOPPED;
-		reply(m->stop_waiters[i], m, 0, NULL, -1);
+		reply(m->stop_waiters[i], m, m->hook_error[0] ? -ECANCELED : 0,
+		      m->hook_error[0] ? m->hook_error : NULL, -1);
 		close(m->stop_waiters[i]);
 	}
 	CLOSE_FD(m->console_master);
 	CLOSE_FD(m->console_slave);
 	console_ring_done(&m->ring);
+	hooks_ns_close(&m->ns);
 	free(m->run_dir);
 	free(m->entry);
 	free(m->rootfs);
@@ -602,6 +661,8 @@ static int monitor_setup(struct monitor *m)
 	m->entry = paths_container_dir(p, m->conf->name);
 	if (!m->run_dir || !m->rootfs || !m->entry || !console_log)
 		return -ENOMEM;
+	m->hooks = (struct hooks_ctx){.store = p->store, .conf = m->conf, .entry = m->entry};
+	open_log(m);
 	r = prepare_storage(m);
 	if (r < 0)
 		return r;
@@ -636,10 +697,12 @@ int monitor_run(const struct monitor_opts *o)
 		.console_master = -EBADF,
 		.console_slave = -EBADF,
 		.listen_fd = -EBADF,
+		.log_fd = -EBADF,
 	};
 	int r;
 
 	m.init.pidfd = -EBADF;
+	hooks_ns_init(&m.ns);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		m.clients[i] = -1;
 	for (int t = 0; t <= SPAWN_MAX_TTYS; t++)
@@ -664,6 +727,8 @@ int monitor_run(const struct monitor_opts *o)
 		if (r == 0)
 			break;
 		/* reboot inside: same monitor, console and clients; new init and cgroups */
+		run_stop_hooks(&m, HOOK_POST_STOP, true);
+		m.booted = false;
 		set_state(&m, STATE_STARTING);
 		if (boot(&m) < 0) {
 			log_error("reboot of %s failed; stopping", m.conf->name);

@@ -4,6 +4,7 @@
 #include "monitor/resources.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "lib/hooks.h"
 #include "mount/mount.h"
 #include "net/net.h"
 #include "security/devices.h"
@@ -122,6 +123,47 @@ static int child_mount_storage(const struct spawn_params *p)
 	return p->storage->mount(p->storage_ctx, entry_fd, p->entry);
 }
 
+/* pre_mount: in the new mount namespace (slave: nothing propagates out), the
+ * rootfs mounted by the backend, nothing mounted on it yet. */
+static int child_pre_mount_hooks(const struct spawn_params *p)
+{
+	struct hooks_ctx h;
+
+	if (!p->hooks || !hooks_list(p->conf, HOOK_PRE_MOUNT) ||
+	    !hooks_list(p->conf, HOOK_PRE_MOUNT)[0])
+		return 0;
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return log_error_errno(-errno, "make / a recursive slave mount: %m");
+	h = *p->hooks;
+	h.rootfs_mount = p->rootfs;
+	return hooks_run(&h, HOOK_PRE_MOUNT);
+}
+
+/* mount: everything is mounted under the rootfs, pivot_root is next. */
+static int child_mount_hooks(void *data)
+{
+	const struct spawn_params *p = data;
+	struct hooks_ctx h;
+
+	if (!p->hooks)
+		return 0;
+	h = *p->hooks;
+	h.rootfs_mount = p->rootfs;
+	return hooks_run(&h, HOOK_MOUNT);
+}
+
+/* start: inside the container, paths are the container's. */
+static int child_start_hooks(const struct spawn_params *p)
+{
+	struct hooks_ctx h;
+
+	if (!p->hooks)
+		return 0;
+	h = *p->hooks;
+	h.rootfs_mount = "/";
+	return hooks_run(&h, HOOK_START);
+}
+
 static _Noreturn void child_main(const struct spawn_params *p, const struct security_policy *pol,
 				 int sync_fd)
 {
@@ -135,6 +177,8 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 		.host_netns = !net_private_netns(conf),
 		.mounts = conf->mounts,
 		.n_mounts = conf->n_mounts,
+		.before_pivot = child_mount_hooks,
+		.before_pivot_data = (void *)p,
 	};
 	char go;
 	sigset_t all;
@@ -153,6 +197,8 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	if (r < 0)
 		child_fail(sync_fd, r);
 	r = child_mount_storage(p);
+	if (r == 0)
+		r = child_pre_mount_hooks(p);
 	if (r < 0)
 		child_fail(sync_fd, r);
 	r = mount_setup_root(&spec);
@@ -169,6 +215,9 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 			   log_error_errno(-errno, "init %s %s in rootfs of %s", p->cmd[0],
 					   errno == ENOENT ? "not found" : "is not executable",
 					   conf->name));
+	r = child_start_hooks(p);
+	if (r < 0)
+		child_fail(sync_fd, r);
 	env = init_env(conf, conf->console.ttys);
 	if (!env)
 		child_fail(sync_fd, -ENOMEM);

@@ -10,6 +10,7 @@ struct sysc_conf;
 struct cgroup_set;
 struct storage_ops;
 struct storage_ctx;
+struct hooks_ctx;
 
 #define SPAWN_MAX_TTYS 64
 
@@ -27,6 +28,8 @@ struct spawn_params {
 	/* host-side setup between clone3 and the child's "go" (network links) */
 	int (*host_setup)(void *data, pid_t pid);
 	void *host_data;
+	/* pre_mount, mount and start hooks run in the child */
+	const struct hooks_ctx *hooks;
 };
 
 struct spawn_result {

@@ -500,5 +500,10 @@ int mount_setup_root(const struct mount_spec *spec)
 		if (r < 0)
 			return r;
 	}
+	if (spec->before_pivot) {
+		r = spec->before_pivot(spec->before_pivot_data);
+		if (r < 0)
+			return r;
+	}
 	return pivot(&ctx);
 }

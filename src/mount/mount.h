@@ -22,6 +22,10 @@ struct mount_spec {
 	bool host_netns;    /* shares the host's netns: /proc/sys/net stays read-only */
 	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
 	size_t n_mounts;
+	/* called when everything is mounted, just before pivot_root (the
+	 * container's mount hooks); a failure (-errno, logged) fails the setup */
+	int (*before_pivot)(void *data);
+	void *before_pivot_data;
 };
 
 /*

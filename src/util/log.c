@@ -36,6 +36,11 @@ void log_set_fd(int fd)
 	extra_fd = fd;
 }
 
+int log_get_fd(void)
+{
+	return extra_fd;
+}
+
 void log_set_stderr(int on)
 {
 	to_stderr = on;

@@ -19,6 +19,7 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Also append every message to this fd (e.g. the monitor's log file); -1 to stop. */
 void log_set_fd(int fd);
+int log_get_fd(void);
 /* Whether messages go to stderr (the monitor turns this off after detaching). */
 void log_set_stderr(int on);
 

@@ -5,9 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,4 +219,168 @@ char *proc_tail_lines(const char *text, unsigned n)
 	}
 	*w = '\0';
 	return res;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static _Noreturn void run_timed_child(const struct proc_run_opts *o, int out, int errpipe)
+{
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sigset_t none;
+	int e;
+
+	setpgid(0, 0);
+	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    dup2(out, STDERR_FILENO) < 0)
+		goto fail;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (o->envp && strchr(o->argv[0], '/'))
+		execve(o->argv[0], o->argv, o->envp);
+	else if (o->envp)
+		execvpe(o->argv[0], o->argv, o->envp);
+	else
+		execvp(o->argv[0], o->argv);
+fail:
+	e = errno;
+	if (write(errpipe, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/* Read what is there now: 1 more may come, 0 at EOF, -errno. */
+static int capture_drain(struct capture *c)
+{
+	for (;;) {
+		char tmp[4096];
+		ssize_t n = read(c->fd, tmp, sizeof(tmp));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 1 : -errno;
+		if (n == 0)
+			return 0;
+		if (c->len < CAPTURE_MAX) {
+			size_t take =
+				(size_t)n > CAPTURE_MAX - c->len ? CAPTURE_MAX - c->len : (size_t)n;
+			char *b = realloc(c->buf, c->len + take + 1);
+
+			if (!b)
+				return -ENOMEM;
+			memcpy(b + c->len, tmp, take);
+			c->buf = b;
+			c->len += take;
+			c->buf[c->len] = '\0';
+		}
+	}
+}
+
+int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
+{
+	struct capture c = {.fd = -1};
+	int out[2] = {-1, -1}, ep[2] = {-1, -1}, e = 0, r = 0, pidfd = -1, status;
+	int64_t deadline = o->timeout_ms ? monotonic_ms() + o->timeout_ms : 0;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (pid == 0)
+		run_timed_child(o, out[1], ep[1]);
+	setpgid(pid, pid); /* also in the child: whoever runs first */
+	close(out[1]);
+	close(ep[1]);
+	c.fd = out[0];
+	/* EOF on the exec pipe: exec'd; an int: the exec's errno */
+	ssize_t n;
+	do
+		n = read(ep[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == sizeof(e)) {
+		close(c.fd);
+		proc_wait_killable(pid);
+		return -e;
+	}
+	fcntl(c.fd, F_SETFL, O_NONBLOCK);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while (c.fd >= 0) {
+		struct pollfd pfd[2] = {{.fd = c.fd, .events = POLLIN},
+					{.fd = pidfd, .events = POLLIN}};
+		int64_t left = deadline ? deadline - monotonic_ms() : -1;
+		int q;
+
+		if (deadline && left <= 0) {
+			kill(-pid, SIGKILL);
+			r = -ETIMEDOUT;
+			break;
+		}
+		q = poll(pfd, pidfd >= 0 ? 2 : 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (q < 0 && errno == EINTR) {
+			if (interrupt_pending()) {
+				kill(-pid, SIGKILL);
+				r = -EINTR;
+				break;
+			}
+			continue;
+		}
+		if (q < 0) {
+			r = -errno;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		if (pfd[0].revents) {
+			q = capture_drain(&c);
+			if (q <= 0) {
+				if (q < 0)
+					r = q;
+				break;
+			}
+		}
+		if (pidfd >= 0 && pfd[1].revents) {
+			/* it exited: take what it wrote, not what its children may still write */
+			if (capture_drain(&c) < 0 && r == 0)
+				r = -EIO;
+			break;
+		}
+	}
+	if (c.fd >= 0)
+		close(c.fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	status = proc_wait_killable(pid);
+	if (r == 0 && status < 0)
+		r = status;
+	if (r == 0)
+		r = proc_status_to_exit(status);
+	if (r >= 0 || r == -ETIMEDOUT) {
+		*ret_output = c.buf ? c.buf : strdup("");
+		if (!*ret_output)
+			r = -ENOMEM;
+	} else {
+		free(c.buf);
+	}
+	return r;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (ep[i] >= 0)
+			close(ep[i]);
+	}
+	return r;
 }

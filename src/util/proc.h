@@ -27,3 +27,18 @@ int proc_signal_accepted(pid_t pid, int sig);
 int proc_run_capture(char *const argv[], char **ret_out, char **ret_err);
 /* The last n lines of text, on one line joined by " | " (for messages). */
 char *proc_tail_lines(const char *text, unsigned n);
+
+struct proc_run_opts {
+	char *const *argv;   /* argv[0]: a path, or a name searched in PATH */
+	char *const *envp;   /* NULL: inherit */
+	unsigned timeout_ms; /* 0: none */
+};
+/* Run a command with stdin from /dev/null, in its own process group, and
+ * collect its stdout and stderr interleaved (at most 1 MiB) into *ret_output.
+ * At the timeout (or on an interrupt) the whole process group is killed.
+ * Capture ends when the command exits, even if its children keep the pipe.
+ * Returns its exit status as proc_status_to_exit does, -ETIMEDOUT when it was
+ * killed at the timeout, -EINTR on an interrupt, or the -errno of a failed
+ * exec (-ENOENT: no such file). *ret_output is set (maybe "") when >= 0 or
+ * -ETIMEDOUT. */
+int proc_run_timed(const struct proc_run_opts *o, char **ret_output);
