@@ -130,7 +130,7 @@ struct sysc_conf {
 	struct {
 		char **pre_start, **pre_mount, **mount, **start, **stop, **post_stop;
 		char **create, **clone, **destroy;
-		unsigned timeout; /* seconds, default 60 */
+		unsigned timeout; /* seconds, default 30 */
 	} hooks;
 
 	struct {
@@ -143,6 +143,7 @@ struct sysc_conf {
 		bool enabled;
 		int order;
 		unsigned delay; /* seconds after starting this one */
+		char *group;	/* "" = none */
 	} autostart;
 
 	struct conf_idmap *idmap;

@@ -374,6 +374,17 @@ int conf_check_abspath(const char *s, char *reason, size_t len)
 	return 0;
 }
 
+int conf_check_group(const char *s, char *reason, size_t len)
+{
+	if (strlen(s) > 64)
+		return fail(reason, len, "\"%s\" is longer than 64 characters", s);
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.' && *c != '-')
+			return fail(reason, len,
+				    "\"%s\" may only contain letters, digits, '_', '.' and '-'", s);
+	return 0;
+}
+
 int conf_check_cmd(const config_setting_t *arr, char *reason, size_t len)
 {
 	const char *first;

@@ -27,11 +27,16 @@
 		.path = p, .type = CT_LIST, .store = ST_LIST, SC(f), .check_list = chk,            \
 		.off_n = offsetof(struct sysc_conf, nf), .item_size = sizeof(T), .doc = d          \
 	}
-#define HOOK(p, f)                                                                                 \
+#define HOOK(p, f, d)                                                                              \
 	{                                                                                          \
 		.path = "hooks." p, .type = CT_STRV, .check = conf_check_abspath, .def = "[]",     \
-		.store = ST_STRV, SC(hooks.f), .example = "[\"/usr/share/sysc/hooks/example\"]",   \
-		.doc = "Programs run at the " p " hook, in order (absolute paths)."                \
+		.store = ST_STRV, SC(hooks.f),                                                     \
+		.example = "[\"/usr/local/sbin/my-hook --verbose\"]",                              \
+		.doc = "Programs run " d ". They run in order; each entry is an absolute path "    \
+		       "and optional arguments separated by blanks. They get SYSC_NAME, "          \
+		       "SYSC_HOOK, "                                                               \
+		       "SYSC_PATH, SYSC_CONFIG and SYSC_ROOTFS in a clean environment; their "     \
+		       "output goes to the container's monitor.log. See sysc-hooks(7)."            \
 	}
 #define LIMIT(n)                                                                                   \
 	{                                                                                          \
@@ -489,24 +494,50 @@ static const struct conf_key container_keys[] = {
 	 .doc = "Comma-separated mount options."},
 
 	GROUP("hooks", "Programs run at lifecycle events."),
-	HOOK("pre_start", pre_start),
-	HOOK("pre_mount", pre_mount),
-	HOOK("mount", mount),
-	HOOK("start", start),
-	HOOK("stop", stop),
-	HOOK("post_stop", post_stop),
-	HOOK("create", create),
-	HOOK("clone", clone),
-	HOOK("destroy", destroy),
+	HOOK("pre_start", pre_start,
+	     "on the host at sysc-start (and at each reboot inside) before the cgroups and "
+	     "namespaces are made; a failure aborts the start"),
+	HOOK("pre_mount", pre_mount,
+	     "in the container's new mount namespace (nothing propagates to the host) when the "
+	     "rootfs is ready at $SYSC_ROOTFS_MOUNT and nothing is mounted on it yet; a failure "
+	     "aborts the start"),
+	HOOK("mount", mount,
+	     "in the container's mount namespace when /proc, /sys, /dev, /run and the config's "
+	     "mounts are in place under $SYSC_ROOTFS_MOUNT, just before pivot_root; no container "
+	     "process runs yet; a failure aborts the start"),
+	HOOK("start", start,
+	     "inside the container (the path is in the container's root) just before init is "
+	     "executed, with all of its namespaces but before the capability and seccomp policy; "
+	     "a failure aborts the start"),
+	HOOK("stop", stop,
+	     "on the host when init has exited (poweroff, sysc-stop, reboot) while its namespaces "
+	     "still exist: SYSC_TARGET is \"stop\" or \"reboot\", and SYSC_NS_MNT, _PID, _NET, "
+	     "_UTS, _IPC, _CGROUP name them (nsenter --net=$SYSC_NS_NET); a failure is reported "
+	     "by sysc-stop but does not stop the teardown"),
+	HOOK("post_stop", post_stop,
+	     "on the host after everything of a run is torn down (cgroups, network, runtime "
+	     "directory), with SYSC_TARGET"),
+	HOOK("create", create,
+	     "on the host by sysc-create when the rootfs and config are complete, before the "
+	     "container appears in the store (SYSC_ROOTFS is in the hidden work entry); a failure "
+	     "rolls the create back. Only a config given with -f can set them"),
+	HOOK("clone", clone,
+	     "on the host by sysc-copy when the copy is complete, before it appears in the store, "
+	     "with SYSC_SOURCE (the source container) and the new container's SYSC_NAME; a "
+	     "failure rolls the copy back"),
+	HOOK("destroy", destroy,
+	     "on the host by sysc-destroy before anything is removed; a failure aborts the "
+	     "destroy (with -f it is reported and the destroy goes on)"),
 	{.path = "hooks.timeout",
 	 .type = CT_INT,
 	 .min = 1,
 	 .max = 3600,
-	 .def = "60",
+	 .def = "30",
 	 .store = ST_UINT,
 	 SC(hooks.timeout),
 	 .example = "120",
-	 .doc = "Seconds a hook may run (1 to 3600)."},
+	 .doc = "Seconds each hook may run (1 to 3600); then its whole process group is killed "
+		"and the hook has failed."},
 
 	GROUP("console", "Consoles."),
 	{.path = "console.ttys",
@@ -544,7 +575,7 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_BOOL,
 	 SC(autostart.enabled),
 	 .example = "true",
-	 .doc = "Start with sysc-autostart."},
+	 .doc = "Start with sysc-autostart (at boot, by sysc-autostart.service)."},
 	{.path = "autostart.order",
 	 .type = CT_INT,
 	 .min = -100000,
@@ -563,6 +594,15 @@ static const struct conf_key container_keys[] = {
 	 SC(autostart.delay),
 	 .example = "5",
 	 .doc = "Seconds to wait after starting this container (0 to 3600)."},
+	{.path = "autostart.group",
+	 .type = CT_STRING,
+	 .check = conf_check_group,
+	 .def = "\"\"",
+	 .store = ST_STR,
+	 SC(autostart.group),
+	 .example = "\"web\"",
+	 .doc = "Group for sysc-autostart -g GROUP (letters, digits, '_', '.', '-'); plain "
+		"sysc-autostart starts only containers with no group, -a all of them."},
 
 	LIST("idmap", idmap, n_idmap, struct conf_idmap, conf_check_idmap,
 	     "User namespace id mappings; ranges of the same kind must not overlap."),

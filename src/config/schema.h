@@ -147,6 +147,7 @@ int conf_check_name(const char *s, char *reason, size_t len);
 int conf_check_hostname(const char *s, char *reason, size_t len);
 int conf_check_uuid(const char *s, char *reason, size_t len);
 int conf_check_abspath(const char *s, char *reason, size_t len);
+int conf_check_group(const char *s, char *reason, size_t len);
 int conf_check_env(const char *s, char *reason, size_t len);
 int conf_check_cpumax(const char *s, char *reason, size_t len);
 int conf_check_cpuset(const char *s, char *reason, size_t len);

@@ -5,6 +5,7 @@
 #include "lib/copy.h"
 #include "config/config.h"
 #include "lib/create.h"
+#include "lib/hooks.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
@@ -173,6 +174,16 @@ static int copy_rootfs(const struct copy_source *src, struct create_work *w, uns
 	return r < 0 ? r : q;
 }
 
+/* The new container's clone hooks, before it appears (SYSC_SOURCE: the source's name). */
+static int run_clone_hooks(const struct sysc_paths *p, const struct copy_source *src,
+			   const struct create_work *w)
+{
+	_cleanup_free_ char *var = str_printf("SYSC_SOURCE=%s", src->name);
+	char *env[] = {var, NULL};
+
+	return var ? hooks_run_new(p, create_work_path(w), HOOK_CLONE, env) : -ENOMEM;
+}
+
 int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, const char *dst,
 		     const char *backend, unsigned flags)
 {
@@ -199,6 +210,8 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 		r = conf_edit_new_identity(ed, src->name);
 	if (r == 0)
 		r = create_work_write_config(w, ed);
+	if (r == 0)
+		r = run_clone_hooks(p, src, w);
 	if (r == 0)
 		r = create_work_finish(w);
 	if (r == 0) {

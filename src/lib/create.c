@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/create.h"
+#include "lib/hooks.h"
 #include "config/config.h"
 #include "lib/cache.h"
 #include "lib/lock.h"
@@ -385,6 +386,8 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 		r = make_rootfs(&c);
 	if (r == 0)
 		r = configure_rootfs(&c);
+	if (r == 0)
+		r = hooks_run_new(p, create_work_path(c.w), HOOK_CREATE, NULL);
 	if (r == 0)
 		r = create_work_finish(c.w);
 	if (r == 0)

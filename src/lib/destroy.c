@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/destroy.h"
+#include "lib/hooks.h"
 #include "config/config.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
@@ -77,6 +78,10 @@ int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 		return r;
 	r = state_stop_if_running(p, name, force);
 	if (r < 0)
+		return r;
+	r = conf ? hooks_run(&(struct hooks_ctx){.store = p->store, .conf = conf}, HOOK_DESTROY)
+		 : 0;
+	if (r < 0 && !force)
 		return r;
 	r = store_storage(p, conf ? conf->rootfs.backend : "dir", conf, name, &sctx, &backend);
 	if (r < 0)

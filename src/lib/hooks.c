@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/hooks.h"
 #include "config/config.h"
+#include "lib/paths.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/proc.h"
@@ -194,6 +195,25 @@ int hooks_run(const struct hooks_ctx *ctx, enum hook_moment m)
 		log_set_fd(-1);
 		close(logfd);
 	}
+	return r;
+}
+
+int hooks_run_new(const struct sysc_paths *p, const char *entry, enum hook_moment m,
+		  char *const *env)
+{
+	_cleanup_free_ char *config = str_printf("%s/config", entry);
+	struct sysc_conf *conf = NULL;
+	int r;
+
+	if (!config)
+		return log_error_errno(-ENOMEM, "out of memory");
+	r = conf_load(p->default_conf, config, &conf);
+	if (r < 0)
+		return r;
+	r = hooks_run(
+		&(struct hooks_ctx){.store = p->store, .conf = conf, .entry = entry, .env = env},
+		m);
+	conf_free(conf);
 	return r;
 }
 

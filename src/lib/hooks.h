@@ -69,6 +69,14 @@ char *const *hooks_list(const struct sysc_conf *conf, enum hook_moment m);
 /* Run the moment's hooks in order. 0 when all succeeded (or there are none). */
 int hooks_run(const struct hooks_ctx *ctx, enum hook_moment m);
 
+/* For create, clone (and imports): load the new container's config from
+ * <entry>/config (entry: the work entry, not yet published) and run its
+ * hooks of that moment; env: more VAR=VALUE or NULL. A failure (logged)
+ * means the caller rolls the new container back. */
+struct sysc_paths;
+int hooks_run_new(const struct sysc_paths *p, const char *entry, enum hook_moment m,
+		  char *const *env);
+
 /* A stopped container's namespaces, held open by the monitor so stop hooks can
  * enter them: SYSC_NS_MNT, _PID, _NET, _UTS, _IPC, _CGROUP = /proc/<pid>/fd/<fd>. */
 #define HOOKS_N_NS 6
