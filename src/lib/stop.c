@@ -58,8 +58,9 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 	return monitor_cleanup_stale(p, conf->name);
 }
 
+/* *ret_stopped: the monitor stopped it (even when it reports a failed stop hook) */
 static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
-			    const struct stop_opts *o)
+			    const struct stop_opts *o, bool *ret_stopped)
 {
 	_cleanup_free_ char *run = paths_container_run(p, conf->name);
 	_cleanup_close_ int fd = run ? control_connect(run) : -ENOMEM;
@@ -84,6 +85,7 @@ static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *
 		return r;
 	if (resp.ret < 0 && resp.state == STATE_STOPPED) {
 		/* stopped and cleaned up, but a stop hook failed */
+		*ret_stopped = true;
 		log_error("%s stopped, but %s", conf->name, resp.message);
 		return resp.ret;
 	}
@@ -149,13 +151,18 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 	} else if (o->reboot) {
 		r = reboot_via_monitor(p, conf, &st, o);
 	} else {
-		r = st.monitor_alive ? stop_via_monitor(p, conf, o) : -ENOTCONN;
+		bool stopped = false;
+
+		r = st.monitor_alive ? stop_via_monitor(p, conf, o, &stopped) : -ENOTCONN;
+		if (stopped)
+			goto done;
 		if (r < 0 && st.monitor_alive)
 			log_warn("the monitor of %s did not answer (%s); stopping it directly",
 				 name, strerror(-r));
 		if (r < 0)
 			r = stop_direct(p, conf, &st, o);
 	}
+done:
 	conf_free(conf);
 	return r;
 }

@@ -477,6 +477,8 @@ static int init_exited(struct monitor *m)
 	m->exit_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 	log_info("init of %s %s (%s %d)", m->conf->name, reboot ? "rebooted" : "exited",
 		 si.si_code == CLD_EXITED ? "status" : "signal", si.si_status);
+	if (!reboot && m->st.state != STATE_STOPPING)
+		set_state(m, STATE_STOPPING); /* a poweroff inside: while the hooks run */
 	/* the namespaces live on while the monitor holds them */
 	run_stop_hooks(m, HOOK_STOP, reboot);
 	hooks_ns_close(&m->ns);
@@ -615,9 +617,10 @@ static void finish(struct monitor *m)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		CLOSE_FD(m->clients[i]);
 	CLOSE_FD(m->listen_fd);
-	remove_runtime(m);
+	/* before the state file goes: STOPPED means the hooks are done */
 	if (m->booted)
 		run_stop_hooks(m, HOOK_POST_STOP, false);
+	remove_runtime(m);
 	/* stop requests are answered once nothing is left */
 	for (size_t i = 0; i < m->n_stop_waiters; i++) {
 		m->st.state = STATE_STOPPED;
