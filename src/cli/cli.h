@@ -81,3 +81,4 @@ int cmd_freeze(int argc, char **argv);
 int cmd_unfreeze(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_net(int argc, char **argv);
+int cmd_autostart(int argc, char **argv);

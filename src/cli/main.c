@@ -27,6 +27,7 @@ const struct cli_command cli_commands[] = {
 	{"unfreeze", "thaw a frozen container", cmd_unfreeze},
 	{"top", "live resource usage of containers", cmd_top},
 	{"net", "create, delete and list managed bridges", cmd_net},
+	{"autostart", "start (or stop) the containers marked for autostart", cmd_autostart},
 	{"help", "list commands, or describe a config key", cmd_help},
 	{NULL, NULL, NULL},
 };
