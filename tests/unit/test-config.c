@@ -294,6 +294,10 @@ static const struct key_case cases[] = {
 	{"autostart = { enabled = 1; };", "autostart.enabled", "expected a boolean"},
 	{"autostart = { order = \"first\"; };", "autostart.order", "expected an integer"},
 	{"autostart = { delay = -1; };", "autostart.delay", "out of range (0 to 3600)"},
+	{"autostart = { group = \"web-1.a_b\"; };", "", NULL},
+	{"autostart = { group = \"a b\"; };", "autostart.group", "may only contain"},
+	{"hooks = { mount = [\"/usr/bin/x arg1 arg2\"]; };", "", NULL},
+	{"hooks = { stop = [\"x\"]; };", "hooks.stop", "is not an absolute path"},
 	{"idmap = ( { type = \"uid\"; container = 0; host = 100000; count = 65536; },"
 	 " { type = \"gid\"; container = 0; host = 100000; count = 65536; },"
 	 " { container = 65536; host = 4294901760L; count = 65536; } );",
@@ -385,12 +389,13 @@ static void test_defaults(void)
 	CHECK(c->capabilities.keep && !c->capabilities.keep[0], "keep empty");
 	CHECK_STREQ(c->seccomp.profile, "default", "seccomp.profile default");
 	CHECK(!c->seccomp.allow_bpf, "allow_bpf default");
-	CHECK(c->hooks.timeout == 60 && c->hooks.pre_start && !c->hooks.pre_start[0],
+	CHECK(c->hooks.timeout == 30 && c->hooks.pre_start && !c->hooks.pre_start[0],
 	      "hooks defaults");
 	CHECK(c->console.ttys == 4 && c->console.buffer == 128 * 1024 &&
 		      c->console.log_size == 1024 * 1024,
 	      "console defaults");
-	CHECK(!c->autostart.enabled && c->autostart.order == 0 && c->autostart.delay == 0,
+	CHECK(!c->autostart.enabled && c->autostart.order == 0 && c->autostart.delay == 0 &&
+		      c->autostart.group && !c->autostart.group[0],
 	      "autostart defaults");
 	CHECK(c->security.privileged && !c->security.no_new_privs, "security defaults");
 	CHECK(c->file && str_endswith(c->file, "/c.conf"), "file recorded");
