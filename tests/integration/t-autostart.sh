@@ -6,6 +6,10 @@
 BIN=$T_ROOT/bin
 LOG=$T_ROOT/events
 mkdir -p "$BIN"
+
+timing() { # shown after the tests, whatever their result
+	echo "# $*" >>"$T_ROOT/timings"
+}
 # rec: a pre_start/stop hook appending "MOMENT NAME" to the events file
 cat >"$BIN/rec" <<'EOS'
 #!/bin/sh
@@ -77,7 +81,7 @@ test_start_order_delay_and_stop() {
 	t3=$(init_ticks a3)
 	(($(init_ticks a2) <= t1 && t1 <= t3)) || t_die "start times out of order: a2 $(init_ticks a2) a1 $t1 a3 $t3"
 	((t3 - t1 >= 2 * hz)) || t_die "a3 started $((t3 - t1)) ticks after a1, delay is 2 s ($((2 * hz)) ticks)"
-	echo "# a3 started $(((t3 - t1) * 1000 / hz)) ms after a1 (autostart.delay = 2)"
+	timing "a3 started $(((t3 - t1) * 1000 / hz)) ms after a1 (autostart.delay = 2)"
 	# again: running ones are left alone
 	sysc-autostart
 	expect_eq "$(events pre_start)" "a2 a1 a3" "second run started nothing"
@@ -132,4 +136,5 @@ t_run test_start_order_delay_and_stop
 t_run test_groups_and_kill
 t_run test_failure_goes_on
 t_run test_usage
+[[ -f $T_ROOT/timings ]] && cat "$T_ROOT/timings"
 t_summary

@@ -10,6 +10,10 @@ OUT=$T_ROOT/out
 HOOKS=$T_SRC/hooks
 mkdir -p "$BIN" "$OUT"
 
+timing() { # shown after the tests, whatever their result
+	echo "# $*" >>"$T_ROOT/timings"
+}
+
 hk_cleanup() {
 	ip link del "$ABR" 2>/dev/null
 	ip link del vs-f2-0 2>/dev/null
@@ -238,7 +242,7 @@ EOC
 	t0=$(date +%s.%N)
 	expect_fail "hook $BIN/hang \(pre_mount\) failed: timed out after 1 s \(killed\): hanging" sysc-start t1
 	t1=$(date +%s.%N)
-	echo "# start with a hanging hook failed after $(echo "$t1 - $t0" | bc) s (hooks.timeout = 1)"
+	timing "start with a hanging pre_mount hook failed after $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (hooks.timeout = 1)"
 	# its whole process group went with it
 	! pgrep -fx 'sleep 3217' >/dev/null || t_die "the hook's child survived: $(pgrep -afx 'sleep 3217')"
 	expect_clean
@@ -348,6 +352,28 @@ EOC
 	expect_store ""
 }
 
+# figures only: sysc-start with and without three no-op hooks (median of 5)
+test_hook_overhead() {
+	local name t0 ms plain hooked_ms
+	sysc-create o1 -t busybox >/dev/null
+	hooked o2 <<EOC
+  pre_start = ["/bin/true"]; pre_mount = ["/bin/true"]; mount = ["/bin/true"];
+EOC
+	for name in o1 o2; do
+		ms=()
+		for _ in 1 2 3 4 5; do
+			t0=$(date +%s%N)
+			sysc-start "$name"
+			ms+=($((($(date +%s%N) - t0) / 1000000)))
+			sysc-stop -k "$name"
+		done
+		mapfile -t ms < <(printf '%s\n' "${ms[@]}" | sort -n)
+		[[ $name == o1 ]] && plain=${ms[2]} || hooked_ms=${ms[2]}
+	done
+	timing "sysc-start (busybox) median: $plain ms without hooks, $hooked_ms ms with pre_start+pre_mount+mount /bin/true"
+	expect_clean
+}
+
 t_run test_every_moment
 t_run test_poweroff_and_reboot_inside
 t_run test_failing_pre_start_leaves_nothing
@@ -359,4 +385,6 @@ t_run test_create_and_destroy_hooks_abort
 t_run test_ssh_authorized_keys
 t_run test_bind_dir
 t_run test_help_and_validation
+t_run test_hook_overhead
+[[ -f $T_ROOT/timings ]] && cat "$T_ROOT/timings"
 t_summary
