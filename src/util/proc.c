@@ -74,120 +74,6 @@ struct capture {
 	size_t len;
 };
 
-static int capture_read(struct capture *c)
-{
-	char tmp[4096];
-	ssize_t n = read(c->fd, tmp, sizeof(tmp));
-
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : -errno;
-	if (n == 0)
-		return 0;
-	if (c->len < CAPTURE_MAX) {
-		size_t take = (size_t)n;
-		char *b;
-
-		if (take > CAPTURE_MAX - c->len)
-			take = CAPTURE_MAX - c->len;
-		b = realloc(c->buf, c->len + take + 1);
-		if (!b)
-			return -ENOMEM;
-		memcpy(b + c->len, tmp, take);
-		c->buf = b;
-		c->len += take;
-		c->buf[c->len] = '\0';
-	}
-	return 1;
-}
-
-static _Noreturn void run_child(char *const argv[], int out, int err)
-{
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-	    dup2(err, STDERR_FILENO) < 0)
-		_exit(127);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvp(argv[0], argv);
-	_exit(errno == ENOENT ? 127 : 126);
-}
-
-int proc_run_capture(char *const argv[], char **ret_out, char **ret_err)
-{
-	struct capture c[2] = {{.fd = -1}, {.fd = -1}};
-	int out[2] = {-1, -1}, err[2] = {-1, -1}, r = 0, status;
-	pid_t pid;
-
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (pid == 0)
-		run_child(argv, out[1], err[1]);
-	close(out[1]);
-	close(err[1]);
-	c[0].fd = out[0];
-	c[1].fd = err[0];
-	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd pfd[2] = {{.fd = c[0].fd, .events = POLLIN},
-					{.fd = c[1].fd, .events = POLLIN}};
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR && !interrupt_pending())
-				continue;
-			break; /* interrupted: reap below kills it */
-		}
-		for (int i = 0; i < 2; i++) {
-			if (c[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			int q = capture_read(&c[i]);
-			if (q <= 0) {
-				if (q < 0 && r == 0)
-					r = q;
-				close(c[i].fd);
-				c[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	for (int i = 0; i < 2; i++)
-		if (c[i].fd >= 0)
-			close(c[i].fd);
-	status = proc_wait_killable(pid);
-	if (status < 0 && r == 0)
-		r = status;
-	if (r == 0 && interrupt_pending())
-		r = -EINTR;
-	if (r == 0) {
-		r = proc_status_to_exit(status);
-		if (r == 127 && !c[1].buf)
-			r = -ENOENT; /* could not be executed */
-	}
-	if (ret_out)
-		*ret_out = c[0].buf ? c[0].buf : strdup("");
-	else
-		free(c[0].buf);
-	if (ret_err)
-		*ret_err = c[1].buf ? c[1].buf : strdup("");
-	else
-		free(c[1].buf);
-	return r;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (err[i] >= 0)
-			close(err[i]);
-	}
-	return r;
-}
-
 char *proc_tail_lines(const char *text, unsigned n)
 {
 	size_t len = text ? strlen(text) : 0;
@@ -229,7 +115,7 @@ static int64_t monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static _Noreturn void run_timed_child(const struct proc_run_opts *o, int out, int errpipe)
+static _Noreturn void run_timed_child(const struct proc_run_opts *o, int out, int err, int errpipe)
 {
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	sigset_t none;
@@ -237,7 +123,7 @@ static _Noreturn void run_timed_child(const struct proc_run_opts *o, int out, in
 
 	setpgid(0, 0);
 	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-	    dup2(out, STDERR_FILENO) < 0)
+	    dup2(err, STDERR_FILENO) < 0)
 		goto fail;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -283,14 +169,37 @@ static int capture_drain(struct capture *c)
 	}
 }
 
-int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
+/* Drain every open capture that poll found readable; 0 when all reached
+ * EOF, 1 if more may come, -errno. */
+static int drain_ready(struct capture *c, const struct pollfd *pfd, size_t n)
 {
-	struct capture c = {.fd = -1};
-	int out[2] = {-1, -1}, ep[2] = {-1, -1}, e = 0, r = 0, pidfd = -1, status;
+	int open_fds = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].fd >= 0 && pfd[i].revents) {
+			int q = capture_drain(&c[i]);
+			if (q < 0)
+				return q;
+			if (q == 0) {
+				close(c[i].fd);
+				c[i].fd = -1;
+			}
+		}
+		open_fds += c[i].fd >= 0;
+	}
+	return open_fds > 0;
+}
+
+/* stdout into c[0]; stderr into c[1] when split, else into c[0] too */
+static int run_timed(const struct proc_run_opts *o, bool split, struct capture c[2])
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1}, ep[2] = {-1, -1}, e = 0, r = 0, pidfd = -1;
 	int64_t deadline = o->timeout_ms ? monotonic_ms() + o->timeout_ms : 0;
+	int status;
 	pid_t pid;
 
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+	if (pipe2(out, O_CLOEXEC) < 0 || (split && pipe2(err, O_CLOEXEC) < 0) ||
+	    pipe2(ep, O_CLOEXEC) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -300,11 +209,14 @@ int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
 		goto fail;
 	}
 	if (pid == 0)
-		run_timed_child(o, out[1], ep[1]);
+		run_timed_child(o, out[1], split ? err[1] : out[1], ep[1]);
 	setpgid(pid, pid); /* also in the child: whoever runs first */
 	close(out[1]);
+	if (split)
+		close(err[1]);
 	close(ep[1]);
-	c.fd = out[0];
+	c[0].fd = out[0];
+	c[1].fd = split ? err[0] : -1;
 	/* EOF on the exec pipe: exec'd; an int: the exec's errno */
 	ssize_t n;
 	do
@@ -312,14 +224,16 @@ int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
 	while (n < 0 && errno == EINTR);
 	close(ep[0]);
 	if (n == sizeof(e)) {
-		close(c.fd);
 		proc_wait_killable(pid);
 		return -e;
 	}
-	fcntl(c.fd, F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < 2; i++)
+		if (c[i].fd >= 0)
+			fcntl(c[i].fd, F_SETFL, O_NONBLOCK);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	while (c.fd >= 0) {
-		struct pollfd pfd[2] = {{.fd = c.fd, .events = POLLIN},
+	for (;;) {
+		struct pollfd pfd[3] = {{.fd = c[0].fd, .events = POLLIN},
+					{.fd = c[1].fd, .events = POLLIN},
 					{.fd = pidfd, .events = POLLIN}};
 		int64_t left = deadline ? deadline - monotonic_ms() : -1;
 		int q;
@@ -329,7 +243,7 @@ int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
 			r = -ETIMEDOUT;
 			break;
 		}
-		q = poll(pfd, pidfd >= 0 ? 2 : 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		q = poll(pfd, 3, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (q < 0 && errno == EINTR) {
 			if (interrupt_pending()) {
 				kill(-pid, SIGKILL);
@@ -343,23 +257,19 @@ int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
 			kill(-pid, SIGKILL);
 			break;
 		}
-		if (pfd[0].revents) {
-			q = capture_drain(&c);
-			if (q <= 0) {
-				if (q < 0)
-					r = q;
-				break;
-			}
+		q = drain_ready(c, pfd, 2);
+		if (q <= 0) {
+			r = q;
+			break;
 		}
-		if (pidfd >= 0 && pfd[1].revents) {
+		if (pidfd >= 0 && pfd[2].revents) {
 			/* it exited: take what it wrote, not what its children may still write */
-			if (capture_drain(&c) < 0 && r == 0)
-				r = -EIO;
+			for (int i = 0; i < 2; i++)
+				if (c[i].fd >= 0 && capture_drain(&c[i]) < 0 && r == 0)
+					r = -EIO;
 			break;
 		}
 	}
-	if (c.fd >= 0)
-		close(c.fd);
 	if (pidfd >= 0)
 		close(pidfd);
 	status = proc_wait_killable(pid);
@@ -367,20 +277,58 @@ int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
 		r = status;
 	if (r == 0)
 		r = proc_status_to_exit(status);
-	if (r >= 0 || r == -ETIMEDOUT) {
-		*ret_output = c.buf ? c.buf : strdup("");
-		if (!*ret_output)
-			r = -ENOMEM;
-	} else {
-		free(c.buf);
-	}
 	return r;
 fail:
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
 		if (ep[i] >= 0)
 			close(ep[i]);
 	}
+	return r;
+}
+
+/* Hand a capture's text to *ret (NULL: drop it); "" when nothing came. */
+static int capture_take(struct capture *c, char **ret)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (!ret) {
+		free(c->buf);
+		return 0;
+	}
+	*ret = c->buf ? c->buf : strdup("");
+	return *ret ? 0 : -ENOMEM;
+}
+
+int proc_run_timed(const struct proc_run_opts *o, char **ret_output)
+{
+	struct capture c[2] = {{.fd = -1}, {.fd = -1}};
+	int r = run_timed(o, false, c);
+
+	capture_take(&c[1], NULL);
+	if ((r >= 0 || r == -ETIMEDOUT) && capture_take(&c[0], ret_output) < 0)
+		return -ENOMEM;
+	if (r < 0 && r != -ETIMEDOUT)
+		capture_take(&c[0], NULL);
+	return r;
+}
+
+int proc_run_capture(char *const argv[], char **ret_out, char **ret_err)
+{
+	struct proc_run_opts o = {.argv = argv};
+	struct capture c[2] = {{.fd = -1}, {.fd = -1}};
+	int r = run_timed(&o, true, c);
+
+	if (r < 0) {
+		capture_take(&c[0], NULL);
+		capture_take(&c[1], NULL);
+		return r;
+	}
+	if (capture_take(&c[0], ret_out) < 0 || capture_take(&c[1], ret_err) < 0)
+		return -ENOMEM;
 	return r;
 }

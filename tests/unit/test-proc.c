@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* proc_run_timed(): exit codes, captured output, environment, exec
+/* proc_run_timed() and proc_run_capture(): exit codes, captured output, environment, exec
  * failures, and the timeout that kills the whole process group. */
 #include "tap.h"
 #include "util/proc.h"
@@ -119,8 +119,29 @@ static void exit_with_child_holding_the_pipe(void)
 	free(out);
 }
 
+/* proc_run_capture: stdout and stderr apart; a missing tool is -ENOENT */
+static void capture_split(void)
+{
+	char *argv[] = {"/bin/sh", "-c", "echo out; echo err >&2; echo more; exit 3", NULL};
+	char *missing[] = {"sysc-no-such-tool", NULL};
+	char *out = NULL, *err = NULL, *tail;
+	int r = proc_run_capture(argv, &out, &err);
+
+	CHECK(r == 3, "capture: exit status 3 (got %d)", r);
+	CHECK_STREQ(out, "out\nmore\n", "capture: stdout alone");
+	CHECK_STREQ(err, "err\n", "capture: stderr alone");
+	free(out);
+	free(err);
+	r = proc_run_capture(missing, NULL, NULL);
+	CHECK(r == -ENOENT, "capture: a missing tool is -ENOENT (got %d)", r);
+	tail = proc_tail_lines("a\nb\nc\nd\n", 2);
+	CHECK_STREQ(tail, "c | d", "tail_lines: the last two lines on one line");
+	free(tail);
+}
+
 int main(void)
 {
+	capture_split();
 	exit_codes_and_output();
 	environment();
 	exec_failures();
