@@ -1,0 +1,226 @@
+#!/bin/bash
+# The btrfs backend on a btrfs filesystem of its own (an image file in T_ROOT,
+# loop-mounted, holding the store): read-only cache subvolumes, rootfs
+# snapshots, nested subvolumes, busybox and Debian boots, failures and
+# leftovers; at the end the loop device and the mount are gone.
+. "$(dirname "$0")/lib.sh"
+
+for tool in mkfs.btrfs btrfs losetup; do
+	command -v "$tool" >/dev/null || { echo "FAIL: setup: $tool is not installed (btrfs-progs, util-linux)"; exit 1; }
+done
+
+BT_MNT=$T_ROOT/btrfs
+BT_IMG=$T_ROOT/btrfs.btrfs.img # t_loopfs's name for it
+t_loopfs btrfs 3G "$BT_MNT" || { echo "FAIL: setup: cannot make a loop btrfs in $T_ROOT"; exit 1; }
+export SYSC_PATH=$BT_MNT/store
+T_STORES=("$SYSC_PATH" "$T_ROOT/plain")
+
+# unmount; the loop device goes with the mount (autoclear), not at once
+bt_teardown() {
+	t_reset all
+	if mountpoint -q "$BT_MNT"; then
+		umount "$BT_MNT" || return 1
+	fi
+	for _ in $(seq 50); do
+		[[ -n $(losetup -j "$BT_IMG") ]] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# subvolume paths of the loop filesystem, one per line, sorted (use as
+# x=$(subvols), so that a failure fails the test)
+subvols() {
+	btrfs subvolume list "$BT_MNT" | sed 's/.* path //' | sort
+}
+
+# the only subvolumes left are derived template caches
+expect_only_cache_subvols() {
+	local all left
+	all=$(subvols)
+	left=$(grep -v '^store/\.cache/btrfs-[^/]*/rootfs$' <<<"$all" || true)
+	[[ -z $left ]] || t_die "subvolumes left: $left"
+}
+
+# count_subvols REGEX
+count_subvols() {
+	local all
+	all=$(subvols)
+	grep -c -- "$1" <<<"$all" || true
+}
+
+is_subvol() {
+	btrfs subvolume show "$1" >/dev/null 2>&1
+}
+
+ro_prop() {
+	btrfs property get -ts "$1" ro | cut -d= -f2
+}
+
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+test_create_btrfs_and_best() {
+	sysc-create b1 -t busybox -B btrfs
+	local cache t0
+	cache=$(ls -d "$SYSC_PATH"/.cache/btrfs-busybox-*/rootfs)
+	is_subvol "$cache" || t_die "derived cache $cache is not a subvolume"
+	expect_eq "$(ro_prop "$cache")" true "derived cache read-only"
+	is_subvol "$SYSC_PATH/b1/rootfs" || t_die "rootfs of b1 is not a subvolume"
+	expect_eq "$(ro_prop "$SYSC_PATH/b1/rootfs")" false "rootfs of b1 read-only"
+	[[ -x $SYSC_PATH/b1/rootfs/bin/busybox ]] || t_die "no busybox in the rootfs"
+	expect_eq "$(cat "$SYSC_PATH/b1/rootfs/etc/hostname")" b1 hostname
+	# best picks btrfs on btrfs; a warm derived cache is not made again
+	t0=$(date +%s%N)
+	sysc-create b2 -t busybox -B best >"$T_ROOT/b2.log" 2>&1 || t_die "$(cat "$T_ROOT/b2.log")"
+	echo "# sysc-create -B best, busybox, warm btrfs cache: $(ms_since "$t0") ms"
+	grep -q 'read-only btrfs subvolume' "$T_ROOT/b2.log" && t_die "derived cache made twice"
+	is_subvol "$SYSC_PATH/b2/rootfs" || t_die "rootfs of b2 is not a subvolume"
+	sysc-ls | grep -Eq '^b1 +STOPPED +btrfs ' || t_die "ls: $(sysc-ls)"
+	sysc-ls | grep -Eq '^b2 +STOPPED +btrfs ' || t_die "ls: $(sysc-ls)"
+	expect_eq "$(count_subvols "^store/.cache/btrfs-busybox-")" 1 "derived caches"
+	# writes stay in their own container
+	echo one >"$SYSC_PATH/b1/rootfs/etc/mine"
+	[[ ! -e $SYSC_PATH/b2/rootfs/etc/mine && ! -e $cache/etc/mine ]] || t_die "write leaked"
+	sysc-destroy b1
+	sysc-destroy b2
+	expect_store ".cache"
+	expect_only_cache_subvols
+}
+
+test_not_btrfs() {
+	local plain=$T_ROOT/plain
+	mkdir -p "$plain"
+	SYSC_PATH=$plain expect_fail "store $plain is not on a btrfs filesystem" \
+		sysc-create n1 -t busybox -B btrfs
+	[[ -z $(ls -A "$plain") ]] || t_die "failed create left $(ls -A "$plain")"
+	# best falls back to dir there
+	SYSC_PATH=$plain sysc-create n2 -t busybox -B best
+	SYSC_PATH=$plain sysc-ls | grep -Eq '^n2 +STOPPED +dir ' || t_die "best did not pick dir"
+	SYSC_PATH=$plain sysc-destroy n2
+}
+
+test_busybox_boot_write_stop() {
+	sysc-create b3 -t busybox -B btrfs
+	sysc-start b3
+	inside b3 /bin/sh -c 'echo written-inside >/etc/inside'
+	sysc-stop b3
+	expect_eq "$(cat "$SYSC_PATH/b3/rootfs/etc/inside")" written-inside "file written inside"
+	[[ ! -e $(ls -d "$SYSC_PATH"/.cache/btrfs-busybox-*/rootfs)/etc/inside ]] ||
+		t_die "write reached the cache"
+	expect_clean
+	sysc-destroy b3
+	expect_only_cache_subvols
+}
+
+test_nested_subvolumes_destroyed() {
+	sysc-create b4 -t busybox -B btrfs
+	local r=$SYSC_PATH/b4/rootfs pid
+	# made while it runs, through its root (as the guest's own tools would)
+	sysc-start b4
+	pid=$(init_pid b4)
+	mkdir -p "/proc/$pid/root/var/lib"
+	btrfs subvolume create "/proc/$pid/root/var/lib/machines" >/dev/null
+	sysc-stop b4
+	# nested deeper, and read-only ones (a read-only parent too)
+	btrfs subvolume create "$r/var/lib/machines/inner" >/dev/null
+	echo data >"$r/var/lib/machines/inner/f"
+	btrfs subvolume snapshot -r "$r/var/lib/machines/inner" "$r/var/lib/machines/ro" >/dev/null
+	btrfs subvolume create "$r/portables" >/dev/null
+	btrfs subvolume create "$r/portables/x" >/dev/null
+	btrfs property set -ts "$r/portables" ro true
+	expect_eq "$(count_subvols '^store/b4/rootfs/')" 5 "nested subvolumes made"
+	sysc-destroy b4
+	expect_store ".cache"
+	expect_only_cache_subvols
+	# destroying a container whose own rootfs is read-only works too
+	sysc-create b5 -t busybox -B btrfs
+	btrfs subvolume create "$SYSC_PATH/b5/rootfs/mnt/sub" >/dev/null
+	btrfs property set -ts "$SYSC_PATH/b5/rootfs" ro true
+	sysc-destroy b5
+	expect_only_cache_subvols
+}
+
+test_failing_create_leaves_nothing() {
+	# no cache: an empty subvolume the failing template half fills
+	expect_fail 'sysc-testtpl failed during build' \
+		sysc-create f1 -t testtpl -B btrfs -- --no-cache --fail-build
+	expect_store ".cache"
+	expect_only_cache_subvols
+	# from a cache: a bad template suggestion fails after the snapshot
+	local f
+	f=$(cfg bad.conf <<<'cgroup = { memory = { max = "12XB"; }; };')
+	expect_fail 'cgroup.memory.max' sysc-create f2 -t busybox -B btrfs -f "$f"
+	expect_store ".cache"
+	expect_only_cache_subvols
+	expect_clean
+}
+
+test_derived_cache_leftovers_and_staleness() {
+	local key=btrfs-stale-$$ d
+	sysc-create s1 -t testtpl -B btrfs -- --key "$key"
+	d=$SYSC_PATH/.cache/btrfs-$key
+	is_subvol "$d/rootfs" || t_die "no derived cache for $key"
+	# a killed derivation's leftover (a subvolume, read-only) is swept under the lock
+	mkdir "$SYSC_PATH/.cache/.build-btrfs-$key"
+	btrfs subvolume create "$SYSC_PATH/.cache/.build-btrfs-$key/rootfs" >/dev/null
+	btrfs property set -ts "$SYSC_PATH/.cache/.build-btrfs-$key/rootfs" ro true
+	# the template cache is rebuilt (removed, made again): derived again, from the new one
+	rm -rf "${SYSC_CACHE_DIR:?}/$key"
+	sysc-create s2 -t testtpl -B btrfs -- --key "$key" >"$T_ROOT/s2.log" 2>&1 ||
+		t_die "$(cat "$T_ROOT/s2.log")"
+	grep -q 'read-only btrfs subvolume of template cache' "$T_ROOT/s2.log" ||
+		t_die "stale derived cache reused: $(cat "$T_ROOT/s2.log")"
+	[[ ! -e $SYSC_PATH/.cache/.build-btrfs-$key ]] || t_die "build leftover not swept"
+	expect_eq "$(count_subvols "^store/.cache/.*$key")" 1 "derived caches of $key"
+	grep -q "^$SYSC_CACHE_DIR/$key/rootfs " "$d/source" || t_die "source: $(cat "$d/source")"
+	sysc-destroy s1
+	sysc-destroy s2
+	rm -rf "${SYSC_CACHE_DIR:?}/$key" "$SYSC_CACHE_DIR/$key".*lock
+	expect_only_cache_subvols
+}
+
+test_debian_boots_on_btrfs() {
+	local t0 pid cache
+	# the Debian cache of the run (SYSC_TEST_CACHE), else a debootstrap here
+	sysc-create dw -t debian -B btrfs >"$T_ROOT/dw.log" 2>&1 || t_die "$(tail -n 5 "$T_ROOT/dw.log")"
+	cache=$(ls -d "$SYSC_PATH"/.cache/btrfs-debian-*/rootfs)
+	expect_eq "$(ro_prop "$cache")" true "Debian derived cache read-only"
+	t0=$(date +%s%N)
+	sysc-create d1 -t debian -B btrfs >"$T_ROOT/d1.log" 2>&1 || t_die "$(tail -n 5 "$T_ROOT/d1.log")"
+	echo "# sysc-create -B btrfs, Debian, warm btrfs cache: $(ms_since "$t0") ms"
+	sysc-destroy dw
+	is_subvol "$SYSC_PATH/d1/rootfs" || t_die "rootfs of d1 is not a subvolume"
+	[[ -u $SYSC_PATH/d1/rootfs/usr/bin/passwd ]] || t_die "setuid bit lost"
+	sysc-start d1
+	wait_running d1
+	sysc-attach d1 -- sh -c 'echo from-debian >/root/note'
+	pid=$(init_pid d1)
+	btrfs subvolume create "/proc/$pid/root/var/lib/portables" >/dev/null
+	sysc-stop d1
+	expect_eq "$(cat "$SYSC_PATH/d1/rootfs/root/note")" from-debian "file written inside"
+	expect_clean
+	sysc-destroy d1
+	expect_store ".cache"
+	expect_only_cache_subvols
+}
+
+test_teardown_leaves_nothing() {
+	bt_teardown || t_die "cannot unmount $BT_MNT: $(grep " $BT_MNT " /proc/self/mountinfo)"
+	mountpoint -q "$BT_MNT" && t_die "$BT_MNT still mounted"
+	grep -q " $BT_MNT " /proc/self/mountinfo && t_die "mount of $BT_MNT left"
+	[[ -z $(losetup -j "$BT_IMG") ]] || t_die "loop device left: $(losetup -j "$BT_IMG")"
+	expect_clean
+	expect_no_loops
+}
+
+t_run test_create_btrfs_and_best
+t_run test_not_btrfs
+t_run test_busybox_boot_write_stop
+t_run test_nested_subvolumes_destroyed
+t_run test_failing_create_leaves_nothing
+t_run test_derived_cache_leftovers_and_staleness
+t_run test_debian_boots_on_btrfs
+t_run test_teardown_leaves_nothing
+t_summary
