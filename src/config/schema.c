@@ -97,7 +97,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_U64,
 	 SC(rootfs.size),
 	 .example = "\"10G\"",
-	 .doc = "Size of the root file system (lvm); 0 means the default."},
+	 .doc = "Size of the root file system (lvm; btrfs: a qgroup limit, applied only "
+		"if quotas are enabled on the filesystem); 0 means the default."},
 	{.path = "rootfs.fstype",
 	 .type = CT_STRING,
 	 .choices = fstypes,

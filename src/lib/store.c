@@ -93,7 +93,7 @@ int store_sweep(const struct sysc_paths *p)
 			continue; /* someone is working in it */
 		log_debug("removing leftovers of an interrupted command: %s/%s", p->store,
 			  de->d_name);
-		int r = fileio_rm_rf_at(dirfd(d), de->d_name);
+		int r = storage_rm_rf_at(dirfd(d), de->d_name);
 		if (r < 0)
 			log_warn("cannot remove leftover %s/%s: %s", p->store, de->d_name,
 				 strerror(-r));

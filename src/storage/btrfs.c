@@ -15,7 +15,10 @@
  *
  * A snapshot shares nothing with its origin that either can change, so
  * entries never depend on the derived cache, and the cache can go at any time.
- * rootfs.size is not applied (no qgroup limit).
+ *
+ * rootfs.size is best effort: a qgroup limit on the referenced size of the
+ * rootfs subvolume, applied only when quotas are enabled on the filesystem
+ * (sysc never enables them: that costs every write on the filesystem).
  */
 #include "storage/copy.h"
 #include "storage/storage.h"
@@ -25,13 +28,17 @@
 #include "util/strv.h"
 
 #include <btrfsutil.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/btrfs.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define CACHE_DIR ".cache"
@@ -77,12 +84,38 @@ static int btrfs_usable(const struct storage_ctx *ctx, bool explain)
 	return 1;
 }
 
-static void warn_size(const struct storage_ctx *ctx)
+/* rootfs.size as a qgroup limit on <entry>/rootfs, best effort: warns. */
+static void apply_size(const struct storage_ctx *ctx, int entry_fd)
 {
-	if (ctx->size)
-		log_warn("rootfs.size is not applied by the btrfs backend (%s has no size "
-			 "limit)",
-			 ctx->name);
+	_cleanup_close_ int fd = -EBADF;
+	struct btrfs_ioctl_qgroup_limit_args args = {
+		.lim = {.flags = BTRFS_QGROUP_LIMIT_MAX_RFER, .max_rfer = ctx->size},
+	};
+	enum btrfs_util_error e;
+	uint64_t id;
+
+	if (!ctx->size)
+		return;
+	fd = openat(entry_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("rootfs.size of %s not applied: cannot open its rootfs: %m", ctx->name);
+		return;
+	}
+	e = btrfs_util_subvolume_id_fd(fd, &id);
+	if (e) {
+		log_warn("rootfs.size of %s not applied: %s: %m", ctx->name,
+			 btrfs_util_strerror(e));
+		return;
+	}
+	args.qgroupid = id; /* its level-0 qgroup, 0/<id> */
+	if (ioctl(fd, BTRFS_IOC_QGROUP_LIMIT, &args) == 0)
+		return;
+	if (errno == ENOTCONN)
+		log_warn("rootfs.size of %s not applied: quotas are not enabled on the btrfs "
+			 "filesystem of %s (btrfs quota enable)",
+			 ctx->name, ctx->store);
+	else
+		log_warn("rootfs.size of %s not applied: qgroup limit: %m", ctx->name);
 }
 
 /* Set or clear the read-only flag of the subvolume fd and every subvolume
@@ -314,7 +347,6 @@ static int btrfs_create_from_cache(const struct storage_ctx *ctx, const struct s
 	_cleanup_close_ int lock = -EBADF, src = -EBADF;
 	enum btrfs_util_error e;
 
-	warn_size(ctx);
 	lock = storage_lock_cache(ctx, "btrfs", cache->key);
 	if (lock < 0)
 		return lock;
@@ -326,20 +358,28 @@ static int btrfs_create_from_cache(const struct storage_ctx *ctx, const struct s
 		return log_error_errno(btrfs_errno(),
 				       "cannot snapshot template cache %s for %s: %s: %m",
 				       cache->key, ctx->name, btrfs_util_strerror(e));
+	apply_size(ctx, entry_fd);
 	return 0;
 }
 
-static int btrfs_create_empty(const struct storage_ctx *ctx, int entry_fd)
+static int make_subvolume(const struct storage_ctx *ctx, int entry_fd)
 {
-	enum btrfs_util_error e;
+	enum btrfs_util_error e = btrfs_util_create_subvolume_fd(entry_fd, "rootfs", 0, NULL, NULL);
 
-	warn_size(ctx);
-	e = btrfs_util_create_subvolume_fd(entry_fd, "rootfs", 0, NULL, NULL);
 	if (e)
 		return log_error_errno(btrfs_errno(),
 				       "cannot create the rootfs subvolume of %s: %s: %m",
 				       ctx->name, btrfs_util_strerror(e));
 	return 0;
+}
+
+static int btrfs_create_empty(const struct storage_ctx *ctx, int entry_fd)
+{
+	int r = make_subvolume(ctx, entry_fd);
+
+	if (r == 0)
+		apply_size(ctx, entry_fd);
+	return r;
 }
 
 /* A rootfs that is not a subvolume (made by hand, or by another backend):
@@ -356,7 +396,7 @@ static int clone_by_copy(const struct storage_ctx *src_ctx, int src_entry_fd,
 				       "the rootfs of %s is not a btrfs subvolume: it cannot be "
 				       "snapshotted (copy without -s)",
 				       src_ctx->name);
-	r = btrfs_create_empty(dst_ctx, dst_entry_fd);
+	r = make_subvolume(dst_ctx, dst_entry_fd);
 	if (r < 0)
 		return r;
 	fd = openat(dst_entry_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -412,6 +452,8 @@ static int btrfs_clone(const struct storage_ctx *src_ctx, int src_entry_fd,
 
 	if (r < 0)
 		remove_tree_at(dst_entry_fd, "rootfs", "the partial copy");
+	else if (!(flags & STORAGE_CLONE_READONLY))
+		apply_size(dst_ctx, dst_entry_fd);
 	return r;
 }
 
@@ -443,6 +485,63 @@ static int btrfs_remove_cache(const struct storage_ctx *ctx, const char *key)
 		return lock;
 	r = remove_derived(dir_fd, build, what);
 	return r < 0 ? r : remove_derived(dir_fd, name, what);
+}
+
+/* Delete the btrfs subvolumes found in the tree fd (on device dev, in mount
+ * mnt_id): a subvolume is a directory with its own st_dev in the same mount. */
+static int delete_subvolumes_in(int fd, dev_t dev, uint64_t mnt_id)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3), ret = 0;
+	struct dirent *de;
+
+	if (dup_fd < 0 || !(d = fdopendir(dup_fd))) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int cfd = -EBADF;
+		struct statx x;
+		int r;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		if (statx(fd, de->d_name, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID, &x) < 0 ||
+		    !S_ISDIR(x.stx_mode) || !(x.stx_mask & STATX_MNT_ID) || x.stx_mnt_id != mnt_id)
+			continue; /* a mount point is never deleted into */
+		cfd = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		if (makedev(x.stx_dev_major, x.stx_dev_minor) != dev)
+			r = btrfs_util_is_subvolume_fd(cfd) == BTRFS_UTIL_OK
+				    ? remove_tree_at(fd, de->d_name, de->d_name)
+				    : 0;
+		else
+			r = delete_subvolumes_in(cfd, dev, mnt_id);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+int storage_rm_rf_at(int dirfd, const char *name)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct statx x;
+	int r = fileio_rm_rf_at(dirfd, name);
+
+	if (r != -EBUSY)
+		return r;
+	/* something with its own st_dev inside: subvolumes go, mounts stay */
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &x) < 0 ||
+	    !(x.stx_mask & STATX_MNT_ID))
+		return r;
+	if (delete_subvolumes_in(fd, makedev(x.stx_dev_major, x.stx_dev_minor), x.stx_mnt_id) < 0)
+		return r;
+	return fileio_rm_rf_at(dirfd, name);
 }
 
 const struct storage_ops storage_btrfs_ops = {

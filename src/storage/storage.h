@@ -114,6 +114,10 @@ int storage_unmount_entry(const struct storage_ops *ops, const char *entry_path)
 /* Lock template cache key for a backend's derived form: <cache>/<key>.<backend>.lock.
  * Returns the lock fd (close to release) or -errno (logged). */
 int storage_lock_cache(const struct storage_ctx *ctx, const char *backend, const char *key);
+/* fileio_rm_rf_at() that also deletes the btrfs subvolumes (read-only ones
+ * too) inside the tree, e.g. in a killed create's or destroy's leftovers;
+ * it never deletes into a mount point (-EBUSY). */
+int storage_rm_rf_at(int dirfd, const char *name);
 /* Run an external tool (lvm2, mkfs, ...) with argv; its stderr is captured
  * and, on failure, logged as "what: TOOL failed: exit N: <last lines>".
  * Returns 0, or -EIO on a non-zero exit, -errno if it cannot run. stdout is

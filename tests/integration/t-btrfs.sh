@@ -181,6 +181,52 @@ test_derived_cache_leftovers_and_staleness() {
 	expect_only_cache_subvols
 }
 
+test_killed_create_swept() {
+	# killed while the template fills a new empty subvolume (no cache)
+	sysc-create k1 -t testtpl -B btrfs -- --no-cache --slow 60 >"$T_ROOT/k1.log" 2>&1 &
+	local pid=$! left
+	for _ in $(seq 100); do
+		grep -q 'built half' "$T_ROOT/k1.log" && break
+		sleep 0.1
+	done
+	grep -q 'built half' "$T_ROOT/k1.log" || t_die "template never started: $(cat "$T_ROOT/k1.log")"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	left=$(subvols)
+	grep -q '^store/\.create-k1-[^/]*/rootfs$' <<<"$left" || t_die "no leftover subvolume: $left"
+	# the next command sweeps the leftover, subvolume included
+	sysc-create k2 -t busybox -B btrfs >"$T_ROOT/k2.log" 2>&1 || t_die "$(cat "$T_ROOT/k2.log")"
+	grep -q 'cannot remove leftover' "$T_ROOT/k2.log" && t_die "sweep failed: $(cat "$T_ROOT/k2.log")"
+	sysc-destroy k2
+	expect_store ".cache"
+	expect_only_cache_subvols
+}
+
+test_size_is_a_qgroup_limit() {
+	local f
+	f=$(cfg size.conf <<<'rootfs = { size = "64M"; };')
+	# quotas off: created, with a warning saying why there is no limit
+	sysc-create q1 -t busybox -B btrfs -f "$f" >"$T_ROOT/q1.log" 2>&1 || t_die "$(cat "$T_ROOT/q1.log")"
+	grep -q 'rootfs.size of q1 not applied: quotas are not enabled' "$T_ROOT/q1.log" ||
+		t_die "no warning: $(cat "$T_ROOT/q1.log")"
+	sysc-destroy q1
+	btrfs quota enable "$BT_MNT"
+	trap 'btrfs quota disable "$BT_MNT"' EXIT
+	sysc-create q2 -t busybox -B btrfs -f "$f" >"$T_ROOT/q2.log" 2>&1 || t_die "$(cat "$T_ROOT/q2.log")"
+	grep -q 'not applied' "$T_ROOT/q2.log" && t_die "limit not applied: $(cat "$T_ROOT/q2.log")"
+	local id
+	id=$(btrfs subvolume show "$SYSC_PATH/q2/rootfs" | awk '$1 == "Subvolume" && $2 == "ID:" { print $3 }')
+	btrfs qgroup show -r --raw "$BT_MNT" | grep -Eq "^0/$id +[0-9]+ +[0-9]+ +67108864( |$)" ||
+		t_die "qgroup 0/$id: $(btrfs qgroup show -r --raw "$BT_MNT")"
+	# writing past the limit fails
+	if dd if=/dev/zero of="$SYSC_PATH/q2/rootfs/big" bs=1M count=100 conv=fsync 2>"$T_ROOT/dd.err"; then
+		t_die "wrote 100M into a 64M rootfs"
+	fi
+	grep -q 'Disk quota exceeded' "$T_ROOT/dd.err" || t_die "dd: $(cat "$T_ROOT/dd.err")"
+	sysc-destroy q2
+	expect_only_cache_subvols
+}
+
 test_debian_boots_on_btrfs() {
 	local t0 pid cache
 	# the Debian cache of the run (SYSC_TEST_CACHE), else a debootstrap here
@@ -221,6 +267,8 @@ t_run test_busybox_boot_write_stop
 t_run test_nested_subvolumes_destroyed
 t_run test_failing_create_leaves_nothing
 t_run test_derived_cache_leftovers_and_staleness
+t_run test_killed_create_swept
+t_run test_size_is_a_qgroup_limit
 t_run test_debian_boots_on_btrfs
 t_run test_teardown_leaves_nothing
 t_summary
