@@ -252,6 +252,79 @@ test_debian_boots_on_btrfs() {
 	expect_only_cache_subvols
 }
 
+# create, boot, write, stop, nested subvolume, snapshot (read-only
+# subvolumes), change, restore (writable again), copy -s (a snapshot), boot
+# the clone, destroy all: no subvolume left. $1 template, $2 prefix
+btrfs_cycle() {
+	local tpl=$1 n=$2 snap t0
+	sysc-create "$n" -t "$tpl" -B btrfs >"$T_ROOT/create.log" 2>&1 ||
+		t_die "create: $(tail -n 3 "$T_ROOT/create.log")"
+	sysc-start "$n"
+	[[ $tpl == debian ]] && wait_running "$n"
+	sysc-attach "$n" -- /bin/sh -c 'echo one >/root/mark; rm -f /bin/sync'
+	sysc-stop "$n"
+	btrfs subvolume create "$SYSC_PATH/$n/rootfs/root/nested" >/dev/null
+	echo inner >"$SYSC_PATH/$n/rootfs/root/nested/f"
+	t0=$(date +%s%N)
+	expect_eq "$(sysc-snapshot "$n" -c 'before the change' 2>/dev/null)" snap0 "snapshot name"
+	echo "# btrfs $tpl snapshot: $(ms_since "$t0") ms"
+	snap=$SYSC_PATH/$n/snapshots/snap0/rootfs
+	is_subvol "$snap" || t_die "snapshot is not a subvolume"
+	expect_eq "$(ro_prop "$snap")" true "snapshot read-only"
+	is_subvol "$snap/root/nested" || t_die "nested subvolume not in the snapshot"
+	expect_eq "$(ro_prop "$snap/root/nested")" true "nested subvolume of the snapshot read-only"
+	expect_eq "$(cat "$snap/root/nested/f")" inner "nested file in the snapshot"
+	sysc-start "$n"
+	sysc-attach "$n" -- /bin/sh -c 'echo two >/root/mark; echo new >/root/other; rm /root/nested/f'
+	sysc-stop "$n"
+	sysc-snapshot "$n" -r snap0
+	expect_eq "$(ro_prop "$SYSC_PATH/$n/rootfs")" false "restored rootfs read-only"
+	expect_eq "$(ro_prop "$SYSC_PATH/$n/rootfs/root/nested")" false "restored nested read-only"
+	sysc-start "$n"
+	[[ $tpl == debian ]] && wait_running "$n"
+	expect_eq "$(sysc-attach "$n" -- /bin/cat /root/mark)" one "file after restore"
+	expect_eq "$(sysc-attach "$n" -- /bin/cat /root/nested/f)" inner "nested file after restore"
+	sysc-attach "$n" -- /bin/sh -c '! test -e /root/other' || t_die "a file made after the snapshot survived the restore"
+	sysc-attach "$n" -- /bin/sh -c '! test -e /bin/sync' || t_die "a file deleted before the snapshot came back"
+	sysc-attach "$n" -- /bin/sh -c 'echo w >/root/nested/w' || t_die "restored nested subvolume not writable"
+	sysc-stop "$n"
+	t0=$(date +%s%N)
+	sysc-copy -s "$n" "$n-clone"
+	echo "# btrfs $tpl copy -s: $(ms_since "$t0") ms"
+	is_subvol "$SYSC_PATH/$n-clone/rootfs" || t_die "clone is not a subvolume"
+	is_subvol "$SYSC_PATH/$n-clone/rootfs/root/nested" || t_die "nested subvolume not cloned"
+	sysc-start "$n-clone"
+	[[ $tpl == debian ]] && wait_running "$n-clone"
+	expect_eq "$(sysc-attach "$n-clone" -- /bin/cat /root/mark)" one "file in the clone"
+	expect_eq "$(sysc-attach "$n-clone" -- /bin/hostname)" "$n-clone" "hostname of the clone"
+	sysc-attach "$n-clone" -- /bin/sh -c 'echo clone >/root/mark'
+	sysc-stop "$n-clone"
+	expect_eq "$(cat "$SYSC_PATH/$n/rootfs/root/mark")" one "original after the clone changed"
+	sysc-destroy "$n"
+	sysc-destroy "$n-clone"
+	expect_store ".cache"
+	expect_only_cache_subvols
+	expect_clean
+}
+
+test_btrfs_busybox_cycle() {
+	btrfs_cycle busybox bc
+}
+
+test_btrfs_debian_cycle() {
+	btrfs_cycle debian dc
+}
+
+test_cache_rm_removes_the_subvolume() {
+	sysc-create cr1 -t testtpl -B btrfs -- --key btrfs-rm-$$
+	is_subvol "$SYSC_PATH/.cache/btrfs-btrfs-rm-$$/rootfs" || t_die "no derived cache"
+	sysc-destroy cr1
+	sysc-cache rm "btrfs-rm-$$"
+	[[ ! -e $SYSC_PATH/.cache/btrfs-btrfs-rm-$$ ]] || t_die "derived cache left"
+	[[ ! -e $SYSC_CACHE_DIR/btrfs-rm-$$ ]] || t_die "template cache left"
+	expect_only_cache_subvols
+}
+
 test_teardown_leaves_nothing() {
 	bt_teardown || t_die "cannot unmount $BT_MNT: $(grep " $BT_MNT " /proc/self/mountinfo)"
 	mountpoint -q "$BT_MNT" && t_die "$BT_MNT still mounted"
@@ -270,5 +343,8 @@ t_run test_derived_cache_leftovers_and_staleness
 t_run test_killed_create_swept
 t_run test_size_is_a_qgroup_limit
 t_run test_debian_boots_on_btrfs
+t_run test_btrfs_busybox_cycle
+t_run test_btrfs_debian_cycle
+t_run test_cache_rm_removes_the_subvolume
 t_run test_teardown_leaves_nothing
 t_summary
