@@ -283,7 +283,7 @@ static int make_rootfs(struct create_ctx *c)
 		if (r < 0)
 			return r;
 		r = create_work_mount(w);
-		log_debug("rootfs made in %.2fs", elapsed(&t0));
+		log_debug("rootfs made in %.1f ms", elapsed(&t0) * 1000);
 		return r < 0 ? r : check_interrupt();
 	}
 	r = create_work_empty_rootfs(w);

@@ -173,12 +173,10 @@ static int remove_tree_at(int dirfd, const char *name, const char *what)
 		return log_error_errno(-errno, "cannot open %s: %m", what);
 	e = fd < 0 ? BTRFS_UTIL_ERROR_NOT_SUBVOLUME : btrfs_util_is_subvolume_fd(fd);
 	if (e == BTRFS_UTIL_ERROR_NOT_SUBVOLUME || e == BTRFS_UTIL_ERROR_NOT_BTRFS) {
-		r = fileio_rm_rf_at(dirfd, name);
+		r = storage_rm_rf_at(dirfd, name); /* subvolumes inside go too */
 		if (r == -EBUSY)
-			return log_error_errno(r,
-					       "cannot remove %s: a subvolume or a mount is inside "
-					       "it",
-					       what);
+			return log_error_errno(
+				r, "cannot remove %s: something is mounted inside it", what);
 		if (r < 0)
 			return log_error_errno(r, "cannot remove %s: %s", what, strerror(-r));
 		return 0;

@@ -61,6 +61,11 @@ ms_since() {
 	echo $((($(date +%s%N) - $1) / 1000000))
 }
 
+# timings are printed at the end as "# ..." lines (never pass/fail)
+timing() {
+	echo "# $*" >>"$T_ROOT/timings"
+}
+
 test_create_btrfs_and_best() {
 	sysc-create b1 -t busybox -B btrfs
 	local cache t0
@@ -74,7 +79,7 @@ test_create_btrfs_and_best() {
 	# best picks btrfs on btrfs; a warm derived cache is not made again
 	t0=$(date +%s%N)
 	sysc-create b2 -t busybox -B best >"$T_ROOT/b2.log" 2>&1 || t_die "$(cat "$T_ROOT/b2.log")"
-	echo "# sysc-create -B best, busybox, warm btrfs cache: $(ms_since "$t0") ms"
+	timing "sysc-create -B best, busybox, warm btrfs cache: $(ms_since "$t0") ms"
 	grep -q 'read-only btrfs subvolume' "$T_ROOT/b2.log" && t_die "derived cache made twice"
 	is_subvol "$SYSC_PATH/b2/rootfs" || t_die "rootfs of b2 is not a subvolume"
 	sysc-ls | grep -Eq '^b1 +STOPPED +btrfs ' || t_die "ls: $(sysc-ls)"
@@ -234,8 +239,9 @@ test_debian_boots_on_btrfs() {
 	cache=$(ls -d "$SYSC_PATH"/.cache/btrfs-debian-*/rootfs)
 	expect_eq "$(ro_prop "$cache")" true "Debian derived cache read-only"
 	t0=$(date +%s%N)
-	sysc-create d1 -t debian -B btrfs >"$T_ROOT/d1.log" 2>&1 || t_die "$(tail -n 5 "$T_ROOT/d1.log")"
-	echo "# sysc-create -B btrfs, Debian, warm btrfs cache: $(ms_since "$t0") ms"
+	sysc-create d1 -t debian -B btrfs -v >"$T_ROOT/d1.log" 2>&1 || t_die "$(tail -n 5 "$T_ROOT/d1.log")"
+	timing "sysc-create -B btrfs, Debian, warm btrfs cache: $(ms_since "$t0") ms" \
+		"($(grep -o 'rootfs made in .*' "$T_ROOT/d1.log"))"
 	sysc-destroy dw
 	is_subvol "$SYSC_PATH/d1/rootfs" || t_die "rootfs of d1 is not a subvolume"
 	[[ -u $SYSC_PATH/d1/rootfs/usr/bin/passwd ]] || t_die "setuid bit lost"
@@ -267,7 +273,7 @@ btrfs_cycle() {
 	echo inner >"$SYSC_PATH/$n/rootfs/root/nested/f"
 	t0=$(date +%s%N)
 	expect_eq "$(sysc-snapshot "$n" -c 'before the change' 2>/dev/null)" snap0 "snapshot name"
-	echo "# btrfs $tpl snapshot: $(ms_since "$t0") ms"
+	timing "btrfs $tpl snapshot: $(ms_since "$t0") ms"
 	snap=$SYSC_PATH/$n/snapshots/snap0/rootfs
 	is_subvol "$snap" || t_die "snapshot is not a subvolume"
 	expect_eq "$(ro_prop "$snap")" true "snapshot read-only"
@@ -290,7 +296,7 @@ btrfs_cycle() {
 	sysc-stop "$n"
 	t0=$(date +%s%N)
 	sysc-copy -s "$n" "$n-clone"
-	echo "# btrfs $tpl copy -s: $(ms_since "$t0") ms"
+	timing "btrfs $tpl copy -s: $(ms_since "$t0") ms"
 	is_subvol "$SYSC_PATH/$n-clone/rootfs" || t_die "clone is not a subvolume"
 	is_subvol "$SYSC_PATH/$n-clone/rootfs/root/nested" || t_die "nested subvolume not cloned"
 	sysc-start "$n-clone"
@@ -325,6 +331,35 @@ test_cache_rm_removes_the_subvolume() {
 	expect_only_cache_subvols
 }
 
+test_plain_rootfs_and_cross_backend_copies() {
+	# a btrfs container whose rootfs is a plain directory (made by hand),
+	# holding a subvolume: copied (not snapshotted), and destroyed whole
+	sysc-create pl -t busybox -B btrfs
+	btrfs subvolume delete "$SYSC_PATH/pl/rootfs" >/dev/null
+	cp -a "$(ls -d "$SYSC_PATH"/.cache/btrfs-busybox-*/rootfs)" "$SYSC_PATH/pl/rootfs"
+	btrfs subvolume create "$SYSC_PATH/pl/rootfs/mnt/sub" >/dev/null
+	expect_fail 'rootfs of pl is not a btrfs subvolume' sysc-copy -s pl pl2
+	sysc-copy pl pl2
+	is_subvol "$SYSC_PATH/pl2/rootfs" || t_die "copy of a plain rootfs is not a subvolume"
+	sysc-destroy pl
+	sysc-destroy pl2
+	expect_only_cache_subvols
+	# btrfs -> dir -> btrfs
+	sysc-create cb -t busybox -B btrfs
+	echo mark >"$SYSC_PATH/cb/rootfs/root/mark"
+	sysc-copy cb cb-dir -B dir
+	is_subvol "$SYSC_PATH/cb-dir/rootfs" && t_die "dir copy is a subvolume"
+	sysc-copy cb-dir cb-back -B btrfs
+	is_subvol "$SYSC_PATH/cb-back/rootfs" || t_die "btrfs copy is not a subvolume"
+	expect_eq "$(cat "$SYSC_PATH/cb-back/rootfs/root/mark")" mark "file after two copies"
+	sysc-ls | grep -Eq '^cb-back +STOPPED +btrfs ' || t_die "ls: $(sysc-ls)"
+	sysc-destroy cb
+	sysc-destroy cb-dir
+	sysc-destroy cb-back
+	expect_store ".cache"
+	expect_only_cache_subvols
+}
+
 test_teardown_leaves_nothing() {
 	bt_teardown || t_die "cannot unmount $BT_MNT: $(grep " $BT_MNT " /proc/self/mountinfo)"
 	mountpoint -q "$BT_MNT" && t_die "$BT_MNT still mounted"
@@ -346,5 +381,7 @@ t_run test_debian_boots_on_btrfs
 t_run test_btrfs_busybox_cycle
 t_run test_btrfs_debian_cycle
 t_run test_cache_rm_removes_the_subvolume
+t_run test_plain_rootfs_and_cross_backend_copies
 t_run test_teardown_leaves_nothing
+[[ -f $T_ROOT/timings ]] && cat "$T_ROOT/timings"
 t_summary
