@@ -119,7 +119,7 @@ expect_clean() {
 	left=$({ grep "$T_ROOT" /proc/self/mountinfo || true; } | while read -r l; do
 		m=$(cut -d' ' -f5 <<<"$l")
 		[[ " ${T_LOOP_MOUNTS[*]} " == *" $m "* ]] || echo "$l"
-	done || true) # (grep finding no mount at all is fine)
+	done)
 	[[ -z $left ]] || t_die "mount(s) of $T_ROOT left: $(head -n 3 <<<"$left")"
 	c=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$SYSC_CGROUP_PARENT" 2>/dev/null | wc -l)
 	[[ $c == 0 ]] || t_die "$c cgroup(s) $SYSC_CGROUP_PARENT left"
