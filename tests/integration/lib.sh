@@ -42,14 +42,19 @@ t_reset() {
 	done
 }
 
-T_LOOP_MOUNTS=()
+T_LOOP_MOUNTS=() T_LOOP_IMAGES=()
 t_cleanup_all() {
 	t_reset all
-	local m dev
+	local m img dev
 	for m in "${T_LOOP_MOUNTS[@]}"; do
-		dev=$(findmnt -n -o SOURCE --target "$m" 2>/dev/null)
 		umount "$m" 2>/dev/null
-		[[ $dev == /dev/loop* ]] && losetup -d "$dev" 2>/dev/null
+	done
+	# by backing file, not by a device name saved earlier (autoclear may
+	# have freed that name for someone else already)
+	for img in "${T_LOOP_IMAGES[@]}"; do
+		for dev in $(losetup -n -O NAME -j "$img" 2>/dev/null); do
+			losetup -d "$dev" 2>/dev/null
+		done
 	done
 	rm -rf "$T_ROOT"
 }
@@ -175,7 +180,7 @@ t_loopfs() {
 	esac || { echo "mkfs.$fs $img failed"; return 1; }
 	mkdir -p "$dir"
 	dev=$(losetup --find --show "$img") || return 1
-	T_LOOP_MOUNTS+=("$dir")
+	T_LOOP_MOUNTS+=("$dir") T_LOOP_IMAGES+=("$img")
 	mount "$dev" "$dir" || { losetup -d "$dev"; return 1; }
 	# mounted: the image file's loop device goes when it is unmounted
 	losetup -d "$dev" 2>/dev/null || true
