@@ -13,7 +13,7 @@ struct sysc_paths;
 
 struct cli_command {
 	const char *name;
-	const char *summary;
+	const char *summary; /* NULL: hidden from `sysc help` */
 	int (*run)(int argc, char **argv);
 };
 
@@ -82,3 +82,6 @@ int cmd_unfreeze(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_autostart(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_archive_extract(int argc, char **argv);

@@ -15,7 +15,8 @@ int cmd_help(int argc, char **argv)
 	       "       sysc help CONFIG-KEY        describe a config key\n\n"
 	       "Commands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
-		printf("  %-10s %s\n", c->name, c->summary);
+		if (c->summary)
+			printf("  %-10s %s\n", c->name, c->summary);
 	printf("\nEvery command takes --help. Manual: sysc(1), sysc.conf(5).\n");
 	return 0;
 }

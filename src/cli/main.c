@@ -28,6 +28,10 @@ const struct cli_command cli_commands[] = {
 	{"top", "live resource usage of containers", cmd_top},
 	{"net", "create, delete and list managed bridges", cmd_net},
 	{"autostart", "start (or stop) the containers marked for autostart", cmd_autostart},
+	{"export", "write a stopped container to a tar archive", cmd_export},
+	{"import", "create a container from an exported archive", cmd_import},
+	/* hidden (no summary): for templates/sysc-tarball */
+	{"archive-extract", NULL, cmd_archive_extract},
 	{"help", "list commands, or describe a config key", cmd_help},
 	{NULL, NULL, NULL},
 };

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -57,6 +58,19 @@ int template_show_help(const struct sysc_paths *p, const char *name)
 
 /* Pid 1 of the template's PID namespace: run the template, reap everything,
  * exit with the template's status (the kernel then kills what is left). */
+/* $SYSC_BIN: this sysc binary, for templates that call it back (sysc-tarball
+ * runs `$SYSC_BIN archive-extract`). */
+static void export_self(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		setenv("SYSC_BIN", self, 1);
+	}
+}
+
 static _Noreturn void sandbox_init(char *const argv[], int out_fd)
 {
 	pid_t tpl;
@@ -80,6 +94,7 @@ static _Noreturn void sandbox_init(char *const argv[], int out_fd)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		export_self();
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot execute template %s: %m\n", argv[0]);
 		_exit(127);

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lib/export.h"
+#include "archive/tar.h"
+#include "config/config.h"
+#include "lib/lock.h"
+#include "lib/paths.h"
+#include "lib/state.h"
+#include "lib/store.h"
+#include "storage/storage.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONFIG_MAX (1024 * 1024)
+
+static void conf_freep(struct sysc_conf **c)
+{
+	conf_free(*c);
+}
+
+struct export_ctx {
+	const struct export_opts *o;
+	const struct sysc_paths *p;
+	char *entry_path; /* the container's or the snapshot's entry */
+	int entry_fd;
+	const struct storage_ops *ops;
+	struct storage_ctx sctx;
+	bool mounted;
+	int out_fd;
+	char *tmp; /* temporary output file, renamed to o->file at the end */
+};
+
+static int check_stopped(const struct sysc_paths *p, const char *name)
+{
+	struct state_info s;
+	int r = state_read(p, name, &s);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	if (s.state != STATE_STOPPED) {
+		log_error("container %s is %s: stop it first (sysc-stop %s), or export one of its "
+			  "snapshots (--snapshot)",
+			  name, state_name(s.state), name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int open_entry(struct export_ctx *c)
+{
+	const struct export_opts *o = c->o;
+	int r;
+
+	if (o->snapshot) {
+		r = store_check_name(o->snapshot);
+		if (r < 0)
+			return r;
+		c->entry_path = str_printf("%s/%s/snapshots/%s", c->p->store, o->name, o->snapshot);
+	} else {
+		c->entry_path = str_printf("%s/%s", c->p->store, o->name);
+	}
+	if (!c->entry_path)
+		return -ENOMEM;
+	c->entry_fd = open(c->entry_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (c->entry_fd < 0 && errno == ENOENT && o->snapshot)
+		return log_error_errno(-ENOENT, "container %s has no snapshot \"%s\"", o->name,
+				       o->snapshot);
+	if (c->entry_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", c->entry_path);
+	return 0;
+}
+
+/* A snapshot's own config when it has one, else the container's. */
+static int read_config(struct export_ctx *c, char **ret, size_t *ret_len)
+{
+	int r = fileio_read_at(c->entry_fd, "config", ret, ret_len);
+
+	if (r == -ENOENT && c->o->snapshot) {
+		_cleanup_free_ char *cfg = paths_container_config(c->p, c->o->name);
+		if (!cfg)
+			return -ENOMEM;
+		r = fileio_read_at(AT_FDCWD, cfg, ret, ret_len);
+	}
+	if (r < 0)
+		return log_error_errno(r, "cannot read the config of %s: %s", c->o->name,
+				       strerror(-r));
+	if (*ret_len > CONFIG_MAX)
+		return log_error_errno(-EFBIG, "config of %s is larger than %d bytes", c->o->name,
+				       CONFIG_MAX);
+	return 0;
+}
+
+static int open_output(struct export_ctx *c)
+{
+	const char *file = c->o->file;
+
+	if (strcmp(file, "-") == 0) {
+		if (isatty(STDOUT_FILENO)) {
+			log_error("refusing to write an archive to a terminal (redirect stdout)");
+			return -ENOTTY;
+		}
+		c->out_fd = STDOUT_FILENO;
+		return 0;
+	}
+	/* next to FILE, renamed over it when complete: a failed export leaves
+	 * neither a partial FILE nor a damaged old one */
+	c->tmp = str_printf("%s.XXXXXX", file);
+	if (!c->tmp)
+		return -ENOMEM;
+	c->out_fd = mkostemp(c->tmp, O_CLOEXEC);
+	if (c->out_fd < 0) {
+		int r = log_error_errno(-errno, "cannot write %s: %m", file);
+		free(c->tmp);
+		c->tmp = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static int write_archive(struct export_ctx *c, const char *config, size_t config_len)
+{
+	const struct export_opts *o = c->o;
+	struct tar_writer *w = NULL;
+	_cleanup_close_ int rootfs_fd = -EBADF;
+	_cleanup_free_ char *manifest = NULL, *tree = NULL;
+	unsigned long long entries, bytes;
+	int comp = o->compression, r;
+
+	if (comp == TAR_COMPRESSION_AUTO && strcmp(o->file, "-") != 0)
+		comp = tar_compression_for_path(o->file);
+	manifest = str_printf("format=%d\ncreated_by=sysc %s\nname=%s\nsnapshot=%s\n",
+			      EXPORT_FORMAT_VERSION, PACKAGE_VERSION, o->name,
+			      o->snapshot ? o->snapshot : "");
+	tree = str_printf("%s/rootfs", c->entry_path);
+	if (!manifest || !tree)
+		return -ENOMEM;
+	rootfs_fd = openat(c->entry_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (rootfs_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", tree);
+	r = tar_writer_open(c->out_fd, o->file, comp, &w);
+	if (r == 0)
+		r = tar_writer_add_data(w, "sysc-archive", manifest, strlen(manifest), 0644);
+	if (r == 0)
+		r = tar_writer_add_data(w, "config", config, config_len, 0644);
+	if (r == 0)
+		r = tar_writer_add_tree(w, "rootfs", rootfs_fd, tree);
+	if (r == 0) {
+		char sum[64];
+		snprintf(sum, sizeof(sum), "fnv64=%016llx\n",
+			 (unsigned long long)tar_writer_sum(w));
+		r = tar_writer_add_data(w, "sysc-checksum", sum, strlen(sum), 0644);
+	}
+	if (r == 0)
+		r = tar_writer_close(w);
+	if (r == 0) {
+		tar_writer_stats(w, &entries, &bytes);
+		log_info("archived %llu entries, %llu MiB of file data", entries, bytes >> 20);
+	}
+	tar_writer_free(w);
+	return r;
+}
+
+static int finish_output(struct export_ctx *c)
+{
+	if (!c->tmp)
+		return 0;
+	if (fsync(c->out_fd) < 0 || rename(c->tmp, c->o->file) < 0)
+		return log_error_errno(-errno, "cannot write %s: %m", c->o->file);
+	free(c->tmp);
+	c->tmp = NULL;
+	return 0;
+}
+
+static int export_locked(struct export_ctx *c)
+{
+	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
+	_cleanup_free_ char *config = NULL;
+	size_t config_len = 0;
+	int r = store_load_conf(c->p, c->o->name, &conf);
+
+	/* a snapshot is a point in time: it can be exported while the container runs */
+	if (r == 0 && !c->o->snapshot)
+		r = check_stopped(c->p, c->o->name);
+	if (r == 0)
+		r = open_entry(c);
+	if (r == 0)
+		r = read_config(c, &config, &config_len);
+	if (r == 0)
+		r = store_storage(c->p, conf->rootfs.backend, conf, c->o->name, &c->sctx, &c->ops);
+	if (r == 0)
+		r = open_output(c);
+	if (r == 0 && c->ops->mount) {
+		r = storage_private_ns();
+		if (r == 0)
+			r = storage_mount_entry(c->ops, &c->sctx, c->entry_fd, c->entry_path);
+		c->mounted = r == 0;
+	}
+	if (r == 0)
+		r = write_archive(c, config, config_len);
+	if (c->mounted) {
+		int u = storage_unmount_entry(c->ops, c->entry_path);
+		if (r == 0)
+			r = u;
+	}
+	if (r == 0)
+		r = finish_output(c);
+	return r;
+}
+
+int export_container(const struct sysc_paths *p, const struct export_opts *o)
+{
+	struct export_ctx c = {.o = o, .p = p, .entry_fd = -EBADF, .out_fd = -EBADF};
+	_cleanup_close_ int lock = -EBADF;
+	struct timespec t0, t1;
+	int r = store_check_name(o->name);
+
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lock = lock_container(p, o->name);
+	if (lock < 0)
+		return lock;
+	r = export_locked(&c);
+	if (c.tmp)
+		unlink(c.tmp);
+	if (c.out_fd >= 0 && c.out_fd != STDOUT_FILENO)
+		close(c.out_fd);
+	CLOSE_FD(c.entry_fd);
+	free(c.tmp);
+	free(c.entry_path);
+	if (r == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_info("exported %s%s%s to %s in %.2fs", o->name, o->snapshot ? " snapshot " : "",
+			 o->snapshot ? o->snapshot : "", strcmp(o->file, "-") ? o->file : "stdout",
+			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	return r;
+}

@@ -1,0 +1,461 @@
+#!/bin/bash
+# Archives: sysc-export / sysc-import round trips (every kind of inode and
+# metadata), pipes, booting imported containers (busybox, one Debian), the
+# tarball template, hostile archives, and bad input.
+. "$(dirname "$0")/lib.sh"
+
+# A sentinel outside every target: hostile archives must not touch it.
+OUTSIDE=$T_ROOT/outside
+mkdir -p "$OUTSIDE"
+echo keep >"$OUTSIDE/keep"
+SHADOW_STAT=$(stat -c '%h %Y %s' /etc/shadow)
+
+# figures, shown at the end (a test's own output is only shown on failure)
+timing() {
+	echo "# $*" >>"$T_ROOT/timings"
+}
+
+expect_outside_untouched() {
+	expect_eq "$(ls -A "$OUTSIDE" | tr '\n' ' ')" "keep " "files outside the target"
+	expect_eq "$(cat "$OUTSIDE/keep")" keep "sentinel contents"
+	expect_eq "$(stat -c '%h %Y %s' /etc/shadow)" "$SHADOW_STAT" "/etc/shadow"
+}
+
+# One line per inode of a tree, everything a round trip must keep (atime
+# aside): type, owner, mode, links, size, mtime (ns), allocated blocks and
+# sha256 of files, symlink target, device numbers, every xattr.
+tree_list() {
+	python3 - "$1" <<'EOF'
+import hashlib, os, stat, sys
+root = sys.argv[1]
+out = []
+for d, dirs, files in os.walk(root):
+    names = dirs + files
+    if d == root:
+        names = [""] + names
+    for n in names:
+        p = os.path.join(d, n) if n else d
+        st = os.lstat(p)
+        rel = os.path.relpath(p, root)
+        f = [rel, oct(stat.S_IFMT(st.st_mode)), str(st.st_uid), str(st.st_gid),
+             oct(stat.S_IMODE(st.st_mode)), str(st.st_nlink), str(st.st_mtime_ns)]
+        if stat.S_ISREG(st.st_mode):
+            h = hashlib.sha256()
+            with open(p, "rb") as fh:
+                for b in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(b)
+            f += [str(st.st_size), "blocks=%d" % st.st_blocks, h.hexdigest()]
+        if stat.S_ISLNK(st.st_mode):
+            f.append("-> " + os.readlink(p))
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            f.append("dev=%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
+        try:
+            for k in sorted(os.listxattr(p, follow_symlinks=False)):
+                f.append("%s=%s" % (k, os.getxattr(p, k, follow_symlinks=False).hex()))
+        except OSError:
+            pass
+        out.append(" ".join(f))
+print("\n".join(sorted(out)))
+EOF
+}
+
+# busybox container b1 plus every kind of inode and metadata under /x
+make_rich_container() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	local r=$SYSC_PATH/b1/rootfs
+	mkdir -p "$r/x/sub"
+	echo hello >"$r/x/file"
+	chown 1234:5678 "$r/x/file"
+	chmod 4755 "$r/x/file"
+	setcap cap_net_raw+ep "$r/x/file"
+	setfattr -n user.color -v blue "$r/x/file"
+	setfattr -n trusted.secret -v s3 "$r/x/file"
+	ln "$r/x/file" "$r/x/sub/hardlink"
+	echo mode >"$r/x/g"
+	chmod 2640 "$r/x/g"
+	chown 0:42 "$r/x/g"
+	setfacl -m u:99:rwx,g:98:r "$r/x/g"
+	setfacl -m u:97:rx "$r/x/sub"
+	setfacl -d -m u:96:r "$r/x/sub"
+	ln -s ../file "$r/x/sub/rel-link"
+	ln -s /etc/passwd "$r/x/abs-link"
+	chown -h 7:8 "$r/x/abs-link"
+	mkfifo -m 0620 "$r/x/fifo"
+	mknod -m 0666 "$r/x/null" c 1 3
+	mknod -m 0600 "$r/x/sda" b 8 0
+	mknod -m 0600 "$r/x/ttyS9" c 4 73
+	truncate -s 1G "$r/x/sparse"
+	dd if=/dev/urandom of="$r/x/sparse" bs=4k count=2 seek=100000 conv=notrunc status=none
+	echo tail >>"$r/x/sparse"
+	truncate -s 100M "$r/x/all-hole"
+	chmod 1777 "$r/x/sub"
+	touch -h -d '2001-02-03 04:05:06.123456789' "$r/x/file" "$r/x/abs-link" "$r/x/sub"
+	touch -d '1999-12-31 23:59:59.5' "$r/x"
+	: >"$r/x/empty"
+}
+
+# export b1 -> import as $1 (extra import options after), compare the trees
+expect_same_tree() {
+	tree_list "$SYSC_PATH/b1/rootfs" >"$T_ROOT/a.lst"
+	tree_list "$SYSC_PATH/$1/rootfs" >"$T_ROOT/b.lst"
+	diff "$T_ROOT/a.lst" "$T_ROOT/b.lst" >&2 || t_die "trees of b1 and $1 differ"
+	# the check itself looked at what it must
+	grep -q '^x/file .* 0o4755 2 .*security.capability=' "$T_ROOT/b.lst" || t_die "no capability"
+	grep -q '^x/g .*system.posix_acl_access=' "$T_ROOT/b.lst" || t_die "no ACL"
+	grep -q '^x/sub .*system.posix_acl_default=' "$T_ROOT/b.lst" || t_die "no default ACL"
+	grep -q '^x/sparse 0o100000 .* 1073741829 blocks=\(8\|16\|24\|32\) ' "$T_ROOT/b.lst" ||
+		t_die "sparse file not sparse: $(grep '^x/sparse' "$T_ROOT/b.lst")"
+	grep -q '^x/all-hole .* 104857600 blocks=0 ' "$T_ROOT/b.lst" || t_die "all-hole file"
+	grep -q '^x/sda 0o60000 .* dev=8:0' "$T_ROOT/b.lst" || t_die "block device"
+	grep -q '^x/file .* 981173106123456789 ' "$T_ROOT/b.lst" || t_die "mtime ns"
+}
+
+test_round_trip_file() {
+	make_rich_container
+	local t0 t1
+	for c in zstd xz gzip none; do
+		t0=$(date +%s%N)
+		sysc-export b1 "$T_ROOT/b1.$c" --compression "$c"
+		t1=$(date +%s%N)
+		timing "export busybox+extras ($c): $(((t1 - t0) / 1000000)) ms, $(stat -c %s "$T_ROOT/b1.$c") bytes"
+	done
+	file "$T_ROOT/b1.zstd" | grep -q 'Zstandard' || t_die "not zstd: $(file "$T_ROOT/b1.zstd")"
+	file "$T_ROOT/b1.xz" | grep -q 'XZ' || t_die "not xz"
+	file "$T_ROOT/b1.gzip" | grep -q 'gzip' || t_die "not gzip"
+	file "$T_ROOT/b1.none" | grep -q 'tar archive' || t_die "not tar"
+	# the default from the extension
+	sysc-export b1 "$T_ROOT/b1.tar.xz"
+	file "$T_ROOT/b1.tar.xz" | grep -q 'XZ' || t_die "extension .tar.xz not honoured"
+	# owner-only: the archive holds /etc/shadow
+	expect_eq "$(stat -c %a "$T_ROOT/b1.tar.xz")" 600 "archive mode"
+	# the plain tar is a pax archive that other tools read
+	tar -tf "$T_ROOT/b1.none" >"$T_ROOT/list" 2>/dev/null
+	expect_eq "$(head -n 3 "$T_ROOT/list" | tr '\n' ' ')" "sysc-archive config rootfs/ " layout
+	for c in zstd xz; do
+		t0=$(date +%s%N)
+		sysc-import "$T_ROOT/b1.$c" "i-$c" --devices all
+		t1=$(date +%s%N)
+		timing "import ($c): $(((t1 - t0) / 1000000)) ms"
+		expect_same_tree "i-$c"
+	done
+	# a new identity, the rest of the config kept
+	expect_eq "$(sysc-config i-zstd name)" i-zstd name
+	[[ $(sysc-config i-zstd uuid) != "$(sysc-config b1 uuid)" ]] || t_die "uuid not renewed"
+	expect_eq "$(sysc-config i-zstd init.halt_signal)" SIGUSR2 "config carried over"
+	# without a NAME: the exported name (taken here)
+	expect_fail 'container "b1" already exists' sysc-import "$T_ROOT/b1.gzip" --devices all
+	expect_store "b1 i-xz i-zstd"
+	expect_clean
+}
+
+test_round_trip_pipe() {
+	make_rich_container
+	sysc-export b1 - | sysc-import - p1 --devices all
+	expect_same_tree p1
+	# the default policy refuses the block device and the serial port, and
+	# then nothing is left
+	expect_fail 'entry "rootfs/x/(sda|ttyS9)": (block|character) device (8:0|4:73) not allowed' \
+		bash -c 'sysc-export b1 - | sysc-import - p2'
+	expect_store "b1 p1"
+	expect_clean
+}
+
+test_imported_busybox_boots() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	sysc-export b1 "$T_ROOT/b1.tar.zst"
+	sysc-destroy b1 >/dev/null 2>&1
+	sysc-import "$T_ROOT/b1.tar.zst"
+	expect_store "b1"
+	sysc-start b1
+	sysc-wait b1 -s RUNNING -t 5
+	expect_eq "$(sysc-attach b1 -- cat /etc/hostname)" b1 hostname
+	# running: refused, the file left alone
+	echo old >"$T_ROOT/old.tar"
+	expect_fail 'container b1 is RUNNING: stop it first' sysc-export b1 "$T_ROOT/old.tar"
+	expect_eq "$(cat "$T_ROOT/old.tar")" old "file after a refused export"
+	[[ -z $(ls "$T_ROOT" | grep 'old.tar.') ]] || t_die "temporary file left"
+	sysc-stop b1
+	expect_clean
+}
+
+test_snapshot_export() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	# a snapshot entry as the storage layer lays it out (storage.h)
+	mkdir -p "$SYSC_PATH/b1/snapshots/s1"
+	cp -a "$SYSC_PATH/b1/rootfs" "$SYSC_PATH/b1/snapshots/s1/rootfs"
+	echo snap >"$SYSC_PATH/b1/snapshots/s1/rootfs/etc/motd"
+	expect_fail 'container b1 has no snapshot "s2"' sysc-export b1 "$T_ROOT/s.tar" --snapshot s2
+	sysc-start b1
+	sysc-wait b1 -s RUNNING -t 5
+	# a snapshot is exported while its container runs
+	sysc-export b1 "$T_ROOT/s.tar" --snapshot s1
+	sysc-stop b1
+	sysc-import "$T_ROOT/s.tar" s1copy
+	expect_eq "$(cat "$SYSC_PATH/s1copy/rootfs/etc/motd")" snap "snapshot contents"
+	expect_clean
+}
+
+test_bad_input() {
+	expect_fail 'container "nosuch" does not exist' sysc-export nosuch "$T_ROOT/x.tar"
+	[[ ! -e $T_ROOT/x.tar ]] || t_die "file made for a missing container"
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	expect_fail "cannot write $T_ROOT/nodir/x.tar: No such file" sysc-export b1 "$T_ROOT/nodir/x.tar"
+	expect_fail 'cannot write /proc/x.tar' sysc-export b1 /proc/x.tar
+	expect_fail 'unknown compression "lz4"' sysc-export b1 "$T_ROOT/x.tar" -c lz4
+	expect_fail 'missing NAME or FILE' sysc-export b1
+	expect_fail "cannot open archive $T_ROOT/none.tar: No such file" sysc-import "$T_ROOT/none.tar"
+	# a tarball that is not a sysc export
+	tar -C "$SYSC_PATH/b1/rootfs" -cf "$T_ROOT/plain.tar" .
+	expect_fail 'is not a container archive made by sysc-export .*-t tarball' \
+		sysc-import "$T_ROOT/plain.tar" p1
+	echo 'not an archive at all' >"$T_ROOT/text"
+	expect_fail "archive $T_ROOT/text: .*(Unrecognized archive format|corrupt)" \
+		sysc-import "$T_ROOT/text" p1
+	expect_fail 'unknown --devices "some"' sysc-import "$T_ROOT/plain.tar" -D some
+	expect_store "b1"
+	expect_clean
+}
+
+test_interrupted_import() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	sysc-export b1 "$T_ROOT/b1.tar" -c none
+	mkfifo "$T_ROOT/fifo"
+	sysc-import "$T_ROOT/fifo" i1 2>"$T_ROOT/i1.err" &
+	local pid=$! rc=0
+	# half the archive, then nothing: the import is inside the rootfs by now
+	{
+		head -c $(($(stat -c %s "$T_ROOT/b1.tar") / 2)) "$T_ROOT/b1.tar"
+		sleep 3
+	} >"$T_ROOT/fifo" &
+	local feeder=$!
+	for _ in $(seq 50); do
+		ls -A "$SYSC_PATH" | grep -q '^\.create-i1-' && break
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	wait "$feeder" || true
+	[[ $rc != 0 ]] || t_die "interrupted import succeeded"
+	grep -q 'interrupted\|nothing was created' "$T_ROOT/i1.err" || t_die "$(cat "$T_ROOT/i1.err")"
+	expect_store "b1"
+	expect_clean
+}
+
+test_tarball_template() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	tar -C "$SYSC_PATH/b1/rootfs" -czf "$T_ROOT/rootfs.tar.gz" .
+	sysc-create t1 -t tarball -- --file "$T_ROOT/rootfs.tar.gz" >"$T_ROOT/t1.log" 2>&1 ||
+		t_die "$(cat "$T_ROOT/t1.log")"
+	sysc-create t2 -t tarball -- --file "$T_ROOT/rootfs.tar.gz" >"$T_ROOT/t2.log" 2>&1 ||
+		t_die "$(cat "$T_ROOT/t2.log")"
+	local key
+	key=tarball-$(sha256sum <"$T_ROOT/rootfs.tar.gz" | cut -c1-16)
+	grep -q "building template cache $key" "$T_ROOT/t1.log" || t_die "$(cat "$T_ROOT/t1.log")"
+	grep -q "from cache $key" "$T_ROOT/t2.log" || t_die "cache not shared: $(cat "$T_ROOT/t2.log")"
+	grep -q 'building template cache' "$T_ROOT/t2.log" && t_die "cache built twice"
+	expect_eq "$(cat "$SYSC_PATH/t2/rootfs/etc/hostname")" t2 hostname
+	[[ -x $SYSC_PATH/t2/rootfs/bin/busybox ]] || t_die "no busybox"
+	# same content under another name: same cache
+	cp "$T_ROOT/rootfs.tar.gz" "$T_ROOT/copy.tar.gz"
+	sysc-create t3 -t tarball -- --file "$T_ROOT/copy.tar.gz" >"$T_ROOT/t3.log" 2>&1
+	grep -q "from cache $key" "$T_ROOT/t3.log" || t_die "cache key is not the content's"
+	sysc-start t2
+	sysc-wait t2 -s RUNNING -t 5
+	sysc-stop t2
+	# the same protections as sysc-import
+	hostile "$T_ROOT/evil.tar" dotdot plain
+	expect_fail 'archive .*evil.tar: entry ".*": path .* has a ".." component' \
+		sysc-create t4 -t tarball -- --file "$T_ROOT/evil.tar"
+	expect_fail "missing --file FILE" sysc-create t4 -t tarball
+	expect_store "b1 t1 t2 t3"
+	expect_outside_untouched
+	expect_clean
+}
+
+# hostile OUT CASE [plain]: a tar archive (a sysc export unless "plain")
+# with one hostile entry aimed at $OUTSIDE
+hostile() {
+	python3 - "$1" "$2" "${3:-sysc}" "$OUTSIDE" <<'EOF'
+import io, sys, tarfile
+out, case, kind, outside = sys.argv[1:5]
+tf = tarfile.open(out, "w", format=tarfile.PAX_FORMAT)
+def add(name, data=b"", **kw):
+    ti = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(ti, k, v)
+    if ti.type == tarfile.REGTYPE:
+        ti.size = len(data)
+        tf.addfile(ti, io.BytesIO(data))
+    else:
+        tf.addfile(ti)
+pre = "rootfs/" if kind == "sysc" else "./"
+if kind == "sysc":
+    add("sysc-archive", b"format=1\n")
+    add("config", b'name = "h1";\n')
+add(pre, type=tarfile.DIRTYPE, mode=0o755)
+add(pre + "etc", type=tarfile.DIRTYPE, mode=0o755)
+up = "../" * 30
+if case == "dotdot":
+    add(pre + "etc/" + up + outside.lstrip("/") + "/dotdot", b"evil")
+elif case == "absolute":
+    add(outside + "/absolute", b"evil")
+elif case == "symlink":
+    add(pre + "etc/out", type=tarfile.SYMTYPE, linkname=outside)
+    add(pre + "etc/out/through", b"evil")
+elif case == "symlink-replace":
+    # a symlink, then a file of the same name: the file replaces the link
+    add(pre + "etc/keep", type=tarfile.SYMTYPE, linkname=outside + "/keep")
+    add(pre + "etc/keep", b"evil")
+elif case == "hardlink":
+    add(pre + "etc/shadow", type=tarfile.LNKTYPE, linkname="/etc/shadow")
+elif case == "hardlink-dotdot":
+    add(pre + "etc/shadow", type=tarfile.LNKTYPE, linkname=pre + up + "etc/shadow")
+elif case == "device":
+    add(pre + "etc/sda", type=tarfile.BLKTYPE, devmajor=8, devminor=0)
+elif case == "giant":
+    add(pre + "etc/" + "a/" * 600000 + "x", b"evil")
+elif case == "long":
+    add(pre + "etc/" + "a/" * 4000 + "x", b"evil")
+tf.close()
+EOF
+}
+
+# import of a hostile archive fails with a message matching $2, and leaves nothing
+expect_refused() {
+	hostile "$T_ROOT/h.tar" "$1"
+	expect_fail "$2" sysc-import "$T_ROOT/h.tar"
+	expect_store ""
+	expect_outside_untouched
+	expect_clean
+}
+
+test_hostile_dotdot() {
+	expect_refused dotdot 'archive .*h.tar: entry "rootfs/etc/\.\./\.\./.*": path .* has a "\.\." component \(refused\)'
+}
+
+test_hostile_absolute() {
+	expect_refused absolute "archive .*h.tar: entry \"$OUTSIDE/absolute\": absolute path .* \(refused\)"
+}
+
+test_hostile_symlink_write_through() {
+	expect_refused symlink 'entry "rootfs/etc/out/through": "etc/out" is a symlink: refusing to write through it'
+}
+
+test_hostile_symlink_replaced() {
+	# neutralised: the link is replaced by the file, nothing written through it
+	hostile "$T_ROOT/h.tar" symlink-replace
+	sysc-import "$T_ROOT/h.tar"
+	[[ -f $SYSC_PATH/h1/rootfs/etc/keep && ! -L $SYSC_PATH/h1/rootfs/etc/keep ]] ||
+		t_die "link not replaced"
+	expect_eq "$(cat "$SYSC_PATH/h1/rootfs/etc/keep")" evil "replaced file"
+	expect_outside_untouched
+}
+
+test_hostile_hardlink_out() {
+	expect_refused hardlink 'entry "rootfs/etc/shadow": absolute hardlink target "/etc/shadow" \(refused\)'
+	expect_refused hardlink-dotdot 'entry "rootfs/etc/shadow": hardlink target .* has a "\.\." component'
+}
+
+test_hostile_device() {
+	expect_refused device 'entry "rootfs/etc/sda": block device 8:0 not allowed'
+	# allowed when asked for
+	hostile "$T_ROOT/h.tar" device
+	sysc-import "$T_ROOT/h.tar" --devices all
+	[[ -b $SYSC_PATH/h1/rootfs/etc/sda ]] || t_die "no device with --devices all"
+}
+
+test_hostile_giant_header() {
+	# libarchive's own limit on a pax header (1.2 MB of path)
+	expect_refused giant 'archive .*h.tar: corrupt or truncated after entry "rootfs/etc/": .*too large'
+	# ours on a path (8 KB)
+	expect_refused long 'entry "rootfs/etc/a/a/a.*\.\.\." \([0-9]+ bytes\): path longer than 4095 bytes'
+}
+
+test_truncated_archive() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	for c in none zstd; do
+		sysc-export b1 "$T_ROOT/full.$c" -c "$c"
+		head -c $(($(stat -c %s "$T_ROOT/full.$c") * 2 / 3)) "$T_ROOT/full.$c" >"$T_ROOT/cut.$c"
+		expect_fail "archive $T_ROOT/cut.$c: .*(truncated|Truncated)" sysc-import "$T_ROOT/cut.$c" c1
+		expect_store "b1"
+	done
+	expect_clean
+}
+
+test_corrupt_archive() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	sysc-export b1 "$T_ROOT/full.tar" -c none
+	# a header's checksum in the middle of the rootfs
+	python3 - "$T_ROOT/full.tar" "$T_ROOT/bad.tar" <<'EOF'
+import sys, tarfile
+src, dst = sys.argv[1:3]
+members = tarfile.open(src).getmembers()
+off = members[len(members) // 2].offset
+data = bytearray(open(src, "rb").read())
+data[off + 148:off + 156] = b"0000000\0"
+open(dst, "wb").write(data)
+EOF
+	expect_fail "archive $T_ROOT/bad.tar: .*corrupt or truncated.*(Damaged|checksum)" \
+		sysc-import "$T_ROOT/bad.tar" c1
+	# compressed data corrupted in the middle
+	sysc-export b1 "$T_ROOT/full.zst" -c zstd
+	python3 - "$T_ROOT/full.zst" "$T_ROOT/bad.zst" <<'EOF'
+import sys
+src, dst = sys.argv[1:3]
+data = bytearray(open(src, "rb").read())
+for i in range(len(data) // 2, len(data) // 2 + 64):
+    data[i] ^= 0x5a
+open(dst, "wb").write(data)
+EOF
+	expect_fail "archive $T_ROOT/bad.zst: .*(corrupt or truncated|checksum mismatch)" sysc-import "$T_ROOT/bad.zst" c1
+	expect_store "b1"
+	expect_clean
+}
+
+test_debian_round_trip() {
+	local t0 t1 size
+	sysc-create d1 -t debian >"$T_ROOT/d1.log" 2>&1 || t_die "$(tail -n 5 "$T_ROOT/d1.log")"
+	size=$(du -sm "$SYSC_PATH/d1/rootfs" | cut -f1)
+	t0=$(date +%s%N)
+	sysc-export d1 "$T_ROOT/d1.tar.zst"
+	t1=$(date +%s%N)
+	timing "debian export: rootfs ${size} MiB -> $(($(stat -c %s "$T_ROOT/d1.tar.zst") >> 20)) MiB zstd in $(((t1 - t0) / 1000000)) ms"
+	t0=$(date +%s%N)
+	sysc-import "$T_ROOT/d1.tar.zst" d2
+	t1=$(date +%s%N)
+	timing "debian import (zstd file): $(((t1 - t0) / 1000000)) ms"
+	t0=$(date +%s%N)
+	sysc-export d1 - | sysc-import - d3
+	t1=$(date +%s%N)
+	timing "debian export | import pipe: $(((t1 - t0) / 1000000)) ms"
+	tree_list "$SYSC_PATH/d1/rootfs" >"$T_ROOT/a.lst"
+	tree_list "$SYSC_PATH/d3/rootfs" >"$T_ROOT/b.lst"
+	diff "$T_ROOT/a.lst" "$T_ROOT/b.lst" >&2 || t_die "debian trees differ"
+	grep -q 'security.capability=' "$T_ROOT/b.lst" || t_die "no file capability in Debian?"
+	sysc-destroy d3 >/dev/null
+	sysc-start d2
+	wait_running d2
+	sysc-stop d2
+	expect_clean
+}
+
+t_run test_round_trip_file
+t_run test_round_trip_pipe
+t_run test_imported_busybox_boots
+t_run test_snapshot_export
+t_run test_bad_input
+t_run test_interrupted_import
+t_run test_tarball_template
+t_run test_hostile_dotdot
+t_run test_hostile_absolute
+t_run test_hostile_symlink_write_through
+t_run test_hostile_symlink_replaced
+t_run test_hostile_hardlink_out
+t_run test_hostile_device
+t_run test_hostile_giant_header
+t_run test_truncated_archive
+t_run test_corrupt_archive
+t_run test_debian_round_trip
+cat "$T_ROOT/timings" 2>/dev/null
+t_summary
