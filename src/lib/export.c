@@ -192,18 +192,20 @@ static int export_locked(struct export_ctx *c)
 	if (r == 0 && !c->o->snapshot)
 		r = check_stopped(c->p, c->o->name);
 	if (r == 0)
+		r = store_storage(c->p, conf->rootfs.backend, conf, c->o->name, &c->sctx, &c->ops);
+	/* before opening the entry: an fd opened in the host's namespace would
+	 * not see the rootfs mounted in the private one */
+	if (r == 0 && c->ops->mount)
+		r = storage_private_ns();
+	if (r == 0)
 		r = open_entry(c);
 	if (r == 0)
 		r = read_config(c, &config, &config_len);
 	if (r == 0)
-		r = store_storage(c->p, conf->rootfs.backend, conf, c->o->name, &c->sctx, &c->ops);
-	if (r == 0)
 		r = open_output(c);
-	if (r == 0 && c->ops->mount) {
-		r = storage_private_ns();
-		if (r == 0)
-			r = storage_mount_entry(c->ops, &c->sctx, c->entry_fd, c->entry_path);
-		c->mounted = r == 0;
+	if (r == 0) {
+		r = storage_mount_entry(c->ops, &c->sctx, c->entry_fd, c->entry_path);
+		c->mounted = r == 0 && c->ops->mount;
 	}
 	if (r == 0)
 		r = write_archive(c, config, config_len);

@@ -195,6 +195,27 @@ test_snapshot_export() {
 	expect_clean
 }
 
+test_overlay_backend() {
+	# a backend that mounts: export mounts the rootfs privately, import
+	# extracts into the mounted new one
+	sysc-create o1 -t busybox -B overlay >/dev/null 2>&1
+	sysc-export o1 "$T_ROOT/o1.tar"
+	sysc-import "$T_ROOT/o1.tar" x1
+	expect_eq "$(sysc-config x1 rootfs.backend)" dir "backend of x1"
+	sysc-export x1 - | sysc-import - o2 -B overlay
+	expect_eq "$(sysc-config o2 rootfs.backend)" overlay "backend of o2"
+	sysc-export o2 - | sysc-import - x2
+	tree_list "$SYSC_PATH/x1/rootfs" >"$T_ROOT/a.lst"
+	tree_list "$SYSC_PATH/x2/rootfs" >"$T_ROOT/b.lst"
+	diff "$T_ROOT/a.lst" "$T_ROOT/b.lst" >&2 || t_die "trees differ after overlay round trips"
+	grep -q '^etc/hostname ' "$T_ROOT/b.lst" || t_die "empty tree?"
+	sysc-start o2
+	sysc-wait o2 -s RUNNING -t 5
+	sysc-stop o2
+	expect_store "o1 o2 x1 x2"
+	expect_clean
+}
+
 test_bad_input() {
 	expect_fail 'container "nosuch" does not exist' sysc-export nosuch "$T_ROOT/x.tar"
 	[[ ! -e $T_ROOT/x.tar ]] || t_die "file made for a missing container"
@@ -444,6 +465,7 @@ t_run test_round_trip_file
 t_run test_round_trip_pipe
 t_run test_imported_busybox_boots
 t_run test_snapshot_export
+t_run test_overlay_backend
 t_run test_bad_input
 t_run test_interrupted_import
 t_run test_tarball_template
