@@ -51,6 +51,7 @@ struct tar_reader {
 	unsigned long long entries, bytes;
 	struct tar_sum sum;
 	struct archive_entry *pending; /* header read, entry not consumed (stop_at) */
+	bool eof;
 };
 
 uint64_t tar_reader_sum(const struct tar_reader *r)
@@ -147,10 +148,15 @@ void tar_reader_free(struct tar_reader *r)
 /* 1 with *ret set, 0 at the end of the archive, -errno (logged). */
 static int next_header(struct tar_reader *r, struct archive_entry **ret)
 {
-	int x = archive_read_next_header(r->a, ret);
+	int x;
 
-	if (x == ARCHIVE_EOF)
+	if (r->eof)
 		return 0;
+	x = archive_read_next_header(r->a, ret);
+	if (x == ARCHIVE_EOF) {
+		r->eof = true;
+		return 0;
+	}
 	if (x == ARCHIVE_WARN) {
 		log_debug("archive %s: %s", r->name, archive_error_string(r->a));
 		x = ARCHIVE_OK;

@@ -301,7 +301,10 @@ hostile() {
 import io, sys, tarfile
 out, case, kind, outside = sys.argv[1:5]
 tf = tarfile.open(out, "w", format=tarfile.PAX_FORMAT)
+stream = bytearray()  # what sysc-checksum covers: cleaned paths and file data
 def add(name, data=b"", **kw):
+    if name.startswith("rootfs/") or name == "rootfs":
+        stream.extend(name[7:].rstrip("/").encode() + b"\0" + data)
     ti = tarfile.TarInfo(name)
     for k, v in kw.items():
         setattr(ti, k, v)
@@ -338,6 +341,15 @@ elif case == "giant":
     add(pre + "etc/" + "a/" * 600000 + "x", b"evil")
 elif case == "long":
     add(pre + "etc/" + "a/" * 4000 + "x", b"evil")
+if kind == "sysc":
+    # the trailer (storage-independent fnv64 over 8-byte words, see tar.h)
+    h, M = 0xcbf29ce484222325, (1 << 64) - 1
+    n = len(stream) // 8 * 8
+    for i in range(0, n, 8):
+        h = ((h ^ int.from_bytes(stream[i:i + 8], "little")) * 0x100000001b3) & M
+    tail = bytes(stream[n:]) + bytes(8 - (len(stream) - n))
+    h = ((h ^ int.from_bytes(tail, "little") ^ ((len(stream) - n) << 56)) * 0x100000001b3) & M
+    add("sysc-checksum", b"fnv64=%016x\n" % h)
 tf.close()
 EOF
 }
@@ -419,6 +431,27 @@ open(dst, "wb").write(data)
 EOF
 	expect_fail "archive $T_ROOT/bad.tar: .*corrupt or truncated.*(Damaged|checksum)" \
 		sysc-import "$T_ROOT/bad.tar" c1
+	# one byte of file data: tar has no checksum for it, the trailer does
+	python3 - "$T_ROOT/full.tar" "$T_ROOT/flip.tar" <<'EOF'
+import sys, tarfile
+src, dst = sys.argv[1:3]
+m = tarfile.open(src).getmember("rootfs/etc/inittab")
+data = bytearray(open(src, "rb").read())
+data[m.offset_data + 3] ^= 0x01
+open(dst, "wb").write(data)
+EOF
+	expect_fail "archive $T_ROOT/flip.tar: checksum mismatch .*: the archive is corrupt" \
+		sysc-import "$T_ROOT/flip.tar" c1
+	# no trailer at all (cut at an entry boundary)
+	python3 - "$T_ROOT/full.tar" "$T_ROOT/short.tar" <<'EOF'
+import sys, tarfile
+src, dst = sys.argv[1:3]
+with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
+    for m in i.getmembers():
+        if m.name != "sysc-checksum":
+            o.addfile(m, i.extractfile(m) if m.isreg() else None)
+EOF
+	expect_fail "archive $T_ROOT/short.tar is incomplete" sysc-import "$T_ROOT/short.tar" c1
 	# compressed data corrupted in the middle
 	sysc-export b1 "$T_ROOT/full.zst" -c zstd
 	python3 - "$T_ROOT/full.zst" "$T_ROOT/bad.zst" <<'EOF'
