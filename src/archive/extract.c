@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,6 +405,123 @@ static int write_data(struct tar_reader *r, int fd, struct archive_entry *e)
 	return 0;
 }
 
+/*
+ * POSIX ACLs that other tools store as ACL records (GNU tar --acls, bsdtar:
+ * SCHILY.acl.*), converted to the system.posix_acl_* xattr the kernel takes:
+ * a version header, then (tag, perm, id) in the kernel's order. Our own
+ * archives carry the xattrs themselves (these are then absent).
+ */
+#define ACL_XATTR_VERSION 2
+#define ACL_MAX_ENTRIES	  1024
+
+struct acl_xentry {
+	uint16_t tag;
+	uint16_t perm;
+	uint32_t id;
+};
+
+static int acl_tag(int la_tag)
+{
+	switch (la_tag) {
+	case ARCHIVE_ENTRY_ACL_USER_OBJ:
+		return 0x01;
+	case ARCHIVE_ENTRY_ACL_USER:
+		return 0x02;
+	case ARCHIVE_ENTRY_ACL_GROUP_OBJ:
+		return 0x04;
+	case ARCHIVE_ENTRY_ACL_GROUP:
+		return 0x08;
+	case ARCHIVE_ENTRY_ACL_MASK:
+		return 0x10;
+	case ARCHIVE_ENTRY_ACL_OTHER:
+		return 0x20;
+	default:
+		return -1;
+	}
+}
+
+static int acl_cmp(const void *a, const void *b)
+{
+	const struct acl_xentry *x = a, *y = b;
+
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The xattr value for ACL type of e in buf: its size, 0 if e has none. */
+static ssize_t acl_to_xattr(struct archive_entry *e, int type, char *buf, size_t size)
+{
+	struct acl_xentry ents[ACL_MAX_ENTRIES];
+	size_t n = 0;
+	bool extended = false;
+	int t, perm, tag, id;
+	const char *name;
+	uint32_t version = ACL_XATTR_VERSION;
+
+	if (archive_entry_acl_reset(e, type) <= 0)
+		return 0;
+	while (archive_entry_acl_next(e, type, &t, &perm, &tag, &id, &name) == ARCHIVE_OK) {
+		int k = acl_tag(tag);
+		if (k < 0 || n == ACL_MAX_ENTRIES)
+			return -EINVAL;
+		ents[n++] = (struct acl_xentry){
+			.tag = (uint16_t)k,
+			.perm = (uint16_t)(perm & 7),
+			.id = k == 0x02 || k == 0x08 ? (uint32_t)id : UINT32_MAX,
+		};
+		extended |= k == 0x02 || k == 0x08 || k == 0x10;
+	}
+	/* an access ACL of the three base entries is just the mode */
+	if (type == ARCHIVE_ENTRY_ACL_TYPE_ACCESS && !extended)
+		return 0;
+	if (sizeof(version) + n * sizeof(ents[0]) > size)
+		return -E2BIG;
+	qsort(ents, n, sizeof(ents[0]), acl_cmp);
+	memcpy(buf, &version, sizeof(version));
+	memcpy(buf + sizeof(version), ents, n * sizeof(ents[0]));
+	return (ssize_t)(sizeof(version) + n * sizeof(ents[0]));
+}
+
+static bool has_xattr(struct archive_entry *e, const char *want)
+{
+	const char *xname;
+	const void *xval;
+	size_t xsize;
+
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &xname, &xval, &xsize) == ARCHIVE_OK)
+		if (xname && strcmp(xname, want) == 0)
+			return true;
+	return false;
+}
+
+static int apply_acls(struct tar_reader *r, int fd, const char *node, struct archive_entry *e)
+{
+	static const struct {
+		int type;
+		const char *xattr;
+	} kinds[] = {
+		{ARCHIVE_ENTRY_ACL_TYPE_ACCESS, "system.posix_acl_access"},
+		{ARCHIVE_ENTRY_ACL_TYPE_DEFAULT, "system.posix_acl_default"},
+	};
+	char buf[sizeof(uint32_t) + ACL_MAX_ENTRIES * sizeof(struct acl_xentry)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		ssize_t n;
+
+		if (has_xattr(e, kinds[i].xattr))
+			continue;
+		n = acl_to_xattr(e, kinds[i].type, buf, sizeof(buf));
+		if (n < 0)
+			return entry_fail(r, (int)n, "invalid ACL (refused)");
+		if (n > 0 && (fd >= 0 ? fsetxattr(fd, kinds[i].xattr, buf, (size_t)n, 0)
+				      : lsetxattr(node, kinds[i].xattr, buf, (size_t)n, 0)) < 0)
+			return entry_fail(r, negative_errno(), "cannot set ACL: %m");
+	}
+	return 0;
+}
+
 /* Owner, xattrs (security.capability after chown), mode (after chown,
  * which drops setuid), times: through fd, or for a non-regular inode by
  * pfd/base without following it. */
@@ -435,6 +553,13 @@ static int apply_meta(struct tar_reader *r, int fd, int pfd, const char *base,
 	if (!lnk && (fd >= 0 ? fchmod(fd, archive_entry_perm(e) & 07777)
 			     : fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0)) < 0)
 		return entry_fail(r, negative_errno(), "chmod: %m");
+	/* ACL records after chmod: libarchive keeps group::, not the mask, in
+	 * the mode, so the ACL's own mask must be set last */
+	if (!lnk) {
+		int e2 = apply_acls(r, fd, node, e);
+		if (e2 < 0)
+			return e2;
+	}
 	ts[1] = archive_entry_mtime_is_set(e)
 			? (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)}
 			: (struct timespec){0, UTIME_NOW};

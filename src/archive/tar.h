@@ -7,7 +7,9 @@
  * ACLs as their system.posix_acl_* xattrs), hardlinks, symlinks, device
  * nodes, fifos and sparse files (holes are not stored).
  *
- * Reading: any tar (pax, GNU, ustar; any compression libarchive knows).
+ * Reading: any tar (pax, GNU, ustar; any compression libarchive knows);
+ * ACLs stored as ACL records by other tools (GNU tar --acls, bsdtar) are
+ * restored as the system.posix_acl_* xattrs.
  * Extraction never trusts the archive: every entry is created by us relative
  * to a directory fd of the target, its parent resolved with openat2()
  * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS|RESOLVE_NO_XDEV,

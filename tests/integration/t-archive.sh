@@ -265,7 +265,11 @@ test_interrupted_import() {
 
 test_tarball_template() {
 	sysc-create b1 -t busybox >/dev/null 2>&1
-	tar -C "$SYSC_PATH/b1/rootfs" -czf "$T_ROOT/rootfs.tar.gz" .
+	# ACLs as GNU tar stores them (SCHILY.acl.*, not xattrs)
+	echo acl >"$SYSC_PATH/b1/rootfs/etc/acl-file"
+	setfacl -m u:99:rwx,g:98:r "$SYSC_PATH/b1/rootfs/etc/acl-file"
+	setfacl -d -m u:97:r "$SYSC_PATH/b1/rootfs/var/log"
+	tar -C "$SYSC_PATH/b1/rootfs" --acls -czf "$T_ROOT/rootfs.tar.gz" .
 	sysc-create t1 -t tarball -- --file "$T_ROOT/rootfs.tar.gz" >"$T_ROOT/t1.log" 2>&1 ||
 		t_die "$(cat "$T_ROOT/t1.log")"
 	sysc-create t2 -t tarball -- --file "$T_ROOT/rootfs.tar.gz" >"$T_ROOT/t2.log" 2>&1 ||
@@ -277,6 +281,10 @@ test_tarball_template() {
 	grep -q 'building template cache' "$T_ROOT/t2.log" && t_die "cache built twice"
 	expect_eq "$(cat "$SYSC_PATH/t2/rootfs/etc/hostname")" t2 hostname
 	[[ -x $SYSC_PATH/t2/rootfs/bin/busybox ]] || t_die "no busybox"
+	expect_eq "$(getfacl -cp "$SYSC_PATH/t2/rootfs/etc/acl-file" | tr '\n' ' ')" \
+		"user::rw- user:99:rwx group::r-- group:98:r-- mask::rwx other::r--  " "ACL from GNU tar"
+	getfacl -cp "$SYSC_PATH/t2/rootfs/var/log" | grep -q '^default:user:97:r--' ||
+		t_die "default ACL from GNU tar: $(getfacl -cp "$SYSC_PATH/t2/rootfs/var/log")"
 	# same content under another name: same cache
 	cp "$T_ROOT/rootfs.tar.gz" "$T_ROOT/copy.tar.gz"
 	sysc-create t3 -t tarball -- --file "$T_ROOT/copy.tar.gz" >"$T_ROOT/t3.log" 2>&1
