@@ -179,19 +179,23 @@ test_imported_busybox_boots() {
 }
 
 test_snapshot_export() {
-	sysc-create b1 -t busybox >/dev/null 2>&1
-	# a snapshot entry as the storage layer lays it out (storage.h)
-	mkdir -p "$SYSC_PATH/b1/snapshots/s1"
-	cp -a "$SYSC_PATH/b1/rootfs" "$SYSC_PATH/b1/snapshots/s1/rootfs"
-	echo snap >"$SYSC_PATH/b1/snapshots/s1/rootfs/etc/motd"
-	expect_fail 'container b1 has no snapshot "s2"' sysc-export b1 "$T_ROOT/s.tar" --snapshot s2
-	sysc-start b1
-	sysc-wait b1 -s RUNNING -t 5
-	# a snapshot is exported while its container runs
-	sysc-export b1 "$T_ROOT/s.tar" --snapshot s1
-	sysc-stop b1
-	sysc-import "$T_ROOT/s.tar" s1copy
-	expect_eq "$(cat "$SYSC_PATH/s1copy/rootfs/etc/motd")" snap "snapshot contents"
+	local b
+	for b in dir overlay; do
+		sysc-create "s-$b" -t busybox -B "$b" >/dev/null 2>&1
+		sysc-snapshot "s-$b" -n s1 >/dev/null
+		expect_fail "container s-$b has no snapshot \"s2\"" sysc-export "s-$b" "$T_ROOT/s.tar" --snapshot s2
+		sysc-start "s-$b"
+		sysc-wait "s-$b" -s RUNNING -t 5
+		sysc-attach "s-$b" -- sh -c 'echo after >/etc/motd'
+		# a snapshot is exported while its container runs, as it was
+		sysc-export "s-$b" "$T_ROOT/s-$b.tar" --snapshot s1
+		sysc-stop "s-$b"
+		sysc-import "$T_ROOT/s-$b.tar" "copy-$b"
+		[[ ! -e $SYSC_PATH/copy-$b/rootfs/etc/motd ]] || t_die "$b: snapshot has later changes"
+		sysc-export "s-$b" - | sysc-import - "now-$b"
+		expect_eq "$(cat "$SYSC_PATH/now-$b/rootfs/etc/motd")" after "$b: container after the snapshot"
+	done
+	expect_store "copy-dir copy-overlay now-dir now-overlay s-dir s-overlay"
 	expect_clean
 }
 
