@@ -16,6 +16,7 @@
 #include "util/strv.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,40 @@ static int config_memfd(const char *data, size_t len, char **ret_path)
 	return TAKE_FD(fd);
 }
 
+/* Settings that reach the host: an archive from elsewhere carries them too.
+ * They are kept (an export/import is a copy) but named, to be reviewed
+ * before the first start; import itself runs no hook. */
+static void warn_host_settings(const char *file, const char *name, const struct sysc_conf *c)
+{
+	const struct {
+		const char *key;
+		bool set;
+	} keys[] = {
+		{"hooks.pre_start", c->hooks.pre_start && c->hooks.pre_start[0]},
+		{"hooks.pre_mount", c->hooks.pre_mount && c->hooks.pre_mount[0]},
+		{"hooks.mount", c->hooks.mount && c->hooks.mount[0]},
+		{"hooks.start", c->hooks.start && c->hooks.start[0]},
+		{"hooks.stop", c->hooks.stop && c->hooks.stop[0]},
+		{"hooks.post_stop", c->hooks.post_stop && c->hooks.post_stop[0]},
+		{"hooks.clone", c->hooks.clone && c->hooks.clone[0]},
+		{"hooks.destroy", c->hooks.destroy && c->hooks.destroy[0]},
+		{"mounts", c->n_mounts > 0},
+		{"devices.allow", c->devices.allow && c->devices.allow[0]},
+		{"devices.create", c->devices.create && c->devices.create[0]},
+	};
+	char list[512] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i].set)
+			n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0,
+					      "%s%s", n ? ", " : "", keys[i].key);
+	if (n)
+		log_warn("archive %s: its config sets %s, which act on the host: review them "
+			 "(sysc-config %s) before starting it",
+			 file, list, name);
+}
+
 struct import_ctx {
 	const struct import_opts *o;
 	const char *file; /* for messages */
@@ -140,6 +175,7 @@ static int read_head(struct import_ctx *c, char **ret_name)
 	if (!**ret_name)
 		return log_error_errno(-EINVAL, "archive %s: its config has no name: give NAME",
 				       c->file);
+	warn_host_settings(c->file, *ret_name, conf);
 	return 0;
 }
 

@@ -220,6 +220,16 @@ test_overlay_backend() {
 	expect_clean
 }
 
+test_host_settings_named() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	sysc-config b1 hooks.pre_start '["/bin/true"]'
+	sysc-export b1 "$T_ROOT/b1.tar"
+	sysc-import "$T_ROOT/b1.tar" h1 2>"$T_ROOT/h1.err"
+	grep -q "its config sets hooks.pre_start, which act on the host: review them (sysc-config h1)" \
+		"$T_ROOT/h1.err" || t_die "no warning: $(cat "$T_ROOT/h1.err")"
+	expect_eq "$(sysc-config h1 hooks.pre_start)" /bin/true "hook kept"
+}
+
 test_bad_input() {
 	expect_fail 'container "nosuch" does not exist' sysc-export nosuch "$T_ROOT/x.tar"
 	[[ ! -e $T_ROOT/x.tar ]] || t_die "file made for a missing container"
@@ -511,6 +521,7 @@ t_run test_round_trip_pipe
 t_run test_imported_busybox_boots
 t_run test_snapshot_export
 t_run test_overlay_backend
+t_run test_host_settings_named
 t_run test_bad_input
 t_run test_interrupted_import
 t_run test_tarball_template
