@@ -5,7 +5,8 @@
  * Writing: pax format, optionally compressed; a directory tree goes in with
  * owners, modes, timestamps (ns), xattrs (incl. security.capability, and
  * ACLs as their system.posix_acl_* xattrs), hardlinks, symlinks, device
- * nodes, fifos and sparse files (holes are not stored).
+ * nodes, fifos and sparse files (holes are not stored). Sockets are left
+ * out with a warning (tar has no type for them).
  *
  * Reading: any tar (pax, GNU, ustar; any compression libarchive knows);
  * ACLs stored as ACL records by other tools (GNU tar --acls, bsdtar) are

@@ -521,6 +521,11 @@ static int add_entry(struct tar_writer *w, int dirfd, const char *name, size_t p
 		log_warn("archive %s: %s is a mount point: not archived", w->name, w->path);
 		return 0;
 	}
+	if (S_ISSOCK(st.st_mode)) {
+		/* tar has no socket type; a socket is remade by whoever listens on it */
+		log_warn("archive %s: %s is a socket: not archived", w->name, w->path);
+		return 0;
+	}
 	e = archive_entry_new();
 	if (!e)
 		return -ENOMEM;
