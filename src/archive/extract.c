@@ -169,7 +169,8 @@ static int next_header(struct tar_reader *r, struct archive_entry **ret)
 		r->entry = NULL;
 		e = entry_fail(r, -EBADMSG, "corrupt or truncated%s%s%s: %s",
 			       prev ? " after entry \"" : "", prev ? prev : "", prev ? "\"" : "",
-			       archive_error_string(r->a) ? archive_error_string(r->a) : "?");
+			       archive_error_string(r->a) ? archive_error_string(r->a)
+							  : "unexpected end of data");
 		return e;
 	}
 	/* a copy: libarchive reuses the entry's memory for the next header */
