@@ -215,7 +215,8 @@ int tar_writer_open(int fd, const char *name, int compression, struct tar_writer
 	if (r == 0 && archive_write_set_format_pax(w->a) != ARCHIVE_OK)
 		r = writer_fail(w, "pax format");
 	if (r == 0)
-		(void)archive_write_set_filter_option(w->a, "zstd", "threads", "0");
+		/* every core for zstd and xz (0: as many threads as CPUs) */
+		(void)archive_write_set_filter_option(w->a, NULL, "threads", "0");
 	if (r == 0 && archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
 		r = writer_fail(w, "block size");
 	if (r == 0 && archive_write_open_fd(w->a, fd) != ARCHIVE_OK)
