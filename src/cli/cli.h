@@ -85,3 +85,4 @@ int cmd_autostart(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_archive_extract(int argc, char **argv);
+int cmd_storage(int argc, char **argv);

@@ -30,6 +30,7 @@ const struct cli_command cli_commands[] = {
 	{"autostart", "start (or stop) the containers marked for autostart", cmd_autostart},
 	{"export", "write a stopped container to a tar archive", cmd_export},
 	{"import", "create a container from an exported archive", cmd_import},
+	{"storage", "set up a storage backend (lvm volume group and thin pool)", cmd_storage},
 	/* hidden (no summary): for templates/sysc-tarball */
 	{"archive-extract", NULL, cmd_archive_extract},
 	{"help", "list commands, or describe a config key", cmd_help},

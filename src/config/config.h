@@ -201,6 +201,9 @@ int conf_dump(const char *default_file, const char *file, FILE *out);
  * validated exactly as on load), write atomically. */
 struct conf_edit;
 int conf_edit_open(const char *file, struct conf_edit **ret);
+/* The same for the global keys of sysc.conf (a missing file is empty);
+ * conf_edit_write() then validates against the global schema. */
+int conf_global_edit_open(const char *file, struct conf_edit **ret);
 int conf_edit_set(struct conf_edit *ed, const char *key, const char *value);
 /* Merge the settings of a config file into the edit (groups merge key by
  * key; scalars, arrays and lists replace), as conf_load merges files. */

@@ -14,6 +14,7 @@
 #include "util/strv.h"
 
 struct conf_edit {
+	const struct conf_schema *schema; /* container or global (sysc.conf) keys */
 	config_t cfg;
 	char *file;
 };
@@ -290,6 +291,7 @@ int conf_edit_open(const char *file, struct conf_edit **ret)
 
 	if (!ed)
 		return log_error_errno(-ENOMEM, "out of memory");
+	ed->schema = &conf_schema_container;
 	if (file) {
 		r = conf_read_file(&ed->cfg, file);
 		if (r == -ENOENT)
@@ -302,6 +304,28 @@ int conf_edit_open(const char *file, struct conf_edit **ret)
 	}
 	if (r < 0) {
 		conf_edit_free(ed);
+		return r;
+	}
+	*ret = ed;
+	return 0;
+}
+
+int conf_global_edit_open(const char *file, struct conf_edit **ret)
+{
+	struct conf_edit *ed = calloc(1, sizeof(*ed));
+	int r;
+
+	if (!ed)
+		return log_error_errno(-ENOMEM, "out of memory");
+	ed->schema = &conf_schema_global;
+	r = conf_read_file(&ed->cfg, file);
+	if (r == -ENOENT)
+		r = 0; /* a new file (cfg is initialised) */
+	if (r == 0)
+		r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
+	if (r < 0) {
+		config_destroy(&ed->cfg);
+		free(ed);
 		return r;
 	}
 	*ret = ed;
@@ -435,7 +459,7 @@ static config_setting_t *ensure_parent(config_setting_t *root, const char *key)
 
 int conf_edit_set(struct conf_edit *ed, const char *key, const char *value)
 {
-	const struct conf_schema *sc = &conf_schema_container;
+	const struct conf_schema *sc = ed->schema;
 	struct conf_ctx ctx = {.file = NULL};
 	const struct conf_key *k;
 	config_setting_t *s, *parent;
@@ -548,7 +572,9 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 	v.cfg[1] = &ed->cfg;
 	if (r == -ENOENT)
 		r = 0;
-	if (r == 0)
+	if (r == 0 && ed->schema == &conf_schema_global)
+		r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
+	else if (r == 0)
 		r = conf_view_validate(&v, true);
 	config_destroy(&def);
 	if (r < 0)

@@ -123,3 +123,8 @@ int storage_rm_rf_at(int dirfd, const char *name);
  * Returns 0, or -EIO on a non-zero exit, -errno if it cannot run. stdout is
  * returned in *ret_out when ret_out is not NULL. */
 int storage_run(const char *what, char *const argv[], char **ret_out);
+
+/* sysc-storage init lvm: make volume group vg on device (when vg does not
+ * exist; the device must be unused and hold no signature) and thin pool
+ * pool in it (when missing). Logs its errors; undoes what it made. */
+int storage_lvm_prepare(const char *vg, const char *device, const char *pool);
