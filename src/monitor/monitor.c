@@ -160,6 +160,28 @@ static void run_stop_hooks(struct monitor *m, enum hook_moment moment, bool rebo
 }
 
 /* Create the cgroups and start init; on failure everything made here is undone. */
+/* The backend of the rootfs. */
+static int prepare_storage(struct monitor *m)
+{
+	return store_storage(m->o->paths, m->conf->rootfs.backend, m->conf, m->conf->name,
+			     &m->storage_ctx, &m->storage);
+}
+
+/* Its host-side preparation before each boot (lvm: activate the volume and
+ * open its filesystem, which the child cannot do from the container's
+ * device cgroup). */
+static int activate_storage(struct monitor *m)
+{
+	_cleanup_close_ int entry_fd = -EBADF;
+
+	if (!m->storage->activate)
+		return 0;
+	entry_fd = open(m->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (entry_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
+	return m->storage->activate(&m->storage_ctx, entry_fd);
+}
+
 static int boot(struct monitor *m)
 {
 	struct spawn_params sp = {
@@ -189,7 +211,11 @@ static int boot(struct monitor *m)
 	m->st.started = (int64_t)time(NULL);
 	r = cgroup_apply_limits(m->cg, &m->conf->cgroup);
 	if (r == 0)
+		r = activate_storage(m);
+	if (r == 0)
 		r = spawn_init(&sp, &m->init);
+	/* the child has its own copy of what activate opened */
+	storage_release(m->storage);
 	if (r == 0) {
 		/* an init that exits at once is a failed start, said as such */
 		struct pollfd pfd = {.fd = m->init.pidfd, .events = POLLIN};
@@ -635,22 +661,6 @@ static void finish(struct monitor *m)
 	free(m->run_dir);
 	free(m->entry);
 	free(m->rootfs);
-}
-
-/* The backend of the rootfs, and its host-side preparation (lvm: activate). */
-static int prepare_storage(struct monitor *m)
-{
-	const struct sysc_paths *p = m->o->paths;
-	_cleanup_close_ int entry_fd = -EBADF;
-	int r = store_storage(p, m->conf->rootfs.backend, m->conf, m->conf->name, &m->storage_ctx,
-			      &m->storage);
-
-	if (r < 0 || !m->storage->activate)
-		return r;
-	entry_fd = open(m->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (entry_fd < 0)
-		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
-	return m->storage->activate(&m->storage_ctx, entry_fd);
 }
 
 static int monitor_setup(struct monitor *m)

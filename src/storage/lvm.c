@@ -299,7 +299,7 @@ static int vol_activate(const struct lvm_vol *v)
 	return RUN(msg, "lvchange", "-ay", "-K", full);
 }
 
-static int vol_mkfs(const struct lvm_vol *v, bool zero_tables)
+static int vol_mkfs(const struct lvm_vol *v)
 {
 	_cleanup_free_ char *msg = str_printf("cannot make a filesystem on %s", v->what);
 
@@ -308,10 +308,12 @@ static int vol_mkfs(const struct lvm_vol *v, bool zero_tables)
 	if (strcmp(v->fs->type, "xfs") == 0)
 		return RUN(msg, "mkfs.xfs", "-q", "-f", "-K", v->dev);
 	/* csum_seed: the UUID of a snapshot can be changed without rewriting
-	 * every checksum; a template volume gets its inode tables written now,
-	 * once, instead of by every snapshot's lazy init */
+	 * every checksum. Nothing is zeroed: a new thin volume reads as zeros,
+	 * and inode tables stay uninitialised (mounted with noinit_itable), so
+	 * neither the template volume nor any snapshot fills the pool with
+	 * zeros. */
 	return RUN(msg, "mkfs.ext4", "-q", "-F", "-O", "metadata_csum_seed", "-E",
-		   zero_tables ? "nodiscard,lazy_itable_init=0" : "nodiscard", v->dev);
+		   "nodiscard,lazy_itable_init=1,lazy_journal_init=1", v->dev);
 }
 
 /* A fresh filesystem UUID, so two snapshots' filesystems are not confused. */
@@ -345,7 +347,7 @@ static int thin_snapshot(const struct lvm_vol *v, const char *origin)
 
 	if (!full || !msg)
 		return -ENOMEM;
-	return RUN(msg, "lvcreate", "-q", "-y", "-s", "-kn", "-n", v->lv, full);
+	return RUN(msg, "lvcreate", "-q", "-y", "-s", "-kn", "-p", "rw", "-n", v->lv, full);
 }
 
 /* The entry's path, from its fd. */
@@ -365,20 +367,54 @@ static int entry_rootfs_path(int entry_fd, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int vol_mount(const struct lvm_vol *v, const char *target, bool readonly)
+/* A new instance of v's filesystem as a detached mount (not visible in any
+ * namespace until attached); -errno, not logged. */
+static int fs_open_detached(const struct lvm_vol *v, bool readonly)
 {
-	unsigned long flags = readonly ? MS_RDONLY : 0;
+	_cleanup_close_ int fs = fsopen(v->fs->type, FSOPEN_CLOEXEC);
+	int fd;
+
+	if (fs < 0)
+		return negative_errno();
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", v->dev, 0) < 0 ||
+	    (readonly && fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0) ||
+	    (strcmp(v->fs->type, "ext4") == 0 &&
+	     fsconfig(fs, FSCONFIG_SET_FLAG, "noinit_itable", NULL, 0) < 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return negative_errno();
+	fd = fsmount(fs, FSMOUNT_CLOEXEC, readonly ? MOUNT_ATTR_RDONLY : 0);
+	return fd < 0 ? negative_errno() : fd;
+}
+
+static int vol_open_fs(const struct lvm_vol *v)
+{
+	int fd = fs_open_detached(v, false);
+
+	/* a read-only snapshot */
+	if (fd == -EACCES || fd == -EROFS)
+		fd = fs_open_detached(v, true);
+	if (fd < 0)
+		return log_error_errno(fd, "cannot mount %s: %s", v->what, strerror(-fd));
+	return fd;
+}
+
+static int attach(int mntfd, const struct lvm_vol *v, const char *target)
+{
+	if (move_mount(mntfd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return log_error_errno(-errno, "cannot mount %s on %s: %m", v->what, target);
+	return 0;
+}
+
+/* Mount v on target in our private mount namespace. */
+static int vol_mount(const struct lvm_vol *v, const char *target)
+{
+	_cleanup_close_ int fd = -EBADF;
 	int r = storage_private_ns();
 
 	if (r < 0)
 		return r;
-	if (mount(v->dev, target, v->fs->type, flags, NULL) == 0)
-		return 0;
-	/* a read-only snapshot */
-	if (!readonly && (errno == EROFS || errno == EACCES) &&
-	    mount(v->dev, target, v->fs->type, MS_RDONLY, NULL) == 0)
-		return 0;
-	return log_error_errno(-errno, "cannot mount %s on %s: %m", v->what, target);
+	fd = vol_open_fs(v);
+	return fd < 0 ? fd : attach(fd, v, target);
 }
 
 static void vol_umount(const char *target)
@@ -407,7 +443,7 @@ static int vol_grow(const struct lvm_vol *v, int entry_fd, uint64_t size)
 	if (r == 0)
 		r = entry_rootfs_path(entry_fd, &target);
 	if (r == 0)
-		r = vol_mount(v, target, false);
+		r = vol_mount(v, target);
 	if (r < 0)
 		return r;
 	if (strcmp(v->fs->type, "xfs") == 0)
@@ -427,7 +463,7 @@ static int vol_fill(const struct lvm_vol *v, const char *src, const char *target
 
 	if (!lf)
 		return -ENOMEM;
-	r = vol_mount(v, target, false);
+	r = vol_mount(v, target);
 	if (r < 0)
 		return r;
 	fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -483,7 +519,7 @@ static int lvm_create_empty(const struct storage_ctx *ctx, int entry_fd)
 	if (r == 0)
 		r = vol_activate(&v);
 	if (r == 0)
-		r = vol_mkfs(&v, false);
+		r = vol_mkfs(&v);
 	if (r < 0)
 		entry_rollback(entry_fd, &v);
 	vol_done(&v);
@@ -562,7 +598,7 @@ static int cache_build(const struct storage_ctx *ctx, const struct storage_cache
 		goto out;
 	r = vol_activate(&v);
 	if (r == 0)
-		r = vol_mkfs(&v, true);
+		r = vol_mkfs(&v);
 	if (r == 0) {
 		dir = str_printf("%s/.lvm-fill-XXXXXX", ctx->cache);
 		if (!dir)
@@ -585,6 +621,19 @@ out:
 	return r;
 }
 
+/* Does the template volume exist? Active (its device node is there) is the
+ * common case, which needs no lvs. */
+static int cache_lookup(const struct storage_ctx *ctx, const char *lv)
+{
+	_cleanup_free_ char *dev = str_printf("/dev/%s/%s", ctx->global->lvm_vg, lv);
+
+	if (!dev)
+		return -ENOMEM;
+	if (access(dev, F_OK) == 0)
+		return 1;
+	return lv_exists(ctx->global->lvm_vg, lv);
+}
+
 static int lvm_create_from_cache(const struct storage_ctx *ctx, const struct storage_cache *cache,
 				 int entry_fd)
 {
@@ -602,7 +651,7 @@ static int lvm_create_from_cache(const struct storage_ctx *ctx, const struct sto
 	lock = storage_lock_cache(ctx, "lvm", cache->key);
 	if (lock < 0)
 		return lock;
-	r = lv_exists(ctx->global->lvm_vg, origin);
+	r = cache_lookup(ctx, origin);
 	if (r == 0)
 		r = cache_build(ctx, cache, origin);
 	if (r < 0)
@@ -628,23 +677,58 @@ static int lvm_create_from_cache(const struct storage_ctx *ctx, const struct sto
 
 /* ------------------------------------------------------------ using */
 
+/*
+ * The monitor's child calls ->mount inside the container's cgroup, whose
+ * device policy does not let it open the volume (nor should it). So
+ * activate, which runs before, outside (in the monitor before it spawns the
+ * child, or in storage_mount_entry), also creates the filesystem instance
+ * as a detached mount; mount attaches it on the entry's rootfs, and release
+ * drops the monitor's copy (which would keep the volume busy). The fd is
+ * O_CLOEXEC: init never sees it.
+ */
+static struct {
+	int fd;
+	dev_t dev; /* the entry it was made for */
+	ino_t ino;
+} prepared = {.fd = -EBADF};
+
 static int lvm_activate(const struct storage_ctx *ctx, int entry_fd)
 {
 	struct lvm_vol v = {0};
+	struct stat st;
 	int r = vol_read(ctx, entry_fd, &v);
 
 	if (r == -ENOENT)
 		return log_error_errno(r, "%s has no lvm volume recorded", ctx->name);
 	if (r == 0)
 		r = vol_activate(&v);
+	if (r == 0 && fstat(entry_fd, &st) < 0)
+		r = log_error_errno(-errno, "cannot stat the entry of %s: %m", ctx->name);
+	if (r == 0) {
+		CLOSE_FD(prepared.fd);
+		r = vol_open_fs(&v);
+	}
+	if (r >= 0) {
+		prepared.fd = r;
+		prepared.dev = st.st_dev;
+		prepared.ino = st.st_ino;
+		r = 0;
+	}
 	vol_done(&v);
 	return r;
+}
+
+static void lvm_release(void)
+{
+	CLOSE_FD(prepared.fd);
 }
 
 static int lvm_mount(const struct storage_ctx *ctx, int entry_fd, const char *entry_path)
 {
 	_cleanup_free_ char *target = str_printf("%s/rootfs", entry_path);
+	_cleanup_close_ int fd = -EBADF;
 	struct lvm_vol v = {0};
+	struct stat st;
 	int r;
 
 	if (!target)
@@ -652,11 +736,14 @@ static int lvm_mount(const struct storage_ctx *ctx, int entry_fd, const char *en
 	r = vol_read(ctx, entry_fd, &v);
 	if (r == -ENOENT)
 		return log_error_errno(r, "%s has no lvm volume recorded", ctx->name);
-	if (r == 0 && access(v.dev, F_OK) < 0)
-		r = log_error_errno(-ENOENT, "%s is not active (lvchange -ay -K %s/%s)", v.what,
-				    v.vg, v.lv);
-	if (r == 0)
-		r = vol_mount(&v, target, false);
+	if (r < 0)
+		return r;
+	if (prepared.fd >= 0 && fstat(entry_fd, &st) == 0 && st.st_dev == prepared.dev &&
+	    st.st_ino == prepared.ino)
+		fd = TAKE_FD(prepared.fd);
+	else
+		fd = vol_open_fs(&v);
+	r = fd < 0 ? fd : attach(fd, &v, target);
 	vol_done(&v);
 	return r;
 }
@@ -748,6 +835,7 @@ const struct storage_ops storage_lvm_ops = {
 	.create_from_cache = lvm_create_from_cache,
 	.create_empty = lvm_create_empty,
 	.activate = lvm_activate,
+	.release = lvm_release,
 	.mount = lvm_mount,
 	.clone = lvm_clone,
 	.destroy = lvm_destroy,
@@ -813,15 +901,15 @@ static int check_free_device(const char *dev)
 	if (r == 2)
 		return 0;
 	if (r == 0) {
-		char *t = strstr(out, "PTTYPE=");
+		char *t = strstr(out, "\nPTTYPE=");
 		if (!t)
-			t = strstr(out, "TYPE=");
+			t = strstr(out, "\nTYPE=");
 		if (t)
-			t[strcspn(t, "\n")] = '\0';
+			t[1 + strcspn(t + 1, "\n")] = '\0';
 		return log_error_errno(-EEXIST,
 				       "%s is not empty (%s): refusing to overwrite it; clear it "
 				       "with wipefs -a %s if its contents are not needed",
-				       dev, t ? t : "a signature", dev);
+				       dev, t ? t + 1 : "a signature", dev);
 	}
 	return log_error_errno(r < 0 ? r : -EIO, "cannot probe %s with blkid (exit %d)", dev, r);
 }
@@ -854,9 +942,18 @@ static int make_pool(const char *vg, const char *pool)
 	if (*attr)
 		return 0;
 	/* most of the volume group; the rest is room for the pool's metadata
-	 * and for growing it. A full pool fails writes at once (no 60 s queue). */
-	return RUN("cannot create the thin pool", "lvcreate", "-q", "-y", "--type", "thin-pool",
-		   "-l", "90%FREE", "--errorwhenfull", "y", "-n", pool, vg);
+	 * and for growing it */
+	r = RUN("cannot create the thin pool", "lvcreate", "-q", "-y", "--type", "thin-pool", "-l",
+		"90%FREE", "-n", pool, vg);
+	if (r < 0)
+		return r;
+	/* a full pool fails writes at once instead of queueing them for 60 s */
+	_cleanup_free_ char *full = str_printf("%s/%s", vg, pool);
+	if (!full || RUN("cannot set errorwhenfull on the thin pool (a full pool will queue "
+			 "writes)",
+			 "lvchange", "-q", "--errorwhenfull", "y", full) < 0)
+		log_warn("thin pool %s/%s: writes wait up to 60 s when it is full", vg, pool);
+	return 0;
 }
 
 int storage_lvm_prepare(const char *vg, const char *device, const char *pool)

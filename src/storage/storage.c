@@ -73,6 +73,12 @@ int storage_mount_entry(const struct storage_ops *ops, const struct storage_ctx 
 	return ops->mount(ctx, entry_fd, entry_path);
 }
 
+void storage_release(const struct storage_ops *ops)
+{
+	if (ops && ops->release)
+		ops->release();
+}
+
 int storage_unmount_entry(const struct storage_ops *ops, const char *entry_path)
 {
 	_cleanup_free_ char *rootfs = NULL;

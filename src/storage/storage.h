@@ -66,8 +66,13 @@ struct storage_ops {
 	 * or a copy). On failure nothing is left. */
 	int (*create_empty)(const struct storage_ctx *ctx, int entry_fd);
 	/* Host-side preparation before a start or a mount (lvm: activate the
-	 * volume). Optional. */
+	 * volume and open its filesystem as a detached mount, since mount may
+	 * run in the container's device cgroup). What it opened in this process
+	 * is kept for mount until release. Optional. */
 	int (*activate)(const struct storage_ctx *ctx, int entry_fd);
+	/* Close what activate kept (the monitor, once its child has its own
+	 * copy). Optional. */
+	void (*release)(void);
 	/* Mount the root filesystem on <entry_path>/rootfs in the caller's
 	 * (private) mount namespace. NULL: it is always there (dir, btrfs). */
 	int (*mount)(const struct storage_ctx *ctx, int entry_fd, const char *entry_path);
@@ -109,6 +114,8 @@ int storage_private_ns(void);
  * a private mount namespace (storage_private_ns() first). */
 int storage_mount_entry(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
 			const char *entry_path);
+/* ops->release, when the backend has one. */
+void storage_release(const struct storage_ops *ops);
 /* Undo storage_mount_entry (nothing to do for backends that do not mount). */
 int storage_unmount_entry(const struct storage_ops *ops, const char *entry_path);
 /* Lock template cache key for a backend's derived form: <cache>/<key>.<backend>.lock.

@@ -196,3 +196,131 @@ cfg() {
 	cat >"$T_ROOT/$1"
 	echo "$T_ROOT/$1"
 }
+
+# ------------------------------------------------------------ QEMU lanes
+# A file that needs another kernel (t-cgroup2.sh: pure cgroup v2, t-lvm.sh:
+# device-mapper) boots a QEMU guest (tests/qemu/run-vm: Debian kernel, the
+# host's / as the guest's root) and runs its own second half in there
+# (SYSC_QEMU_GUEST=1). The guest's PASS/FAIL lines are relayed and counted
+# with the host's own.
+
+QEMU_CACHE=${SYSC_QEMU_CACHE:-/var/cache/sysc-test-qemu}
+
+qemu_guest() {
+	[[ ${SYSC_QEMU_GUEST:-0} == 1 ]]
+}
+
+qemu_since() { # seconds since $1 (date +%s.%N)
+	awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"
+}
+
+qemu_timing() { # a "# ..." line shown after the guest's tests, whatever their result
+	echo "# $*" >>"$T_ROOT/timings"
+}
+
+# A Debian template cache for the guest, which has no network: built here
+# once and kept in the lane's cache, handed to the guest as an ext4 image on
+# a read-only virtio disk (its copy over 9p under TCG takes minutes). Prints
+# the template's cache key.
+qemu_debian_cache() {
+	local dir=$QEMU_CACHE/templates key img mb
+	key=$("$SYSC_TEMPLATE_DIR/sysc-debian" cache-key) || return 1
+	img=$dir/tplcache.$key.ext4
+	if [[ ! -d $dir/$key/rootfs ]]; then
+		mkdir -p "$dir"
+		SYSC_CACHE_DIR=$dir sysc-create qemu-warm -t debian >"$T_ROOT/warm.log" 2>&1 || {
+			tail -n 3 "$T_ROOT/warm.log" | tr '\n' ' '
+			return 1
+		}
+		sysc-destroy -f qemu-warm >/dev/null 2>&1
+	fi
+	if [[ ! -f $img || $dir/$key -nt $img ]]; then
+		# (a run beside this one may be doing the same: rename into place)
+		local new
+		mb=$(du -sm "$dir/$key" | cut -f1)
+		new=$(mktemp "$img.XXXXXX")
+		mkfs.ext4 -q -F -O ^has_journal -L tplcache -d "$dir/$key" "$new" $((mb * 13 / 10 + 64))M >/dev/null ||
+			{ rm -f "$new"; echo "mkfs.ext4 -d failed"; return 1; }
+		chmod 644 "$new"
+		mv "$new" "$img"
+	fi
+	echo "$key"
+}
+
+# In the guest: the Debian template cache (the disk with serial "tplcache")
+# mounted where sysc-create finds it as SYSC_CACHE_DIR (outside T_ROOT:
+# expect_clean); sets SYSC_QEMU_DEBIAN_CACHE, or SYSC_QEMU_DEBIAN_WHY.
+qemu_mount_debian_cache() {
+	local b dir=/run/sysc-qemu/tplcache
+	[[ -n ${SYSC_QEMU_DEBIAN_KEY:-} ]] || return 0
+	for b in /sys/block/vd*; do
+		[[ $(cat "$b/serial" 2>/dev/null) == tplcache ]] || continue
+		mkdir -p "$dir/$SYSC_QEMU_DEBIAN_KEY"
+		mount -o ro,noload "/dev/${b##*/}" "$dir/$SYSC_QEMU_DEBIAN_KEY" || break
+		SYSC_QEMU_DEBIAN_CACHE=$dir
+		return 0
+	done
+	SYSC_QEMU_DEBIAN_WHY="no disk with the template cache"
+}
+
+# In the guest: the device of the disk with serial $1 (run-vm --disk/--scratch).
+qemu_disk() {
+	local b
+	for b in /sys/block/vd*; do
+		[[ $(cat "$b/serial" 2>/dev/null) == "$1" ]] && { echo "/dev/${b##*/}"; return 0; }
+	done
+	return 1
+}
+
+# The host half: boot the guest with run-vm's options "$@" (plus the Debian
+# cache disk) running this file, relay its results, check it left nothing.
+qemu_host_main() {
+	local out rc t0 dkey why="" disk=() me
+	me=$(basename "$0")
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "FAIL: qemu-system-x86_64 not installed (tests/setup installs qemu-system-x86)"
+		T_FAILED=$((T_FAILED + 1))
+		t_summary
+		return
+	fi
+	t0=$SECONDS
+	"$T_SRC/tests/qemu/fetch-kernel" >/dev/null || {
+		echo "FAIL: cannot fetch the Debian kernel (tests/qemu/fetch-kernel)"
+		T_FAILED=$((T_FAILED + 1))
+		t_summary
+		return
+	}
+	if dkey=$(qemu_debian_cache); then
+		disk=(--disk "$QEMU_CACHE/templates/tplcache.$dkey.ext4:ro")
+	else
+		why=$dkey dkey=""
+	fi
+	echo "# kernel and Debian cache ready in $((SECONDS - t0)) s"
+	t0=$SECONDS
+	out=$(TMPDIR=$T_ROOT "$T_SRC/tests/qemu/run-vm" --timeout "${SYSC_QEMU_TIMEOUT:-400}" "$@" \
+		--env SYSC_QEMU_GUEST=1 --env "SYSC_BUILD_DIR=$T_BUILD" \
+		--env "SYSC_QEMU_DEBIAN_KEY=$dkey" --env "SYSC_QEMU_DEBIAN_WHY=$why" "${disk[@]}" \
+		${T_ONLY:+--env "T_ONLY=$T_ONLY"} "$0" 2>&1)
+	rc=$?
+	echo "# guest ran for $((SECONDS - t0)) s"
+	# relay the guest's lines; its summary is folded into ours
+	grep -v "^# $me: " <<<"$out"
+	T_PASSED=$((T_PASSED + $(grep -c '^PASS: ' <<<"$out")))
+	T_FAILED=$((T_FAILED + $(grep -c '^FAIL: ' <<<"$out")))
+	T_SKIPPED=$((T_SKIPPED + $(grep -c '^SKIP: ' <<<"$out")))
+	if grep -q "^# $me: .* passed" <<<"$out" && [[ $rc == 0 || $rc == 1 ]]; then
+		echo "PASS: guest_ran_to_the_end"
+		T_PASSED=$((T_PASSED + 1))
+	else
+		echo "FAIL: guest_ran_to_the_end (run-vm status $rc)"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+	if pgrep -f "$T_ROOT" >/dev/null || [[ -n $(ls -A "$T_ROOT" | grep '^sysc-qemu\.') ]]; then
+		echo "FAIL: vm_left_nothing: $(pgrep -af "$T_ROOT") $(ls "$T_ROOT")"
+		T_FAILED=$((T_FAILED + 1))
+	else
+		echo "PASS: vm_left_nothing"
+		T_PASSED=$((T_PASSED + 1))
+	fi
+	t_summary
+}

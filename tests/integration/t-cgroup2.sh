@@ -14,14 +14,6 @@ cg_dirs() {
 
 # ---------------------------------------------------------------- guest half
 
-since() { # seconds since $1 (date +%s.%N)
-	awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"
-}
-
-timing() { # shown after the tests, whatever their result
-	echo "# $*" >>"$T_ROOT/timings"
-}
-
 test_host_is_pure_v2() {
 	expect_eq "$(stat -fc %T /sys/fs/cgroup)" cgroup2fs "/sys/fs/cgroup"
 	! grep -q ' cgroup ' /proc/self/mounts || t_die "v1 hierarchies: $(grep ' cgroup ' /proc/self/mounts)"
@@ -169,11 +161,11 @@ test_debian_systemd() {
 	SYSC_CACHE_DIR=$SYSC_QEMU_DEBIAN_CACHE sysc-create d -t debian >"$T_ROOT/d.log" 2>&1 ||
 		t_die "create: $(tail -n 5 "$T_ROOT/d.log")"
 	grep -q 'using template cache debian-' "$T_ROOT/d.log" || t_die "cache not used: $(cat "$T_ROOT/d.log")"
-	timing "Debian create from the cache: $(since "$t0") s"
+	qemu_timing "Debian create from the cache: $(qemu_since "$t0") s"
 	t0=$(date +%s.%N)
 	sysc-start d || t_die "sysc-start d failed"
 	wait_running d 300
-	timing "Debian start -> running: $(since "$t0") s"
+	qemu_timing "Debian start -> running: $(qemu_since "$t0") s"
 	pid=$(init_pid d)
 	expect_eq "$(cat /proc/"$pid"/cgroup)" "0::/$SYSC_CGROUP_PARENT/d/init.scope" "systemd's cgroup"
 	grep -qw memory "$cg/cgroup.subtree_control" || t_die "systemd enabled no memory controller below: $(cat "$cg/cgroup.subtree_control")"
@@ -182,128 +174,29 @@ test_debian_systemd() {
 	sysc-attach d -- systemctl is-system-running | grep -qx running || t_die "systemctl via attach"
 	t0=$(date +%s.%N)
 	sysc-stop d || t_die "sysc-stop d failed"
-	timing "Debian stop: $(since "$t0") s"
+	qemu_timing "Debian stop: $(qemu_since "$t0") s"
 	[[ ! -e $cg ]] || t_die "$cg left after stop"
 	expect_clean
 	sysc-destroy d || t_die "sysc-destroy d failed"
 }
 
-# the Debian template cache: the disk with serial "tplcache", mounted where
-# sysc-create finds it as SYSC_CACHE_DIR (outside T_ROOT: expect_clean)
-mount_debian_cache() {
-	local b dir=/run/sysc-qemu/tplcache
-	[[ -n ${SYSC_QEMU_DEBIAN_KEY:-} ]] || return 0
-	for b in /sys/block/vd*; do
-		[[ $(cat "$b/serial" 2>/dev/null) == tplcache ]] || continue
-		mkdir -p "$dir/$SYSC_QEMU_DEBIAN_KEY"
-		mount -o ro,noload "/dev/${b##*/}" "$dir/$SYSC_QEMU_DEBIAN_KEY" || break
-		SYSC_QEMU_DEBIAN_CACHE=$dir
-		return 0
-	done
-	SYSC_QEMU_DEBIAN_WHY="no disk with the template cache"
-}
-
 guest_main() {
 	local t
-	mount_debian_cache
+	qemu_mount_debian_cache
 	for t in test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
 		test_attach_after_systemd_style_delegation test_limits_and_freeze test_start_stop_cycles \
 		test_debian_systemd; do
 		[[ -z ${T_ONLY:-} || $t =~ $T_ONLY ]] || continue
 		local t0=$SECONDS
 		t_run "$t"
-		timing "$t: $((SECONDS - t0)) s"
+		qemu_timing "$t: $((SECONDS - t0)) s"
 	done
 	cat "$T_ROOT/timings"
 	t_summary
 }
 
-# ----------------------------------------------------------------- host half
-
-QEMU_CACHE=${SYSC_QEMU_CACHE:-/var/cache/sysc-test-qemu}
-
-# A Debian template cache for the guest, which has no network: built here
-# once and kept in the lane's cache, handed to the guest as an ext4 image on
-# a read-only virtio disk (its copy over 9p under TCG takes minutes). Prints
-# the template's cache key.
-debian_cache() {
-	local dir=$QEMU_CACHE/templates key img mb
-	key=$("$SYSC_TEMPLATE_DIR/sysc-debian" cache-key) || return 1
-	img=$dir/tplcache.$key.ext4
-	if [[ ! -d $dir/$key/rootfs ]]; then
-		mkdir -p "$dir"
-		SYSC_CACHE_DIR=$dir sysc-create qemu-warm -t debian >"$T_ROOT/warm.log" 2>&1 || {
-			tail -n 3 "$T_ROOT/warm.log" | tr '\n' ' '
-			return 1
-		}
-		sysc-destroy -f qemu-warm >/dev/null 2>&1
-	fi
-	if [[ ! -f $img || $dir/$key -nt $img ]]; then
-		# (a run beside this one may be doing the same: rename into place)
-		local new
-		mb=$(du -sm "$dir/$key" | cut -f1)
-		new=$(mktemp "$img.XXXXXX")
-		mkfs.ext4 -q -F -O ^has_journal -L tplcache -d "$dir/$key" "$new" $((mb * 13 / 10 + 64))M >/dev/null ||
-			{ rm -f "$new"; echo "mkfs.ext4 -d failed"; return 1; }
-		chmod 644 "$new"
-		mv "$new" "$img"
-	fi
-	echo "$key"
-}
-
-host_main() {
-	local out rc t0 dkey why="" disk=()
-	if ! command -v qemu-system-x86_64 >/dev/null; then
-		echo "FAIL: qemu-system-x86_64 not installed (tests/setup installs qemu-system-x86)"
-		T_FAILED=$((T_FAILED + 1))
-		t_summary
-		return
-	fi
-	t0=$SECONDS
-	"$T_SRC/tests/qemu/fetch-kernel" >/dev/null || {
-		echo "FAIL: cannot fetch the Debian kernel (tests/qemu/fetch-kernel)"
-		T_FAILED=$((T_FAILED + 1))
-		t_summary
-		return
-	}
-	if dkey=$(debian_cache); then
-		disk=(--disk "$QEMU_CACHE/templates/tplcache.$dkey.ext4:ro")
-	else
-		why=$dkey dkey=""
-	fi
-	echo "# kernel and Debian cache ready in $((SECONDS - t0)) s"
-	t0=$SECONDS
-	out=$(TMPDIR=$T_ROOT "$T_SRC/tests/qemu/run-vm" --timeout "${SYSC_QEMU_TIMEOUT:-400}" \
-		--append cgroup_no_v1=all --mem 3072 \
-		--env SYSC_QEMU_GUEST=1 --env "SYSC_BUILD_DIR=$T_BUILD" \
-		--env "SYSC_QEMU_DEBIAN_KEY=$dkey" --env "SYSC_QEMU_DEBIAN_WHY=$why" "${disk[@]}" \
-		${T_ONLY:+--env "T_ONLY=$T_ONLY"} "$0" 2>&1)
-	rc=$?
-	echo "# guest ran for $((SECONDS - t0)) s"
-	# relay the guest's lines; its summary is folded into ours
-	grep -v '^# t-cgroup2.sh: ' <<<"$out"
-	T_PASSED=$((T_PASSED + $(grep -c '^PASS: ' <<<"$out")))
-	T_FAILED=$((T_FAILED + $(grep -c '^FAIL: ' <<<"$out")))
-	T_SKIPPED=$((T_SKIPPED + $(grep -c '^SKIP: ' <<<"$out")))
-	if grep -q '^# t-cgroup2.sh: .* passed' <<<"$out" && [[ $rc == 0 || $rc == 1 ]]; then
-		echo "PASS: guest_ran_to_the_end"
-		T_PASSED=$((T_PASSED + 1))
-	else
-		echo "FAIL: guest_ran_to_the_end (run-vm status $rc)"
-		T_FAILED=$((T_FAILED + 1))
-	fi
-	if pgrep -f "$T_ROOT" >/dev/null || [[ -n $(ls -A "$T_ROOT" | grep '^sysc-qemu\.') ]]; then
-		echo "FAIL: vm_left_nothing: $(pgrep -af "$T_ROOT") $(ls "$T_ROOT")"
-		T_FAILED=$((T_FAILED + 1))
-	else
-		echo "PASS: vm_left_nothing"
-		T_PASSED=$((T_PASSED + 1))
-	fi
-	t_summary
-}
-
-if [[ ${SYSC_QEMU_GUEST:-0} == 1 ]]; then
+if qemu_guest; then
 	guest_main
 else
-	host_main
+	qemu_host_main --append cgroup_no_v1=all --mem 3072
 fi
