@@ -44,10 +44,23 @@ struct attach_ctx {
 	struct cgroup_set *cg;
 	struct security_policy *pol; /* the same as init's */
 	bool use_pty;
+	bool userns; /* init is in a user namespace of its own (unprivileged) */
 	int sync[2]; /* [0] ours, [1] the child's */
 };
 
 extern char **environ;
+
+/* Is pid in another user namespace than ours? */
+static bool other_userns(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if (stat(path, &a) < 0 || stat("/proc/self/ns/user", &b) < 0)
+		return false;
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
 
 /* Set VAR to value in env (replacing), or add "VAR=value". */
 static int env_set(char ***env, const char *var, const char *value)
@@ -236,8 +249,8 @@ static _Noreturn void intermediate(struct attach_ctx *c)
 		_exit(ATTACH_EXIT_FAILURE);
 	/* the cgroup namespace last: the command is moved into the container's
 	 * cgroups from here first (see start_command) */
-	if (setns(c->pidfd,
-		  CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID) < 0) {
+	if (setns(c->pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+				    CLONE_NEWPID | (c->userns ? CLONE_NEWUSER : 0)) < 0) {
 		log_error("cannot enter the namespaces of %s: %m", c->name);
 		_exit(ATTACH_EXIT_FAILURE);
 	}
@@ -285,6 +298,7 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 		log_error("container %s is not running (its init is gone)", c->name);
 		return -ESRCH;
 	}
+	c->userns = other_userns(st.init_pid);
 	r = cgroup_open(p->cgroup_parent, c->name, &c->cg);
 	if (r < 0)
 		return log_error_errno(r, "cannot find the cgroup of %s: %s", c->name,

@@ -16,6 +16,7 @@
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strv.h"
+#include "userns/userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -159,6 +160,38 @@ static void run_stop_hooks(struct monitor *m, enum hook_moment moment, bool rebo
 	hooks_run(&h, moment);
 }
 
+/* Unprivileged: the container's cgroup is delegated to its root (as systemd
+ * delegates: the directory and its cgroup.procs, cgroup.threads and
+ * cgroup.subtree_control), and its rootfs is an idmapped mount tree. */
+static int prepare_root(void *data, pid_t pid, int userns_fd)
+{
+	struct monitor *m = data;
+	static const char *const delegated[] = {".", "cgroup.procs", "cgroup.threads",
+						"cgroup.subtree_control"};
+	_cleanup_close_ int entry_fd = -EBADF, cg_fd = -EBADF;
+	uid_t uid;
+	gid_t gid;
+	int r = userns_root(m->conf, &uid, &gid);
+
+	if (r < 0)
+		return r;
+	cg_fd = open(cgroup_v2_path(m->cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", cgroup_v2_path(m->cg));
+	for (size_t i = 0; i < sizeof(delegated) / sizeof(delegated[0]); i++)
+		if (fchownat(cg_fd, delegated[i], uid, gid, AT_EMPTY_PATH) < 0 && errno != ENOENT)
+			return log_error_errno(-errno, "cannot delegate %s/%s to uid %u: %m",
+					       cgroup_v2_path(m->cg), delegated[i], uid);
+	r = storage_private_ns();
+	if (r < 0)
+		return r;
+	entry_fd = open(m->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (entry_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
+	return storage_idmapped_tree(m->storage, &m->storage_ctx, entry_fd, m->entry, userns_fd,
+				     uid, gid);
+}
+
 /* Create the cgroups and start init; on failure everything made here is undone. */
 /* The backend of the rootfs. */
 static int prepare_storage(struct monitor *m)
@@ -193,6 +226,8 @@ static int boot(struct monitor *m)
 		.cmd = m->o->cmd,
 		.host_setup = setup_net,
 		.host_data = m,
+		.userns = userns_enabled(m->conf),
+		.prepare_root = prepare_root,
 		.hooks = &m->hooks,
 	};
 	bool init_running = false;

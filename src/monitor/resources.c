@@ -7,6 +7,7 @@
 #include "util/strv.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static rlim_t to_rlim(uint64_t v)
 	return v == CONF_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
 }
 
-static int apply_limits(const struct sysc_conf *conf)
+static int apply_limits(const struct sysc_conf *conf, pid_t pid)
 {
 	for (size_t i = 0; i < conf->n_limits; i++) {
 		const struct conf_limit *l = &conf->limits[i];
@@ -40,7 +41,7 @@ static int apply_limits(const struct sysc_conf *conf)
 		if (k == ARRAY_SIZE(rlimits))
 			return log_error_errno(-EINVAL, "limits.%s: unknown resource limit",
 					       l->name);
-		if (setrlimit(rlimits[k].resource, &rl) < 0)
+		if (prlimit(pid, rlimits[k].resource, &rl, NULL) < 0)
 			return log_error_errno(-errno, "limits.%s: cannot set it: %m", l->name);
 	}
 	return 0;
@@ -76,20 +77,27 @@ static int apply_sysctls(const struct sysc_conf *conf)
 	return 0;
 }
 
-int resources_apply_child(const struct sysc_conf *conf)
+int resources_apply_process(const struct sysc_conf *conf, pid_t pid)
 {
-	char buf[16];
+	char buf[16], path[64];
 	int r;
 
-	r = apply_sysctls(conf);
-	if (r < 0)
-		return r;
 	if (conf->oom_score_adj_set) {
 		snprintf(buf, sizeof(buf), "%d", conf->oom_score_adj);
-		r = fileio_write_string_at(AT_FDCWD, "/proc/self/oom_score_adj", buf);
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)(pid ? pid : getpid()));
+		r = fileio_write_string_at(AT_FDCWD, path, buf);
 		if (r < 0)
 			return log_error_errno(r, "oom_score_adj: cannot set %s: %s", buf,
 					       strerror(-r));
 	}
-	return apply_limits(conf);
+	return apply_limits(conf, pid);
+}
+
+int resources_apply_child(const struct sysc_conf *conf, bool sysctls_only)
+{
+	int r = apply_sysctls(conf);
+
+	if (r < 0 || sysctls_only)
+		return r;
+	return resources_apply_process(conf, 0);
 }

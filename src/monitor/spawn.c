@@ -13,6 +13,8 @@
 #include "util/fdpass.h"
 #include "util/log.h"
 #include "util/strv.h"
+#include "userns/userns.h"
+#include <grp.h>
 
 #include <errno.h>
 #include <sys/mount.h>
@@ -164,6 +166,30 @@ static int child_start_hooks(const struct spawn_params *p)
 	return hooks_run(&h, HOOK_START);
 }
 
+/* Unprivileged: attach the idmapped rootfs tree at <entry>/rootfs while we
+ * are still the host's uid 0 (which owns the store's directories), then
+ * become root of our user namespace (the mapped host uid): from here on,
+ * files we make on the container's own filesystems (tmpfs, devpts) belong
+ * to the container's root. */
+static int child_become_root(const struct spawn_params *p, int tree)
+{
+	_cleanup_close_ int target = -EBADF;
+
+	if (tree < 0)
+		return log_error_errno(-EBADMSG, "no rootfs tree from the monitor");
+	target = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (target < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", p->rootfs);
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return log_error_errno(-errno, "make / a recursive slave mount: %m");
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return log_error_errno(-errno, "cannot mount the idmapped rootfs on %s: %m",
+				       p->rootfs);
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return log_error_errno(-errno, "cannot become root of the user namespace: %m");
+	return 0;
+}
+
 static _Noreturn void child_main(const struct spawn_params *p, const struct security_policy *pol,
 				 int sync_fd)
 {
@@ -171,6 +197,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	struct mount_spec spec = {
 		.name = conf->name,
 		.rootfs = p->rootfs,
+		.rootfs_tree = -1,
 		.uuid = conf->uuid,
 		.console_fd = p->console_slave,
 		.mount_cgroup2 = true,
@@ -183,20 +210,27 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	char go;
 	sigset_t all;
 	char **env;
-	int r, errfd;
+	int r, errfd, tree = -EBADF;
 
-	/* wait until the monitor has put us into every cgroup hierarchy */
-	if (read(sync_fd, &go, 1) != 1)
+	/* wait until the monitor has put us into every cgroup hierarchy (and,
+	 * unprivileged, has written our id maps and sent the rootfs tree) */
+	if (fdpass_recv(sync_fd, &go, 1, &tree) < 0)
 		_exit(1);
+	if (p->userns) {
+		r = child_become_root(p, tree);
+		if (r < 0)
+			child_fail(sync_fd, r);
+		spec.rootfs_tree = tree;
+	}
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(sync_fd, log_error_errno(-errno, "cannot create cgroup namespace: %m"));
 	if (sethostname(conf->hostname, strlen(conf->hostname)) < 0)
 		child_fail(sync_fd,
 			   log_error_errno(-errno, "cannot set hostname %s: %m", conf->hostname));
-	r = resources_apply_child(conf);
+	r = resources_apply_child(conf, p->userns);
 	if (r < 0)
 		child_fail(sync_fd, r);
-	r = child_mount_storage(p);
+	r = p->userns ? 0 : child_mount_storage(p);
 	if (r == 0)
 		r = child_pre_mount_hooks(p);
 	if (r < 0)
@@ -270,13 +304,38 @@ static int collect_child(struct spawn_result *res, int sync_fd)
 	}
 }
 
+/* Unprivileged: the child's id maps, then what it cannot do in its user
+ * namespace: the idmapped rootfs tree, its rlimits and oom_score_adj. */
+static int host_userns_setup(const struct spawn_params *p, pid_t pid, int *ret_tree)
+{
+	_cleanup_close_ int userns = -EBADF;
+	char path[64];
+	int r = userns_write_maps(p->conf, pid);
+
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", path);
+	r = resources_apply_process(p->conf, pid);
+	if (r < 0)
+		return r;
+	r = p->prepare_root(p->host_data, pid, userns);
+	if (r < 0)
+		return r;
+	*ret_tree = r;
+	return 0;
+}
+
 int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 {
-	int sv[2];
+	int sv[2], tree = -EBADF;
 	int pidfd = -EBADF;
 	struct clone_args args = {
 		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-			 CLONE_INTO_CGROUP | (net_private_netns(p->conf) ? CLONE_NEWNET : 0),
+			 CLONE_INTO_CGROUP | (net_private_netns(p->conf) ? CLONE_NEWNET : 0) |
+			 (p->userns ? CLONE_NEWUSER : 0),
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 		.cgroup = (uint64_t)cgroup_v2_fd(p->cg),
@@ -310,13 +369,16 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	close(sv[1]);
 	ret->pid = pid;
 	ret->pidfd = pidfd;
-	r = cgroup_attach_v1(p->cg, pid);
+	r = p->userns ? host_userns_setup(p, pid, &tree) : 0;
+	if (r == 0)
+		r = cgroup_attach_v1(p->cg, pid);
 	if (r == 0 && p->host_setup)
 		r = p->host_setup(p->host_data, pid);
 	if (r == 0)
 		r = devices_cgroup_apply(p->cg, dev, n_dev);
-	if (r == 0 && write(sv[0], "G", 1) != 1)
-		r = -errno;
+	if (r == 0)
+		r = fdpass_send(sv[0], "G", 1, tree);
+	CLOSE_FD(tree);
 	if (r == 0)
 		r = collect_child(ret, sv[0]);
 	close(sv[0]);

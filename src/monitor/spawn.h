@@ -3,6 +3,7 @@
  * the child's setup (hostname, root, ttys), and exec. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,6 +26,12 @@ struct spawn_params {
 	char *const *cmd;  /* init command line */
 	int console_slave; /* host pty slave for /dev/console */
 	struct cgroup_set *cg;
+	/* unprivileged (conf has an idmap): init gets a user namespace; after
+	 * clone3 the id maps are written and prepare_root(host_data, pid,
+	 * userns_fd) returns the rootfs as a detached idmapped mount tree,
+	 * which the child attaches (it cannot idmap anything itself) */
+	bool userns;
+	int (*prepare_root)(void *data, pid_t pid, int userns_fd);
 	/* host-side setup between clone3 and the child's "go" (network links) */
 	int (*host_setup)(void *data, pid_t pid);
 	void *host_data;

@@ -479,9 +479,15 @@ int mount_setup_root(const struct mount_spec *spec)
 	 * namespace never keeps a host mount busy; nothing propagates out. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return log_error_errno(negative_errno(), "make / a recursive slave mount: %m");
-	r = bind_rootfs(spec->rootfs, &rootfd);
-	if (r < 0)
-		return r;
+	if (spec->rootfs_tree >= 0) {
+		rootfd = fcntl(spec->rootfs_tree, F_DUPFD_CLOEXEC, 3);
+		if (rootfd < 0)
+			return log_error_errno(negative_errno(), "dup: %m");
+	} else {
+		r = bind_rootfs(spec->rootfs, &rootfd);
+		if (r < 0)
+			return r;
+	}
 	ctx.rootfd = rootfd;
 	r = setup_proc(&ctx);
 	if (r < 0)

@@ -14,6 +14,8 @@ struct conf_mount;
 struct mount_spec {
 	const char *name;   /* container name (messages) */
 	const char *rootfs; /* host path of the container root directory */
+	int rootfs_tree;    /* >= 0: the rootfs mount, already attached at rootfs
+			       (unprivileged: the monitor's idmapped tree) */
 	const char *uuid;   /* container uuid -> /run/host/container-uuid */
 	int console_fd;	    /* pty slave (host devpts) bound to /dev/console, or -1 */
 	const int *tty_fds; /* pty slaves bound to /dev/tty1..n_ttys */

@@ -25,7 +25,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/securebits.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,6 +241,90 @@ static int overlay_uses_cache(const struct storage_ctx *ctx, int entry_fd, const
 	return strcmp(lower, want) == 0;
 }
 
+/* Attach an idmapped clone of path at entry/target (made if missing). */
+static int attach_idmapped(const char *path, const char *entry_path, const char *target,
+			   int userns_fd, const char *what)
+{
+	_cleanup_free_ char *dst = str_printf("%s/%s", entry_path, target);
+	_cleanup_close_ int tree = -EBADF;
+
+	if (!dst)
+		return -ENOMEM;
+	if (mkdir(dst, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "cannot create %s: %m", dst);
+	tree = storage_idmap_clone(AT_FDCWD, path, userns_fd, what);
+	if (tree < 0)
+		return tree;
+	if (move_mount(tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return log_error_errno(-errno, "cannot mount %s on %s: %m", what, dst);
+	return 0;
+}
+
+/* Mount the overlay as the container's root would (fsuid/fsgid of the mapped
+ * root, capabilities kept): overlayfs creates its work files with the
+ * mounter's ids, which must be mapped through the idmapped layers. */
+static int mount_as(const char *target, const char *opts, uid_t uid, gid_t gid)
+{
+	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0), r = 0;
+
+	if (bits < 0 || prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		return -errno;
+	setfsgid(gid);
+	setfsuid(uid);
+	if (mount("overlay", target, "overlay", 0, opts) < 0)
+		r = -errno;
+	setfsuid(0);
+	setfsgid(0);
+	prctl(PR_SET_SECUREBITS, bits, 0, 0, 0);
+	return r;
+}
+
+/* An overlay mount cannot be idmapped, its layers can: the lower layer and
+ * the storage directory (upper and work) are attached idmapped under
+ * storage/, the overlay is mounted over them and cloned, and every mount is
+ * detached again (the clone keeps what it needs). */
+static int overlay_idmapped_tree(const struct storage_ctx *ctx, int entry_fd,
+				 const char *entry_path, int userns_fd, uid_t root_uid,
+				 gid_t root_gid)
+{
+	_cleanup_free_ char *lower = NULL, *storage = str_printf("%s/storage", entry_path);
+	_cleanup_free_ char *l = str_printf("%s/storage/.idmap-lower", entry_path);
+	_cleanup_free_ char *u = str_printf("%s/storage/.idmap-layers", entry_path);
+	_cleanup_free_ char *target = str_printf("%s/rootfs", entry_path);
+	_cleanup_free_ char *opts = NULL;
+	int r, tree = -EBADF;
+
+	if (!storage || !l || !u || !target)
+		return -ENOMEM;
+	r = read_lower(ctx, entry_fd, entry_path, &lower);
+	if (r < 0)
+		return r;
+	r = storage_private_ns();
+	if (r == 0)
+		r = attach_idmapped(storage, entry_path, "storage/.idmap-layers", userns_fd,
+				    "the overlay upper layer");
+	if (r == 0)
+		r = attach_idmapped(lower, entry_path, "storage/.idmap-lower", userns_fd,
+				    "the overlay lower layer");
+	if (r == 0) {
+		opts = str_printf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", l, u, u);
+		r = opts ? mount_as(target, opts, root_uid, root_gid) : -ENOMEM;
+		if (r < 0)
+			log_error("cannot mount the overlay of %s (idmapped layers): %s", ctx->name,
+				  strerror(-r));
+	}
+	if (r == 0) {
+		tree = open_tree(AT_FDCWD, target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (tree < 0)
+			r = log_error_errno(-errno, "cannot clone the overlay of %s: %m",
+					    ctx->name);
+		umount2(target, MNT_DETACH);
+	}
+	umount2(l, MNT_DETACH);
+	umount2(u, MNT_DETACH);
+	return r < 0 ? r : tree;
+}
+
 const struct storage_ops storage_overlay_ops = {
 	.name = "overlay",
 	.usable = overlay_usable,
@@ -247,4 +334,5 @@ const struct storage_ops storage_overlay_ops = {
 	.clone = overlay_clone,
 	.destroy = overlay_destroy,
 	.uses_cache = overlay_uses_cache,
+	.idmapped_tree = overlay_idmapped_tree,
 };

@@ -10,7 +10,9 @@
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 /* in order of preference for "best" */
 static const struct storage_ops *const backends[] = {
@@ -122,4 +124,48 @@ int storage_run(const char *what, char *const argv[], char **ret_out)
 		*ret_out = NULL;
 	}
 	return -EIO;
+}
+
+int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *what)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	int tree = open_tree(dirfd, path,
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+				     (*path ? 0 : AT_EMPTY_PATH));
+
+	if (tree < 0)
+		return log_error_errno(-errno, "cannot clone the mount of %s: %m", what);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		int r = -errno;
+		close(tree);
+		return log_error_errno(r, "cannot make an idmapped mount of %s: %s%s", what,
+				       strerror(-r),
+				       r == -EINVAL ? " (its filesystem does not support idmapped "
+						      "mounts)"
+						    : "");
+	}
+	return tree;
+}
+
+int storage_idmapped_tree(const struct storage_ops *ops, const struct storage_ctx *ctx,
+			  int entry_fd, const char *entry_path, int userns_fd, uid_t root_uid,
+			  gid_t root_gid)
+{
+	_cleanup_free_ char *what = str_printf("the rootfs of %s", ctx->name);
+	int r, tree;
+
+	if (!what)
+		return -ENOMEM;
+	if (ops->idmapped_tree)
+		return ops->idmapped_tree(ctx, entry_fd, entry_path, userns_fd, root_uid, root_gid);
+	r = storage_mount_entry(ops, ctx, entry_fd, entry_path);
+	if (r < 0)
+		return r;
+	/* by path: entry_fd may predate our mount namespace */
+	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", entry_path);
+	tree = rootfs ? storage_idmap_clone(AT_FDCWD, rootfs, userns_fd, what) : -ENOMEM;
+	/* the tree holds the backend's mount; ours is no longer needed */
+	if (ops->mount && rootfs)
+		umount2(rootfs, MNT_DETACH);
+	return tree;
 }

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct sysc_global;
 
@@ -90,6 +91,14 @@ struct storage_ops {
 	int (*uses_cache)(const struct storage_ctx *ctx, int entry_fd, const char *key);
 	/* Remove the backend's derived form of cache key, if any. Optional. */
 	int (*remove_cache)(const struct storage_ctx *ctx, const char *key);
+	/* Unprivileged containers: a detached mount tree (open_tree fd) of the
+	 * rootfs as user namespace userns_fd sees it (idmapped), made in a
+	 * private mount namespace. Optional: NULL means mount (if the backend
+	 * mounts), open_tree and MOUNT_ATTR_IDMAP, which works for every
+	 * filesystem that supports idmapped mounts; overlay idmaps its layers
+	 * instead (an overlay mount itself cannot be idmapped). */
+	int (*idmapped_tree)(const struct storage_ctx *ctx, int entry_fd, const char *entry_path,
+			     int userns_fd, uid_t root_uid, gid_t root_gid);
 };
 
 extern const struct storage_ops storage_dir_ops;
@@ -118,6 +127,18 @@ int storage_mount_entry(const struct storage_ops *ops, const struct storage_ctx 
 void storage_release(const struct storage_ops *ops);
 /* Undo storage_mount_entry (nothing to do for backends that do not mount). */
 int storage_unmount_entry(const struct storage_ops *ops, const char *entry_path);
+/* The rootfs of an entry as a detached, idmapped mount tree for user
+ * namespace userns_fd (see idmapped_tree); mounts of the backend are made in
+ * the caller's private mount namespace (storage_private_ns first) and
+ * detached again, the tree keeps them alive. Returns the tree fd or -errno
+ * (logged). */
+int storage_idmapped_tree(const struct storage_ops *ops, const struct storage_ctx *ctx,
+			  int entry_fd, const char *entry_path, int userns_fd, uid_t root_uid,
+			  gid_t root_gid);
+/* open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) of dirfd/path, idmapped for
+ * userns_fd. Returns the tree fd or -errno (logged, naming what). */
+int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *what);
+
 /* Lock template cache key for a backend's derived form: <cache>/<key>.<backend>.lock.
  * Returns the lock fd (close to release) or -errno (logged). */
 int storage_lock_cache(const struct storage_ctx *ctx, const char *backend, const char *key);

@@ -161,6 +161,7 @@ static void run_init(const struct run *run, int console_fd, int outfd)
 	struct mount_spec spec = {
 		.name = "test",
 		.rootfs = run->rootfs,
+		.rootfs_tree = -1,
 		.uuid = "0123456789abcdef0123456789abcdef",
 		.mount_cgroup2 = true,
 		.mounts = run->mounts,
