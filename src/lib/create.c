@@ -3,6 +3,7 @@
 #include "lib/hooks.h"
 #include "config/config.h"
 #include "lib/cache.h"
+#include "lib/idmap.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/store.h"
@@ -330,6 +331,8 @@ int create_work_write_config(struct create_work *w, struct conf_edit *ed)
 		r = conf_edit_set(ed, "rootfs.backend", w->backend->name);
 	if (r == 0)
 		r = conf_edit_write(ed, w->p->default_conf, dst);
+	if (r == 0)
+		r = idmap_ensure(w->p, w->name, dst);
 	return r < 0 ? r : check_interrupt();
 }
 

@@ -2,6 +2,7 @@
 #include "lib/start.h"
 #include "config/config.h"
 #include "console/client.h"
+#include "lib/idmap.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
@@ -84,18 +85,46 @@ static int spawn_monitor(const struct monitor_opts *mo)
 	return result;
 }
 
+/* An unprivileged container without its id range (made privileged, then
+ * switched with sysc-config) gets one now; then (re)load the config. */
+static int load_conf(const struct sysc_paths *p, const char *name, struct sysc_conf **ret)
+{
+	_cleanup_free_ char *cfg = paths_container_config(p, name);
+	int r;
+
+	if (!cfg)
+		return -ENOMEM;
+	r = idmap_ensure(p, name, cfg);
+	if (r == 0)
+		r = store_load_conf(p, name, ret);
+	if (r == 0 && (*ret)->security.privileged && (*ret)->n_idmap > 0) {
+		log_error("%s: idmap is set but security.privileged is true: set "
+			  "security.privileged = false to run it in a user namespace, or unset "
+			  "idmap",
+			  name);
+		return -EINVAL;
+	}
+	return r;
+}
+
 int start_container(const struct sysc_paths *p, const char *name, const struct start_opts *o)
 {
 	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct monitor_opts mo = {.paths = p, .ready_fd = -1};
-	int r = store_load_conf(p, name, &conf);
+	int r = store_load_conf(p, name, &conf); /* exists, valid (logged) */
 
 	if (r < 0)
 		return r;
 	lock = lock_container(p, name);
 	if (lock < 0)
 		return lock;
+	if (!conf->security.privileged || conf->n_idmap > 0) {
+		conf_free(TAKE_PTR(conf));
+		r = load_conf(p, name, &conf);
+		if (r < 0)
+			return r;
+	}
 	r = check_stopped(p, name);
 	if (r < 0)
 		return r;

@@ -14,7 +14,7 @@
 
 bool userns_enabled(const struct sysc_conf *conf)
 {
-	return conf->n_idmap > 0;
+	return !conf->security.privileged && conf->n_idmap > 0;
 }
 
 static bool kind_matches(char entry, char want)

@@ -10,7 +10,8 @@
 
 struct sysc_conf;
 
-/* Does the container run in a user namespace (it has an idmap)? */
+/* Does the container run in a user namespace (security.privileged = false;
+ * its idmap is then set, see lib/idmap.h)? */
 bool userns_enabled(const struct sysc_conf *conf);
 /* The host uid and gid of the container's root (id 0 inside); -EINVAL
  * (logged) when the idmap does not map 0. */

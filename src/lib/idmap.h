@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Host id ranges of unprivileged containers: every container with
+ * security.privileged = false and no idmap of its own gets 65536 uids and
+ * gids of its own, recorded in its config (so they stay the same), from
+ * root's ranges in /etc/subuid and /etc/subgid or, when root has none
+ * there, from 1000000-1999999999 (as LXD does).
+ */
+#pragma once
+
+struct sysc_paths;
+struct sysc_conf;
+
+#define IDMAP_BLOCK 65536u
+
+/* Container name (config file cfg) is unprivileged without an idmap: give
+ * it a free range and write it into cfg (under a store-wide lock). 0 when
+ * nothing was needed or it was done; -errno, logged. */
+int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg);
