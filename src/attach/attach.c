@@ -190,6 +190,46 @@ static int open_container_pty(int sock, char *pts, size_t len)
 	return fdpass_send(sock, "M", 1, m);
 }
 
+/* In a user namespace we are the host's uid 0, which the container's devpts
+ * cannot record as the owner of a new pty: a child that became the mapped
+ * root opens it, and hands the master back. (We stay uid 0 ourselves: moving
+ * the command into the container's cgroup needs it.) */
+static int open_container_pty_userns(int sock, char *pts, size_t len)
+{
+	_cleanup_close_ int m = -EBADF;
+	int sp[2], n, status = 0, r;
+	char c;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return log_error_errno(-errno, "socketpair: %m");
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(sp[0]);
+		close(sp[1]);
+		return log_error_errno(r, "fork: %s", strerror(-r));
+	}
+	if (pid == 0) {
+		char name[64];
+		close(sp[0]);
+		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			_exit(ATTACH_EXIT_FAILURE);
+		_exit(open_container_pty(sp[1], name, sizeof(name)) < 0 ? ATTACH_EXIT_FAILURE : 0);
+	}
+	close(sp[1]);
+	r = fdpass_recv(sp[0], &c, 1, &m);
+	close(sp[0]);
+	waitpid(pid, &status, 0);
+	if (r < 0 || m < 0)
+		return log_error_errno(r < 0 ? r : -EIO,
+				       "cannot allocate a terminal in the container");
+	if (ioctl(m, TIOCGPTN, &n) < 0)
+		return log_error_errno(-errno, "cannot allocate a terminal in the container: %m");
+	snprintf(pts, len, "/dev/pts/%d", n);
+	return fdpass_send(sock, "M", 1, m);
+}
+
 /* Fork the command outside the container's cgroups and move it in: moving
  * is not limited by pids.max, so a container whose pids are exhausted (a
  * fork bomb) still answers attach. Then it enters the cgroup namespace. */
@@ -254,7 +294,8 @@ static _Noreturn void intermediate(struct attach_ctx *c)
 		log_error("cannot enter the namespaces of %s: %m", c->name);
 		_exit(ATTACH_EXIT_FAILURE);
 	}
-	if (c->use_pty && open_container_pty(c->sync[1], pts, sizeof(pts)) < 0)
+	if (c->use_pty && (c->userns ? open_container_pty_userns(c->sync[1], pts, sizeof(pts))
+				     : open_container_pty(c->sync[1], pts, sizeof(pts))) < 0)
 		_exit(ATTACH_EXIT_FAILURE);
 	close(c->sync[1]);
 	pid = start_command(c, c->use_pty ? pts : NULL);

@@ -8,6 +8,7 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
+#include "userns/userns.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 
 static const char usage[] = "Usage: %s [--format table|json]\n"
 			    "\n"
-			    "List containers: NAME, STATE, BACKEND, AUTOSTART, IPV4.\n"
+			    "List containers: NAME, STATE, BACKEND, IDMAP, AUTOSTART, IPV4.\n"
 			    "\n"
 			    "  -F, --format FMT   table (default) or json\n"
 			    "\n"
@@ -40,6 +41,12 @@ static char *ipv4_list(const struct sysc_conf *c)
 	return all ? strv_join(all, ",") : strdup("-");
 }
 
+/* "-" for a privileged container, else its uid mapping (0:HOST:COUNT,...) */
+static char *idmap_column(const struct sysc_conf *c)
+{
+	return c && userns_enabled(c) ? userns_describe(c, 'u') : strdup("-");
+}
+
 static void print_table(struct row *rows, size_t n)
 {
 	int w = 4;
@@ -47,12 +54,14 @@ static void print_table(struct row *rows, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if ((int)strlen(rows[i].name) > w)
 			w = (int)strlen(rows[i].name);
-	printf("%-*s  %-8s  %-7s  %-9s  %s\n", w, "NAME", "STATE", "BACKEND", "AUTOSTART", "IPV4");
+	printf("%-*s  %-8s  %-7s  %-18s  %-9s  %s\n", w, "NAME", "STATE", "BACKEND", "IDMAP",
+	       "AUTOSTART", "IPV4");
 	for (size_t i = 0; i < n; i++) {
 		const struct sysc_conf *c = rows[i].conf;
-		printf("%-*s  %-8s  %-7s  %-9s  %s\n", w, rows[i].name,
+		_cleanup_free_ char *idmap = idmap_column(c);
+		printf("%-*s  %-8s  %-7s  %-18s  %-9s  %s\n", w, rows[i].name,
 		       c ? state_name(rows[i].st.state) : "BROKEN", c ? c->rootfs.backend : "-",
-		       c ? (c->autostart.enabled ? "yes" : "no") : "-",
+		       idmap ? idmap : "-", c ? (c->autostart.enabled ? "yes" : "no") : "-",
 		       rows[i].ipv4 ? rows[i].ipv4 : "-");
 	}
 }
@@ -71,6 +80,13 @@ static void print_json(struct row *rows, size_t n)
 		json_string(&j, c ? state_name(rows[i].st.state) : "BROKEN");
 		json_key(&j, "backend");
 		json_string(&j, c ? c->rootfs.backend : NULL);
+		json_key(&j, "idmap");
+		if (c && userns_enabled(c)) {
+			_cleanup_free_ char *u = userns_describe(c, 'u');
+			json_string(&j, u);
+		} else {
+			json_null(&j);
+		}
 		json_key(&j, "autostart");
 		json_bool(&j, c && c->autostart.enabled);
 		json_key(&j, "pid");

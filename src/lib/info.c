@@ -9,6 +9,7 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
+#include "userns/userns.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -110,6 +111,14 @@ static int add_static(struct info *info, const struct sysc_paths *p, const struc
 	r = r ?: add(info, "rootfs", "Rootfs:", paths_container_rootfs(p, c->name));
 	r = r ?: add_str(info, "config", "Config:", c->file);
 	r = r ?: add_str(info, "init", "Init:", c->init.cmd ? c->init.cmd[0] : NULL);
+	r = r
+		    ?: add(info, "uid_map", "UID map:",
+			   userns_enabled(c) ? userns_describe(c, 'u')
+					     : strdup("none (privileged)"));
+	r = r
+		    ?: add(info, "gid_map", "GID map:",
+			   userns_enabled(c) ? userns_describe(c, 'g')
+					     : strdup("none (privileged)"));
 	r = r ?: add_str(info, "autostart", "Autostart:", c->autostart.enabled ? "yes" : "no");
 	r = r ?: add_str(info, "ipv4", "IPv4:", ipstr);
 	r = r ?: add_network(info, c);

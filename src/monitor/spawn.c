@@ -34,6 +34,9 @@
 
 /* messages from the child on the sync socket */
 enum { SYNC_TTY = 1, SYNC_ERROR = 2 };
+/* and from the monitor: a prepared bind mount tree (index in conf->mounts),
+ * then "go" (with the rootfs tree when unprivileged) */
+enum { SYNC_MOUNT_TREE = 3, SYNC_GO = 4 };
 
 struct sync_msg {
 	int32_t type;
@@ -166,6 +169,41 @@ static int child_start_hooks(const struct spawn_params *p)
 	return hooks_run(&h, HOOK_START);
 }
 
+/* The monitor's fds (bind mount trees, the rootfs tree), until "go". */
+static int child_receive(const struct spawn_params *p, int sync_fd, int *ret_tree,
+			 int **ret_mount_trees)
+{
+	const struct sysc_conf *conf = p->conf;
+	size_t n = conf->n_mounts + strv_length(conf->devices.create);
+	int *trees = NULL;
+
+	if (n) {
+		trees = malloc(n * sizeof(int));
+		if (!trees)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			trees[i] = -1;
+	}
+	for (;;) {
+		struct sync_msg m;
+		int fd = -EBADF, r = fdpass_recv(sync_fd, &m, sizeof(m), &fd);
+
+		if (r < 0) {
+			free(trees);
+			return r;
+		}
+		if (m.type == SYNC_GO) {
+			*ret_tree = fd;
+			*ret_mount_trees = trees;
+			return 0;
+		}
+		if (m.type == SYNC_MOUNT_TREE && fd >= 0 && m.value >= 0 && (size_t)m.value < n)
+			trees[m.value] = fd;
+		else if (fd >= 0)
+			close(fd);
+	}
+}
+
 /* Unprivileged: attach the idmapped rootfs tree at <entry>/rootfs while we
  * are still the host's uid 0 (which owns the store's directories), then
  * become root of our user namespace (the mapped host uid): from here on,
@@ -207,20 +245,23 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 		.before_pivot = child_mount_hooks,
 		.before_pivot_data = (void *)p,
 	};
-	char go;
+	_cleanup_free_ int *mount_trees = NULL;
 	sigset_t all;
 	char **env;
 	int r, errfd, tree = -EBADF;
 
 	/* wait until the monitor has put us into every cgroup hierarchy (and,
 	 * unprivileged, has written our id maps and sent the rootfs tree) */
-	if (fdpass_recv(sync_fd, &go, 1, &tree) < 0)
+	if (child_receive(p, sync_fd, &tree, &mount_trees) < 0)
 		_exit(1);
+	spec.mount_trees = mount_trees;
 	if (p->userns) {
 		r = child_become_root(p, tree);
 		if (r < 0)
 			child_fail(sync_fd, r);
 		spec.rootfs_tree = tree;
+		spec.bind_devices = conf->devices.create;
+		spec.device_trees = mount_trees ? mount_trees + conf->n_mounts : NULL;
 	}
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(sync_fd, log_error_errno(-errno, "cannot create cgroup namespace: %m"));
@@ -241,7 +282,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	r = child_make_ttys(sync_fd, conf->console.ttys);
 	if (r < 0)
 		child_fail(sync_fd, r);
-	r = devices_create_nodes(conf->devices.create);
+	r = p->userns ? 0 : devices_create_nodes(conf->devices.create);
 	if (r < 0)
 		child_fail(sync_fd, r);
 	if (access(p->cmd[0], X_OK) < 0)
@@ -306,7 +347,7 @@ static int collect_child(struct spawn_result *res, int sync_fd)
 
 /* Unprivileged: the child's id maps, then what it cannot do in its user
  * namespace: the idmapped rootfs tree, its rlimits and oom_score_adj. */
-static int host_userns_setup(const struct spawn_params *p, pid_t pid, int *ret_tree)
+static int host_userns_setup(const struct spawn_params *p, pid_t pid, int sync_fd, int *ret_tree)
 {
 	_cleanup_close_ int userns = -EBADF;
 	char path[64];
@@ -325,6 +366,30 @@ static int host_userns_setup(const struct spawn_params *p, pid_t pid, int *ret_t
 	if (r < 0)
 		return r;
 	*ret_tree = r;
+	/* bind mounts: the child, as the mapped root, may not reach their
+	 * sources, and cannot idmap them */
+	for (size_t i = 0; i < p->conf->n_mounts; i++) {
+		_cleanup_close_ int t = mount_extra_bind_tree(&p->conf->mounts[i], userns);
+		if (t == -ENODATA)
+			continue;
+		if (t < 0)
+			return t;
+		r = sync_send(sync_fd, SYNC_MOUNT_TREE, (int)i, t);
+		if (r < 0)
+			return log_error_errno(r, "cannot pass a mount to the child: %s",
+					       strerror(-r));
+	}
+	/* devices.create: nodes the child cannot mknod, made here */
+	char *const *create = p->conf->devices.create;
+	for (size_t j = 0; create && create[j]; j++) {
+		_cleanup_close_ int t = devices_node_tree(create[j]);
+		if (t < 0)
+			return t;
+		r = sync_send(sync_fd, SYNC_MOUNT_TREE, (int)(p->conf->n_mounts + j), t);
+		if (r < 0)
+			return log_error_errno(r, "cannot pass a device to the child: %s",
+					       strerror(-r));
+	}
 	return 0;
 }
 
@@ -369,7 +434,7 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	close(sv[1]);
 	ret->pid = pid;
 	ret->pidfd = pidfd;
-	r = p->userns ? host_userns_setup(p, pid, &tree) : 0;
+	r = p->userns ? host_userns_setup(p, pid, sv[0], &tree) : 0;
 	if (r == 0)
 		r = cgroup_attach_v1(p->cg, pid);
 	if (r == 0 && p->host_setup)
@@ -377,7 +442,7 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	if (r == 0)
 		r = devices_cgroup_apply(p->cg, dev, n_dev);
 	if (r == 0)
-		r = fdpass_send(sv[0], "G", 1, tree);
+		r = sync_send(sv[0], SYNC_GO, 0, tree);
 	CLOSE_FD(tree);
 	if (r == 0)
 		r = collect_child(ret, sv[0]);

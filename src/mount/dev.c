@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "mount/mount-internal.h"
+#include "security/devices.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -71,6 +72,29 @@ static int make_node(const struct mount_ctx *ctx, int devfd, const char *name)
 	/* Explicit mode: the umask must not matter. */
 	if (fchmodat(devfd, name, st.st_mode & 07777, 0) < 0)
 		return log_error_errno(negative_errno(), "chmod %s/dev/%s: %m", root, name);
+	return 0;
+}
+
+/* Unprivileged (no mknod in a user namespace): devices.create entries are
+ * nodes the monitor made (devices_node_tree), bind-mounted. */
+static int bind_created_devices(const struct mount_ctx *ctx)
+{
+	char *const *create = ctx->spec->bind_devices;
+
+	for (size_t i = 0; create && create[i]; i++) {
+		struct devices_node n;
+		int r = devices_parse_create(create[i], &n);
+		int tree = ctx->spec->device_trees ? ctx->spec->device_trees[i] : -1;
+
+		if (r < 0)
+			return r;
+		if (tree < 0)
+			return log_error_errno(
+				-ENODEV, "devices.create: %s: no node from the monitor", n.path);
+		r = mount_bind_fd(ctx, tree, n.path, n.path, 0, MOUNT_CREATE_FILE);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -178,6 +202,9 @@ int mount_setup_dev(const struct mount_ctx *ctx)
 	if (r < 0)
 		return r;
 	r = setup_ttys(ctx);
+	if (r < 0)
+		return r;
+	r = bind_created_devices(ctx);
 	if (r < 0)
 		return r;
 	/* POSIX message queues of our IPC namespace; nice to have. */

@@ -32,7 +32,7 @@
  * (filesystem parameters, handed to fsconfig). */
 struct extra_opts {
 	unsigned set, clr;
-	bool bind, rbind, optional;
+	bool bind, rbind, optional, idmap;
 	enum mount_create create; /* MOUNT_CREATE_NONE: decide from the source */
 	char *fsopts;
 };
@@ -64,7 +64,9 @@ static int parse_one_option(struct extra_opts *o, const char *opt, char ***fsopt
 			o->clr |= attr_options[i].clr;
 			return 0;
 		}
-	if (strcmp(opt, "bind") == 0)
+	if (strcmp(opt, "idmap") == 0)
+		o->idmap = true;
+	else if (strcmp(opt, "bind") == 0)
 		o->bind = true;
 	else if (strcmp(opt, "rbind") == 0)
 		o->bind = o->rbind = true;
@@ -111,11 +113,12 @@ static bool target_valid(const char *t)
 	return true;
 }
 
-static int extra_bind(const struct mount_ctx *ctx, const struct conf_mount *m,
-		      const struct extra_opts *o)
+/* The bind mount's detached tree (open_tree of the source with the mount
+ * attributes, idmapped for userns_fd when asked). -ENODATA: an optional
+ * source is missing (logged as info). */
+static int bind_tree(const struct conf_mount *m, const struct extra_opts *o, int userns_fd)
 {
 	_cleanup_close_ int tree = -EBADF;
-	enum mount_create create = o->create;
 	struct stat st;
 	int r;
 
@@ -127,30 +130,88 @@ static int extra_bind(const struct mount_ctx *ctx, const struct conf_mount *m,
 				       "bind mount %s on %s: option(s) \"%s\" are not "
 				       "valid for a bind mount",
 				       m->source, m->target, o->fsopts);
+	if (o->idmap && userns_fd < 0)
+		return log_error_errno(-EINVAL,
+				       "bind mount %s on %s: option idmap needs an unprivileged "
+				       "container (security.privileged = false)",
+				       m->source, m->target);
 	if (stat(m->source, &st) < 0) {
 		if (errno == ENOENT && o->optional) {
 			log_info("bind mount %s on %s: source missing, skipped (optional)",
 				 m->source, m->target);
-			return 0;
+			return -ENODATA;
 		}
 		return log_error_errno(negative_errno(), "bind mount %s on %s: stat source: %m",
 				       m->source, m->target);
 	}
-	if (create == MOUNT_CREATE_NONE)
-		create = S_ISDIR(st.st_mode) ? MOUNT_CREATE_DIR : MOUNT_CREATE_FILE;
 	tree = open_tree(AT_FDCWD, m->source,
 			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->rbind ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return log_error_errno(negative_errno(), "bind mount %s on %s: open_tree: %m",
 				       m->source, m->target);
+	if (o->idmap) {
+		struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP,
+				       .userns_fd = (uint64_t)userns_fd};
+		if (mount_setattr(tree, "", AT_EMPTY_PATH | (o->rbind ? AT_RECURSIVE : 0), &a,
+				  sizeof(a)) < 0)
+			return log_error_errno(
+				negative_errno(), "bind mount %s on %s: cannot idmap it: %m%s",
+				m->source, m->target,
+				errno == EINVAL ? " (the filesystem does not support "
+						  "idmapped mounts)"
+						: "");
+	}
 	r = mount_set_attr(tree, o->set, o->clr, o->rbind);
 	if (r < 0)
 		return log_error_errno(r, "bind mount %s on %s: mount_setattr: %s", m->source,
 				       m->target, strerror(-r));
+	return TAKE_FD(tree);
+}
+
+static int extra_bind(const struct mount_ctx *ctx, const struct conf_mount *m,
+		      const struct extra_opts *o, int prepared)
+{
+	_cleanup_close_ int tree = -EBADF;
+	enum mount_create create = o->create;
+	struct stat st;
+
+	if (prepared >= 0) {
+		tree = fcntl(prepared, F_DUPFD_CLOEXEC, 3);
+		if (tree < 0)
+			return log_error_errno(negative_errno(), "dup: %m");
+	} else {
+		tree = bind_tree(m, o, -1);
+		if (tree == -ENODATA)
+			return 0;
+		if (tree < 0)
+			return tree;
+	}
+	if (fstat(tree, &st) < 0)
+		return log_error_errno(negative_errno(), "bind mount %s on %s: stat: %m", m->source,
+				       m->target);
+	if (create == MOUNT_CREATE_NONE)
+		create = S_ISDIR(st.st_mode) ? MOUNT_CREATE_DIR : MOUNT_CREATE_FILE;
 	return mount_attach(ctx, tree, m->source, m->target, create);
 }
 
-int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m)
+int mount_extra_bind_tree(const struct conf_mount *m, int userns_fd)
+{
+	struct extra_opts o = {0};
+	int r = parse_extra_opts(m->options, &o);
+
+	if (r < 0) {
+		free(o.fsopts);
+		return log_error_errno(r, "mount on %s: options: %s", m->target, strerror(-r));
+	}
+	if (!(o.bind || !m->type || strcmp(m->type, "none") == 0))
+		r = -ENODATA;
+	else
+		r = bind_tree(m, &o, userns_fd);
+	free(o.fsopts);
+	return r;
+}
+
+int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m, int prepared)
 {
 	struct extra_opts o = {0};
 	bool bind;
@@ -168,7 +229,7 @@ int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m)
 	}
 	bind = o.bind || !m->type || strcmp(m->type, "none") == 0;
 	if (bind)
-		r = extra_bind(ctx, m, &o);
+		r = extra_bind(ctx, m, &o, prepared);
 	else
 		r = mount_new_fs(ctx, m->type, m->source ? m->source : m->type, o.fsopts, o.set,
 				 m->target,

@@ -61,7 +61,9 @@ int mount_rebind(const struct mount_ctx *ctx, const char *path, unsigned attr_se
 
 struct conf_mount;
 /* One of the config's extra mounts (extra.c). Logs. */
-int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m);
+/* prepared >= 0: the bind mount's tree, made by the monitor (see
+ * mount_extra_bind_tree in mount.h) */
+int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m, int prepared);
 
 /* The /dev part: tmpfs, nodes, devpts, ptmx, console, ttys, links, shm, mqueue. */
 int mount_setup_dev(const struct mount_ctx *ctx);

@@ -364,13 +364,32 @@ static int setup_proc(const struct mount_ctx *ctx)
 	return mount_mask_paths(ctx, false);
 }
 
+static int bind_host_sys(const struct mount_ctx *ctx)
+{
+	_cleanup_close_ int tree =
+		open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	int r;
+
+	if (tree < 0)
+		return log_error_errno(negative_errno(), "bind the host's /sys: open_tree: %m");
+	r = mount_set_attr(tree, ATTR_API | MOUNT_ATTR_RDONLY, 0, true);
+	if (r < 0)
+		return log_error_errno(r, "bind the host's /sys read-only: %s", strerror(-r));
+	return mount_attach(ctx, tree, "/sys", "/sys", MOUNT_CREATE_DIR);
+}
+
 static int setup_sys(const struct mount_ctx *ctx)
 {
 	int r;
 
-	/* A sysfs mounted from our netns shows that netns's devices. */
-	r = mount_new_fs(ctx, "sysfs", "sysfs", NULL, ATTR_API | MOUNT_ATTR_RDONLY, "/sys",
-			 MOUNT_CREATE_DIR);
+	/* A sysfs mounted from our netns shows that netns's devices. A user
+	 * namespace may mount sysfs only for a netns it owns: sharing the
+	 * host's network, it gets the host's /sys, read-only. */
+	if (ctx->spec->rootfs_tree >= 0 && ctx->spec->host_netns)
+		r = bind_host_sys(ctx);
+	else
+		r = mount_new_fs(ctx, "sysfs", "sysfs", NULL, ATTR_API | MOUNT_ATTR_RDONLY, "/sys",
+				 MOUNT_CREATE_DIR);
 	if (r == 0)
 		r = mount_mask_paths(ctx, true);
 	if (r < 0 || !ctx->spec->mount_cgroup2)
@@ -502,7 +521,8 @@ int mount_setup_root(const struct mount_spec *spec)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		r = mount_extra(&ctx, &spec->mounts[i]);
+		r = mount_extra(&ctx, &spec->mounts[i],
+				spec->mount_trees ? spec->mount_trees[i] : -1);
 		if (r < 0)
 			return r;
 	}

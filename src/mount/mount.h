@@ -15,7 +15,8 @@ struct mount_spec {
 	const char *name;   /* container name (messages) */
 	const char *rootfs; /* host path of the container root directory */
 	int rootfs_tree;    /* >= 0: the rootfs mount, already attached at rootfs
-			       (unprivileged: the monitor's idmapped tree) */
+			       (unprivileged: the monitor's idmapped tree; also
+			       tells that we are in a user namespace) */
 	const char *uuid;   /* container uuid -> /run/host/container-uuid */
 	int console_fd;	    /* pty slave (host devpts) bound to /dev/console, or -1 */
 	const int *tty_fds; /* pty slaves bound to /dev/tty1..n_ttys */
@@ -24,6 +25,9 @@ struct mount_spec {
 	bool host_netns;    /* shares the host's netns: /proc/sys/net stays read-only */
 	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
 	size_t n_mounts;
+	const int *mount_trees;	   /* NULL, or per mount: its prepared bind tree, or -1 */
+	char *const *bind_devices; /* devices.create entries, made by the monitor (unprivileged) */
+	const int *device_trees;   /* their nodes, as mount trees (-1: missing) */
 	/* called when everything is mounted, just before pivot_root (the
 	 * container's mount hooks); a failure (-errno, logged) fails the setup */
 	int (*before_pivot)(void *data);
@@ -45,3 +49,11 @@ struct mount_spec {
  * (path and operation), e.g. "mount proc on /var/lib/sysc/d1/rootfs/proc: ...".
  */
 int mount_setup_root(const struct mount_spec *spec);
+
+/* Unprivileged containers: the detached tree of config mount m when it is a
+ * bind mount (idmapped for userns_fd with the "idmap" option), made by the
+ * monitor (the child can neither idmap nor, as the mapped root, reach every
+ * host path). -ENODATA: nothing to prepare (not a bind mount, or an optional
+ * source is missing). */
+struct conf_mount;
+int mount_extra_bind_tree(const struct conf_mount *m, int userns_fd);

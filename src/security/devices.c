@@ -7,6 +7,7 @@
 #include "util/strv.h"
 
 #include <errno.h>
+#include <sys/mount.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,16 +170,30 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
+int devices_parse_create(const char *entry, struct devices_node *ret)
+{
+	char type[4];
+
+	if (sscanf(entry, "%255s %3s %u:%u %o", ret->path, type, &ret->major, &ret->minor,
+		   &ret->mode) != 5 ||
+	    (strcmp(type, "c") && strcmp(type, "b")))
+		return log_error_errno(-EINVAL, "devices.create: invalid entry \"%s\"", entry);
+	ret->type = type[0];
+	return 0;
+}
+
 int devices_create_nodes(char *const *create)
 {
 	for (size_t i = 0; create && create[i]; i++) {
-		char path[256], type[4];
-		unsigned maj, min, mode;
+		struct devices_node n;
+		int r = devices_parse_create(create[i], &n);
+		if (r < 0)
+			return r;
+		const char *path = n.path;
+		const char *type = n.type == 'b' ? "b" : "c";
+		unsigned maj = n.major, min = n.minor, mode = n.mode;
 
-		if (sscanf(create[i], "%255s %3s %u:%u %o", path, type, &maj, &min, &mode) != 5)
-			return log_error_errno(-EINVAL, "devices.create: invalid entry \"%s\"",
-					       create[i]);
-		int r = mkdir_parents(path);
+		r = mkdir_parents(path);
 		if (r < 0)
 			return log_error_errno(
 				r, "devices.create: cannot create the parents of %s: %s", path,
@@ -193,4 +208,31 @@ int devices_create_nodes(char *const *create)
 					       path, type, maj, min);
 	}
 	return 0;
+}
+
+int devices_node_tree(const char *entry)
+{
+	_cleanup_close_ int fs = -EBADF, mnt = -EBADF;
+	struct devices_node n;
+	const char *base;
+	int r = devices_parse_create(entry, &n), tree;
+
+	if (r < 0)
+		return r;
+	base = strrchr(n.path, '/') ? strrchr(n.path, '/') + 1 : n.path;
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC)) < 0)
+		return log_error_errno(-errno, "devices.create: %s: cannot make a tmpfs for it: %m",
+				       n.path);
+	if (mknodat(mnt, base, (n.type == 'b' ? S_IFBLK : S_IFCHR) | (n.mode & 07777),
+		    makedev(n.major, n.minor)) < 0 ||
+	    fchmodat(mnt, base, n.mode & 07777, 0) < 0)
+		return log_error_errno(-errno, "devices.create: mknod %s (%c %u:%u): %m", n.path,
+				       n.type, n.major, n.minor);
+	tree = open_tree(mnt, base, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return log_error_errno(-errno, "devices.create: %s: open_tree: %m", n.path);
+	return tree;
 }

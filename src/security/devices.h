@@ -46,3 +46,14 @@ int devices_bpf_attach(const char *cgroup_path, const struct devices_rule *rules
 /* In the container's init child after pivot_root: mknod the
  * devices.create entries ("/dev/PATH c|b MAJ:MIN MODE") in /dev. */
 int devices_create_nodes(char *const *create);
+/* One devices.create entry "PATH c|b MAJ:MIN MODE" (logs a bad one). */
+struct devices_node {
+	char path[256];
+	char type; /* 'c' or 'b' */
+	unsigned major, minor, mode;
+};
+int devices_parse_create(const char *entry, struct devices_node *ret);
+/* Unprivileged containers: the node of a devices.create entry, made on a
+ * detached tmpfs of our own (the child cannot mknod), as an open_tree fd
+ * for the child to bind. -errno, logged. */
+int devices_node_tree(const char *entry);
