@@ -606,7 +606,10 @@ static const struct conf_key container_keys[] = {
 		"sysc-autostart starts only containers with no group, -a all of them."},
 
 	LIST("idmap", idmap, n_idmap, struct conf_idmap, conf_check_idmap,
-	     "User namespace id mappings; ranges of the same kind must not overlap."),
+	     "User namespace id mappings of an unprivileged container (security.privileged "
+	     "= false); ranges of the same kind must not overlap. Left unset, 65536 ids are "
+	     "allocated from root's /etc/subuid and /etc/subgid ranges (else from 1000000) "
+	     "and written here."),
 	{.path = "idmap.type",
 	 .type = CT_STRING,
 	 .choices = idmap_types,
@@ -650,7 +653,10 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_BOOL,
 	 SC(security.privileged),
 	 .example = "false",
-	 .doc = "Run without a user namespace (until unprivileged containers land)."},
+	 .doc = "true: no user namespace, root inside is the host's root (confined by "
+		"capabilities, seccomp and the device policy). false: a user namespace whose "
+		"ids map to a host range of the container's own (idmap, allocated at create "
+		"and recorded), the rootfs seen through an idmapped mount."},
 	{.path = "security.no_new_privs",
 	 .type = CT_BOOL,
 	 .def = "false",

@@ -182,6 +182,10 @@ static int prepare_root(void *data, pid_t pid, int userns_fd)
 		if (fchownat(cg_fd, delegated[i], uid, gid, AT_EMPTY_PATH) < 0 && errno != ENOENT)
 			return log_error_errno(-errno, "cannot delegate %s/%s to uid %u: %m",
 					       cgroup_v2_path(m->cg), delegated[i], uid);
+	/* the console pty is the host's: its owner must be the container's
+	 * root, or systemd inside cannot open /dev/console */
+	if (fchown(m->console_slave, uid, gid) < 0)
+		return log_error_errno(-errno, "cannot give the console to uid %u: %m", uid);
 	r = storage_private_ns();
 	if (r < 0)
 		return r;
