@@ -186,12 +186,10 @@ static int prepare_root(void *data, pid_t pid, int userns_fd)
 	 * root, or systemd inside cannot open /dev/console */
 	if (fchown(m->console_slave, uid, gid) < 0)
 		return log_error_errno(-errno, "cannot give the console to uid %u: %m", uid);
-	r = storage_private_ns();
-	if (r < 0)
-		return r;
 	entry_fd = open(m->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (entry_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
+	/* (backends that mount make their mounts in a private namespace) */
 	return storage_idmapped_tree(m->storage, &m->storage_ctx, entry_fd, m->entry, userns_fd,
 				     uid, gid);
 }
