@@ -10,6 +10,7 @@
 #include "archive/tar.h"
 #include "util/cleanup.h"
 #include "util/interrupt.h"
+#include "util/fileio.h"
 #include "util/log.h"
 
 #include <archive.h>
@@ -312,35 +313,6 @@ int tar_writer_add_data(struct tar_writer *w, const char *path, const void *data
 	return r;
 }
 
-/* statx with the mount ID (see storage/copy.c: st_dev does not tell mount
- * points on overlayfs or btrfs). */
-static int stat_entry(int dirfd, const char *name, struct stat *st, uint64_t *mnt_id)
-{
-	struct statx x;
-
-	*mnt_id = 0;
-	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH,
-		  STATX_BASIC_STATS | STATX_MNT_ID, &x) < 0)
-		return negative_errno();
-	*st = (struct stat){
-		.st_dev = makedev(x.stx_dev_major, x.stx_dev_minor),
-		.st_ino = x.stx_ino,
-		.st_mode = x.stx_mode,
-		.st_nlink = x.stx_nlink,
-		.st_uid = x.stx_uid,
-		.st_gid = x.stx_gid,
-		.st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor),
-		.st_size = (off_t)x.stx_size,
-		.st_blocks = (blkcnt_t)x.stx_blocks,
-		.st_atim = {.tv_sec = x.stx_atime.tv_sec, .tv_nsec = x.stx_atime.tv_nsec},
-		.st_mtim = {.tv_sec = x.stx_mtime.tv_sec, .tv_nsec = x.stx_mtime.tv_nsec},
-		.st_ctim = {.tv_sec = x.stx_ctime.tv_sec, .tv_nsec = x.stx_ctime.tv_nsec},
-	};
-	if (x.stx_mask & STATX_MNT_ID)
-		*mnt_id = x.stx_mnt_id;
-	return 0;
-}
-
 static int tree_fail(struct tar_writer *w, const char *what, int r)
 {
 	log_error("cannot archive %s: %s: %s: %s", w->tree_name, w->path, what, strerror(-r));
@@ -514,7 +486,7 @@ static int add_entry(struct tar_writer *w, int dirfd, const char *name, size_t p
 
 	if (interrupt_pending())
 		return log_error_errno(-EINTR, "interrupted by signal %d", interrupt_pending());
-	r = stat_entry(dirfd, name, &st, &mnt_id);
+	r = fileio_stat_mnt(dirfd, name, AT_SYMLINK_NOFOLLOW, &st, &mnt_id);
 	if (r < 0)
 		return tree_fail(w, "stat", r);
 	if (S_ISDIR(st.st_mode) && name[0] &&
@@ -617,7 +589,7 @@ int tar_writer_add_tree(struct tar_writer *w, const char *prefix, int dirfd, con
 	w->tree_name = tree_name;
 	w->prefix_len = n;
 	memcpy(w->path, prefix, n + 1);
-	r = stat_entry(dirfd, "", &st, &w->root_mnt_id);
+	r = fileio_stat_mnt(dirfd, "", AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &st, &w->root_mnt_id);
 	if (r < 0)
 		return tree_fail(w, "stat", r);
 	w->root_dev = st.st_dev;

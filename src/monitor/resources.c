@@ -84,7 +84,12 @@ int resources_apply_process(const struct sysc_conf *conf, pid_t pid)
 
 	if (conf->oom_score_adj_set) {
 		snprintf(buf, sizeof(buf), "%d", conf->oom_score_adj);
-		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)(pid ? pid : getpid()));
+		/* ourselves by "self": in a new PID namespace getpid() is 1, and
+		 * /proc is still the host's here */
+		if (pid)
+			snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+		else
+			snprintf(path, sizeof(path), "/proc/self/oom_score_adj");
 		r = fileio_write_string_at(AT_FDCWD, path, buf);
 		if (r < 0)
 			return log_error_errno(r, "oom_score_adj: cannot set %s: %s", buf,

@@ -16,6 +16,7 @@
 #endif
 #include "storage/copy.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -105,41 +106,6 @@ struct copy_pool {
 	struct copy_io io;
 	pthread_t thread;
 };
-
-/*
- * fstatat() plus the entry's mount ID. A mount point is told by its mount
- * ID, not by st_dev: on overlayfs a file's st_dev is its layer's, and a
- * btrfs subvolume has its own, neither being a mount point.
- */
-static int stat_entry(int dirfd, const char *name, int flags, struct stat *st, uint64_t *mnt_id)
-{
-	struct statx x;
-
-	*mnt_id = 0;
-	if (statx(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_BASIC_STATS | STATX_MNT_ID, &x) < 0) {
-		if (errno != ENOSYS)
-			return -1;
-		return fstatat(dirfd, name, st, flags);
-	}
-	*st = (struct stat){
-		.st_dev = makedev(x.stx_dev_major, x.stx_dev_minor),
-		.st_ino = x.stx_ino,
-		.st_mode = x.stx_mode,
-		.st_nlink = x.stx_nlink,
-		.st_uid = x.stx_uid,
-		.st_gid = x.stx_gid,
-		.st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor),
-		.st_size = (off_t)x.stx_size,
-		.st_blksize = (blksize_t)x.stx_blksize,
-		.st_blocks = (blkcnt_t)x.stx_blocks,
-		.st_atim = {.tv_sec = x.stx_atime.tv_sec, .tv_nsec = x.stx_atime.tv_nsec},
-		.st_mtim = {.tv_sec = x.stx_mtime.tv_sec, .tv_nsec = x.stx_mtime.tv_nsec},
-		.st_ctim = {.tv_sec = x.stx_ctime.tv_sec, .tv_nsec = x.stx_ctime.tv_nsec},
-	};
-	if (x.stx_mask & STATX_MNT_ID)
-		*mnt_id = x.stx_mnt_id;
-	return 0;
-}
 
 /* The entry is another filesystem mounted in the tree: not crossed. */
 static bool is_mount_point(const struct copy_ctx *c, const struct stat *st, uint64_t mnt_id)
@@ -629,7 +595,7 @@ static int copy_entry(struct copy_ctx *c, int sdir, int ddir, const char *name)
 	/* the data thread failed (and said so): stop */
 	if (c->pool && (r = atomic_load(&c->pool->error)) < 0)
 		return r;
-	if (stat_entry(sdir, name, AT_SYMLINK_NOFOLLOW, &st, &mnt_id) < 0)
+	if (fileio_stat_mnt(sdir, name, AT_SYMLINK_NOFOLLOW, &st, &mnt_id) < 0)
 		return copy_fail(c, name, "stat", negative_errno());
 	mount_point = is_mount_point(c, &st, mnt_id);
 	if (S_ISDIR(st.st_mode))
@@ -787,7 +753,7 @@ static int copy_root(struct copy_ctx *c, int src_dirfd, const char *src, int dst
 	d = open_src_dir(c, src_dirfd, src);
 	if (!d)
 		return copy_fail(c, NULL, "open", negative_errno());
-	if (stat_entry(dirfd(d), "", AT_EMPTY_PATH, &st, &c->root_mnt_id) < 0)
+	if (fileio_stat_mnt(dirfd(d), "", AT_EMPTY_PATH, &st, &c->root_mnt_id) < 0)
 		return copy_fail(c, NULL, "stat", negative_errno());
 	c->root_dev = st.st_dev;
 	dfd = open_dst_root(c, dst_dirfd, dst);

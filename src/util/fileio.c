@@ -3,6 +3,8 @@
 #include "util/cleanup.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <sys/sysmacros.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -226,5 +228,40 @@ int fileio_rm_rf_at(int dirfd, const char *name)
 		return r;
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return -errno;
+	return 0;
+}
+
+/*
+ * fstatat() plus the entry's mount ID. A mount point is told by its mount
+ * ID, not by st_dev: on overlayfs a file's st_dev is its layer's, and a
+ * btrfs subvolume has its own, neither being a mount point.
+ */
+int fileio_stat_mnt(int dirfd, const char *name, int flags, struct stat *st, uint64_t *mnt_id)
+{
+	struct statx x;
+
+	*mnt_id = 0;
+	if (statx(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_BASIC_STATS | STATX_MNT_ID, &x) < 0) {
+		if (errno != ENOSYS)
+			return -errno;
+		return fstatat(dirfd, name, st, flags) < 0 ? -errno : 0;
+	}
+	*st = (struct stat){
+		.st_dev = makedev(x.stx_dev_major, x.stx_dev_minor),
+		.st_ino = x.stx_ino,
+		.st_mode = x.stx_mode,
+		.st_nlink = x.stx_nlink,
+		.st_uid = x.stx_uid,
+		.st_gid = x.stx_gid,
+		.st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor),
+		.st_size = (off_t)x.stx_size,
+		.st_blksize = (blksize_t)x.stx_blksize,
+		.st_blocks = (blkcnt_t)x.stx_blocks,
+		.st_atim = {.tv_sec = x.stx_atime.tv_sec, .tv_nsec = x.stx_atime.tv_nsec},
+		.st_mtim = {.tv_sec = x.stx_mtime.tv_sec, .tv_nsec = x.stx_mtime.tv_nsec},
+		.st_ctim = {.tv_sec = x.stx_ctime.tv_sec, .tv_nsec = x.stx_ctime.tv_nsec},
+	};
+	if (x.stx_mask & STATX_MNT_ID)
+		*mnt_id = x.stx_mnt_id;
 	return 0;
 }

@@ -20,3 +20,11 @@ int fileio_rm_rf_at(int dirfd, const char *name);
 /* Full write/read loops that retry on EINTR and short counts. */
 int fileio_write_all(int fd, const void *buf, size_t len);
 ssize_t fileio_read_all(int fd, void *buf, size_t len);
+
+#include <stdint.h>
+#include <sys/stat.h>
+/* fstatat() plus the entry's mount ID (0 when unknown). A mount point is
+ * told by its mount ID, not by st_dev: on overlayfs a file's st_dev is its
+ * layer's, and a btrfs subvolume has its own, neither being a mount point.
+ * flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. Returns 0 or -errno. */
+int fileio_stat_mnt(int dirfd, const char *name, int flags, struct stat *st, uint64_t *mnt_id);

@@ -237,9 +237,12 @@ test_rlimits_sysctl_oom() {
 sysctl = ( { key = "net.ipv4.ip_forward"; value = "1"; },
            { key = "kernel.shmmni"; value = "1234"; } );
 EOF
+	local pid host_init_adj
+	host_init_adj=$(cat /proc/1/oom_score_adj)
 	sysc-start r1
-	local pid
 	pid=$(info_num r1 pid)
+	# the container's init, not the host's
+	expect_eq "$(cat /proc/1/oom_score_adj)" "$host_init_adj" "oom_score_adj of the host's PID 1"
 	grep -E '^Max open files +1000 +2000' "/proc/$pid/limits" || t_die "$(grep files /proc/$pid/limits)"
 	expect_eq "$(cat "/proc/$pid/oom_score_adj")" 300 "oom_score_adj of init"
 	expect_eq "$(sysc-attach r1 -- cat /proc/sys/net/ipv4/ip_forward)" 1 "ip_forward inside"

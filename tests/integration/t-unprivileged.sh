@@ -193,7 +193,7 @@ t_run test_start_time
 # ------------------------------------------------- the same suites, unprivileged
 relay() { # FILE: run it with every container unprivileged, count its results
 	local out
-	out=$(SYSC_TEST_UNPRIVILEGED=1 SYSC_TEST_CACHE=${SYSC_TEST_CACHE:-} "$(dirname "$0")/$1" 2>&1)
+	out=$(SYSC_TEST_UNPRIVILEGED=1 SYSC_TEST_CACHE=${SYSC_TEST_CACHE:-} bash "$(dirname "$0")/$1" 2>&1)
 	sed -n "s/^\(PASS\|FAIL\|SKIP\): /\1: [unprivileged] $1: /p" <<<"$out"
 	grep -A40 '^FAIL: ' <<<"$out" | grep '^    |' | head -n 60
 	T_PASSED=$((T_PASSED + $(grep -c '^PASS: ' <<<"$out")))
