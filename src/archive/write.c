@@ -486,7 +486,7 @@ static int add_entry(struct tar_writer *w, int dirfd, const char *name, size_t p
 
 	if (interrupt_pending())
 		return log_error_errno(-EINTR, "interrupted by signal %d", interrupt_pending());
-	r = fileio_stat_mnt(dirfd, name, AT_SYMLINK_NOFOLLOW, &st, &mnt_id);
+	r = fileio_stat_mnt(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &st, &mnt_id);
 	if (r < 0)
 		return tree_fail(w, "stat", r);
 	if (S_ISDIR(st.st_mode) && name[0] &&
