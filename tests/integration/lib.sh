@@ -258,6 +258,19 @@ qemu_debian_cache() {
 # In the guest: the Debian template cache (the disk with serial "tplcache")
 # mounted where sysc-create finds it as SYSC_CACHE_DIR (outside T_ROOT:
 # expect_clean); sets SYSC_QEMU_DEBIAN_CACHE, or SYSC_QEMU_DEBIAN_WHY.
+# In the guest: run test functions (timing each), show the timings, summarize.
+qemu_guest_run() { # TEST...
+	local t t0
+	for t in "$@"; do
+		[[ -z ${T_ONLY:-} || $t =~ $T_ONLY ]] || continue
+		t0=$SECONDS
+		t_run "$t"
+		qemu_timing "$t: $((SECONDS - t0)) s"
+	done
+	cat "$T_ROOT/timings"
+	t_summary
+}
+
 qemu_mount_debian_cache() {
 	local b dir=/run/sysc-qemu/tplcache
 	[[ -n ${SYSC_QEMU_DEBIAN_KEY:-} ]] || return 0

@@ -181,18 +181,10 @@ test_debian_systemd() {
 }
 
 guest_main() {
-	local t
 	qemu_mount_debian_cache
-	for t in test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
+	qemu_guest_run test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
 		test_attach_after_systemd_style_delegation test_limits_and_freeze test_start_stop_cycles \
-		test_debian_systemd; do
-		[[ -z ${T_ONLY:-} || $t =~ $T_ONLY ]] || continue
-		local t0=$SECONDS
-		t_run "$t"
-		qemu_timing "$t: $((SECONDS - t0)) s"
-	done
-	cat "$T_ROOT/timings"
-	t_summary
+		test_debian_systemd
 }
 
 if qemu_guest; then

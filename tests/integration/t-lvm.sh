@@ -269,7 +269,6 @@ lvm_setup() {
 }
 
 guest_main() {
-	local t
 	if ! lvm_setup; then
 		echo "FAIL: lvm_setup: no device-mapper thin provisioning in the guest"
 		T_FAILED=$((T_FAILED + 1))
@@ -277,15 +276,9 @@ guest_main() {
 		return
 	fi
 	qemu_mount_debian_cache
-	for t in test_unconfigured test_init_refuses test_init test_busybox_thin test_grow_xfs \
-		test_failed_create_rolls_back test_full_pool_rolls_back test_debian_on_lvm test_cache_rm_removes_template_volumes; do
-		[[ -z ${T_ONLY:-} || $t =~ $T_ONLY ]] || continue
-		local t0=$SECONDS
-		t_run "$t"
-		qemu_timing "$t: $((SECONDS - t0)) s"
-	done
-	cat "$T_ROOT/timings"
-	t_summary
+	qemu_guest_run test_unconfigured test_init_refuses test_init test_busybox_thin test_grow_xfs \
+		test_failed_create_rolls_back test_full_pool_rolls_back test_debian_on_lvm \
+		test_cache_rm_removes_template_volumes
 }
 
 if qemu_guest; then
