@@ -62,7 +62,6 @@ int cmd_autostart(int argc, char **argv)
 	_cleanup_strv_ char **groups = NULL;
 	struct sysc_paths *p = NULL;
 	bool stop = false, kill = false;
-	char *end;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "ag:st:kL" CLI_COMMON_SHORTOPTS, longopts, NULL)) !=
@@ -79,10 +78,8 @@ int cmd_autostart(int argc, char **argv)
 			stop = true;
 			break;
 		case 't':
-			o.timeout = (int)strtol(optarg, &end, 10);
-			if (*end || o.timeout < 1 || o.timeout > 3600)
-				return cli_usage_error("invalid timeout \"%s\" (1..3600 seconds)",
-						       optarg);
+			if (cli_parse_timeout(optarg, &o.timeout) != CLI_CONTINUE)
+				return EXIT_USAGE;
 			break;
 		case 'k':
 			kill = true;

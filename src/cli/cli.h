@@ -58,6 +58,8 @@ static inline int cli_exit(int r)
 	return r < 0 ? 1 : 0;
 }
 int cli_output_format(const char *arg, bool *ret_json);
+/* A --timeout in seconds, 1..3600: CLI_CONTINUE, or the usage error's exit. */
+int cli_parse_timeout(const char *arg, int *ret);
 /* After the options, exactly one NAME: CLI_CONTINUE with *ret_name set, or
  * EXIT_USAGE (reported). */
 int cli_name_arg(int argc, char **argv, const char **ret_name);

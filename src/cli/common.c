@@ -77,3 +77,14 @@ int cli_name_arg(int argc, char **argv, const char **ret_name)
 	*ret_name = argv[optind];
 	return CLI_CONTINUE;
 }
+
+int cli_parse_timeout(const char *arg, int *ret)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (!*arg || *end || v < 1 || v > 3600)
+		return cli_usage_error("invalid timeout \"%s\" (1..3600 seconds)", arg);
+	*ret = (int)v;
+	return CLI_CONTINUE;
+}

@@ -31,16 +31,13 @@ int cmd_stop(int argc, char **argv)
 	};
 	struct stop_opts o = {0};
 	struct sysc_paths *p = NULL;
-	char *end;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "t:kr" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			o.timeout = (int)strtol(optarg, &end, 10);
-			if (*end || o.timeout < 1 || o.timeout > 3600)
-				return cli_usage_error("invalid timeout \"%s\" (1..3600 seconds)",
-						       optarg);
+			if (cli_parse_timeout(optarg, &o.timeout) != CLI_CONTINUE)
+				return EXIT_USAGE;
 			break;
 		case 'k':
 			o.kill = true;

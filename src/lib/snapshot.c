@@ -345,31 +345,51 @@ out:
 }
 
 /* Swap the rootfs (and backend state) of the container for the snapshot's
- * clone made in tmp, then remove the old one. */
+ * clone made in tmp, then remove the old one. A failed rename puts back
+ * whatever had been moved, so the container keeps its own rootfs. */
 static int swap_in(struct snap_ctx *s, int tmp_fd, const char *tmp)
 {
 	_cleanup_free_ char *old = str_printf("%s.old", tmp);
 	_cleanup_close_ int old_fd = -EBADF;
 	static const char *const parts[] = {"rootfs", "storage"};
+	bool aside[2] = {false, false}, in[2] = {false, false};
 	struct stat st;
-	int r;
+	int r = 0;
 
 	if (!old)
 		return -ENOMEM;
 	if (mkdirat(s->entry_fd, old, 0700) < 0)
 		return log_error_errno(-errno, "cannot create %s/%s: %m", s->entry, old);
 	old_fd = openat(s->entry_fd, old, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (old_fd < 0)
-		return log_error_errno(-errno, "cannot open %s/%s: %m", s->entry, old);
-	for (size_t i = 0; i < 2; i++) {
-		if (fstatat(s->entry_fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    renameat(s->entry_fd, parts[i], old_fd, parts[i]) < 0)
-			return log_error_errno(-errno, "cannot move %s of %s aside: %m", parts[i],
-					       s->name);
-		if (fstatat(tmp_fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    renameat(tmp_fd, parts[i], s->entry_fd, parts[i]) < 0)
-			return log_error_errno(-errno, "cannot move the restored %s of %s: %m",
-					       parts[i], s->name);
+	if (old_fd < 0) {
+		r = log_error_errno(-errno, "cannot open %s/%s: %m", s->entry, old);
+		unlinkat(s->entry_fd, old, AT_REMOVEDIR);
+		return r;
+	}
+	for (size_t i = 0; i < 2 && r == 0; i++) {
+		if (fstatat(s->entry_fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (renameat(s->entry_fd, parts[i], old_fd, parts[i]) < 0)
+				r = log_error_errno(-errno, "cannot move %s of %s aside: %m",
+						    parts[i], s->name);
+			aside[i] = r == 0;
+		}
+		if (r == 0 && fstatat(tmp_fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (renameat(tmp_fd, parts[i], s->entry_fd, parts[i]) < 0)
+				r = log_error_errno(-errno, "cannot move the restored %s of %s: %m",
+						    parts[i], s->name);
+			in[i] = r == 0;
+		}
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < 2; i++) {
+			if (in[i])
+				renameat(s->entry_fd, parts[i], tmp_fd, parts[i]);
+			if (aside[i] && renameat(old_fd, parts[i], s->entry_fd, parts[i]) < 0)
+				log_error("cannot put %s of %s back from %s/%s: %m", parts[i],
+					  s->name, s->entry, old);
+		}
+		unlinkat(s->entry_fd, old, AT_REMOVEDIR);
+		return r;
 	}
 	r = s->ops->destroy(&s->sctx, old_fd);
 	if (r == 0)
@@ -411,7 +431,11 @@ static int restore_in_place(struct snap_ctx *s, int snap_fd, const char *snap)
 		goto fail;
 	}
 	r = swap_in(s, tmp_fd, tmp);
-	if (r == 0 && renameat(tmp_fd, "config", s->entry_fd, "config") < 0)
+	if (r < 0) {
+		s->ops->destroy(&s->sctx, tmp_fd); /* the clone is back in tmp */
+		goto fail;
+	}
+	if (renameat(tmp_fd, "config", s->entry_fd, "config") < 0)
 		r = log_error_errno(-errno, "cannot restore the config of %s: %m", s->name);
 	if (r < 0)
 		goto fail;
