@@ -67,6 +67,10 @@ uint64_t tar_sum_final(const struct tar_sum *s);
 struct tar_writer;
 /* Write an archive to fd (not closed); name is for messages. */
 int tar_writer_open(int fd, const char *name, int compression, struct tar_writer **ret);
+struct userns_shift;
+/* Archive owners (and the ids in ACLs and file capabilities) as shift
+ * translates them from those on disk (kept by the caller). */
+void tar_writer_set_shift(struct tar_writer *w, const struct userns_shift *shift);
 /* A small regular file (mode 0644 or mode, root-owned). */
 int tar_writer_add_data(struct tar_writer *w, const char *path, const void *data, size_t len,
 			unsigned mode);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* O_NOATIME, SEEK_DATA */
 #endif
 #include "archive/tar.h"
+#include "userns/shift.h"
 #include "util/cleanup.h"
 #include "util/interrupt.h"
 #include "util/fileio.h"
@@ -53,7 +54,13 @@ struct tar_writer {
 	char path[PATH_MAX]; /* archive path of the current entry */
 	unsigned long long entries, bytes;
 	struct tar_sum sum;
+	const struct userns_shift *shift; /* owners on disk -> archived */
 };
+
+void tar_writer_set_shift(struct tar_writer *w, const struct userns_shift *shift)
+{
+	w->shift = shift;
+}
 
 void tar_sum_init(struct tar_sum *s)
 {
@@ -339,6 +346,8 @@ static int add_xattrs(struct tar_writer *w, struct archive_entry *e, int dirfd, 
 			continue;
 		if (v < 0)
 			return tree_fail(w, k, negative_errno());
+		if (w->shift)
+			userns_shift_xattr(w->shift, k, w->xval, (size_t)v);
 		archive_entry_xattr_add_entry(e, k, w->xval, (size_t)v);
 	}
 	return 0;
@@ -507,6 +516,10 @@ static int add_entry(struct tar_writer *w, int dirfd, const char *name, size_t p
 		    path_len - w->prefix_len - (path_len > w->prefix_len) + 1);
 	archive_entry_copy_pathname(e, w->path);
 	archive_entry_copy_stat(e, &st);
+	if (w->shift) {
+		archive_entry_set_uid(e, userns_shift_id(w->shift, 'u', st.st_uid));
+		archive_entry_set_gid(e, userns_shift_id(w->shift, 'g', st.st_gid));
+	}
 	r = find_link(w, &st, &link);
 	if (r == 0 && link) {
 		archive_entry_copy_hardlink(e, link);

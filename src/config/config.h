@@ -87,6 +87,8 @@ struct sysc_conf {
 		char *backend; /* dir | btrfs | overlay | lvm */
 		uint64_t size; /* bytes, 0 = default (lvm) */
 		char *fstype;  /* lvm: ext4 | xfs */
+		char *shifted; /* written by sysc: the idmap owners on disk are shifted
+				* to ("" = none; see userns/shift.h) */
 	} rootfs;
 
 	struct {

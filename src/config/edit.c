@@ -619,10 +619,9 @@ int conf_edit_new_identity(struct conf_edit *ed, const char *old_name)
 	/* a host name that was the old container name follows the new one */
 	if (host && (h = config_setting_get_string(host)) && strcmp(h, old_name) == 0)
 		config_setting_remove(root, "hostname");
-	/* an unprivileged copy gets a host id range of its own */
-	config_setting_t *sec = config_setting_get_member(root, "security");
-	config_setting_t *priv = sec ? config_setting_get_member(sec, "privileged") : NULL;
-	if (priv && !config_setting_get_bool(priv) && config_setting_get_member(root, "idmap"))
+	/* an unprivileged copy gets a host id range of its own (rootfs.shifted
+	 * stays: it says what the copied files' owners are) */
+	if (config_setting_get_member(root, "idmap"))
 		config_setting_remove(root, "idmap");
 	/* a fixed MAC would clash with the original: derive from the new name */
 	for (int i = 0; net && i < config_setting_length(net); i++) {

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "config/schema.h"
+#include "userns/shift.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
 
@@ -363,6 +364,22 @@ int conf_check_uuid(const char *s, char *reason, size_t len)
 	if (i != 36 || s[i])
 		return fail(reason, len,
 			    "invalid UUID \"%s\" (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+			    s);
+	return 0;
+}
+
+int conf_check_shifted(const char *s, char *reason, size_t len)
+{
+	_cleanup_free_ struct conf_idmap *m = NULL;
+	size_t n;
+	int r = userns_shift_parse(s, &m, &n);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return fail(reason, len,
+			    "invalid \"%s\" (expected KIND:CONTAINER:HOST:COUNT entries, KIND u, g "
+			    "or b, comma separated)",
 			    s);
 	return 0;
 }

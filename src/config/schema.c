@@ -107,6 +107,18 @@ static const struct conf_key container_keys[] = {
 	 SC(rootfs.fstype),
 	 .example = "\"xfs\"",
 	 .doc = "File system created on an lvm volume: ext4 or xfs."},
+	{.path = "rootfs.shifted",
+	 .type = CT_STRING,
+	 .check = conf_check_shifted,
+	 .def = "\"\"",
+	 .store = ST_STR,
+	 SC(rootfs.shifted),
+	 .example = "\"b:0:1000000:65536\"",
+	 .doc = "Written by sysc, not meant to be edited: the id mapping the owners of the "
+		"rootfs are shifted to on disk (KIND:CONTAINER:HOST:COUNT, comma separated; "
+		"\"\" = not shifted). An unprivileged container whose store cannot be idmapped "
+		"(9p, NFS, FUSE) has its owners rewritten once at its first start and recorded "
+		"here; a later start with another idmap, or privileged, shifts them again."},
 
 	GROUP("init", "The container's init process."),
 	{.path = "init.cmd",

@@ -146,6 +146,7 @@ void conf_format_size(uint64_t v, char *buf, size_t len);
 int conf_check_name(const char *s, char *reason, size_t len);
 int conf_check_hostname(const char *s, char *reason, size_t len);
 int conf_check_uuid(const char *s, char *reason, size_t len);
+int conf_check_shifted(const char *s, char *reason, size_t len);
 int conf_check_abspath(const char *s, char *reason, size_t len);
 int conf_check_group(const char *s, char *reason, size_t len);
 int conf_check_env(const char *s, char *reason, size_t len);

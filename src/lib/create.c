@@ -146,12 +146,12 @@ static int publish(struct create_work *w)
 
 	if (store_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", w->p->store);
-	if (renameat2(store_fd, w->work, store_fd, w->name, RENAME_NOREPLACE) < 0) {
-		r = -errno;
+	r = fileio_rename_noreplace(store_fd, w->work, store_fd, w->name);
+	if (r < 0) {
 		if (r == -EEXIST)
 			log_error("container \"%s\" already exists (in %s)", w->name, w->p->store);
 		else
-			log_error("cannot move %s into place: %m", w->name);
+			log_error("cannot move %s into place: %s", w->name, strerror(-r));
 	} else {
 		fsync(store_fd);
 	}

@@ -7,6 +7,7 @@
 #include "lib/state.h"
 #include "lib/store.h"
 #include "storage/storage.h"
+#include "userns/shift.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -37,7 +38,10 @@ struct export_ctx {
 	struct storage_ctx sctx;
 	bool mounted;
 	int out_fd;
-	char *tmp; /* temporary output file, renamed to o->file at the end */
+	char *tmp;		    /* temporary output file, renamed to o->file at the end */
+	char *config_path;	    /* the config that goes into the archive */
+	struct conf_idmap *shifted; /* its rootfs.shifted: owners on disk */
+	size_t n_shifted;
 };
 
 static int check_stopped(const struct sysc_paths *p, const char *name)
@@ -83,13 +87,18 @@ static int open_entry(struct export_ctx *c)
 /* A snapshot's own config when it has one, else the container's. */
 static int read_config(struct export_ctx *c, char **ret, size_t *ret_len)
 {
-	int r = fileio_read_at(c->entry_fd, "config", ret, ret_len);
+	int r;
 
+	c->config_path = str_printf("%s/config", c->entry_path);
+	if (!c->config_path)
+		return -ENOMEM;
+	r = fileio_read_at(AT_FDCWD, c->config_path, ret, ret_len);
 	if (r == -ENOENT && c->o->snapshot) {
-		_cleanup_free_ char *cfg = paths_container_config(c->p, c->o->name);
-		if (!cfg)
+		free(c->config_path);
+		c->config_path = paths_container_config(c->p, c->o->name);
+		if (!c->config_path)
 			return -ENOMEM;
-		r = fileio_read_at(AT_FDCWD, cfg, ret, ret_len);
+		r = fileio_read_at(AT_FDCWD, c->config_path, ret, ret_len);
 	}
 	if (r < 0)
 		return log_error_errno(r, "cannot read the config of %s: %s", c->o->name,
@@ -98,6 +107,21 @@ static int read_config(struct export_ctx *c, char **ret, size_t *ret_len)
 		return log_error_errno(-EFBIG, "config of %s is larger than %d bytes", c->o->name,
 				       CONFIG_MAX);
 	return 0;
+}
+
+/* Owners shifted on disk for an unprivileged container (userns/shift.h)
+ * go into the archive as the container's own ids. */
+static int read_shifted(struct export_ctx *c)
+{
+	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
+	int r = conf_load_unnamed(c->p->default_conf, c->config_path, &conf);
+
+	if (r < 0)
+		return r;
+	r = userns_shift_parse(conf->rootfs.shifted, &c->shifted, &c->n_shifted);
+	return r < 0 ? log_error_errno(r, "%s: rootfs.shifted: invalid \"%s\"", c->config_path,
+				       conf->rootfs.shifted)
+		     : 0;
 }
 
 static int open_output(struct export_ctx *c)
@@ -147,7 +171,10 @@ static int write_archive(struct export_ctx *c, const char *config, size_t config
 	rootfs_fd = openat(c->entry_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (rootfs_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", tree);
+	struct userns_shift shift = {.from = c->shifted, .n_from = c->n_shifted};
 	r = tar_writer_open(c->out_fd, o->file, comp, &w);
+	if (r == 0 && c->n_shifted)
+		tar_writer_set_shift(w, &shift);
 	if (r == 0)
 		r = tar_writer_add_data(w, "sysc-archive", manifest, strlen(manifest), 0644);
 	if (r == 0)
@@ -202,6 +229,8 @@ static int export_locked(struct export_ctx *c)
 	if (r == 0)
 		r = read_config(c, &config, &config_len);
 	if (r == 0)
+		r = read_shifted(c);
+	if (r == 0)
 		r = open_output(c);
 	if (r == 0) {
 		r = storage_mount_entry(c->ops, &c->sctx, c->entry_fd, c->entry_path);
@@ -240,6 +269,8 @@ int export_container(const struct sysc_paths *p, const struct export_opts *o)
 	CLOSE_FD(c.entry_fd);
 	free(c.tmp);
 	free(c.entry_path);
+	free(c.config_path);
+	free(c.shifted);
 	if (r == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("exported %s%s%s to %s in %.2fs", o->name, o->snapshot ? " snapshot " : "",

@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
+#include "userns/shift.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_START 1000000u
 #define DEFAULT_COUNT 1000000000u
@@ -176,4 +178,48 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 		log_info("%s: container ids 0-%u are host ids %llu-%llu", name, IDMAP_BLOCK - 1,
 			 (unsigned long long)start, (unsigned long long)(start + IDMAP_BLOCK - 1));
 	return r;
+}
+
+int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf, int tree,
+		       const struct conf_idmap *to, size_t n_to)
+{
+	_cleanup_free_ struct conf_idmap *from = NULL;
+	_cleanup_free_ char *what = str_printf("the rootfs of %s", conf->name);
+	_cleanup_free_ char *text = userns_shift_format(to, n_to);
+	struct conf_edit *ed = NULL;
+	size_t n_from = 0;
+	struct timespec t0, t1;
+	long n;
+	int r;
+
+	if (!what || !text)
+		return -ENOMEM;
+	r = userns_shift_parse(conf->rootfs.shifted, &from, &n_from);
+	if (r < 0)
+		return log_error_errno(r, "%s: rootfs.shifted: invalid \"%s\"", conf->name,
+				       conf->rootfs.shifted);
+	struct userns_shift s = {.from = from, .n_from = n_from, .to = to, .n_to = n_to};
+	r = userns_shift_check(&s, what);
+	if (r <= 0)
+		return r;
+	log_info("%s: shifting the owners of its rootfs on disk from \"%s\" to \"%s\"%s",
+		 conf->name, conf->rootfs.shifted, text,
+		 n_to ? " (its filesystem has no idmapped mounts; done once)" : "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = userns_shift_tree(&s, tree, what);
+	if (n < 0)
+		return (int)n;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r = conf_edit_open(conf->file, &ed);
+	if (r == 0)
+		r = conf_edit_set(ed, "rootfs.shifted", text);
+	if (r == 0)
+		r = conf_edit_write(ed, p->default_conf, conf->file);
+	conf_edit_free(ed);
+	if (r < 0)
+		return log_error_errno(r, "%s: owners shifted, but cannot record it in %s: %s",
+				       conf->name, conf->file, strerror(-r));
+	log_info("%s: %ld inodes shifted in %ld ms", conf->name, n,
+		 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	return 0;
 }

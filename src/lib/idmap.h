@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <stddef.h>
+
 struct sysc_paths;
 struct sysc_conf;
 
@@ -17,3 +19,12 @@ struct sysc_conf;
  * it a free range and write it into cfg (under a store-wide lock). 0 when
  * nothing was needed or it was done; -errno, logged. */
 int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg);
+
+struct conf_idmap;
+/* The chown-shift fallback (userns/shift.h): make the owners on disk of
+ * the rootfs of conf, as the detached tree `tree` shows it, those of
+ * mapping `to` (none: the container's own ids), from what its
+ * rootfs.shifted says they are, and record `to` there. 0 when nothing was
+ * to do or it was done; -errno, logged. */
+int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf, int tree,
+		       const struct conf_idmap *to, size_t n_to);

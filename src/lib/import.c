@@ -217,6 +217,12 @@ static int write_config(struct import_ctx *c)
 	_cleanup_(conf_edit_freep) struct conf_edit *ed = NULL;
 	int r = conf_edit_open(c->config_path, &ed);
 
+	/* the exporter's id range is not ours to take, and the archive holds
+	 * the container's own ids (export shifts them back) */
+	if (r == 0)
+		r = conf_edit_unset(ed, "idmap");
+	if (r == 0)
+		r = conf_edit_unset(ed, "rootfs.shifted");
 	return r < 0 ? r : create_work_write_config(c->w, ed);
 }
 

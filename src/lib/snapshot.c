@@ -206,12 +206,11 @@ int snapshot_create(const struct sysc_paths *p, const char *name, const char *co
 		snprintf(tmp, sizeof(tmp), "%s", strrchr(t, '/') + 1);
 	}
 	r = make_snapshot(&s, snaps_fd, tmp, comment);
-	if (r == 0 && renameat2(snaps_fd, tmp, snaps_fd, snap, RENAME_NOREPLACE) < 0) {
-		r = -errno;
+	if (r == 0 && (r = fileio_rename_noreplace(snaps_fd, tmp, snaps_fd, snap)) < 0) {
 		if (r == -EEXIST)
 			log_error("container %s already has a snapshot \"%s\"", name, snap);
 		else
-			log_error("cannot move snapshot %s into place: %m", snap);
+			log_error("cannot move snapshot %s into place: %s", snap, strerror(-r));
 		_cleanup_close_ int fd = openat(snaps_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0)
 			s.ops->destroy(&s.sctx, fd);

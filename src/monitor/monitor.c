@@ -4,6 +4,7 @@
 #include "config/config.h"
 #include "console/ring.h"
 #include "lib/hooks.h"
+#include "lib/idmap.h"
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "monitor/protocol.h"
@@ -190,8 +191,46 @@ static int prepare_root(void *data, pid_t pid, int userns_fd)
 	if (entry_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
 	/* (backends that mount make their mounts in a private namespace) */
-	return storage_idmapped_tree(m->storage, &m->storage_ctx, entry_fd, m->entry, userns_fd,
-				     uid, gid);
+	_cleanup_close_ int plain = -EBADF;
+	int tree = storage_userns_tree(m->storage, &m->storage_ctx, entry_fd, m->entry, userns_fd,
+				       uid, gid, &plain);
+	if (tree == -EOPNOTSUPP) {
+		/* no idmapped mounts here: the owners on disk are shifted
+		 * to the container's range, once */
+		r = idmap_shift_rootfs(m->o->paths, m->conf, plain, m->conf->idmap,
+				       m->conf->n_idmap);
+		return r < 0 ? r : TAKE_FD(plain);
+	}
+	if (tree >= 0 && m->conf->rootfs.shifted[0]) {
+		/* idmapped now (moved store, newer kernel): owners back first */
+		r = plain >= 0 ? idmap_shift_rootfs(m->o->paths, m->conf, plain, NULL, 0)
+			       : log_error_errno(-EOPNOTSUPP,
+						 "%s: rootfs.shifted is set, but the %s backend "
+						 "cannot shift owners back",
+						 m->conf->name, m->storage->name);
+		if (r < 0) {
+			close(tree);
+			return r;
+		}
+	}
+	return tree;
+}
+
+/* A privileged start of a rootfs whose owners were shifted for an
+ * unprivileged one: they are put back first. */
+static int unshift_rootfs(struct monitor *m)
+{
+	_cleanup_close_ int entry_fd = -EBADF, tree = -EBADF;
+
+	if (userns_enabled(m->conf) || !m->conf->rootfs.shifted[0])
+		return 0;
+	entry_fd = open(m->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (entry_fd < 0)
+		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
+	tree = storage_plain_tree(m->storage, &m->storage_ctx, entry_fd, m->entry);
+	if (tree < 0)
+		return tree;
+	return idmap_shift_rootfs(m->o->paths, m->conf, tree, NULL, 0);
 }
 
 /* Create the cgroups and start init; on failure everything made here is undone. */
@@ -249,6 +288,8 @@ static int boot(struct monitor *m)
 	r = cgroup_apply_limits(m->cg, &m->conf->cgroup);
 	if (r == 0)
 		r = activate_storage(m);
+	if (r == 0)
+		r = unshift_rootfs(m);
 	if (r == 0)
 		r = spawn_init(&sp, &m->init);
 	/* the child has its own copy of what activate opened */

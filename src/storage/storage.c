@@ -126,17 +126,33 @@ int storage_run(const char *what, char *const argv[], char **ret_out)
 	return -EIO;
 }
 
-int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *what)
+/* mount_setattr MOUNT_ATTR_IDMAP on a detached tree; -errno, quiet. */
+static int idmap_tree(int tree, int userns_fd)
 {
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+
+	return mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0
+		       ? -errno
+		       : 0;
+}
+
+static int clone_tree(int dirfd, const char *path, const char *what)
+{
 	int tree = open_tree(dirfd, path,
 			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
 				     (*path ? 0 : AT_EMPTY_PATH));
 
+	return tree < 0 ? log_error_errno(-errno, "cannot clone the mount of %s: %m", what) : tree;
+}
+
+int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *what)
+{
+	int tree = clone_tree(dirfd, path, what), r;
+
 	if (tree < 0)
-		return log_error_errno(-errno, "cannot clone the mount of %s: %m", what);
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-		int r = -errno;
+		return tree;
+	r = idmap_tree(tree, userns_fd);
+	if (r < 0) {
 		close(tree);
 		return log_error_errno(r, "cannot make an idmapped mount of %s: %s%s", what,
 				       strerror(-r),
@@ -147,25 +163,58 @@ int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *
 	return tree;
 }
 
-int storage_idmapped_tree(const struct storage_ops *ops, const struct storage_ctx *ctx,
-			  int entry_fd, const char *entry_path, int userns_fd, uid_t root_uid,
-			  gid_t root_gid)
+int storage_plain_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
+		       const char *entry_path)
 {
 	_cleanup_free_ char *what = str_printf("the rootfs of %s", ctx->name);
+	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", entry_path);
 	int r, tree;
 
-	if (!what)
+	if (!what || !rootfs)
 		return -ENOMEM;
-	if (ops->idmapped_tree)
-		return ops->idmapped_tree(ctx, entry_fd, entry_path, userns_fd, root_uid, root_gid);
 	r = storage_mount_entry(ops, ctx, entry_fd, entry_path);
 	if (r < 0)
 		return r;
 	/* by path: entry_fd may predate our mount namespace */
-	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", entry_path);
-	tree = rootfs ? storage_idmap_clone(AT_FDCWD, rootfs, userns_fd, what) : -ENOMEM;
+	tree = clone_tree(AT_FDCWD, rootfs, what);
 	/* the tree holds the backend's mount; ours is no longer needed */
-	if (ops->mount && rootfs)
+	if (ops->mount)
 		umount2(rootfs, MNT_DETACH);
+	return tree;
+}
+
+int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
+			const char *entry_path, int userns_fd, uid_t root_uid, gid_t root_gid,
+			int *ret_plain)
+{
+	_cleanup_free_ char *what = str_printf("the rootfs of %s", ctx->name);
+	_cleanup_close_ int plain = -EBADF;
+	int tree, r;
+
+	*ret_plain = -EBADF;
+	if (!what)
+		return -ENOMEM;
+	if (ops->idmapped_tree)
+		return ops->idmapped_tree(ctx, entry_fd, entry_path, userns_fd, root_uid, root_gid);
+	plain = storage_plain_tree(ops, ctx, entry_fd, entry_path);
+	if (plain < 0)
+		return plain;
+	tree = clone_tree(plain, "", what);
+	if (tree < 0)
+		return tree;
+	r = idmap_tree(tree, userns_fd);
+	if (r == -EINVAL) {
+		/* no idmapped mounts on this filesystem: the caller shifts */
+		close(tree);
+		*ret_plain = TAKE_FD(plain);
+		return -EOPNOTSUPP;
+	}
+	if (r < 0) {
+		close(tree);
+		return log_error_errno(r, "cannot make an idmapped mount of %s: %s", what,
+				       strerror(-r));
+	}
+	/* the plain tree too, to put the owners back if they were shifted */
+	*ret_plain = TAKE_FD(plain);
 	return tree;
 }

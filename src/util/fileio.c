@@ -122,6 +122,19 @@ int fileio_write_atomic_at(int dirfd, const char *path, const void *data, size_t
 	return write_replace(dirfd, path, data, len, mode, true);
 }
 
+int fileio_rename_noreplace(int olddirfd, const char *old, int newdirfd, const char *new)
+{
+	if (renameat2(olddirfd, old, newdirfd, new, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (faccessat(newdirfd, new, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	if (errno != ENOENT)
+		return -errno;
+	return renameat(olddirfd, old, newdirfd, new) < 0 ? -errno : 0;
+}
+
 int fileio_replace_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
 {
 	return write_replace(dirfd, path, data, len, mode, false);

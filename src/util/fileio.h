@@ -17,6 +17,10 @@ int fileio_write_string_at(int dirfd, const char *path, const char *s);
 int fileio_mkdir_p(const char *path, mode_t mode);
 /* Remove a tree below dirfd/name, not crossing mount points. Missing is fine. */
 int fileio_rm_rf_at(int dirfd, const char *name);
+/* renameat2(RENAME_NOREPLACE): -EEXIST when new exists. On filesystems
+ * without it (FUSE, 9p, NFS: EINVAL) an existence check and renameat; the
+ * caller holds the lock that keeps anyone else from making new. */
+int fileio_rename_noreplace(int olddirfd, const char *old, int newdirfd, const char *new);
 /* Full write/read loops that retry on EINTR and short counts. */
 int fileio_write_all(int fd, const void *buf, size_t len);
 ssize_t fileio_read_all(int fd, void *buf, size_t len);

@@ -182,7 +182,55 @@ test_start_time() {
 	expect_clean
 }
 
+# A store on FUSE (bindfs), whose mounts cannot be idmapped: the owners on
+# disk are shifted once at the first start and recorded (rootfs.shifted);
+# copies, exports and a return to privileged follow the record.
+FUSE_BACK=$T_ROOT/fuse-back FUSE_STORE=$T_ROOT/fuse-store
+mkdir -p "$FUSE_BACK" "$FUSE_STORE"
+bindfs "$FUSE_BACK" "$FUSE_STORE" || { echo "FAIL: setup: bindfs $FUSE_STORE"; exit 1; }
+T_LOOP_MOUNTS+=("$FUSE_STORE") T_STORES+=("$FUSE_STORE") T_HELPER_RE="^[0-9]+ bindfs "
+
+test_shift_fallback() {
+	local out base base2
+	export SYSC_PATH=$FUSE_STORE
+	sysc-create sf -t busybox -f "$UNPRIV" >/dev/null 2>&1
+	base=$(host_base sf)
+	out=$(sysc-start sf 2>&1)
+	[[ $out == *"has no idmapped mounts"* ]] || t_die "no chown-shift fallback: $out"
+	expect_eq "$(sysc-config sf rootfs.shifted)" "b:0:$base:65536" "recorded shift"
+	expect_eq "$(stat -c %u:%g "$FUSE_BACK/sf/rootfs/bin/busybox")" "$base:$base" "on-disk owner"
+	expect_eq "$(sysc-attach sf -- /bin/stat -c %u:%g /bin/busybox)" 0:0 "owner inside"
+	sysc-attach sf -- /bin/sh -c 'echo made >/root/made'
+	expect_eq "$(stat -c %u "$FUSE_BACK/sf/rootfs/root/made")" "$base" "on-disk owner of a new file"
+	sysc-stop sf
+	# done once: a second start shifts nothing
+	out=$(sysc-start sf 2>&1)
+	[[ $out != *shifting* ]] || t_die "shifted again: $out"
+	sysc-stop sf
+	# an export holds the container's own ids
+	sysc-export sf "$T_ROOT/sf.tar" --compression none >/dev/null 2>&1
+	expect_eq "$(tar --numeric-owner -tvf "$T_ROOT/sf.tar" rootfs/root/made | awk '{ print $2 }')" \
+		0/0 "owner in the archive"
+	# a copy gets a range of its own, its owners follow at its first start
+	sysc-copy sf sf2 >/dev/null 2>&1
+	base2=$(host_base sf2)
+	[[ $base2 != "$base" ]] || t_die "the copy shares range $base"
+	sysc-start sf2 >/dev/null 2>&1
+	expect_eq "$(stat -c %u "$FUSE_BACK/sf2/rootfs/root/made")" "$base2" "on-disk owner in the copy"
+	expect_eq "$(sysc-attach sf2 -- /bin/stat -c %u /root/made)" 0 "owner inside the copy"
+	sysc-stop sf2
+	# privileged again: the owners go back
+	sysc-config sf --unset idmap
+	sysc-config sf security.privileged true
+	sysc-start sf >/dev/null 2>&1
+	expect_eq "$(stat -c %u "$FUSE_BACK/sf/rootfs/root/made")" 0 "on-disk owner, privileged"
+	expect_eq "$(sysc-config sf rootfs.shifted)" "" "record cleared"
+	sysc-stop sf
+	expect_clean
+}
+
 t_run test_debian_unprivileged
+t_run test_shift_fallback
 t_run test_ranges_are_distinct
 t_run test_host_files_and_devices_stay_out_of_reach
 t_run test_idmapped_bind_mount
