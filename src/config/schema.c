@@ -661,14 +661,15 @@ static const struct conf_key container_keys[] = {
 	GROUP("security", "Security settings."),
 	{.path = "security.privileged",
 	 .type = CT_BOOL,
-	 .def = "true",
+	 .def = "false",
 	 .store = ST_BOOL,
 	 SC(security.privileged),
-	 .example = "false",
-	 .doc = "true: no user namespace, root inside is the host's root (confined by "
-		"capabilities, seccomp and the device policy). false: a user namespace whose "
-		"ids map to a host range of the container's own (idmap, allocated at create "
-		"and recorded), the rootfs seen through an idmapped mount."},
+	 .example = "true",
+	 .doc = "false (the default): a user namespace whose ids map to a host range of the "
+		"container's own (idmap, allocated at create and recorded), the rootfs seen "
+		"through an idmapped mount (or shifted once on disk where the filesystem "
+		"cannot be idmapped: rootfs.shifted). true: no user namespace, root inside is "
+		"the host's root (confined by capabilities, seccomp and the device policy)."},
 	{.path = "security.no_new_privs",
 	 .type = CT_BOOL,
 	 .def = "false",

@@ -105,7 +105,7 @@ static char *replace_word(const char *text, const char *old, const char *new)
 
 /* The copy's own identity inside: host name, /etc/hosts, a machine-id
  * systemd makes anew from the new container uuid. */
-static int rootfs_new_identity(const char *rootfs, const char *old, const char *new)
+int copy_rootfs_new_identity(const char *rootfs, const char *old, const char *new)
 {
 	_cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ char *hostname = NULL, *hosts = NULL, *fixed = NULL;
@@ -202,7 +202,7 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 		r = copy_rootfs(src, w, flags);
 	if (r == 0) {
 		rootfs = str_printf("%s/rootfs", create_work_path(w));
-		r = rootfs ? rootfs_new_identity(rootfs, src->name, dst) : -ENOMEM;
+		r = rootfs ? copy_rootfs_new_identity(rootfs, src->name, dst) : -ENOMEM;
 	}
 	if (r == 0)
 		r = conf_edit_open(config, &ed);

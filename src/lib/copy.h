@@ -31,5 +31,9 @@ int copy_container(const struct sysc_paths *p, const struct copy_opts *o);
  * src's lock. */
 int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, const char *dst,
 		     const char *backend, unsigned flags);
+/* The identity a copy named new of container old gets inside its mounted
+ * rootfs: /etc/hostname and /etc/hosts (where they say old), an empty
+ * /etc/machine-id (systemd makes one from the new uuid). */
+int copy_rootfs_new_identity(const char *rootfs, const char *old, const char *new);
 /* -EBUSY (logged, "stop it before <what>") unless container name is stopped. */
 int copy_check_stopped(const struct sysc_paths *p, const char *name, const char *what);

@@ -2,6 +2,7 @@
 #include "lib/hooks.h"
 #include "config/config.h"
 #include "lib/paths.h"
+#include "userns/userns.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/proc.h"
@@ -122,7 +123,7 @@ static int report(const struct hooks_ctx *ctx, const char *exe, const char *mome
 		  const char *out)
 {
 	_cleanup_free_ char *tail = proc_tail_lines(out, 3);
-	char why[128], msg[1024];
+	char why[384], msg[1280];
 	int ret;
 
 	if (r == -ETIMEDOUT) {
@@ -135,6 +136,14 @@ static int report(const struct hooks_ctx *ctx, const char *exe, const char *mome
 	} else if (r > 0) {
 		snprintf(why, sizeof(why), "exit %d", r);
 		ret = -ECANCELED;
+	} else if (r == -EACCES && userns_enabled(ctx->conf) &&
+		   (!strcmp(moment, "pre_mount") || !strcmp(moment, "mount"))) {
+		snprintf(why, sizeof(why),
+			 "cannot execute it: %s (the pre_mount and mount hooks of an unprivileged "
+			 "container run as its root, host uid %u: the hook and the directories "
+			 "above it must be readable and searchable by others)",
+			 strerror(-r), userns_to_host(ctx->conf, 'u', 0));
+		ret = r;
 	} else {
 		snprintf(why, sizeof(why), "cannot execute it: %s", strerror(-r));
 		ret = r;

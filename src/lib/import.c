@@ -5,6 +5,7 @@
 #include "lib/import.h"
 #include "archive/tar.h"
 #include "config/config.h"
+#include "lib/copy.h"
 #include "lib/create.h"
 #include "lib/export.h"
 #include "lib/paths.h"
@@ -142,6 +143,7 @@ struct import_ctx {
 	char *config_path;
 	int config_fd; /* the memfd behind config_path */
 	struct create_work *w;
+	char *archived_name; /* the name in the archive's config */
 };
 
 static int read_head(struct import_ctx *c, char **ret_name)
@@ -170,7 +172,8 @@ static int read_head(struct import_ctx *c, char **ret_name)
 	if (r < 0)
 		return log_error_errno(r, "archive %s: its config is not valid here", c->file);
 	*ret_name = strdup(c->o->name ? c->o->name : conf->name ? conf->name : "");
-	if (!*ret_name)
+	c->archived_name = strdup(conf->name ? conf->name : "");
+	if (!*ret_name || !c->archived_name)
 		return -ENOMEM;
 	if (!**ret_name)
 		return log_error_errno(-EINVAL, "archive %s: its config has no name: give NAME",
@@ -212,7 +215,7 @@ static int check_sum(struct import_ctx *c)
 	return 0;
 }
 
-static int write_config(struct import_ctx *c)
+static int write_config(struct import_ctx *c, const char *name)
 {
 	_cleanup_(conf_edit_freep) struct conf_edit *ed = NULL;
 	int r = conf_edit_open(c->config_path, &ed);
@@ -223,6 +226,13 @@ static int write_config(struct import_ctx *c)
 		r = conf_edit_unset(ed, "idmap");
 	if (r == 0)
 		r = conf_edit_unset(ed, "rootfs.shifted");
+	/* imported under another name: a copy, with an identity of its own */
+	if (r == 0 && *c->archived_name && strcmp(c->archived_name, name) != 0) {
+		_cleanup_free_ char *rootfs = str_printf("%s/rootfs", create_work_path(c->w));
+		r = rootfs ? copy_rootfs_new_identity(rootfs, c->archived_name, name) : -ENOMEM;
+		if (r == 0)
+			r = conf_edit_new_identity(ed, c->archived_name);
+	}
 	return r < 0 ? r : create_work_write_config(c->w, ed);
 }
 
@@ -257,13 +267,14 @@ int import_container(const struct sysc_paths *p, const struct import_opts *o)
 	if (r == 0)
 		r = check_sum(&c);
 	if (r == 0)
-		r = write_config(&c);
+		r = write_config(&c, name);
 	if (r == 0)
 		r = create_work_finish(c.w);
 	if (r < 0 && c.w)
 		log_error("import of %s failed: nothing was created", c.file);
 	create_work_free(c.w);
 	free(c.config_path);
+	free(c.archived_name);
 	CLOSE_FD(c.config_fd);
 	if (r == 0) {
 		tar_reader_stats(rd, &entries, &bytes);

@@ -45,6 +45,7 @@ struct monitor {
 	char *run_dir;
 	char *entry; /* <store>/<name> */
 	char *rootfs;
+	char *mount_point; /* unprivileged: <run_dir>/rootfs */
 	const struct storage_ops *storage;
 	struct storage_ctx storage_ctx;
 	struct cgroup_set *cg;
@@ -224,6 +225,11 @@ static int unshift_rootfs(struct monitor *m)
 
 	if (userns_enabled(m->conf) || !m->conf->rootfs.shifted[0])
 		return 0;
+	if (m->storage->idmapped_tree) /* overlay: the walk would copy every file up */
+		return log_error_errno(-EOPNOTSUPP,
+				       "%s: rootfs.shifted is set, but the %s backend cannot shift "
+				       "owners back",
+				       m->conf->name, m->storage->name);
 	entry_fd = open(m->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (entry_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
@@ -256,6 +262,20 @@ static int activate_storage(struct monitor *m)
 	return m->storage->activate(&m->storage_ctx, entry_fd);
 }
 
+/* Unprivileged: where the child mounts the idmapped rootfs, and where its
+ * pre_mount and mount hooks, which run as the container's root, find it:
+ * <run>/<name>/rootfs, reachable by any uid (the store is not). */
+static int prepare_mount_point(struct monitor *m)
+{
+	if (!m->mount_point)
+		m->mount_point = str_printf("%s/rootfs", m->run_dir);
+	if (!m->mount_point)
+		return -ENOMEM;
+	if (chmod(m->run_dir, 0711) < 0 || (mkdir(m->mount_point, 0755) < 0 && errno != EEXIST))
+		return log_error_errno(-errno, "cannot make %s: %m", m->mount_point);
+	return 0;
+}
+
 static int boot(struct monitor *m)
 {
 	struct spawn_params sp = {
@@ -274,8 +294,12 @@ static int boot(struct monitor *m)
 	bool init_running = false;
 	int r = reopen_console_slave(m);
 
+	if (r == 0 && sp.userns)
+		r = prepare_mount_point(m);
 	if (r < 0)
 		return r;
+	if (sp.userns)
+		sp.rootfs = m->mount_point;
 	r = hooks_run(&m->hooks, HOOK_PRE_START);
 	if (r < 0)
 		return r;
@@ -710,6 +734,8 @@ static void remove_runtime(struct monitor *m)
 		unlink(sock);
 	if (state)
 		unlink(state);
+	if (m->mount_point)
+		rmdir(m->mount_point);
 	if (rmdir(m->run_dir) < 0 && errno != ENOENT)
 		log_warn("cannot remove %s: %m", m->run_dir);
 }
@@ -739,6 +765,7 @@ static void finish(struct monitor *m)
 	free(m->run_dir);
 	free(m->entry);
 	free(m->rootfs);
+	free(m->mount_point);
 }
 
 static int monitor_setup(struct monitor *m)

@@ -18,10 +18,15 @@ export SYSC_CGROUP_PARENT=sysc-test-$$
 export SYSC_CACHE_DIR=${SYSC_TEST_CACHE:-$T_ROOT/cache}
 mkdir -p "$SYSC_CONF_DIR" "$SYSC_TEMPLATE_DIR"
 cp "$T_SRC/config/default.conf" "$T_SRC/config/sysc.conf" "$SYSC_CONF_DIR/"
-# SYSC_TEST_UNPRIVILEGED=1: every container of the file is unprivileged (a
-# user namespace, an id range of its own); t-unprivileged.sh runs the boot,
-# console, attach, network, resource and escape tests so
-if [[ ${SYSC_TEST_UNPRIVILEGED:-0} == 1 ]]; then
+# Containers are unprivileged by default (default.conf). SYSC_TEST_PRIVILEGED=1
+# makes every container of the file privileged (t-unprivileged.sh runs the
+# boot, console, attach, network, resource and escape tests so as well);
+# SYSC_TEST_UNPRIVILEGED=1 makes sure they are unprivileged.
+if [[ ${SYSC_TEST_PRIVILEGED:-0} == 1 ]]; then
+	sed -i 's/^\(\s*privileged = \)false;/\1true;/' "$SYSC_CONF_DIR/default.conf"
+	grep -q '^\s*privileged = true;' "$SYSC_CONF_DIR/default.conf" ||
+		{ echo "FAIL: setup: cannot make default.conf privileged"; exit 1; }
+elif [[ ${SYSC_TEST_UNPRIVILEGED:-0} == 1 ]]; then
 	sed -i 's/^\(\s*privileged = \)true;/\1false;/' "$SYSC_CONF_DIR/default.conf"
 	grep -q '^\s*privileged = false;' "$SYSC_CONF_DIR/default.conf" ||
 		{ echo "FAIL: setup: cannot make default.conf unprivileged"; exit 1; }

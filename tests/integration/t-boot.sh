@@ -7,7 +7,8 @@
 
 host_snapshot() {
 	echo "mounts $(wc -l </proc/self/mountinfo)"
-	echo "cgroups $(find /sys/fs/cgroup -type d 2>/dev/null | wc -l)"
+	# (ours only: other test runs on the machine make and remove theirs)
+	echo "cgroups $(find /sys/fs/cgroup -type d -path "*/$SYSC_CGROUP_PARENT*" 2>/dev/null | wc -l)"
 	echo "links $(ip -o link | wc -l)"
 }
 

@@ -9,6 +9,17 @@ BIN=$T_ROOT/bin
 OUT=$T_ROOT/out
 HOOKS=$T_SRC/hooks
 mkdir -p "$BIN" "$OUT"
+# an unprivileged container's pre_mount and mount hooks run as its root
+# (a host uid of its range): they must reach the hooks and files here
+chmod 755 "$T_ROOT"
+chmod 1777 "$OUT"
+
+# host uid of container id $2 of container $1 ($2 itself when privileged)
+host_id() {
+	local base
+	base=$(sysc-config "$1" idmap | awk '/host =/ { gsub(";", ""); print $3; exit }')
+	echo $((${base:-0} + $2))
+}
 
 timing() { # shown after the tests, whatever their result
 	echo "# $*" >>"$T_ROOT/timings"
@@ -28,6 +39,8 @@ cat >"$BIN/record" <<'EOS'
 out=$1
 env | grep -E '^(SYSC_|PATH=)' | sort >"$out/$SYSC_HOOK.env"
 echo "$SYSC_HOOK" >>"$out/order"
+# (the next hook may run as an unprivileged container's root)
+chmod 666 "$out/order" 2>/dev/null || true
 case $SYSC_HOOK in
 pre_mount | mount)
 	if [ -e "$SYSC_ROOTFS_MOUNT/proc/self/stat" ]; then echo yes; else echo no; fi >"$out/$SYSC_HOOK.proc"
@@ -126,8 +139,11 @@ EOC
 		! grep -q '^SYSC_TARGET=' "$OUT/$m.env" || t_die "$m has SYSC_TARGET"
 	done
 	! grep -q '^SYSC_ROOTFS_MOUNT=' "$OUT/pre_start.env" || t_die "pre_start has SYSC_ROOTFS_MOUNT"
-	expect_env "$OUT/pre_mount.env" "SYSC_ROOTFS_MOUNT=$e/rootfs"
-	expect_env "$OUT/mount.env" "SYSC_ROOTFS_MOUNT=$e/rootfs"
+	# (unprivileged: where the container's root can reach it)
+	local mnt=$e/rootfs
+	[[ $(sysc-config h1 security.privileged) == true ]] || mnt=$SYSC_RUN_DIR/h1/rootfs
+	expect_env "$OUT/pre_mount.env" "SYSC_ROOTFS_MOUNT=$mnt"
+	expect_env "$OUT/mount.env" "SYSC_ROOTFS_MOUNT=$mnt"
 	# pre_mount before the API filesystems, mount after; both in the container's mount ns
 	expect_file_eq "$OUT/pre_mount.proc" no
 	expect_file_eq "$OUT/mount.proc" yes
@@ -321,10 +337,19 @@ test_bind_dir() {
 	hooked d1 <<EOC
   mount = ["$HOOKS/bind-dir $data /srv/data nobody:nogroup", "$HOOKS/bind-dir $data /mnt/ro ro"];
 EOC
+	local nobody
+	nobody=$(host_id d1 65534)
+	if [[ $nobody != 65534 ]]; then
+		# unprivileged: the hook, as the container's root, cannot take a
+		# host directory; it says how to give it
+		expect_fail "cannot give $data to nobody:nogroup .*chown $nobody:$nobody $data on the host" \
+			sysc-start d1
+		chown "$nobody:$nobody" "$data"
+	fi
 	sysc-start d1
 	expect_eq "$(inside d1 /bin/busybox cat /srv/data/file)" shared "file inside"
 	expect_eq "$(inside d1 /bin/busybox stat -c %u:%g /srv/data)" 65534:65534 "owner inside"
-	expect_eq "$(stat -c %u:%g "$data")" 65534:65534 "owner on the host"
+	expect_eq "$(stat -c %u:%g "$data")" "$nobody:$nobody" "owner on the host"
 	inside d1 /bin/busybox touch /srv/data/new
 	[[ -f $data/new ]] || t_die "write inside not seen on the host"
 	! inside d1 /bin/busybox touch /mnt/ro/x 2>/dev/null || t_die "ro mount is writable"

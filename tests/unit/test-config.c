@@ -397,7 +397,7 @@ static void test_defaults(void)
 	CHECK(!c->autostart.enabled && c->autostart.order == 0 && c->autostart.delay == 0 &&
 		      c->autostart.group && !c->autostart.group[0],
 	      "autostart defaults");
-	CHECK(c->security.privileged && !c->security.no_new_privs, "security defaults");
+	CHECK(!c->security.privileged && !c->security.no_new_privs, "security defaults");
 	CHECK(c->file && str_endswith(c->file, "/c.conf"), "file recorded");
 	conf_free(c);
 }
@@ -670,7 +670,7 @@ static void test_help_get_dump(void)
 		{"console.buffer", "128K\n"},
 		{"init.env", "A=1\nB=2\n"},
 		{"hostname", "c1\n"},
-		{"security.privileged", "true\n"},
+		{"security.privileged", "false\n"},
 		{"cgroup.cpu.weight", ""},
 		{"cgroup.memory", "{\n  max = \"2G\";\n}\n"},
 		{"hooks.start", "/a\n/b\n"},
