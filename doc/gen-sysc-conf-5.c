@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Generates doc/man/sysc.conf.5 from the schema table in src/config/schema.c,
- * so the page lists every key with its type, default and example. Run after
- * changing the schema and commit the result:
+ * so the page lists every key with its type, default and example. After
+ * changing the schema, regenerate the page and commit the result:
  *
- *   gcc -std=gnu11 -D_GNU_SOURCE -Isrc -o /tmp/gen-sysc-conf-5 doc/gen-sysc-conf-5.c \
- *       src/config/[a-z]*.c src/util/log.c src/util/strv.c src/util/fileio.c \
- *       $(pkg-config --cflags --libs libconfig) &&
- *   /tmp/gen-sysc-conf-5 > doc/man/sysc.conf.5
+ *   make update-man
+ *
+ * tests/unit/test-docs.sh fails while the committed page differs from what
+ * this program prints.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -42,7 +42,8 @@
 	{                                                                                          \
 		.path = "limits." n, .type = CT_LIMIT, .store = ST_LIMIT,                          \
 		.example = "\"1024:4096\"",                                                        \
-		.doc = "RLIMIT_" n " of init: a number, a size, \"unlimited\", or \"SOFT:HARD\"."  \
+		.doc = "RLIMIT_" n " of init: a number, a size, \"unlimited\", or \"SOFT:HARD\"; " \
+		       "unset: as sysc-start has it."                                              \
 	}
 
 static const char *const backends[] = {"dir", "btrfs", "overlay", "lvm", NULL};
@@ -74,13 +75,16 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(uuid),
 	 .example = "\"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\"",
-	 .doc = "Container UUID, set by sysc-create."},
+	 .doc = "Container UUID, written by sysc-create, sysc-copy and sysc-import (a new one each "
+		"time); "
+		"init gets it as $container_uuid (empty when unset)."},
 	{.path = "template",
 	 .type = CT_STRING,
 	 .store = ST_STR,
 	 SC(template),
 	 .example = "\"debian\"",
-	 .doc = "Template the container was created from (informational)."},
+	 .doc = "Template the container was created from, written by sysc-create (informational; "
+		"unset: none recorded)."},
 
 	GROUP("rootfs", "Root file system storage."),
 	{.path = "rootfs.backend",
@@ -178,7 +182,7 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_U64,
 	 SC(cgroup.memory_high),
 	 .example = "\"1536M\"",
-	 .doc = "memory.high: throttling threshold, a size or \"max\"."},
+	 .doc = "memory.high: throttling threshold, a size or \"max\"; unset: not throttled."},
 	GROUP("cgroup.memory.swap", "Swap limits."),
 	{.path = "cgroup.memory.swap.max",
 	 .type = CT_SIZE,
@@ -186,7 +190,7 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_U64,
 	 SC(cgroup.memory_swap_max),
 	 .example = "\"512M\"",
-	 .doc = "memory.swap.max: swap limit, a size or \"max\"."},
+	 .doc = "memory.swap.max: swap limit, a size or \"max\"; unset: not limited."},
 	GROUP("cgroup.cpu", "CPU controller."),
 	{.path = "cgroup.cpu.max",
 	 .type = CT_STRING,
@@ -194,7 +198,7 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_CPUMAX,
 	 .example = "\"200000 100000\"",
 	 .doc = "cpu.max: \"QUOTA PERIOD\" in microseconds, \"max\", \"max PERIOD\", or a "
-		"percentage of one CPU (\"50%\", \"150%\")."},
+		"percentage of one CPU (\"50%\", \"150%\"); unset: not limited."},
 	{.path = "cgroup.cpu.weight",
 	 .type = CT_INT,
 	 .min = 1,
@@ -210,14 +214,14 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(cgroup.cpuset_cpus),
 	 .example = "\"0-3,5\"",
-	 .doc = "cpuset.cpus: list of CPUs."},
+	 .doc = "cpuset.cpus: list of CPUs; unset: those of the parent cgroup."},
 	{.path = "cgroup.cpuset.mems",
 	 .type = CT_STRING,
 	 .check = conf_check_cpuset,
 	 .store = ST_STR,
 	 SC(cgroup.cpuset_mems),
 	 .example = "\"0\"",
-	 .doc = "cpuset.mems: list of memory nodes."},
+	 .doc = "cpuset.mems: list of memory nodes; unset: those of the parent cgroup."},
 	GROUP("cgroup.pids", "Process number controller."),
 	{.path = "cgroup.pids.max",
 	 .type = CT_COUNT,
@@ -225,7 +229,7 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_U64,
 	 SC(cgroup.pids_max),
 	 .example = "4096",
-	 .doc = "pids.max: maximum number of tasks (at least 1) or \"max\"."},
+	 .doc = "pids.max: maximum number of tasks (at least 1) or \"max\"; unset: not limited."},
 	GROUP("cgroup.io", "Block I/O controller."),
 	{.path = "cgroup.io.max",
 	 .type = CT_STRV,
@@ -331,7 +335,7 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 NET(mode),
 	 .example = "\"bridge\"",
-	 .doc = "macvlan only: bridge, private, vepa or passthru."},
+	 .doc = "macvlan only: bridge, private, vepa or passthru; unset: bridge."},
 	{.path = "network.hwaddr",
 	 .type = CT_STRING,
 	 .check = conf_check_hwaddr,
@@ -346,7 +350,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_U32,
 	 NET(mtu),
 	 .example = "1500",
-	 .doc = "MTU, 68 to 65535."},
+	 .doc = "MTU, 68 to 65535; unset: the kernel's default (1500 for veth, the parent's for "
+		"macvlan, a phys interface keeps its own)."},
 	{.path = "network.ipv4",
 	 .type = CT_STRV,
 	 .check = conf_check_cidr4,
@@ -718,20 +723,24 @@ static const struct conf_key global_keys[] = {
 	 .store = ST_STR,
 	 GL(lvm_vg),
 	 .example = "\"vg0\"",
-	 .doc = "Volume group."},
+	 .doc = "Volume group of the lvm backend; unset: the lvm backend is not usable "
+		"(sysc-storage init lvm sets it)."},
 	{.path = "lvm.thinpool",
 	 .type = CT_STRING,
 	 .store = ST_STR,
 	 GL(lvm_thinpool),
 	 .example = "\"sysc\"",
-	 .doc = "Thin pool in the volume group."},
+	 .doc = "Thin pool in the volume group; unset: the lvm backend is not usable "
+		"(sysc-storage init lvm sets it, by default to sysc-pool)."},
 	{.path = "bridge",
 	 .type = CT_STRING,
 	 .check = conf_check_ifname,
 	 .store = ST_STR,
 	 GL(bridge),
 	 .example = "\"sysc0\"",
-	 .doc = "Default bridge for sysc-net."},
+	 .doc = "Reserved for a default bridge of sysc-net: read and validated, but no command "
+		"uses "
+		"it yet (unset: none)."},
 };
 
 const struct conf_schema conf_schema_container = {"container", container_keys,
