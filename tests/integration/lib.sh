@@ -153,11 +153,36 @@ init_pid() {
 	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
 }
 
-# a command in all of a container's namespaces, bypassing sysc-attach
+# the -U option of nsenter when the container with init $1 has a user
+# namespace (unprivileged) of its own, else nothing
+userns_opt() {
+	local ns
+	ns=$(readlink "/proc/$1/ns/user") || return 1
+	[[ $ns == "$(readlink /proc/self/ns/user)" ]] || echo -U
+}
+
+# a command in all of a container's namespaces, bypassing sysc-attach (in
+# its user namespace too, as its root, when it has one)
 inside() {
-	local name=$1
+	local name=$1 pid u
 	shift
-	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
+	pid=$(init_pid "$name") && u=$(userns_opt "$pid") || return 1
+	nsenter -t "$pid" $u -m -u -i -n -p -C -r -w "$@"
+}
+
+# a host program run as a container's root: in its user namespace (and no
+# other) when it has one, so what it makes in the running container's tree
+# (/proc/PID/root/...) belongs to the container's root, as if made inside;
+# host root of a privileged container else
+as_root_of() {
+	local name=$1 pid u
+	shift
+	pid=$(init_pid "$name") && u=$(userns_opt "$pid") || return 1
+	if [[ -n $u ]]; then
+		nsenter -t "$pid" -U -- "$@"
+	else
+		"$@"
+	fi
 }
 
 # systemd inside has finished booting and says "running" (not degraded)
