@@ -153,6 +153,19 @@ init_pid() {
 	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
 }
 
+# host uid of an unprivileged container's root (from its config's idmap)
+host_base() {
+	sysc-config "$1" idmap | awk '/host =/ { gsub(";", ""); print $3; exit }'
+}
+
+# what sysc-ls shows in its IDMAP column for a container: "-" when it is
+# privileged, else container 0, host base, count
+idmap_col() {
+	local b
+	b=$(host_base "$1")
+	if [[ -n $b ]]; then echo "0:$b:65536"; else echo -; fi
+}
+
 # the -U option of nsenter when the container with init $1 has a user
 # namespace (unprivileged) of its own, else nothing
 userns_opt() {
