@@ -158,6 +158,9 @@ test_sigkill_during_create() {
 
 test_concurrent_same_name() {
 	local a b ra=0 rb=0
+	# the cache it builds goes with it: the cache dir may be shared by the
+	# files of a run (SYSC_TEST_CACHE), and the tests above need none
+	trap 'rm -rf "${SYSC_CACHE_DIR:?}/testtpl-slow"' EXIT
 	sysc-create x1 -t testtpl -- --slow 2 >"$T_ROOT/a.log" 2>&1 &
 	a=$!
 	sysc-create x1 -t testtpl -- --slow 2 >"$T_ROOT/b.log" 2>&1 &
