@@ -359,7 +359,8 @@ qemu_host_main() {
 	out=$(TMPDIR=$T_ROOT "$T_SRC/tests/qemu/run-vm" --timeout "${SYSC_QEMU_TIMEOUT:-400}" "$@" \
 		--env SYSC_QEMU_GUEST=1 --env "SYSC_BUILD_DIR=$T_BUILD" \
 		--env "SYSC_QEMU_DEBIAN_KEY=$dkey" --env "SYSC_QEMU_DEBIAN_WHY=$why" "${disk[@]}" \
-		${T_ONLY:+--env "T_ONLY=$T_ONLY"} "$0" 2>&1)
+		${T_ONLY:+--env "T_ONLY=$T_ONLY"} \
+		${SYSC_TEST_UNPRIVILEGED:+--env "SYSC_TEST_UNPRIVILEGED=$SYSC_TEST_UNPRIVILEGED"} "$0" 2>&1)
 	rc=$?
 	echo "# guest ran for $((SECONDS - t0)) s"
 	# relay the guest's lines; its summary is folded into ours
