@@ -158,11 +158,49 @@ init_pid() {
 	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
 }
 
-# a command in all of a container's namespaces, bypassing sysc-attach
+# host uid of an unprivileged container's root (from its config's idmap)
+host_base() {
+	sysc-config "$1" idmap | awk '/host =/ { gsub(";", ""); print $3; exit }'
+}
+
+# what sysc-ls shows in its IDMAP column for a container: "-" when it is
+# privileged, else container 0, host base, count
+idmap_col() {
+	local b
+	b=$(host_base "$1")
+	if [[ -n $b ]]; then echo "0:$b:65536"; else echo -; fi
+}
+
+# the -U option of nsenter when the container with init $1 has a user
+# namespace (unprivileged) of its own, else nothing
+userns_opt() {
+	local ns
+	ns=$(readlink "/proc/$1/ns/user") || return 1
+	[[ $ns == "$(readlink /proc/self/ns/user)" ]] || echo -U
+}
+
+# a command in all of a container's namespaces, bypassing sysc-attach (in
+# its user namespace too, as its root, when it has one)
 inside() {
-	local name=$1
+	local name=$1 pid u
 	shift
-	nsenter -t "$(init_pid "$name")" -m -u -i -n -p -C -r -w "$@"
+	pid=$(init_pid "$name") && u=$(userns_opt "$pid") || return 1
+	nsenter -t "$pid" $u -m -u -i -n -p -C -r -w "$@"
+}
+
+# a host program run as a container's root: in its user namespace (and no
+# other) when it has one, so what it makes in the running container's tree
+# (/proc/PID/root/...) belongs to the container's root, as if made inside;
+# host root of a privileged container else
+as_root_of() {
+	local name=$1 pid u
+	shift
+	pid=$(init_pid "$name") && u=$(userns_opt "$pid") || return 1
+	if [[ -n $u ]]; then
+		nsenter -t "$pid" -U -- "$@"
+	else
+		"$@"
+	fi
 }
 
 # systemd inside has finished booting and says "running" (not degraded)
@@ -326,7 +364,8 @@ qemu_host_main() {
 	out=$(TMPDIR=$T_ROOT "$T_SRC/tests/qemu/run-vm" --timeout "${SYSC_QEMU_TIMEOUT:-400}" "$@" \
 		--env SYSC_QEMU_GUEST=1 --env "SYSC_BUILD_DIR=$T_BUILD" \
 		--env "SYSC_QEMU_DEBIAN_KEY=$dkey" --env "SYSC_QEMU_DEBIAN_WHY=$why" "${disk[@]}" \
-		${T_ONLY:+--env "T_ONLY=$T_ONLY"} "$0" 2>&1)
+		${T_ONLY:+--env "T_ONLY=$T_ONLY"} \
+		${SYSC_TEST_UNPRIVILEGED:+--env "SYSC_TEST_UNPRIVILEGED=$SYSC_TEST_UNPRIVILEGED"} "$0" 2>&1)
 	rc=$?
 	echo "# guest ran for $((SECONDS - t0)) s"
 	# relay the guest's lines; its summary is folded into ours

@@ -25,6 +25,7 @@ bt_teardown() {
 		[[ -n $(losetup -j "$BT_IMG") ]] || return 0
 		sleep 0.1
 	done
+	echo "unmounted, but its loop device is still there after 5 s: $(losetup -j "$BT_IMG")"
 	return 1
 }
 
@@ -112,6 +113,8 @@ test_busybox_boot_write_stop() {
 	inside b3 /bin/sh -c 'echo written-inside >/etc/inside'
 	sysc-stop b3
 	expect_eq "$(cat "$SYSC_PATH/b3/rootfs/etc/inside")" written-inside "file written inside"
+	# root's inside, root's on disk (unprivileged: the idmapped mount unshifts it)
+	expect_eq "$(stat -c %u:%g "$SYSC_PATH/b3/rootfs/etc/inside")" 0:0 "on-disk owner of the file"
 	[[ ! -e $(ls -d "$SYSC_PATH"/.cache/btrfs-busybox-*/rootfs)/etc/inside ]] ||
 		t_die "write reached the cache"
 	expect_clean
@@ -122,12 +125,14 @@ test_busybox_boot_write_stop() {
 test_nested_subvolumes_destroyed() {
 	sysc-create b4 -t busybox -B btrfs
 	local r=$SYSC_PATH/b4/rootfs pid
-	# made while it runs, through its root (as the guest's own tools would)
+	# made while it runs, through its root, by the container's root (as the
+	# guest's own tools would)
 	sysc-start b4
 	pid=$(init_pid b4)
-	mkdir -p "/proc/$pid/root/var/lib"
-	btrfs subvolume create "/proc/$pid/root/var/lib/machines" >/dev/null
+	as_root_of b4 mkdir -p "/proc/$pid/root/var/lib"
+	as_root_of b4 btrfs subvolume create "/proc/$pid/root/var/lib/machines" >/dev/null
 	sysc-stop b4
+	expect_eq "$(stat -c %u:%g "$r/var/lib/machines")" 0:0 "on-disk owner of the subvolume made inside"
 	# nested deeper, and read-only ones (a read-only parent too)
 	btrfs subvolume create "$r/var/lib/machines/inner" >/dev/null
 	echo data >"$r/var/lib/machines/inner/f"
@@ -249,9 +254,12 @@ test_debian_boots_on_btrfs() {
 	wait_running d1
 	sysc-attach d1 -- sh -c 'echo from-debian >/root/note'
 	pid=$(init_pid d1)
-	btrfs subvolume create "/proc/$pid/root/var/lib/portables" >/dev/null
+	as_root_of d1 btrfs subvolume create "/proc/$pid/root/var/lib/portables" >/dev/null
 	sysc-stop d1
 	expect_eq "$(cat "$SYSC_PATH/d1/rootfs/root/note")" from-debian "file written inside"
+	expect_eq "$(stat -c %u:%g "$SYSC_PATH/d1/rootfs/root/note")" 0:0 "on-disk owner of the file"
+	is_subvol "$SYSC_PATH/d1/rootfs/var/lib/portables" || t_die "subvolume made inside is not one"
+	expect_eq "$(stat -c %u:%g "$SYSC_PATH/d1/rootfs/var/lib/portables")" 0:0 "on-disk owner of the subvolume"
 	expect_clean
 	sysc-destroy d1
 	expect_store ".cache"
@@ -361,7 +369,8 @@ test_plain_rootfs_and_cross_backend_copies() {
 }
 
 test_teardown_leaves_nothing() {
-	bt_teardown || t_die "cannot unmount $BT_MNT: $(grep " $BT_MNT " /proc/self/mountinfo)"
+	local why
+	why=$(bt_teardown 2>&1) || t_die "cannot unmount $BT_MNT: $why $(grep " $BT_MNT " /proc/self/mountinfo)"
 	mountpoint -q "$BT_MNT" && t_die "$BT_MNT still mounted"
 	grep -q " $BT_MNT " /proc/self/mountinfo && t_die "mount of $BT_MNT left"
 	[[ -z $(losetup -j "$BT_IMG") ]] || t_die "loop device left: $(losetup -j "$BT_IMG")"

@@ -5,7 +5,7 @@
 # runs its own second half in there (SYSC_QEMU_GUEST=1): sysc-storage init
 # lvm, containers as thin snapshots of a template volume, copy, snapshot and
 # restore, growing, rollback of a failed create, a Debian container booting
-# on lvm, and nothing left behind.
+# on lvm, an unprivileged container (idmapped ext4), and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
 VG=sysctest
@@ -246,6 +246,49 @@ test_debian_on_lvm() {
 	expect_clean
 }
 
+# an inode's owner (UID:GID) and ctime on an unmounted ext4 volume, as
+# stored on disk
+disk_inode() { # VG/LV PATH
+	debugfs -R "stat $2" "/dev/$1" 2>/dev/null |
+		awk '$1 == "User:" { u = $2 ":" $4 } $1 == "ctime:" { c = $2 } END { print u, c }'
+}
+
+# unprivileged on a thin volume: ext4 is idmapped (no chown walk), init
+# runs as the container's host range, what its root makes is 0 on disk
+test_unprivileged_on_lvm() {
+	local v base pid before after
+	sysc-create un -B lvm -t busybox -f "$(cfg unpriv.conf <<<'security = { privileged = false; };')" \
+		>"$T_ROOT/un.log" 2>&1 || t_die "create: $(tail -n 3 "$T_ROOT/un.log")"
+	v=$(volume_of un)
+	base=$(host_base un)
+	[[ $base -ge 65536 ]] || t_die "no host range recorded: $(sysc-config un idmap)"
+	before=$(disk_inode "$v" /bin/busybox)
+	expect_eq "${before% *}" 0:0 "on-disk owner of /bin/busybox after create"
+	sysc-start un
+	pid=$(init_pid un)
+	expect_eq "$(stat -c %u:%g "/proc/$pid")" "$base:$base" "host uid:gid of init"
+	expect_eq "$(sysc-attach un -- /bin/cat /proc/self/uid_map | awk '{ print $1, $2, $3 }')" \
+		"0 $base 65536" "uid_map inside"
+	sysc-attach un -- /bin/grep -Eq "^/dev/$VG/sysc-un-[0-9a-f]+ / ext4 " /proc/mounts ||
+		t_die "rootfs inside: $(sysc-attach un -- /bin/cat /proc/mounts | head -n 3)"
+	sysc-attach un -- /bin/sh -c 'echo made >/root/made && sync'
+	expect_eq "$(sysc-attach un -- /bin/stat -c %u:%g /root/made)" 0:0 "owner inside"
+	# through the container's tree (its idmapped mount), the host sees its range
+	expect_eq "$(stat -c %u:%g "/proc/$pid/root/root/made")" "$base:$base" "host owner through the container"
+	expect_eq "$(stat -c %u "/proc/$pid/root/bin/busybox")" "$base" "host owner of /bin/busybox through the container"
+	grep -q "$T_ROOT" /proc/self/mountinfo && t_die "the rootfs is mounted on the host"
+	sysc-stop un
+	expect_clean
+	# on disk: 0, and no file was chowned (a walk there and back changes ctime)
+	expect_eq "$(disk_inode "$v" /root/made | cut -d' ' -f1)" 0:0 "on-disk owner of the file made inside"
+	after=$(disk_inode "$v" /bin/busybox)
+	expect_eq "$after" "$before" "on-disk owner and ctime of /bin/busybox after a start"
+	sysc-destroy un
+	expect_store ""
+	expect_no_volumes
+	expect_clean
+}
+
 test_cache_rm_removes_template_volumes() {
 	local key
 	key=$("$SYSC_TEMPLATE_DIR/sysc-busybox" cache-key)
@@ -278,7 +321,7 @@ guest_main() {
 	qemu_mount_debian_cache
 	qemu_guest_run test_unconfigured test_init_refuses test_init test_busybox_thin test_grow_xfs \
 		test_failed_create_rolls_back test_full_pool_rolls_back test_debian_on_lvm \
-		test_cache_rm_removes_template_volumes
+		test_unprivileged_on_lvm test_cache_rm_removes_template_volumes
 }
 
 if qemu_guest; then

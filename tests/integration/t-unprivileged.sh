@@ -16,11 +16,6 @@ security = { privileged = true; };
 EOF
 )
 
-# host uid of the container's root (from its config)
-host_base() {
-	sysc-config "$1" idmap | awk '/host =/ { gsub(";", ""); print $3; exit }'
-}
-
 test_debian_unprivileged() {
 	local pid base u bad
 	sysc-create ud -t debian -f "$UNPRIV" >"$T_ROOT/create.log" 2>&1 ||
