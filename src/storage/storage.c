@@ -203,9 +203,9 @@ int storage_plain_tree(const struct storage_ops *ops, const struct storage_ctx *
 	return r < 0 ? r : tree;
 }
 
-int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx *ctx,
-			int entry_fd, const char *entry_path, int userns_fd, uid_t root_uid,
-			gid_t root_gid, int *ret_plain)
+int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
+			const char *entry_path, int userns_fd, uid_t root_uid, gid_t root_gid,
+			int *ret_plain)
 {
 	int trees[2] = {-EBADF, -EBADF}, r;
 
@@ -221,8 +221,9 @@ int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx 
 		CLOSE_FD(trees[1]);
 		if (r != -EINVAL) {
 			CLOSE_FD(trees[0]);
-			return log_error_errno(r, "cannot make an idmapped mount of the rootfs of %s: %s",
-					       ctx->name, strerror(-r));
+			return log_error_errno(
+				r, "cannot make an idmapped mount of the rootfs of %s: %s",
+				ctx->name, strerror(-r));
 		}
 		/* no idmapped mounts on this filesystem: the caller shifts */
 		*ret_plain = trees[0];
