@@ -118,9 +118,11 @@ test_template_fails_halfway() {
 }
 
 # start a create that blocks in the template, and wait for it to get there
+# the slow template's sleep, told from anyone else's on the machine
+SLOW=$((600000 + $$ % 100000))
 start_slow_create() {
 	local name=$1 log=$2
-	sysc-create "$name" -t testtpl -- --slow 60 >"$log" 2>&1 &
+	sysc-create "$name" -t testtpl -- --slow "$SLOW" >"$log" 2>&1 &
 	CREATE_PID=$!
 	for _ in $(seq 100); do
 		grep -q 'built half' "$log" && return 0
@@ -137,7 +139,7 @@ test_sigint_during_create() {
 	[[ $rc != 0 ]] || t_die "interrupted create exited 0"
 	grep -q 'interrupted\|rolling back' "$T_ROOT/s1.log" || true
 	expect_store ""
-	pgrep -f 'sleep 60' >/dev/null && t_die "template's sleep survived"
+	pgrep -f "sleep $SLOW\$" >/dev/null && t_die "template's sleep survived"
 	expect_clean
 	expect_no_cache_leftovers testtpl-slow
 }
@@ -147,7 +149,7 @@ test_sigkill_during_create() {
 	kill -KILL "$CREATE_PID"
 	wait "$CREATE_PID" 2>/dev/null || true
 	sleep 0.3
-	pgrep -f 'sleep 60' >/dev/null && t_die "template's sleep survived SIGKILL of sysc-create"
+	pgrep -f "sleep $SLOW\$" >/dev/null && t_die "template's sleep survived SIGKILL of sysc-create"
 	# the hidden work dir is left; the next command sweeps it and the name works
 	sysc-create k1 -t busybox
 	expect_store "k1"
