@@ -2,6 +2,7 @@
 #include "userns/shift.h"
 #include "config/config.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 
@@ -202,6 +203,7 @@ struct shift_walk {
 	const struct userns_shift *s;
 	const char *what;
 	dev_t dev;
+	uint64_t mnt_id; /* of the root; 0 unknown (then st_dev tells) */
 	long changed;
 	char value[SHIFT_XATTR_MAX];
 };
@@ -317,12 +319,18 @@ static int shift_at(struct shift_walk *w, int dirfd, const char *name)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st, st2;
+	uint64_t mnt_id;
 	int flags = AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH);
+	int r = fileio_stat_mnt(dirfd, name, flags, &st, &mnt_id);
 
-	if (fstatat(dirfd, name, &st, flags) < 0)
-		return walk_fail(w, "stat", name, -errno);
-	if (st.st_dev != w->dev)
-		return 0; /* a mount point: not ours */
+	if (r < 0)
+		return walk_fail(w, "stat", name, r);
+	/* a mount point is not ours; told by the mount ID, not st_dev (on
+	 * overlayfs a file's st_dev is its layer's, btrfs subvolumes have
+	 * their own) */
+	if (S_ISDIR(st.st_mode) && *name &&
+	    (w->mnt_id && mnt_id ? mnt_id != w->mnt_id : st.st_dev != w->dev))
+		return 0;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
 		uid_t uid = userns_shift_id(w->s, 'u', st.st_uid);
 		gid_t gid = userns_shift_id(w->s, 'g', st.st_gid);
@@ -342,7 +350,7 @@ static int shift_at(struct shift_walk *w, int dirfd, const char *name)
 		return walk_fail(w, "stat", name, -errno);
 	if (st2.st_ino != st.st_ino || st2.st_dev != st.st_dev)
 		return walk_fail(w, "open", name, -ESTALE); /* replaced under us */
-	int r = shift_inode(w, fd, &st, name);
+	r = shift_inode(w, fd, &st, name);
 	if (r == 0 && S_ISDIR(st.st_mode))
 		r = shift_dir(w, fd, name);
 	return r;
@@ -358,8 +366,9 @@ long userns_shift_tree(const struct userns_shift *s, int dirfd, const char *what
 		return -ENOMEM;
 	w->s = s;
 	w->what = what;
-	if (fstat(dirfd, &st) < 0) {
-		r = log_error_errno(-errno, "%s: cannot stat: %m", what);
+	r = fileio_stat_mnt(dirfd, "", AT_EMPTY_PATH, &st, &w->mnt_id);
+	if (r < 0) {
+		r = log_error_errno((int)r, "%s: cannot stat: %s", what, strerror((int)-r));
 	} else {
 		w->dev = st.st_dev;
 		r = shift_at(w, dirfd, "");

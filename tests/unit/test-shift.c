@@ -14,8 +14,10 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -191,13 +193,67 @@ static void test_tree(void)
 	close(base_fd);
 }
 
+/* On overlayfs a file's st_dev is its layer's, not the mount's: the walk
+ * must still reach every file (it once stopped at them). */
+static void test_overlay(void)
+{
+	char dir[] = "/var/tmp/test-shift-ovl.XXXXXX";
+	struct userns_shift to = {.to = range, .n_to = 1};
+	_cleanup_free_ char *opts = NULL, *merged = NULL, *up = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	long n;
+
+	if (!mkdtemp(dir)) {
+		CHECK(false, "mkdtemp: %m");
+		return;
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", dir, "tmpfs", 0, "size=8m") < 0) {
+		CHECK(false, "private tmpfs: %m");
+		rmdir(dir);
+		return;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the upper layer on a filesystem of its own: no "samefs" overlay */
+	CHECK(fd >= 0 && mkdirat(fd, "lower", 0755) == 0 && mkdirat(fd, "lower/d", 0755) == 0 &&
+		      mkdirat(fd, "up", 0755) == 0 && mkdirat(fd, "merged", 0755) == 0,
+	      "overlay dirs");
+	if (asprintf(&up, "%s/up", dir) < 0 || mount("tmpfs", up, "tmpfs", 0, "size=8m") < 0 ||
+	    mkdirat(fd, "up/upper", 0755) < 0 || mkdirat(fd, "up/work", 0755) < 0)
+		CHECK(false, "upper tmpfs: %m");
+	int f = openat(fd, "lower/d/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(f >= 0, "lower file");
+	if (f >= 0)
+		close(f);
+	if (asprintf(&opts, "lowerdir=%s/lower,upperdir=%s/up/upper,workdir=%s/up/work", dir, dir,
+		     dir) < 0 ||
+	    asprintf(&merged, "%s/merged", dir) < 0)
+		return;
+	if (mount("overlay", merged, "overlay", 0, opts) < 0) {
+		CHECK(false, "mount overlay: %m");
+	} else {
+		_cleanup_close_ int m = open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		n = userns_shift_tree(&to, m, "overlay tree");
+		CHECK(n == 3, "overlay: %ld inodes shifted (/, d, d/file)", n);
+		CHECK(fstatat(m, "d/file", &st, 0) == 0 && st.st_uid == BASE,
+		      "a lower layer's file is shifted (uid %u)", st.st_uid);
+		umount2(merged, MNT_DETACH);
+	}
+	if (up)
+		umount2(up, MNT_DETACH);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_text();
 	test_ids();
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		test_tree();
-	else
+		test_overlay();
+	} else
 		printf("# not root: the tree checks (chown, mknod, capabilities) need root\n");
 	return tap_done();
 }
