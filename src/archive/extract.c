@@ -13,8 +13,7 @@
 #include "util/interrupt.h"
 #include "util/log.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive/dl.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -98,8 +97,12 @@ static int archive_fail(struct tar_reader *r, const char *what)
 
 int tar_reader_open(int fd, const char *name, struct tar_reader **ret)
 {
-	struct tar_reader *r = calloc(1, sizeof(*r));
+	struct tar_reader *r;
+	int loaded = archive_dl_load();
 
+	if (loaded < 0)
+		return loaded;
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->root_fd = r->parent_fd = -EBADF;

@@ -14,8 +14,7 @@
 #include "util/fileio.h"
 #include "util/log.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive/dl.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -202,9 +201,12 @@ static int add_filter(struct tar_writer *w, int compression)
 
 int tar_writer_open(int fd, const char *name, int compression, struct tar_writer **ret)
 {
-	struct tar_writer *w = calloc(1, sizeof(*w));
-	int r;
+	struct tar_writer *w;
+	int r = archive_dl_load();
 
+	if (r < 0)
+		return r;
+	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->name = strdup(name);
