@@ -180,8 +180,8 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 	return r;
 }
 
-int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf, int tree,
-		       const struct conf_idmap *to, size_t n_to)
+int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf, char **on_disk,
+		       int tree, const struct conf_idmap *to, size_t n_to)
 {
 	_cleanup_free_ struct conf_idmap *from = NULL;
 	_cleanup_free_ char *what = str_printf("the rootfs of %s", conf->name);
@@ -194,16 +194,16 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 
 	if (!what || !text)
 		return -ENOMEM;
-	r = userns_shift_parse(conf->rootfs.shifted, &from, &n_from);
+	r = userns_shift_parse(*on_disk, &from, &n_from);
 	if (r < 0)
 		return log_error_errno(r, "%s: rootfs.shifted: invalid \"%s\"", conf->name,
-				       conf->rootfs.shifted);
+				       *on_disk);
 	struct userns_shift s = {.from = from, .n_from = n_from, .to = to, .n_to = n_to};
 	r = userns_shift_check(&s, what);
 	if (r <= 0)
 		return r;
 	log_info("%s: shifting the owners of its rootfs on disk from \"%s\" to \"%s\"%s",
-		 conf->name, conf->rootfs.shifted, text,
+		 conf->name, *on_disk, text,
 		 n_to ? " (its filesystem has no idmapped mounts; done once)" : "");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = userns_shift_tree(&s, tree, what);
@@ -221,5 +221,7 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 				       conf->name, conf->file, strerror(-r));
 	log_info("%s: %ld inodes shifted in %ld ms", conf->name, n,
 		 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	free(*on_disk);
+	*on_disk = TAKE_PTR(text);
 	return 0;
 }

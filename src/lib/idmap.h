@@ -23,8 +23,8 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg);
 struct conf_idmap;
 /* The chown-shift fallback (userns/shift.h): make the owners on disk of
  * the rootfs of conf, as the detached tree `tree` shows it, those of
- * mapping `to` (none: the container's own ids), from what its
- * rootfs.shifted says they are, and record `to` there. 0 when nothing was
- * to do or it was done; -errno, logged. */
-int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf, int tree,
-		       const struct conf_idmap *to, size_t n_to);
+ * mapping `to` (none: the container's own ids), from what *on_disk (its
+ * rootfs.shifted, malloc'd) says they are, and record `to` in its config
+ * and in *on_disk. 0 when nothing was to do or it was done; -errno, logged. */
+int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf, char **on_disk,
+		       int tree, const struct conf_idmap *to, size_t n_to);

@@ -46,6 +46,7 @@ struct monitor {
 	char *entry; /* <store>/<name> */
 	char *rootfs;
 	char *mount_point; /* unprivileged: <run_dir>/rootfs */
+	char *shifted;	   /* rootfs.shifted as it is now (a reboot does not reload) */
 	const struct storage_ops *storage;
 	struct storage_ctx storage_ctx;
 	struct cgroup_set *cg;
@@ -198,17 +199,18 @@ static int prepare_root(void *data, pid_t pid, int userns_fd)
 	if (tree == -EOPNOTSUPP) {
 		/* no idmapped mounts here: the owners on disk are shifted
 		 * to the container's range, once */
-		r = idmap_shift_rootfs(m->o->paths, m->conf, plain, m->conf->idmap,
+		r = idmap_shift_rootfs(m->o->paths, m->conf, &m->shifted, plain, m->conf->idmap,
 				       m->conf->n_idmap);
 		return r < 0 ? r : TAKE_FD(plain);
 	}
-	if (tree >= 0 && m->conf->rootfs.shifted[0]) {
+	if (tree >= 0 && m->shifted[0]) {
 		/* idmapped now (moved store, newer kernel): owners back first */
-		r = plain >= 0 ? idmap_shift_rootfs(m->o->paths, m->conf, plain, NULL, 0)
-			       : log_error_errno(-EOPNOTSUPP,
-						 "%s: rootfs.shifted is set, but the %s backend "
-						 "cannot shift owners back",
-						 m->conf->name, m->storage->name);
+		r = plain >= 0
+			    ? idmap_shift_rootfs(m->o->paths, m->conf, &m->shifted, plain, NULL, 0)
+			    : log_error_errno(-EOPNOTSUPP,
+					      "%s: rootfs.shifted is set, but the %s backend "
+					      "cannot shift owners back",
+					      m->conf->name, m->storage->name);
 		if (r < 0) {
 			close(tree);
 			return r;
@@ -223,7 +225,7 @@ static int unshift_rootfs(struct monitor *m)
 {
 	_cleanup_close_ int entry_fd = -EBADF, tree = -EBADF;
 
-	if (userns_enabled(m->conf) || !m->conf->rootfs.shifted[0])
+	if (userns_enabled(m->conf) || !m->shifted[0])
 		return 0;
 	if (m->storage->idmapped_tree) /* overlay: the walk would copy every file up */
 		return log_error_errno(-EOPNOTSUPP,
@@ -236,7 +238,7 @@ static int unshift_rootfs(struct monitor *m)
 	tree = storage_plain_tree(m->storage, &m->storage_ctx, entry_fd, m->entry);
 	if (tree < 0)
 		return tree;
-	return idmap_shift_rootfs(m->o->paths, m->conf, tree, NULL, 0);
+	return idmap_shift_rootfs(m->o->paths, m->conf, &m->shifted, tree, NULL, 0);
 }
 
 /* Create the cgroups and start init; on failure everything made here is undone. */
@@ -766,6 +768,7 @@ static void finish(struct monitor *m)
 	free(m->entry);
 	free(m->rootfs);
 	free(m->mount_point);
+	free(m->shifted);
 }
 
 static int monitor_setup(struct monitor *m)
@@ -777,7 +780,8 @@ static int monitor_setup(struct monitor *m)
 	m->run_dir = paths_container_run(p, m->conf->name);
 	m->rootfs = paths_container_rootfs(p, m->conf->name);
 	m->entry = paths_container_dir(p, m->conf->name);
-	if (!m->run_dir || !m->rootfs || !m->entry || !console_log)
+	m->shifted = strdup(m->conf->rootfs.shifted ? m->conf->rootfs.shifted : "");
+	if (!m->run_dir || !m->rootfs || !m->entry || !m->shifted || !console_log)
 		return -ENOMEM;
 	m->hooks = (struct hooks_ctx){.store = p->store, .conf = m->conf, .entry = m->entry};
 	open_log(m);

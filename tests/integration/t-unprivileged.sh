@@ -204,6 +204,10 @@ test_shift_fallback() {
 	expect_eq "$(sysc-attach sf -- /bin/stat -c %u:%g /bin/busybox)" 0:0 "owner inside"
 	sysc-attach sf -- /bin/sh -c 'echo made >/root/made'
 	expect_eq "$(stat -c %u "$FUSE_BACK/sf/rootfs/root/made")" "$base" "on-disk owner of a new file"
+	# a reboot (same monitor) knows it is done
+	sysc-stop -r sf
+	sysc-wait sf -s RUNNING -t 10
+	expect_eq "$(grep -c 'shifting the owners' "$FUSE_BACK/sf/monitor.log")" 1 "shifts in the log after a reboot"
 	sysc-stop sf
 	# done once: a second start shifts nothing
 	out=$(sysc-start sf 2>&1)
