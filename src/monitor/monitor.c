@@ -193,28 +193,34 @@ static int prepare_root(void *data, pid_t pid, int userns_fd)
 	if (entry_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", m->entry);
 	/* (backends that mount make their mounts in a private namespace) */
-	_cleanup_close_ int plain = -EBADF;
 	int tree = storage_userns_tree(m->storage, &m->storage_ctx, entry_fd, m->entry, userns_fd,
-				       uid, gid, &plain);
-	if (tree == -EOPNOTSUPP) {
-		/* no idmapped mounts here: the owners on disk are shifted
-		 * to the container's range, once */
-		r = idmap_shift_rootfs(m->o->paths, m->conf, &m->shifted, plain, m->conf->idmap,
-				       m->conf->n_idmap);
-		return r < 0 ? r : TAKE_FD(plain);
-	}
-	if (tree >= 0 && m->shifted[0]) {
-		/* idmapped now (moved store, newer kernel): owners back first */
-		r = plain >= 0
-			    ? idmap_shift_rootfs(m->o->paths, m->conf, &m->shifted, plain, NULL, 0)
-			    : log_error_errno(-EOPNOTSUPP,
-					      "%s: rootfs.shifted is set, but the %s backend "
-					      "cannot shift owners back",
-					      m->conf->name, m->storage->name);
+				       uid, gid);
+	bool idmapped = tree >= 0;
+	if (tree < 0 && tree != -EOPNOTSUPP)
+		return tree;
+	/* idmapped: owners on disk must be the container's own (a store that
+	 * moved, a newer kernel); if not, shifted to its range, once */
+	if (!idmapped || m->shifted[0]) {
+		_cleanup_close_ int plain = -EBADF;
+		if (m->storage->idmapped_tree)
+			r = log_error_errno(-EOPNOTSUPP,
+					    "%s: rootfs.shifted is set, but the %s backend cannot "
+					    "shift owners back",
+					    m->conf->name, m->storage->name);
+		else
+			r = plain =
+				storage_plain_tree(m->storage, &m->storage_ctx, entry_fd, m->entry);
+		if (r >= 0)
+			r = idmap_shift_rootfs(m->o->paths, m->conf, &m->shifted, plain,
+					       idmapped ? NULL : m->conf->idmap,
+					       idmapped ? 0 : m->conf->n_idmap);
 		if (r < 0) {
-			close(tree);
+			if (idmapped)
+				close(tree);
 			return r;
 		}
+		if (!idmapped)
+			tree = TAKE_FD(plain);
 	}
 	return tree;
 }

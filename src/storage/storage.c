@@ -163,72 +163,47 @@ int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *
 	return tree;
 }
 
-/* Clone the rootfs of an entry n times (mounting it first if the backend
- * mounts; our mount is detached again, the clones keep it alive). Linux
- * before 6.15 cannot clone a detached tree, so every clone is made from the
- * path. */
-static int clone_entry(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
-		       const char *entry_path, int *trees, size_t n)
+/* Clone the rootfs of an entry (mounting it first if the backend mounts;
+ * our mount is detached again, the clone keeps it alive). By path: Linux
+ * before 6.15 cannot clone a detached tree, and entry_fd may predate our
+ * mount namespace. */
+int storage_plain_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
+		       const char *entry_path)
 {
 	_cleanup_free_ char *what = str_printf("the rootfs of %s", ctx->name);
 	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", entry_path);
-	int r;
+	int r, tree;
 
 	if (!what || !rootfs)
 		return -ENOMEM;
 	r = storage_mount_entry(ops, ctx, entry_fd, entry_path);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		/* by path: entry_fd may predate our mount namespace */
-		trees[i] = clone_tree(AT_FDCWD, rootfs, what);
-		if (trees[i] < 0) {
-			r = trees[i];
-			for (size_t j = 0; j < i; j++)
-				CLOSE_FD(trees[j]);
-			break;
-		}
-	}
+	tree = clone_tree(AT_FDCWD, rootfs, what);
 	if (ops->mount)
 		umount2(rootfs, MNT_DETACH);
-	return r;
-}
-
-int storage_plain_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
-		       const char *entry_path)
-{
-	int tree = -EBADF;
-	int r = clone_entry(ops, ctx, entry_fd, entry_path, &tree, 1);
-
-	return r < 0 ? r : tree;
+	return tree;
 }
 
 int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
-			const char *entry_path, int userns_fd, uid_t root_uid, gid_t root_gid,
-			int *ret_plain)
+			const char *entry_path, int userns_fd, uid_t root_uid, gid_t root_gid)
 {
-	int trees[2] = {-EBADF, -EBADF}, r;
+	int tree, r;
 
-	*ret_plain = -EBADF;
 	if (ops->idmapped_tree)
 		return ops->idmapped_tree(ctx, entry_fd, entry_path, userns_fd, root_uid, root_gid);
-	r = clone_entry(ops, ctx, entry_fd, entry_path, trees, 2);
-	if (r < 0)
-		return r;
-	/* trees[0] stays plain: to shift owners on, or to put them back */
-	r = idmap_tree(trees[1], userns_fd);
+	tree = storage_plain_tree(ops, ctx, entry_fd, entry_path);
+	if (tree < 0)
+		return tree;
+	r = idmap_tree(tree, userns_fd);
 	if (r < 0) {
-		CLOSE_FD(trees[1]);
-		if (r != -EINVAL) {
-			CLOSE_FD(trees[0]);
-			return log_error_errno(
-				r, "cannot make an idmapped mount of the rootfs of %s: %s",
-				ctx->name, strerror(-r));
-		}
-		/* no idmapped mounts on this filesystem: the caller shifts */
-		*ret_plain = trees[0];
-		return -EOPNOTSUPP;
+		close(tree);
+		/* EINVAL: no idmapped mounts on this filesystem, the caller shifts */
+		return r == -EINVAL ? -EOPNOTSUPP
+				    : log_error_errno(r,
+						      "cannot make an idmapped mount of the rootfs "
+						      "of %s: %s",
+						      ctx->name, strerror(-r));
 	}
-	*ret_plain = trees[0];
-	return trees[1];
+	return tree;
 }

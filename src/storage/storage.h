@@ -134,14 +134,11 @@ int storage_unmount_entry(const struct storage_ops *ops, const char *entry_path)
 int storage_plain_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
 		       const char *entry_path);
 /* The rootfs of an entry as user namespace userns_fd is to see it: a
- * detached tree idmapped for it (see idmapped_tree), returned, with in
- * *ret_plain a plain tree of the same files (or -EBADF for backends with
- * their own idmapped_tree). -EOPNOTSUPP (not logged) when the filesystem
- * cannot be idmapped: *ret_plain is then the tree to shift owners on and
- * to use (userns/shift.h). Other errors -errno, logged. */
+ * detached tree idmapped for it (see idmapped_tree). -EOPNOTSUPP (not
+ * logged) when the filesystem cannot be idmapped: the caller shifts owners
+ * on a storage_plain_tree() (userns/shift.h). Other errors -errno, logged. */
 int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx *ctx, int entry_fd,
-			const char *entry_path, int userns_fd, uid_t root_uid, gid_t root_gid,
-			int *ret_plain);
+			const char *entry_path, int userns_fd, uid_t root_uid, gid_t root_gid);
 /* open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) of dirfd/path, idmapped for
  * userns_fd. Returns the tree fd or -errno (logged, naming what). */
 int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *what);
