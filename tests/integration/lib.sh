@@ -310,7 +310,7 @@ qemu_guest_run() { # TEST...
 		t_run "$t"
 		qemu_timing "$t: $((SECONDS - t0)) s"
 	done
-	cat "$T_ROOT/timings"
+	[[ ! -f $T_ROOT/timings ]] || cat "$T_ROOT/timings"
 	t_summary
 }
 
@@ -362,7 +362,7 @@ qemu_host_main() {
 	echo "# kernel and Debian cache ready in $((SECONDS - t0)) s"
 	t0=$SECONDS
 	out=$(TMPDIR=$T_ROOT "$T_SRC/tests/qemu/run-vm" --timeout "${SYSC_QEMU_TIMEOUT:-400}" "$@" \
-		--env SYSC_QEMU_GUEST=1 --env "SYSC_BUILD_DIR=$T_BUILD" \
+		--share "$T_SRC" --share "$T_BUILD" --env SYSC_QEMU_GUEST=1 --env "SYSC_BUILD_DIR=$T_BUILD" \
 		--env "SYSC_QEMU_DEBIAN_KEY=$dkey" --env "SYSC_QEMU_DEBIAN_WHY=$why" "${disk[@]}" \
 		${T_ONLY:+--env "T_ONLY=$T_ONLY"} \
 		${SYSC_TEST_UNPRIVILEGED:+--env "SYSC_TEST_UNPRIVILEGED=$SYSC_TEST_UNPRIVILEGED"} "$0" 2>&1)

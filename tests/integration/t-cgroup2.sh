@@ -180,6 +180,41 @@ test_debian_systemd() {
 	sysc-destroy d || t_die "sysc-destroy d failed"
 }
 
+# ----------------------------------------------------------------- host half
+
+# The lanes work wherever the source tree is: the guest mounts its own
+# /tmp, /run and /dev/shm over the host's, and run-vm shows the job's
+# directories (its script's, the working one, --share) on top at their paths.
+test_vm_shows_hidden_dirs() {
+	local d s other out rc=0
+	command -v qemu-system-x86_64 >/dev/null || t_die "qemu-system-x86_64 not installed"
+	d=$(mktemp -d /tmp/sysc-qemu-job.XXXXXX)
+	s=$(mktemp -d /dev/shm/sysc-qemu-share.XXXXXX)
+	other=$(mktemp -d /tmp/sysc-qemu-other.XXXXXX)
+	# shellcheck disable=SC2064 # (the paths now: the locals are gone at exit)
+	trap "rm -rf $(printf '%q ' "$d" "$s" "$other")" EXIT
+	echo shared >"$s/data"
+	cat >"$d/job.sh" <<'EOF'
+echo "pwd: $PWD"
+echo "data: $(cat "$1/data")"
+if [[ -e $2 ]]; then echo "other: visible"; else echo "other: hidden"; fi
+echo new >written && echo "write: ok"
+EOF
+	out=$(cd "$d" && TMPDIR=$T_ROOT "$T_SRC/tests/qemu/run-vm" --timeout 300 --share "$s" --share /run \
+		job.sh "$s" "$other" 2>&1) || rc=$?
+	echo "$out"
+	expect_eq "$rc" 0 "run-vm status"
+	grep -qx "pwd: $d" <<<"$out" || t_die "not run in $d"
+	grep -qx "data: shared" <<<"$out" || t_die "--share $s not seen"
+	# only what the job needs: the rest of the guest's /tmp is its own
+	grep -qx "other: hidden" <<<"$out" || t_die "the host's $other seen in the guest"
+	grep -qx "write: ok" <<<"$out" || t_die "cannot write in $d in the guest"
+	[[ ! -e $d/written ]] || t_die "a write in the guest reached the host's $d"
+	# (a directory that holds the guest's own mounts is refused, with a word why)
+	grep -q "cannot show the host's /run in the guest: it would hide the guest's /run/" <<<"$out" ||
+		t_die "no word about --share /run"
+}
+
 guest_main() {
 	qemu_mount_debian_cache
 	qemu_guest_run test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
@@ -190,5 +225,6 @@ guest_main() {
 if qemu_guest; then
 	guest_main
 else
+	t_run test_vm_shows_hidden_dirs
 	qemu_host_main --append cgroup_no_v1=all --mem 3072
 fi
