@@ -7,6 +7,7 @@
 #include "lib/idmap.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "monitor/keeper.h"
 #include "monitor/protocol.h"
 #include "monitor/spawn.h"
 #include "storage/storage.h"
@@ -52,6 +53,7 @@ struct monitor {
 	struct cgroup_set *cg;
 	struct net_state *net;
 	int console_master, console_slave;
+	struct console_keeper keeper; /* holds the console should the monitor die */
 	struct spawn_result init;
 	int listen_fd;
 	int clients[MAX_CLIENTS]; /* connected clients, -1 = free */
@@ -766,6 +768,7 @@ static void finish(struct monitor *m)
 		      m->hook_error[0] ? m->hook_error : NULL, -1);
 		close(m->stop_waiters[i]);
 	}
+	keeper_stop(&m->keeper);
 	CLOSE_FD(m->console_master);
 	CLOSE_FD(m->console_slave);
 	console_ring_done(&m->ring);
@@ -809,6 +812,9 @@ static int monitor_setup(struct monitor *m)
 	if (r < 0)
 		return r;
 	r = open_console(m);
+	if (r == 0)
+		r = keeper_start(&m->keeper, m->console_master, p, m->conf->name, console_log,
+				 m->conf->console.log_size);
 	if (r < 0)
 		return r;
 	m->st.monitor_pid = getpid();
@@ -824,6 +830,7 @@ int monitor_run(const struct monitor_opts *o)
 		.conf = o->conf,
 		.console_master = -EBADF,
 		.console_slave = -EBADF,
+		.keeper = {.hold_fd = -EBADF},
 		.listen_fd = -EBADF,
 		.log_fd = -EBADF,
 	};
