@@ -616,8 +616,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_U64,
 	 SC(monitor.log_size),
 	 .example = "\"10M\"",
-	 .doc = "Rotation size of the container's monitor.log (16K to 1G): a log that would "
-		"grow past it is renamed monitor.log.1 (replacing the older one) and begun "
+	 .doc = "Rotation size of the container's monitor.log (16K to 1G): once it reaches "
+		"it, it is renamed monitor.log.1 (replacing the older one) and begun "
 		"anew."},
 
 	GROUP("autostart", "Start at boot."),
