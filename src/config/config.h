@@ -92,11 +92,13 @@ struct sysc_conf {
 	} rootfs;
 
 	struct {
-		char **cmd;	       /* default ["/sbin/init"] */
-		int halt_signal;       /* default SIGRTMIN+3 */
-		int reboot_signal;     /* default SIGINT */
-		unsigned stop_timeout; /* seconds, default 30 */
-		char **env;	       /* extra "VAR=VALUE" for init */
+		char **cmd;		  /* default ["/sbin/init"] */
+		int halt_signal;	  /* default SIGRTMIN+3 */
+		int reboot_signal;	  /* default SIGINT */
+		unsigned stop_timeout;	  /* seconds, default 30 */
+		unsigned reboot_burst;	  /* reboots allowed per reboot_interval, 0 = any */
+		unsigned reboot_interval; /* seconds, default 10 */
+		char **env;		  /* extra "VAR=VALUE" for init */
 	} init;
 
 	struct conf_cgroup cgroup;
@@ -140,6 +142,10 @@ struct sysc_conf {
 		uint64_t buffer;   /* ring buffer bytes, default 128K */
 		uint64_t log_size; /* rotate log at this size, default 1M */
 	} console;
+
+	struct {
+		uint64_t log_size; /* rotate monitor.log at this size, default 1M */
+	} monitor;
 
 	struct {
 		bool enabled;

@@ -158,6 +158,27 @@ static const struct conf_key container_keys[] = {
 	 SC(init.stop_timeout),
 	 .example = "60",
 	 .doc = "Seconds to wait for a clean shutdown before killing (1 to 3600)."},
+	{.path = "init.reboot_burst",
+	 .type = CT_INT,
+	 .min = 0,
+	 .max = 100,
+	 .def = "5",
+	 .store = ST_UINT,
+	 SC(init.reboot_burst),
+	 .example = "10",
+	 .doc = "Reboots inside the container allowed within init.reboot_interval seconds (0 to "
+		"100; 0: no limit). One more is a reboot loop: the monitor stops the container "
+		"instead of booting it again, and sysc-info shows why."},
+	{.path = "init.reboot_interval",
+	 .type = CT_INT,
+	 .min = 1,
+	 .max = 3600,
+	 .def = "10",
+	 .store = ST_UINT,
+	 SC(init.reboot_interval),
+	 .example = "60",
+	 .doc = "The window, in seconds (1 to 3600), in which init.reboot_burst reboots are "
+		"counted."},
 	{.path = "init.env",
 	 .type = CT_STRV,
 	 .check = conf_check_env,
@@ -585,6 +606,19 @@ static const struct conf_key container_keys[] = {
 	 SC(console.log_size),
 	 .example = "\"10M\"",
 	 .doc = "Console log rotation size (64K to 1G)."},
+
+	GROUP("monitor", "The container's monitor, its supervisor on the host."),
+	{.path = "monitor.log_size",
+	 .type = CT_SIZE,
+	 .min = 16 << 10,
+	 .max = 1 << 30,
+	 .def = "\"1M\"",
+	 .store = ST_U64,
+	 SC(monitor.log_size),
+	 .example = "\"10M\"",
+	 .doc = "Rotation size of the container's monitor.log (16K to 1G): once it reaches "
+		"it, it is renamed monitor.log.1 (replacing the older one) and begun "
+		"anew."},
 
 	GROUP("autostart", "Start at boot."),
 	{.path = "autostart.enabled",

@@ -195,13 +195,16 @@ int hooks_run(const struct hooks_ctx *ctx, enum hook_moment m)
 	/* outside the monitor: the container's log for this run only */
 	if (log_get_fd() < 0 && (logp = str_printf("%s/monitor.log", entry))) {
 		logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (logfd >= 0)
+		if (logfd >= 0) {
 			log_set_fd(logfd);
+			log_set_rotate(logp, ctx->conf->monitor.log_size);
+		}
 	}
 	for (size_t i = 0; list[i] && r == 0; i++)
 		r = run_one(ctx, list[i], env, hook_moment_name(m));
 	if (logfd >= 0) {
 		log_set_fd(-1);
+		log_set_rotate(NULL, 0);
 		close(logfd);
 	}
 	return r;

@@ -7,11 +7,13 @@
 #include "lib/store.h"
 #include "net/net.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 #include "userns/userns.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +176,25 @@ static int add_runtime(struct info *info, const struct sysc_paths *p, const char
 	return r ?: info_add_usage(info, &s);
 }
 
+/* A stopped container that stopped by itself says why (the monitor's
+ * <store>/<name>/stop-reason, e.g. a reboot loop). */
+static int add_stop_reason(struct info *info, const struct sysc_paths *p, const char *name,
+			   const struct state_info *st)
+{
+	_cleanup_free_ char *dir = paths_container_dir(p, name), *path = NULL, *data = NULL;
+	int r;
+
+	if (st->state != STATE_STOPPED)
+		return 0;
+	path = dir ? str_printf("%s/stop-reason", dir) : NULL;
+	if (!path)
+		return -ENOMEM;
+	r = fileio_read_at(AT_FDCWD, path, &data, NULL);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : add(info, "stop_reason", "Stop reason:", TAKE_PTR(data));
+}
+
 int info_collect(const struct sysc_paths *p, const char *name, struct info **ret)
 {
 	struct sysc_conf *conf = NULL;
@@ -188,6 +209,7 @@ int info_collect(const struct sysc_paths *p, const char *name, struct info **ret
 		r = state_read(p, name, &st);
 	r = r ?: add_str(info, "name", "Name:", name);
 	r = r ?: add_str(info, "state", "State:", state_name(st.state));
+	r = r ?: add_stop_reason(info, p, name, &st);
 	r = r ?: add_runtime(info, p, name, &st);
 	r = r ?: add_static(info, p, conf);
 	conf_free(conf);

@@ -55,6 +55,8 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 		if (poll(&pfd, 1, 100) > 0)
 			break;
 	}
+	if (pidfd >= 0 && !o->kill && now_ms() >= deadline)
+		log_warn("%s did not stop within %d s: killing it", conf->name, timeout);
 	return monitor_cleanup_stale(p, conf->name);
 }
 

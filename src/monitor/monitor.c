@@ -7,6 +7,7 @@
 #include "lib/idmap.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "monitor/keeper.h"
 #include "monitor/protocol.h"
 #include "monitor/spawn.h"
 #include "storage/storage.h"
@@ -36,8 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CLIENTS   32
-#define EXIT_GRACE_MS 10 /* an init that dies this fast after exec is a start failure */
+#define MAX_CLIENTS	 32
+#define EXIT_GRACE_MS	 10  /* an init that dies this fast after exec is a start failure */
+#define REBOOT_BURST_MAX 100 /* the largest init.reboot_burst */
+#define STOP_REASON	 "stop-reason" /* <store>/<name>/stop-reason: why it stopped by itself */
 
 struct monitor {
 	const struct monitor_opts *o;
@@ -52,6 +55,7 @@ struct monitor {
 	struct cgroup_set *cg;
 	struct net_state *net;
 	int console_master, console_slave;
+	struct console_keeper keeper; /* holds the console should the monitor die */
 	struct spawn_result init;
 	int listen_fd;
 	int clients[MAX_CLIENTS]; /* connected clients, -1 = free */
@@ -70,6 +74,9 @@ struct monitor {
 	int64_t halt_next_ms;
 	int64_t kill_at_ms;
 	int exit_status;
+	/* reboots inside within the last init.reboot_interval, oldest first */
+	int64_t reboots[REBOOT_BURST_MAX];
+	unsigned n_reboots;
 };
 
 static int64_t now_ms(void)
@@ -729,8 +736,51 @@ static void open_log(struct monitor *m)
 
 	m->log_fd = logp ? open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600)
 			 : -1;
-	if (m->log_fd >= 0)
+	if (m->log_fd >= 0) {
 		log_set_fd(m->log_fd);
+		log_set_rotate(logp, m->conf->monitor.log_size);
+	}
+}
+
+/*
+ * A reboot loop: init.reboot_burst reboots within init.reboot_interval seconds
+ * already, and init rebooted again (a systemd start limit, for a machine).
+ */
+static bool reboot_limit_hit(struct monitor *m)
+{
+	unsigned burst = m->conf->init.reboot_burst, k = 0;
+	int64_t now = now_ms(), since = now - (int64_t)m->conf->init.reboot_interval * 1000;
+
+	if (burst == 0)
+		return false;
+	for (unsigned i = 0; i < m->n_reboots; i++)
+		if (m->reboots[i] > since)
+			m->reboots[k++] = m->reboots[i];
+	m->n_reboots = k;
+	if (k >= burst || k >= REBOOT_BURST_MAX)
+		return true;
+	m->reboots[m->n_reboots++] = now;
+	return false;
+}
+
+/* Why the container stopped without being asked, for sysc-info; written
+ * before the state goes STOPPED, removed at the next start. */
+static void write_stop_reason(struct monitor *m, const char *reason)
+{
+	_cleanup_free_ char *path = str_printf("%s/%s", m->entry, STOP_REASON);
+	int r = path ? fileio_replace_at(AT_FDCWD, path, reason, strlen(reason), 0644) : -ENOMEM;
+
+	if (r < 0)
+		log_warn("cannot record why %s stopped in %s: %s", m->conf->name,
+			 path ? path : STOP_REASON, strerror(-r));
+}
+
+static void clear_stop_reason(struct monitor *m)
+{
+	_cleanup_free_ char *path = str_printf("%s/%s", m->entry, STOP_REASON);
+
+	if (path && unlink(path) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %m", path);
 }
 
 static void remove_runtime(struct monitor *m)
@@ -766,6 +816,7 @@ static void finish(struct monitor *m)
 		      m->hook_error[0] ? m->hook_error : NULL, -1);
 		close(m->stop_waiters[i]);
 	}
+	keeper_stop(&m->keeper);
 	CLOSE_FD(m->console_master);
 	CLOSE_FD(m->console_slave);
 	console_ring_done(&m->ring);
@@ -791,6 +842,7 @@ static int monitor_setup(struct monitor *m)
 		return -ENOMEM;
 	m->hooks = (struct hooks_ctx){.store = p->store, .conf = m->conf, .entry = m->entry};
 	open_log(m);
+	clear_stop_reason(m);
 	r = prepare_storage(m);
 	if (r < 0)
 		return r;
@@ -809,6 +861,9 @@ static int monitor_setup(struct monitor *m)
 	if (r < 0)
 		return r;
 	r = open_console(m);
+	if (r == 0)
+		r = keeper_start(&m->keeper, m->console_master, p, m->conf->name, console_log,
+				 m->conf->console.log_size);
 	if (r < 0)
 		return r;
 	m->st.monitor_pid = getpid();
@@ -824,6 +879,7 @@ int monitor_run(const struct monitor_opts *o)
 		.conf = o->conf,
 		.console_master = -EBADF,
 		.console_slave = -EBADF,
+		.keeper = {.hold_fd = -EBADF},
 		.listen_fd = -EBADF,
 		.log_fd = -EBADF,
 	};
@@ -854,6 +910,18 @@ int monitor_run(const struct monitor_opts *o)
 			continue;
 		if (r == 0)
 			break;
+		if (reboot_limit_hit(&m)) {
+			char reason[160];
+			snprintf(
+				reason, sizeof(reason),
+				"reboot loop: more than %u reboots within %u s (init.reboot_burst, "
+				"init.reboot_interval)",
+				m.conf->init.reboot_burst, m.conf->init.reboot_interval);
+			log_error("%s: %s; stopped instead of rebooted", m.conf->name, reason);
+			set_state(&m, STATE_STOPPING);
+			write_stop_reason(&m, reason);
+			break;
+		}
 		/* reboot inside: same monitor, console and clients; new init and cgroups */
 		run_stop_hooks(&m, HOOK_POST_STOP, true);
 		m.booted = false;

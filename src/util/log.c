@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "util/log.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,6 +13,9 @@ static const char *program = "sysc";
 static enum log_level max_level = LOG_LEVEL_INFO;
 static int extra_fd = -1;
 static int to_stderr = 1;
+static char *rotate_path; /* the file extra_fd appends to, rotated at rotate_max */
+static uint64_t rotate_max;
+static pid_t rotate_pid; /* only the process that asked rotates (not its forks) */
 
 void log_set_program(const char *name)
 {
@@ -41,6 +47,37 @@ int log_get_fd(void)
 	return extra_fd;
 }
 
+void log_set_rotate(const char *path, uint64_t max)
+{
+	free(rotate_path);
+	rotate_path = path && max ? strdup(path) : NULL;
+	rotate_max = max;
+	rotate_pid = getpid();
+}
+
+/* The log file grew past its size: it becomes PATH.1 and a new PATH is
+ * opened on the same fd number; stderr follows when it was the log too. */
+static void rotate(void)
+{
+	struct stat st, err;
+	char old[4096];
+	int fd;
+
+	if (!rotate_path || getpid() != rotate_pid || fstat(extra_fd, &st) < 0 ||
+	    (uint64_t)st.st_size < rotate_max)
+		return;
+	snprintf(old, sizeof(old), "%s.1", rotate_path);
+	if (rename(rotate_path, old) < 0)
+		return;
+	fd = open(rotate_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	if (fstat(STDERR_FILENO, &err) == 0 && err.st_dev == st.st_dev && err.st_ino == st.st_ino)
+		dup2(fd, STDERR_FILENO);
+	dup3(fd, extra_fd, O_CLOEXEC);
+	close(fd);
+}
+
 void log_set_stderr(int on)
 {
 	to_stderr = on;
@@ -62,6 +99,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		dprintf(extra_fd, "%lld.%03ld %s: %s%s\n", (long long)ts.tv_sec,
 			ts.tv_nsec / 1000000, program, prefix[level], msg);
+		rotate();
 	}
 	errno = saved;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR = 0,
@@ -20,6 +21,10 @@ enum log_level log_get_level(void);
 /* Also append every message to this fd (e.g. the monitor's log file); -1 to stop. */
 void log_set_fd(int fd);
 int log_get_fd(void);
+/* The fd of log_set_fd() appends to the file PATH: once it reaches max bytes
+ * it is renamed PATH.1 (replacing an older one) and PATH begun anew, on the
+ * same fd number. NULL or 0: never rotated. */
+void log_set_rotate(const char *path, uint64_t max);
 /* Whether messages go to stderr (the monitor turns this off after detaching). */
 void log_set_stderr(int on);
 

@@ -79,13 +79,22 @@ test_monitor_killed() {
 	sysc-start b4
 	local mon
 	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b4/state" | cut -d= -f2)
+	local keeper
+	keeper=$(pgrep -P "$mon" -x sysc-keeper) || t_die "no console keeper"
 	kill -KILL "$mon"
 	sleep 0.2
 	sysc-ls | grep -Eq '^b4 +RUNNING' || t_die "after monitor kill: $(sysc-ls)"
 	sysc-info b4 | grep -q 'gone' || t_die "info: $(sysc-info b4)"
 	expect_eq "$(inside b4 /bin/cat /proc/1/comm)" init "still running"
+	# the console is not hung up: writes go on and land in console.log
+	inside b4 /bin/sh -c 'echo after-the-monitor >/dev/console' || t_die "console hung up"
+	grep -q after-the-monitor "$SYSC_PATH/b4/console.log" || t_die "console not drained"
 	sysc-stop b4
 	sysc-ls | grep -Eq '^b4 +STOPPED' || t_die "after stop: $(sysc-ls)"
+	grep -q 'The system is going down' "$SYSC_PATH/b4/console.log" || t_die "no shutdown output"
+	# the keeper went with the container (a zombie until PID 1 reaps it)
+	[[ ! -e /proc/$keeper/stat || $(awk '{print $3}' /proc/"$keeper"/stat) == Z ]] ||
+		t_die "console keeper $keeper left"
 	expect_clean
 }
 
@@ -161,9 +170,63 @@ test_cycles_leave_host_unchanged() {
 	expect_clean
 }
 
+# an init that reboots the container at once, forever
+REBOOT_LOOP=(/bin/busybox sh -c 'sleep 0.1; /bin/busybox reboot -f')
+
+test_reboot_loop_stopped() {
+	sysc-create b9 -t busybox
+	sysc-config b9 init.reboot_burst 3
+	sysc-config b9 init.reboot_interval 60
+	sysc-start b9 -- "${REBOOT_LOOP[@]}"
+	# the 4th reboot within the interval stops it instead of booting again
+	sysc-wait b9 -s STOPPED -t 30 || t_die "still rebooting: $(tail -n 3 "$SYSC_PATH/b9/monitor.log")"
+	expect_eq "$(grep -c 'init of b9 rebooted' "$SYSC_PATH/b9/monitor.log")" 4 reboots
+	sysc-info b9 | grep -Eq '^State: +STOPPED$' || t_die "info: $(sysc-info b9)"
+	sysc-info b9 | grep -Eq '^Stop reason: +reboot loop: more than 3 reboots within 60 s' ||
+		t_die "info: $(sysc-info b9)"
+	sysc-info b9 --format json | grep -q '"stop_reason":"reboot loop: more than 3 reboots' ||
+		t_die "json: $(sysc-info b9 --format json)"
+	expect_clean
+	# the reason goes with the next start; a container stopped on request has none
+	sysc-start b9
+	sysc-info b9 | grep -q 'Stop reason' && t_die "reason kept at start: $(sysc-info b9)"
+	sysc-stop b9
+	sysc-info b9 | grep -q 'Stop reason' && t_die "reason after a stop: $(sysc-info b9)"
+	expect_clean
+}
+
+test_monitor_log_rotated() {
+	sysc-create b10 -t busybox
+	# each boot logs ~5 KB (a pre_start hook's output: one monitor.log line each)
+	local hook=$T_ROOT/chatty-hook
+	printf '#!/bin/sh\necho boot >>%s/boots\nfor i in $(seq 80); do echo "line $i of a chatty pre_start hook ........................"; done\n' \
+		"$T_ROOT" >"$hook"
+	chmod +x "$hook"
+	sysc-config b10 hooks.pre_start "[\"$hook\"]"
+	sysc-config b10 init.reboot_burst 0
+	sysc-config b10 monitor.log_size 16K
+	sysc-start b10 -- "${REBOOT_LOOP[@]}"
+	for _ in $(seq 300); do
+		[[ $(wc -l <"$T_ROOT/boots") -ge 12 ]] && break
+		sleep 0.1
+	done
+	[[ $(wc -l <"$T_ROOT/boots") -ge 12 ]] || t_die "only $(wc -l <"$T_ROOT/boots") boots"
+	sysc-stop -k b10
+	# ~60 KB were logged through a 16 KB bound: one old file is kept, none
+	# is larger than the bound and a line
+	local f size
+	expect_eq "$(cd "$SYSC_PATH/b10" && echo monitor.log*)" "monitor.log monitor.log.1" "log files"
+	for f in monitor.log monitor.log.1; do
+		size=$(stat -c %s "$SYSC_PATH/b10/$f")
+		[[ $size -le $((16384 + 4096)) ]] || t_die "$f has $size bytes"
+	done
+	grep -q 'chatty pre_start hook' "$SYSC_PATH/b10/monitor.log.1" || t_die "rotated log lost the hook's lines"
+	expect_clean
+}
+
 for t in test_busybox_boots_and_stops test_start_errors test_running_container_protected \
 	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground test_monitor_keeps_no_caller_fds \
-	test_cycles_leave_host_unchanged; do
+	test_cycles_leave_host_unchanged test_reboot_loop_stopped test_monitor_log_rotated; do
 	t_run "$t"
 done
 t_summary
