@@ -117,7 +117,9 @@ test_poweroff_and_reboot_inside() {
 	sysc-start b6
 	local before
 	before=$(init_pid b6)
-	inside b6 /bin/busybox reboot
+	# (busybox init's SIGTERM to every process may end the command itself
+	# before it exits: what counts is the reboot, checked below)
+	inside b6 /bin/busybox reboot || true
 	sysc-wait b6 -s STOPPED -t 1 2>/dev/null && t_die "reboot stopped it"
 	for _ in $(seq 100); do
 		[[ $(init_pid b6) != "$before" && -n $(init_pid b6) ]] && break
@@ -125,7 +127,7 @@ test_poweroff_and_reboot_inside() {
 	done
 	[[ $(init_pid b6) != "$before" ]] || t_die "no new init after reboot"
 	sysc-wait b6 -s RUNNING -t 10
-	inside b6 /bin/busybox poweroff
+	inside b6 /bin/busybox poweroff || true
 	sysc-wait b6 -s STOPPED -t 15
 	expect_clean
 }
