@@ -264,6 +264,15 @@ test_bad_input() {
 	expect_clean
 }
 
+test_export_full_fs() {
+	# $T_ROOT/small: a 512K tmpfs (made at file level)
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	expect_fail "cannot write archive $T_ROOT/small/b1.tar: No space left on device" \
+		sysc-export b1 "$T_ROOT/small/b1.tar" -c none
+	expect_eq "$(ls -A "$T_ROOT/small")" "" "files left on the full filesystem"
+	expect_clean
+}
+
 test_interrupted_import() {
 	sysc-create b1 -t busybox >/dev/null 2>&1
 	sysc-export b1 "$T_ROOT/b1.tar" -c none
@@ -536,6 +545,8 @@ t_run test_snapshot_export
 t_run test_overlay_backend
 t_run test_host_settings_named
 t_run test_bad_input
+t_loopfs tmpfs 512K "$T_ROOT/small"
+t_run test_export_full_fs
 t_run test_interrupted_import
 t_run test_tarball_template
 t_run test_hostile_dotdot
