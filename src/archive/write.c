@@ -325,6 +325,10 @@ int tar_writer_add_data(struct tar_writer *w, const char *path, const void *data
 	archive_entry_free(e);
 	if (r == 0)
 		r = write_data(w, data, len);
+	if (r == 0) {
+		tar_sum_add(&w->sum, path, strlen(path) + 1);
+		tar_sum_add(&w->sum, data, len);
+	}
 	return r;
 }
 

@@ -67,7 +67,7 @@ static const char *display_name(const char *file)
 	return strcmp(file, "-") == 0 ? "<stdin>" : file;
 }
 
-/* "format=N" in the manifest: one we know. */
+/* "format=N" in the manifest: one we know; returns N. */
 static int check_manifest(const char *file, const char *manifest)
 {
 	const char *f = strstr(manifest, "format=");
@@ -82,7 +82,7 @@ static int check_manifest(const char *file, const char *manifest)
 			  file, version, EXPORT_FORMAT_VERSION);
 		return -EPROTONOSUPPORT;
 	}
-	return 0;
+	return version;
 }
 
 /* The archive's config in a memfd (its path is /proc/self/fd/N). */
@@ -151,7 +151,7 @@ static int read_head(struct import_ctx *c, char **ret_name)
 	_cleanup_free_ char *manifest = NULL, *config = NULL;
 	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
 	size_t len;
-	int r;
+	int r, format;
 
 	r = tar_reader_read_data(c->rd, "sysc-archive", MANIFEST_MAX, &manifest, NULL);
 	if (r < 0) {
@@ -160,11 +160,17 @@ static int read_head(struct import_ctx *c, char **ret_name)
 			  c->file);
 		return r;
 	}
-	r = check_manifest(c->file, manifest);
-	if (r == 0)
+	r = format = check_manifest(c->file, manifest);
+	if (r > 0)
 		r = tar_reader_read_data(c->rd, "config", CONFIG_MAX, &config, &len);
 	if (r < 0)
 		return r;
+	/* format 1: the checksum covers only the rootfs */
+	if (format < 2) {
+		log_warn("archive %s: format 1: its config is not covered by its checksum",
+			 c->file);
+		tar_reader_sum_reset(c->rd);
+	}
 	c->config_fd = config_memfd(config, len, &c->config_path);
 	if (c->config_fd < 0)
 		return c->config_fd;
@@ -197,16 +203,19 @@ static int extract_rootfs(struct import_ctx *c)
 	return tar_reader_extract(c->rd, fd, &eo);
 }
 
-/* The trailer: the archive is complete and its contents are what was written. */
+/* The trailer: the archive is complete and its contents (format 2: the
+ * manifest, the config and the rootfs) are what was written. */
 static int check_sum(struct import_ctx *c)
 {
 	_cleanup_free_ char *want = NULL;
 	char have[64];
+	/* before the trailer itself is read (and summed) */
+	uint64_t sum = tar_reader_sum(c->rd);
 	int r = tar_reader_read_data(c->rd, "sysc-checksum", 256, &want, NULL);
 
 	if (r < 0)
 		return log_error_errno(r, "archive %s is incomplete (truncated?)", c->file);
-	snprintf(have, sizeof(have), "fnv64=%016llx\n", (unsigned long long)tar_reader_sum(c->rd));
+	snprintf(have, sizeof(have), "fnv64=%016llx\n", (unsigned long long)sum);
 	if (strcmp(want, have) != 0)
 		return log_error_errno(-EBADMSG,
 				       "archive %s: checksum mismatch (%.22s, computed %.22s): the "
