@@ -844,6 +844,26 @@ int conf_load_unnamed(const char *default_file, const char *file, struct sysc_co
 	return load(default_file, file, false, ret);
 }
 
+int conf_check_foreign_text(const char *file, const char *text, size_t len)
+{
+	const char *inc;
+	unsigned line = 1;
+
+	if (strlen(text) != len)
+		return log_error_errno(-EINVAL, "%s: the config contains a NUL byte", file);
+	/* anywhere, not only where libconfig takes it for the directive: no
+	 * config written by sysc has it */
+	inc = strcasestr(text, "@include");
+	if (!inc)
+		return 0;
+	for (const char *p = text; p < inc; p++)
+		line += *p == '\n';
+	return log_error_errno(-EPERM,
+			       "%s:%u: @include is refused in a config from an archive (it would "
+			       "read a file of this host's)",
+			       file, line);
+}
+
 int conf_check_file(const char *file)
 {
 	config_t cfg;
