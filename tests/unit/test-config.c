@@ -639,6 +639,21 @@ static void test_merge(void)
 	_cleanup_free_ char *want = str_printf("%s:2: console.ttys: value 100 out of range", def);
 	CHECK(r == -EINVAL && strstr(err, want), "error in default file names it (%s)", flat(err));
 
+	/* A net.* sysctl in one file, the host's network in the other: the
+	 * merged config is refused (each file alone is valid). */
+	def = write_file("default.conf", "network = ( { type = \"none\"; } );\n");
+	p = write_file("s.conf", "name = \"c1\";\n"
+				 "sysctl = ( { key = \"net.ipv4.ip_forward\"; value = 1; } );\n");
+	capture_start();
+	r = conf_load(def, p, &c);
+	err = capture_end();
+	CHECK(r == -EINVAL && !c &&
+		      strstr(err, "s.conf:2: sysctl[0].key: sysctl "
+				  "\"net.ipv4.ip_forward\" would change the host's "
+				  "network"),
+	      "net.* sysctl over a default host network (%s)", flat(err));
+	p = write_file("m.conf", "name = \"c1\";\n");
+
 	/* Missing default file is fine; NULL too. */
 	capture_start();
 	r = conf_load(tpath("nodefault.conf"), p, &c);
@@ -970,6 +985,38 @@ static void test_shipped_files(void)
 	conf_global_free(g);
 }
 
+/* The text of a config from an archive. */
+static void test_foreign_text(void)
+{
+	static const char ok[] = "name = \"c1\";\n# include nothing\n";
+	static const char inc[] = "name = \"c1\";\n\n  @include \"/dev/stdin\"\n";
+	static const char inc2[] = "hooks = { start = [\"/x\"]; }; @INCLUDE \"/etc/passwd\"\n";
+	static const char nul[] = "name = \"c1\";\0@include \"/x\"\n";
+	const char *err;
+	int r;
+
+	capture_start();
+	r = conf_check_foreign_text("a: config", ok, strlen(ok));
+	err = capture_end();
+	CHECK(r == 0 && !*err, "a plain config passes (%s)", flat(err));
+	capture_start();
+	r = conf_check_foreign_text("a: config", inc, strlen(inc));
+	err = capture_end();
+	CHECK(r == -EPERM && strstr(err, "a: config:3: @include is refused in a config from an "
+					 "archive"),
+	      "@include refused (%s)", flat(err));
+	capture_start();
+	r = conf_check_foreign_text("a: config", inc2, strlen(inc2));
+	err = capture_end();
+	CHECK(r == -EPERM && strstr(err, "a: config:1: @include"), "anywhere, any case (%s)",
+	      flat(err));
+	capture_start();
+	r = conf_check_foreign_text("a: config", nul, sizeof(nul) - 1);
+	err = capture_end();
+	CHECK(r == -EINVAL && strstr(err, "a: config: the config contains a NUL byte"),
+	      "a NUL byte refused (%s)", flat(err));
+}
+
 int main(void)
 {
 	log_set_program("test-config");
@@ -983,6 +1030,7 @@ int main(void)
 	test_values();
 	test_syntax_error();
 	test_merge();
+	test_foreign_text();
 	test_help_get_dump();
 	test_edit();
 	test_global();
