@@ -270,7 +270,9 @@ static const struct conf_key container_keys[] = {
 
 	LIST("sysctl", sysctls, n_sysctls, struct conf_sysctl, NULL,
 	     "Sysctls set in the container; only namespaced ones (net.*, kernel.shm*, "
-	     "kernel.msg*, kernel.sem, fs.mqueue.*, kernel.hostname, kernel.domainname)."),
+	     "kernel.msg*, kernel.sem, fs.mqueue.*, kernel.hostname, kernel.domainname), and "
+	     "net.* only when the container has a network of its own (no entry of type "
+	     "\"none\")."),
 	{.path = "sysctl.key",
 	 .type = CT_STRING,
 	 .flags = CK_REQUIRED,
