@@ -59,6 +59,11 @@ uint64_t tar_reader_sum(const struct tar_reader *r)
 	return tar_sum_final(&r->sum);
 }
 
+void tar_reader_sum_reset(struct tar_reader *r)
+{
+	tar_sum_init(&r->sum);
+}
+
 void tar_reader_stats(const struct tar_reader *r, unsigned long long *entries,
 		      unsigned long long *bytes)
 {
@@ -809,6 +814,8 @@ int tar_reader_read_data(struct tar_reader *r, const char *path, size_t max, cha
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
+	tar_sum_add(&r->sum, path, strlen(path) + 1);
+	tar_sum_add(&r->sum, buf, len);
 	*ret_data = TAKE_PTR(buf);
 	if (ret_len)
 		*ret_len = len;

@@ -71,13 +71,15 @@ struct userns_shift;
 /* Archive owners (and the ids in ACLs and file capabilities) as shift
  * translates them from those on disk (kept by the caller). */
 void tar_writer_set_shift(struct tar_writer *w, const struct userns_shift *shift);
-/* A small regular file (mode 0644 or mode, root-owned). */
+/* A small regular file (mode 0644 or mode, root-owned); its path and data
+ * are added to the checksum. */
 int tar_writer_add_data(struct tar_writer *w, const char *path, const void *data, size_t len,
 			unsigned mode);
 /* The tree at dirfd as prefix/ (prefix itself carries the directory's
  * metadata). Does not cross mount points. tree_name is for messages. */
 int tar_writer_add_tree(struct tar_writer *w, const char *prefix, int dirfd, const char *tree_name);
-/* The checksum of everything tar_writer_add_tree wrote. */
+/* The checksum of everything written so far (tar_writer_add_data and
+ * tar_writer_add_tree). */
 uint64_t tar_writer_sum(const struct tar_writer *w);
 /* Finish the archive (trailer, compressor flush). */
 int tar_writer_close(struct tar_writer *w);
@@ -90,7 +92,8 @@ struct tar_reader;
 /* Read an archive from fd (not closed); name is for messages. */
 int tar_reader_open(int fd, const char *name, struct tar_reader **ret);
 /* The next entry must be a regular file called path of at most max bytes:
- * its contents, NUL-terminated. -EBADMSG (logged) when it is something else. */
+ * its contents, NUL-terminated, added to the checksum with the path as
+ * tar_writer_add_data does. -EBADMSG (logged) when it is something else. */
 int tar_reader_read_data(struct tar_reader *r, const char *path, size_t max, char **ret_data,
 			 size_t *ret_len);
 struct tar_extract_opts {
@@ -107,8 +110,11 @@ struct tar_extract_opts {
  * the first refused entry or error (logged); the caller removes the target.
  * Checks interrupt_pending(). */
 int tar_reader_extract(struct tar_reader *r, int root_fd, const struct tar_extract_opts *o);
-/* The checksum of the entries extracted (comparable to tar_writer_sum). */
+/* The checksum of the entries read so far (comparable to tar_writer_sum). */
 uint64_t tar_reader_sum(const struct tar_reader *r);
+/* Start the checksum again from here (archives whose checksum covers only
+ * what follows). */
+void tar_reader_sum_reset(struct tar_reader *r);
 void tar_reader_free(struct tar_reader *r);
 /* Entries and bytes of file data read so far. */
 void tar_reader_stats(const struct tar_reader *r, unsigned long long *entries,

@@ -159,6 +159,12 @@ static int writer_fail(struct tar_writer *w, const char *what)
 {
 	int e = archive_errno(w->a);
 
+	/* the output failed (libarchive says only "Write error"): the entry
+	 * being written is not at fault, the target is */
+	if (e == ENOSPC || e == EDQUOT || e == EFBIG || e == EIO || e == EPIPE) {
+		log_error("cannot write archive %s: %s", w->name, strerror(e));
+		return -e;
+	}
 	log_error("cannot write archive %s: %s%s%s", w->name, what, what[0] ? ": " : "",
 		  archive_error_string(w->a) ? archive_error_string(w->a) : "unknown error");
 	return e > 0 ? -e : -EIO;
@@ -319,6 +325,10 @@ int tar_writer_add_data(struct tar_writer *w, const char *path, const void *data
 	archive_entry_free(e);
 	if (r == 0)
 		r = write_data(w, data, len);
+	if (r == 0) {
+		tar_sum_add(&w->sum, path, strlen(path) + 1);
+		tar_sum_add(&w->sum, data, len);
+	}
 	return r;
 }
 

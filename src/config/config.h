@@ -183,6 +183,11 @@ void conf_free(struct sysc_conf *conf);
 /* The same for a config that has no name yet (a create's -f file). */
 int conf_load_unnamed(const char *default_file, const char *file, struct sysc_conf **ret);
 
+/* Config text from elsewhere (an archive's): refuses (logged, naming
+ * file and line) an @include directive, with which libconfig would read a
+ * file of this host's (or hang on a FIFO), and NUL bytes. */
+int conf_check_foreign_text(const char *file, const char *text, size_t len);
+
 /* Check one config file on its own (no merge), e.g. a user's -f file. */
 int conf_check_file(const char *file);
 

@@ -335,6 +335,53 @@ void conf_validate_setting(struct conf_ctx *ctx, const struct conf_schema *sc,
 		k->check_list(ctx, s, disp);
 }
 
+/* Is there a network entry of type "none" (the host's network namespace)? */
+static bool host_network(const config_setting_t *net)
+{
+	unsigned n =
+		net && config_setting_is_aggregate(net) ? (unsigned)config_setting_length(net) : 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		config_setting_t *item = config_setting_get_elem(net, i);
+		config_setting_t *type = config_setting_is_group(item)
+						 ? config_setting_get_member(item, "type")
+						 : NULL;
+		if (type && config_setting_type(type) == CONFIG_TYPE_STRING &&
+		    strcmp(config_setting_get_string(type), "none") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* net.* sysctls are written in the container's network namespace; with the
+ * host's network (type "none") they would change the host. */
+static void check_sysctl_netns(struct conf_ctx *ctx, const config_setting_t *list,
+			       const config_setting_t *net)
+{
+	unsigned n = list && config_setting_is_aggregate(list)
+			     ? (unsigned)config_setting_length(list)
+			     : 0;
+	char d[64];
+
+	if (!n || !host_network(net))
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		config_setting_t *item = config_setting_get_elem(list, i);
+		config_setting_t *key = config_setting_is_group(item)
+						? config_setting_get_member(item, "key")
+						: NULL;
+		const char *k = key && config_setting_type(key) == CONFIG_TYPE_STRING
+					? config_setting_get_string(key)
+					: NULL;
+		snprintf(d, sizeof(d), "sysctl[%u].key", i);
+		if (k && (str_startswith(k, "net.") || str_startswith(k, "net/")))
+			conf_error(ctx, key, d,
+				   "sysctl \"%s\" would change the host's network: the container "
+				   "has no network namespace of its own (network type \"none\")",
+				   k);
+	}
+}
+
 static bool strv_setting_nonempty(const config_setting_t *s)
 {
 	return s && config_setting_is_aggregate(s) && config_setting_length(s) > 0;
@@ -352,6 +399,9 @@ int conf_validate_tree(const struct conf_schema *sc, config_setting_t *root, con
 	    strv_setting_nonempty(keep))
 		conf_error(&ctx, keep, "capabilities.keep",
 			   "\"drop\" and \"keep\" are mutually exclusive");
+	if (sc == &conf_schema_container && ctx.n_errors == 0)
+		check_sysctl_netns(&ctx, conf_tree_lookup(root, "sysctl"),
+				   conf_tree_lookup(root, "network"));
 	return ctx.n_errors ? -EINVAL : 0;
 }
 
@@ -402,6 +452,10 @@ int conf_view_validate(const struct conf_view *v, bool require_name)
 			r = -EINVAL;
 	if (require_name && !conf_view_lookup(v, "name", NULL))
 		conf_error(&ctx, NULL, "name", "missing required key");
+	/* each file was checked on its own: here the two merged */
+	if (r == 0 && v->schema == &conf_schema_container)
+		check_sysctl_netns(&ctx, conf_view_lookup(v, "sysctl", NULL),
+				   conf_view_lookup(v, "network", NULL));
 	return ctx.n_errors ? -EINVAL : r;
 }
 
@@ -788,6 +842,26 @@ int conf_load(const char *default_file, const char *file, struct sysc_conf **ret
 int conf_load_unnamed(const char *default_file, const char *file, struct sysc_conf **ret)
 {
 	return load(default_file, file, false, ret);
+}
+
+int conf_check_foreign_text(const char *file, const char *text, size_t len)
+{
+	const char *inc;
+	unsigned line = 1;
+
+	if (strlen(text) != len)
+		return log_error_errno(-EINVAL, "%s: the config contains a NUL byte", file);
+	/* anywhere, not only where libconfig takes it for the directive: no
+	 * config written by sysc has it */
+	inc = strcasestr(text, "@include");
+	if (!inc)
+		return 0;
+	for (const char *p = text; p < inc; p++)
+		line += *p == '\n';
+	return log_error_errno(-EPERM,
+			       "%s:%u: @include is refused in a config from an archive (it would "
+			       "read a file of this host's)",
+			       file, line);
 }
 
 int conf_check_file(const char *file)

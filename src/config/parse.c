@@ -391,6 +391,29 @@ int conf_check_abspath(const char *s, char *reason, size_t len)
 	return 0;
 }
 
+/* A mount point inside the container: absolute, no ".." (it would climb
+ * back to the root, which cannot be mounted over), not the root itself. */
+int conf_check_mount_target(const char *s, char *reason, size_t len)
+{
+	bool only_root = true;
+
+	if (s[0] != '/')
+		return fail(reason, len, "\"%s\" is not an absolute path", s);
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && strncmp(p, "..", 2) == 0)
+			return fail(reason, len, "\"%s\" has a \"..\" component", s);
+		if (n > 0 && !(n == 1 && *p == '.'))
+			only_root = false;
+		p += n;
+		p += strspn(p, "/");
+	}
+	if (only_root)
+		return fail(reason, len,
+			    "\"%s\" is the container's root, which cannot be mounted over", s);
+	return 0;
+}
+
 int conf_check_group(const char *s, char *reason, size_t len)
 {
 	if (strlen(s) > 64)

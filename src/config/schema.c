@@ -247,10 +247,12 @@ static const struct conf_key container_keys[] = {
 	{.path = "cgroup.pids.max",
 	 .type = CT_COUNT,
 	 .min = 1,
+	 .max = 4194304,
 	 .store = ST_U64,
 	 SC(cgroup.pids_max),
 	 .example = "4096",
-	 .doc = "pids.max: maximum number of tasks (at least 1) or \"max\"; unset: not limited."},
+	 .doc = "pids.max: maximum number of tasks (1 to 4194304, the kernel's limit) or "
+		"\"max\"; unset: not limited."},
 	GROUP("cgroup.io", "Block I/O controller."),
 	{.path = "cgroup.io.max",
 	 .type = CT_STRV,
@@ -289,7 +291,9 @@ static const struct conf_key container_keys[] = {
 
 	LIST("sysctl", sysctls, n_sysctls, struct conf_sysctl, NULL,
 	     "Sysctls set in the container; only namespaced ones (net.*, kernel.shm*, "
-	     "kernel.msg*, kernel.sem, fs.mqueue.*, kernel.hostname, kernel.domainname)."),
+	     "kernel.msg*, kernel.sem, fs.mqueue.*, kernel.hostname, kernel.domainname), and "
+	     "net.* only when the container has a network of its own (no entry of type "
+	     "\"none\")."),
 	{.path = "sysctl.key",
 	 .type = CT_STRING,
 	 .flags = CK_REQUIRED,
@@ -511,11 +515,12 @@ static const struct conf_key container_keys[] = {
 	{.path = "mounts.target",
 	 .type = CT_STRING,
 	 .flags = CK_REQUIRED,
-	 .check = conf_check_abspath,
+	 .check = conf_check_mount_target,
 	 .store = ST_STR,
 	 MNT(target),
 	 .example = "\"/src\"",
-	 .doc = "Mount point inside the container, absolute (required)."},
+	 .doc = "Mount point inside the container, absolute, without \"..\" components, not "
+		"\"/\" itself (required)."},
 	{.path = "mounts.type",
 	 .type = CT_STRING,
 	 .check = conf_check_fstype,
@@ -1089,6 +1094,15 @@ void conf_check_idmap(struct conf_ctx *ctx, const config_setting_t *list, const 
 			continue;
 		if (v[0] + v[2] > 4294967296LL || v[1] + v[2] > 4294967296LL) {
 			conf_error(ctx, item, d, "range overflows 32-bit ids");
+			continue;
+		}
+		/* the user namespace would map an id of the container to the
+		 * host's root: no isolation left for it */
+		if (v[1] == 0) {
+			conf_error(ctx, item, d,
+				   "maps container id %lld to host id 0 (root): use a range of "
+				   "unused host ids (e.g. from /etc/subuid)",
+				   v[0]);
 			continue;
 		}
 		for (unsigned j = 0; j < i; j++) {

@@ -148,6 +148,7 @@ int conf_check_hostname(const char *s, char *reason, size_t len);
 int conf_check_uuid(const char *s, char *reason, size_t len);
 int conf_check_shifted(const char *s, char *reason, size_t len);
 int conf_check_abspath(const char *s, char *reason, size_t len);
+int conf_check_mount_target(const char *s, char *reason, size_t len);
 int conf_check_group(const char *s, char *reason, size_t len);
 int conf_check_env(const char *s, char *reason, size_t len);
 int conf_check_cpumax(const char *s, char *reason, size_t len);

@@ -2,16 +2,18 @@
 /* sysc-export: a stopped container, or one of its snapshots, with its
  * config as one tar archive (see doc/architecture.md, "Archives"):
  *
- *   sysc-archive   "format=1" and what made it (first entry)
+ *   sysc-archive   "format=2" and what made it (first entry)
  *   config         the container's config
  *   rootfs/...     the root filesystem
- *   sysc-checksum  "fnv64=HEX": tar_writer_sum() of rootfs/ (last entry)
+ *   sysc-checksum  "fnv64=HEX": tar_writer_sum() of everything before it:
+ *                  sysc-archive, config, rootfs/ (last entry; format 1: of
+ *                  rootfs/ only)
  */
 #pragma once
 
 struct sysc_paths;
 
-#define EXPORT_FORMAT_VERSION 1
+#define EXPORT_FORMAT_VERSION 2
 
 struct export_opts {
 	const char *name;

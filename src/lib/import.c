@@ -8,6 +8,7 @@
 #include "lib/copy.h"
 #include "lib/create.h"
 #include "lib/export.h"
+#include "lib/import-trust.h"
 #include "lib/paths.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
@@ -67,7 +68,7 @@ static const char *display_name(const char *file)
 	return strcmp(file, "-") == 0 ? "<stdin>" : file;
 }
 
-/* "format=N" in the manifest: one we know. */
+/* "format=N" in the manifest: one we know; returns N. */
 static int check_manifest(const char *file, const char *manifest)
 {
 	const char *f = strstr(manifest, "format=");
@@ -82,15 +83,19 @@ static int check_manifest(const char *file, const char *manifest)
 			  file, version, EXPORT_FORMAT_VERSION);
 		return -EPROTONOSUPPORT;
 	}
-	return 0;
+	return version;
 }
 
 /* The archive's config in a memfd (its path is /proc/self/fd/N). */
-static int config_memfd(const char *data, size_t len, char **ret_path)
+static int config_memfd(const char *file, const char *data, size_t len, char **ret_path)
 {
-	_cleanup_close_ int fd = memfd_create("sysc-import-config", MFD_CLOEXEC);
-	int r;
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *what = str_printf("archive %s: config", file);
+	int r = what ? conf_check_foreign_text(what, data, len) : -ENOMEM;
 
+	if (r < 0)
+		return r;
+	fd = memfd_create("sysc-import-config", MFD_CLOEXEC);
 	if (fd < 0)
 		return log_error_errno(-errno, "memfd_create: %m");
 	r = fileio_write_all(fd, data, len);
@@ -102,41 +107,8 @@ static int config_memfd(const char *data, size_t len, char **ret_path)
 	return TAKE_FD(fd);
 }
 
-/* Settings that reach the host: an archive from elsewhere carries them too.
- * They are kept (an export/import is a copy) but named, to be reviewed
- * before the first start; import itself runs no hook. */
-static void warn_host_settings(const char *file, const char *name, const struct sysc_conf *c)
-{
-	const struct {
-		const char *key;
-		bool set;
-	} keys[] = {
-		{"hooks.pre_start", c->hooks.pre_start && c->hooks.pre_start[0]},
-		{"hooks.pre_mount", c->hooks.pre_mount && c->hooks.pre_mount[0]},
-		{"hooks.mount", c->hooks.mount && c->hooks.mount[0]},
-		{"hooks.start", c->hooks.start && c->hooks.start[0]},
-		{"hooks.stop", c->hooks.stop && c->hooks.stop[0]},
-		{"hooks.post_stop", c->hooks.post_stop && c->hooks.post_stop[0]},
-		{"hooks.clone", c->hooks.clone && c->hooks.clone[0]},
-		{"hooks.destroy", c->hooks.destroy && c->hooks.destroy[0]},
-		{"mounts", c->n_mounts > 0},
-		{"devices.allow", c->devices.allow && c->devices.allow[0]},
-		{"devices.create", c->devices.create && c->devices.create[0]},
-	};
-	char list[512] = "";
-	size_t n = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (keys[i].set)
-			n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0,
-					      "%s%s", n ? ", " : "", keys[i].key);
-	if (n)
-		log_warn("archive %s: its config sets %s, which act on the host: review them "
-			 "(sysc-config %s) before starting it",
-			 file, list, name);
-}
-
 struct import_ctx {
+	const struct sysc_paths *p;
 	const struct import_opts *o;
 	const char *file; /* for messages */
 	struct tar_reader *rd;
@@ -149,9 +121,9 @@ struct import_ctx {
 static int read_head(struct import_ctx *c, char **ret_name)
 {
 	_cleanup_free_ char *manifest = NULL, *config = NULL;
-	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
+	_cleanup_(conf_freep) struct sysc_conf *conf = NULL, *defaults = NULL;
 	size_t len;
-	int r;
+	int r, format;
 
 	r = tar_reader_read_data(c->rd, "sysc-archive", MANIFEST_MAX, &manifest, NULL);
 	if (r < 0) {
@@ -160,17 +132,29 @@ static int read_head(struct import_ctx *c, char **ret_name)
 			  c->file);
 		return r;
 	}
-	r = check_manifest(c->file, manifest);
-	if (r == 0)
+	r = format = check_manifest(c->file, manifest);
+	if (r > 0)
 		r = tar_reader_read_data(c->rd, "config", CONFIG_MAX, &config, &len);
 	if (r < 0)
 		return r;
-	c->config_fd = config_memfd(config, len, &c->config_path);
+	/* format 1: the checksum covers only the rootfs */
+	if (format < 2) {
+		log_warn("archive %s: format 1: its config is not covered by its checksum",
+			 c->file);
+		tar_reader_sum_reset(c->rd);
+	}
+	c->config_fd = config_memfd(c->file, config, len, &c->config_path);
 	if (c->config_fd < 0)
 		return c->config_fd;
-	r = conf_load_unnamed(NULL, c->config_path, &conf);
+	/* as it will run: over this host's default.conf */
+	r = conf_load_unnamed(c->p->default_conf, c->config_path, &conf);
 	if (r < 0)
 		return log_error_errno(r, "archive %s: its config is not valid here", c->file);
+	r = conf_load_unnamed(c->p->default_conf, NULL, &defaults);
+	if (r == 0)
+		r = import_trust_check(c->file, conf, defaults, c->o->allow);
+	if (r < 0)
+		return r;
 	*ret_name = strdup(c->o->name ? c->o->name : conf->name ? conf->name : "");
 	c->archived_name = strdup(conf->name ? conf->name : "");
 	if (!*ret_name || !c->archived_name)
@@ -178,7 +162,6 @@ static int read_head(struct import_ctx *c, char **ret_name)
 	if (!**ret_name)
 		return log_error_errno(-EINVAL, "archive %s: its config has no name: give NAME",
 				       c->file);
-	warn_host_settings(c->file, *ret_name, conf);
 	return 0;
 }
 
@@ -197,16 +180,19 @@ static int extract_rootfs(struct import_ctx *c)
 	return tar_reader_extract(c->rd, fd, &eo);
 }
 
-/* The trailer: the archive is complete and its contents are what was written. */
+/* The trailer: the archive is complete and its contents (format 2: the
+ * manifest, the config and the rootfs) are what was written. */
 static int check_sum(struct import_ctx *c)
 {
 	_cleanup_free_ char *want = NULL;
 	char have[64];
+	/* before the trailer itself is read (and summed) */
+	uint64_t sum = tar_reader_sum(c->rd);
 	int r = tar_reader_read_data(c->rd, "sysc-checksum", 256, &want, NULL);
 
 	if (r < 0)
 		return log_error_errno(r, "archive %s is incomplete (truncated?)", c->file);
-	snprintf(have, sizeof(have), "fnv64=%016llx\n", (unsigned long long)tar_reader_sum(c->rd));
+	snprintf(have, sizeof(have), "fnv64=%016llx\n", (unsigned long long)sum);
 	if (strcmp(want, have) != 0)
 		return log_error_errno(-EBADMSG,
 				       "archive %s: checksum mismatch (%.22s, computed %.22s): the "
@@ -238,7 +224,7 @@ static int write_config(struct import_ctx *c, const char *name)
 
 int import_container(const struct sysc_paths *p, const struct import_opts *o)
 {
-	struct import_ctx c = {.o = o, .file = display_name(o->file), .config_fd = -EBADF};
+	struct import_ctx c = {.p = p, .o = o, .file = display_name(o->file), .config_fd = -EBADF};
 	_cleanup_(tar_reader_freep) struct tar_reader *rd = NULL;
 	_cleanup_close_ int in = -EBADF;
 	_cleanup_free_ char *name = NULL;

@@ -9,6 +9,7 @@ struct import_opts {
 	const char *name;    /* NULL: the archive's config name */
 	const char *backend; /* NULL: sysc.conf default_backend */
 	int devices;	     /* enum tar_devices */
+	char **allow;	     /* --allow KEY: settings of the archive's config accepted */
 };
 
 int import_container(const struct sysc_paths *p, const struct import_opts *o);

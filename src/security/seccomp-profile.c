@@ -92,12 +92,22 @@ struct parser {
 	const char *file;
 	unsigned line;
 	struct seccomp_profile *p;
+	bool proven; /* a line parsed: the file is a profile, its words may be shown */
 };
 
+/* An error at the current line. Until a line has parsed, the file may be
+ * anything (seccomp.profile = "/etc/shadow"): its contents are not shown. */
 static int bad(const struct parser *ps, const char *fmt, const char *what)
 {
 	char msg[256];
 
+	if (!ps->proven) {
+		log_error(
+			"%s:%u: not a seccomp profile: lines are \"default ACTION\", \"arch "
+			"ARCH...\" or \"ACTION SYSCALL... [argN==V ...]\" (the line is not shown)",
+			ps->file, ps->line);
+		return -EINVAL;
+	}
 	snprintf(msg, sizeof(msg), fmt, what);
 	log_error("%s:%u: %s", ps->file, ps->line, msg);
 	return -EINVAL;
@@ -299,15 +309,10 @@ static size_t split_words(char *line, char **words, size_t max)
 	return n;
 }
 
-static int parse_line(struct parser *ps, char *line, bool *seen_default)
+static int parse_words(struct parser *ps, char **words, size_t n, bool *seen_default)
 {
-	char *words[MAX_WORDS];
-	size_t n = split_words(line, words, MAX_WORDS), i = 1;
+	size_t i = 1;
 
-	if (n == 0)
-		return 0;
-	if (n > MAX_WORDS)
-		return bad(ps, "line too long (more than %s words)", "32");
 	if (strcmp(words[0], "arch") == 0)
 		return parse_arch(ps, words, n);
 	if (strcmp(words[0], "default") != 0)
@@ -320,6 +325,22 @@ static int parse_line(struct parser *ps, char *line, bool *seen_default)
 	int r = parse_action(ps, words, n, &i, &ps->p->def);
 	if (r == 0 && i != n)
 		return bad(ps, "unexpected \"%s\" after the default action", words[i]);
+	return r;
+}
+
+static int parse_line(struct parser *ps, char *line, bool *seen_default)
+{
+	char *words[MAX_WORDS];
+	size_t n = split_words(line, words, MAX_WORDS);
+	int r;
+
+	if (n == 0)
+		return 0;
+	if (n > MAX_WORDS)
+		return bad(ps, "line too long (more than %s words)", "32");
+	r = parse_words(ps, words, n, seen_default);
+	if (r == 0)
+		ps->proven = true;
 	return r;
 }
 
@@ -343,7 +364,8 @@ int seccomp_profile_parse(const char *file, const char *text, struct seccomp_pro
 		r = parse_line(&ps, s, &seen_default);
 	}
 	if (r == 0 && !seen_default)
-		r = bad(&ps, "no \"default ACTION\" line in %s", file);
+		r = log_error_errno(-EINVAL,
+				    "%s: no \"default ACTION\" line: not a seccomp profile", file);
 	if (r < 0) {
 		seccomp_profile_free(ps.p);
 		return r;

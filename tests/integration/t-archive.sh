@@ -233,14 +233,118 @@ test_overlay_backend() {
 	expect_clean
 }
 
-test_host_settings_named() {
+# every setting of the trust rules (doc/security.md), and its --allow KEY
+TRUST_SETTINGS=(
+	"security.privileged|true|no user namespace, root in the container is root on the host"
+	"seccomp.profile|none|no system call filter"
+	"seccomp.allow_bpf|true|allows bpf()"
+	"capabilities.drop|[\"sys_module\"]|keeps sys_rawio, sys_time, .*which the default drops|capabilities"
+	"network|( { type = \"none\"; } )|network\[0\]: type \"none\": the host's network namespace"
+	"sysctl|( { key = \"kernel.shmmax\"; value = \"4096\"; } )|sysctl\[0\]: kernel.shmmax = \"4096\", written by sysc-start as root"
+	"mounts|( { source = \"/etc\"; target = \"/mnt\"; } )|mounts\[0\]: bind-mounts the host's /etc on /mnt"
+	"hooks.pre_start|[\"/bin/true\"]|runs /bin/true on the host as root"
+	"hooks.destroy|[\"/bin/true\"]|runs /bin/true on the host as root"
+	"devices.allow|[\"b 8:0 rwm\"]|\"b 8:0 rwm\" opens host devices"
+	"devices.create|[\"/dev/sda b 8:0 0600\"]|gives the container a host device"
+	"limits.memlock|\"unlimited\"|memory the host cannot reclaim"
+	"oom_score_adj|-1000|the OOM killer spares the container"
+	"autostart.enabled|true|starts at the host's boot"
+)
+
+test_hostile_config_refused() {
+	local s key value why allow args=() rest
 	sysc-create b1 -t busybox >/dev/null 2>&1
-	sysc-config b1 hooks.pre_start '["/bin/true"]'
+	# a plain container needs no --allow (the round trips import them too)
+	sysc-export b1 "$T_ROOT/plain.tar"
+	sysc-import "$T_ROOT/plain.tar" p1 2>"$T_ROOT/p1.err"
+	! grep -q 'allow' "$T_ROOT/p1.err" || t_die "$(cat "$T_ROOT/p1.err")"
+	for s in "${TRUST_SETTINGS[@]}"; do
+		IFS='|' read -r key value why allow <<<"$s"
+		sysc-config b1 "$key" -- "$value"
+	done
 	sysc-export b1 "$T_ROOT/b1.tar"
-	sysc-import "$T_ROOT/b1.tar" h1 2>"$T_ROOT/h1.err"
-	grep -q "its config sets hooks.pre_start, which act on the host: review them (sysc-config h1)" \
-		"$T_ROOT/h1.err" || t_die "no warning: $(cat "$T_ROOT/h1.err")"
-	expect_eq "$(sysc-config h1 hooks.pre_start)" /bin/true "hook kept"
+	expect_fail "archive $T_ROOT/b1.tar: its config weakens the container's isolation or acts on the host; refused unless named on the command line" \
+		sysc-import "$T_ROOT/b1.tar" h1
+	sysc-import "$T_ROOT/b1.tar" h1 2>"$T_ROOT/h1.err" && t_die "hostile config imported"
+	# each setting named, with why and the option that accepts it
+	for s in "${TRUST_SETTINGS[@]}"; do
+		IFS='|' read -r key value why allow <<<"$s"
+		allow=${allow:-$key}
+		grep -Eq -- "$why.* \(--allow $allow\)$" "$T_ROOT/h1.err" ||
+			t_die "$key not named: $(cat "$T_ROOT/h1.err")"
+		args+=(--allow "$allow")
+	done
+	expect_eq "$(grep -c -- '--allow' "$T_ROOT/h1.err")" "${#TRUST_SETTINGS[@]}" "refused settings"
+	# all but the last: only that one is refused
+	rest=("${args[@]:0:${#args[@]}-2}")
+	expect_fail "error:   autostart.enabled = true: .* \(--allow autostart.enabled\)$" \
+		sysc-import "$T_ROOT/b1.tar" h1 "${rest[@]}"
+	sysc-import "$T_ROOT/b1.tar" h1 "${rest[@]}" 2>"$T_ROOT/h1.err" || true
+	expect_eq "$(grep -c 'error:   ' "$T_ROOT/h1.err")" 1 "refused with all but one allowed"
+	expect_store "b1 p1"
+	# a group covers its keys
+	expect_fail "--allow hooks.destroy\)" sysc-import "$T_ROOT/b1.tar" h1 "${rest[@]/hooks.destroy/seccomp}"
+	sysc-import "$T_ROOT/b1.tar" h1 "${rest[@]/hooks.*/hooks}" --allow autostart 2>"$T_ROOT/h1.err"
+	grep -q "accepted (--allow hooks.pre_start): hooks.pre_start: runs /bin/true" "$T_ROOT/h1.err" ||
+		t_die "$(cat "$T_ROOT/h1.err")"
+	expect_eq "$(sysc-config h1 security.privileged)" true "privileged kept when allowed"
+	expect_eq "$(sysc-config h1 hooks.destroy)" /bin/true "hook kept when allowed"
+	expect_fail 'unknown --allow "privileged": a config key or group' \
+		sysc-import "$T_ROOT/b1.tar" h2 --allow privileged
+	expect_store "b1 h1 p1"
+	sysc-config h1 hooks.destroy '[]'
+	expect_clean
+}
+
+# the archive b1.tar with its config replaced by stdin (checksum recomputed:
+# what a hostile archive would do)
+rewrite_config() {
+	cat >"$T_ROOT/new-config"
+	python3 - "$1" "$2" "$T_ROOT/new-config" <<'EOF'
+import io, sys, tarfile
+src, dst, new = sys.argv[1:4]
+conf = open(new, "rb").read()
+stream, h, M = bytearray(), 0xcbf29ce484222325, (1 << 64) - 1
+with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
+    for m in i.getmembers():
+        f = i.extractfile(m) if m.isreg() else None
+        data = f.read() if f else b""
+        if m.name == "config":
+            data = conf
+        if m.name == "sysc-checksum":
+            n = len(stream) // 8 * 8
+            for k in range(0, n, 8):
+                h = ((h ^ int.from_bytes(stream[k:k + 8], "little")) * 0x100000001b3) & M
+            tail = bytes(stream[n:]) + bytes(8 - (len(stream) - n))
+            h = ((h ^ int.from_bytes(tail, "little") ^ ((len(stream) - n) << 56)) * 0x100000001b3) & M
+            data = b"fnv64=%016x\n" % h
+        elif m.name.startswith("rootfs"):
+            stream.extend(m.name[7:].rstrip("/").encode() + b"\0" + data)
+        else:
+            stream.extend(m.name.encode() + b"\0" + data)
+        m.size = len(data)
+        o.addfile(m, io.BytesIO(data) if m.isreg() else None)
+EOF
+}
+
+test_hostile_config_include() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	sysc-export b1 "$T_ROOT/b1.tar" -c none
+	# the rewrite itself is sound: a harmless change imports
+	printf 'name = "b1";\ninit = { halt_signal = "SIGUSR1"; };\n' |
+		rewrite_config "$T_ROOT/b1.tar" "$T_ROOT/ok.tar"
+	sysc-import "$T_ROOT/ok.tar" ok1
+	expect_eq "$(sysc-config ok1 init.halt_signal)" SIGUSR1 "rewritten config"
+	# @include would read a FIFO (a hang), stdin, or copy a host file into
+	# the config: refused before anything is read
+	mkfifo "$T_ROOT/inc-fifo"
+	for inc in "$T_ROOT/inc-fifo" /dev/stdin /etc/sysc-secret; do
+		printf 'name = "b1";\n  @include "%s"\n' "$inc" | rewrite_config "$T_ROOT/b1.tar" "$T_ROOT/inc.tar"
+		expect_fail "archive $T_ROOT/inc.tar: config:2: @include is refused in a config from an archive" \
+			timeout 20 sysc-import "$T_ROOT/inc.tar" i1 </dev/null
+	done
+	expect_store "b1 ok1"
+	expect_clean
 }
 
 test_bad_input() {
@@ -261,6 +365,15 @@ test_bad_input() {
 		sysc-import "$T_ROOT/text" p1
 	expect_fail 'unknown --devices "some"' sysc-import "$T_ROOT/plain.tar" -D some
 	expect_store "b1"
+	expect_clean
+}
+
+test_export_full_fs() {
+	# $T_ROOT/small: a 512K tmpfs (made at file level)
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	expect_fail "cannot write archive $T_ROOT/small/b1.tar: No space left on device" \
+		sysc-export b1 "$T_ROOT/small/b1.tar" -c none
+	expect_eq "$(ls -A "$T_ROOT/small")" "" "files left on the full filesystem"
 	expect_clean
 }
 
@@ -329,17 +442,22 @@ test_tarball_template() {
 	expect_clean
 }
 
-# hostile OUT CASE [plain]: a tar archive (a sysc export unless "plain")
-# with one hostile entry aimed at $OUTSIDE
+# hostile OUT CASE [plain|sysc1]: a tar archive (a sysc export, format 2;
+# sysc1: format 1; plain: a rootfs tarball) with one hostile entry aimed at
+# $OUTSIDE
 hostile() {
 	python3 - "$1" "$2" "${3:-sysc}" "$OUTSIDE" <<'EOF'
 import io, sys, tarfile
 out, case, kind, outside = sys.argv[1:5]
 tf = tarfile.open(out, "w", format=tarfile.PAX_FORMAT)
-stream = bytearray()  # what sysc-checksum covers: cleaned paths and file data
+# what sysc-checksum covers: cleaned paths and file data (format 2: of the
+# manifest and the config too)
+stream = bytearray()
 def add(name, data=b"", **kw):
     if name.startswith("rootfs/") or name == "rootfs":
         stream.extend(name[7:].rstrip("/").encode() + b"\0" + data)
+    elif kind == "sysc" and name in ("sysc-archive", "config"):
+        stream.extend(name.encode() + b"\0" + data)
     ti = tarfile.TarInfo(name)
     for k, v in kw.items():
         setattr(ti, k, v)
@@ -348,9 +466,9 @@ def add(name, data=b"", **kw):
         tf.addfile(ti, io.BytesIO(data))
     else:
         tf.addfile(ti)
-pre = "rootfs/" if kind == "sysc" else "./"
-if kind == "sysc":
-    add("sysc-archive", b"format=1\n")
+pre = "./" if kind == "plain" else "rootfs/"
+if kind != "plain":
+    add("sysc-archive", b"format=%d\n" % (1 if kind == "sysc1" else 2))
     add("config", b'name = "h1";\n')
 add(pre, type=tarfile.DIRTYPE, mode=0o755)
 add(pre + "etc", type=tarfile.DIRTYPE, mode=0o755)
@@ -376,7 +494,7 @@ elif case == "giant":
     add(pre + "etc/" + "a/" * 600000 + "x", b"evil")
 elif case == "long":
     add(pre + "etc/" + "a/" * 4000 + "x", b"evil")
-if kind == "sysc":
+if kind != "plain":
     # the trailer (storage-independent fnv64 over 8-byte words, see tar.h)
     h, M = 0xcbf29ce484222325, (1 << 64) - 1
     n = len(stream) // 8 * 8
@@ -423,6 +541,21 @@ test_hostile_symlink_replaced() {
 test_hostile_hardlink_out() {
 	expect_refused hardlink 'entry "rootfs/etc/shadow": absolute hardlink target "/etc/shadow" \(refused\)'
 	expect_refused hardlink-dotdot 'entry "rootfs/etc/shadow": hardlink target .* has a "\.\." component'
+}
+
+test_format_1() {
+	# an archive of format 1 (its checksum covers only the rootfs) is read
+	hostile "$T_ROOT/h.tar" none sysc1
+	sysc-import "$T_ROOT/h.tar" 2>"$T_ROOT/h.err"
+	grep -q "format 1: its config is not covered by its checksum" "$T_ROOT/h.err" ||
+		t_die "no warning: $(cat "$T_ROOT/h.err")"
+	expect_store "h1"
+	# format 2, the same
+	sysc-destroy h1
+	hostile "$T_ROOT/h.tar" none
+	sysc-import "$T_ROOT/h.tar" 2>"$T_ROOT/h.err"
+	! grep -q "format 1" "$T_ROOT/h.err" || t_die "format 2 taken for format 1"
+	expect_store "h1"
 }
 
 test_hostile_device() {
@@ -487,6 +620,32 @@ with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) a
             o.addfile(m, i.extractfile(m) if m.isreg() else None)
 EOF
 	expect_fail "archive $T_ROOT/short.tar is incomplete" sysc-import "$T_ROOT/short.tar" c1
+	# the config rewritten (the checksum covers it): one byte changed, or a
+	# hook added
+	local edit allow
+	for edit in byte hook; do
+		python3 - "$T_ROOT/full.tar" "$T_ROOT/conf-$edit.tar" "$edit" <<'EOF'
+import io, sys, tarfile
+src, dst, edit = sys.argv[1:4]
+with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
+    for m in i.getmembers():
+        f = i.extractfile(m) if m.isreg() else None
+        if m.name == "config":
+            data = f.read()
+            if edit == "hook":
+                data += b'hooks = { pre_start = [ "/bin/evil" ]; };\n'
+            else:
+                assert b'name = "b1"' in data
+                data = data.replace(b'name = "b1"', b'name = "b2"')
+            m.size = len(data)
+            f = io.BytesIO(data)
+        o.addfile(m, f)
+EOF
+		allow=()
+		if [[ $edit == hook ]]; then allow=(--allow hooks); fi
+		expect_fail "archive $T_ROOT/conf-$edit.tar: checksum mismatch .*: the archive is corrupt" \
+			sysc-import "$T_ROOT/conf-$edit.tar" c1 "${allow[@]}"
+	done
 	# compressed data corrupted in the middle
 	sysc-export b1 "$T_ROOT/full.zst" -c zstd
 	python3 - "$T_ROOT/full.zst" "$T_ROOT/bad.zst" <<'EOF'
@@ -534,8 +693,11 @@ t_run test_round_trip_pipe
 t_run test_imported_busybox_boots
 t_run test_snapshot_export
 t_run test_overlay_backend
-t_run test_host_settings_named
+t_run test_hostile_config_refused
+t_run test_hostile_config_include
 t_run test_bad_input
+t_loopfs tmpfs 512K "$T_ROOT/small"
+t_run test_export_full_fs
 t_run test_interrupted_import
 t_run test_tarball_template
 t_run test_hostile_dotdot
@@ -543,6 +705,7 @@ t_run test_hostile_absolute
 t_run test_hostile_symlink_write_through
 t_run test_hostile_symlink_replaced
 t_run test_hostile_hardlink_out
+t_run test_format_1
 t_run test_hostile_device
 t_run test_hostile_giant_header
 t_run test_truncated_archive

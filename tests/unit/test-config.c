@@ -164,8 +164,12 @@ static const struct key_case cases[] = {
 	{"cgroup = { cpuset = { mems = \"0,\"; }; };", "cgroup.cpuset.mems", "invalid list"},
 	{"cgroup = { pids = { max = 4096; }; };", "", NULL},
 	{"cgroup = { pids = { max = \"max\"; }; };", "", NULL},
-	{"cgroup = { pids = { max = 0; }; };", "cgroup.pids.max", "too small"},
+	{"cgroup = { pids = { max = 0; }; };", "cgroup.pids.max", "out of range (1 to 4194304)"},
 	{"cgroup = { pids = { max = \"lots\"; }; };", "cgroup.pids.max", "invalid value \"lots\""},
+	{"cgroup = { pids = { max = 4194304; }; };", "", NULL},
+	{"cgroup = { pids = { max = 99999999999999999999L; }; };", "cgroup.pids.max",
+	 "out of range (1 to 4194304)"},
+	{"cgroup = { pids = { max = 4194305; }; };", "cgroup.pids.max", "out of range"},
 	{"cgroup = { io = { max = [\"/dev/sda rbps=10M wiops=1000\"];"
 	 " weight = [\"default 100\", \"/dev/sda 200\"]; }; };",
 	 "", NULL},
@@ -190,6 +194,16 @@ static const struct key_case cases[] = {
 	 "", NULL},
 	{"sysctl = ( { key = \"kernel.panic\"; value = \"1\"; } );", "sysctl[0].key",
 	 "sysctl \"kernel.panic\" is not namespaced: it would change the host"},
+	{"sysctl = ( { key = \"kernel.shmmax\"; value = 1; }, { key = \"net.ipv4.ip_forward\";"
+	 " value = 1; } ); network = ( { type = \"none\"; } );",
+	 "sysctl[1].key",
+	 "sysctl \"net.ipv4.ip_forward\" would change the host's network: the container has no "
+	 "network namespace of its own"},
+	{"sysctl = ( { key = \"net.ipv4.ip_forward\"; value = 1; } ); network = ( { type = "
+	 "\"empty\"; } );",
+	 "", NULL},
+	{"sysctl = ( { key = \"vm.overcommit_memory\"; value = \"1\"; } );", "sysctl[0].key",
+	 "is not namespaced"},
 	{"sysctl = ( { key = \"net.ipv4.ip_forward\"; } );", "sysctl[0]",
 	 "missing required key \"value\""},
 	{"oom_score_adj = -1000;", "", NULL},
@@ -273,6 +287,13 @@ static const struct key_case cases[] = {
 	 "\"b\" is not an absolute path"},
 	{"mounts = ( { target = \"/b\"; } );", "mounts[0]",
 	 "\"source\" is required for type \"none\""},
+	{"mounts = ( { source = \"/a\"; target = \"/../..\"; } );", "mounts[0].target",
+	 "\"/../..\" has a \"..\" component"},
+	{"mounts = ( { source = \"/a\"; target = \"/b/../../etc\"; } );", "mounts[0].target",
+	 "has a \"..\" component"},
+	{"mounts = ( { source = \"/a\"; target = \"/./\"; } );", "mounts[0].target",
+	 "is the container's root"},
+	{"mounts = ( { source = \"/a\"; target = \"/b..c/.d\"; } );", "", NULL},
 	{"mounts = ( { source = \"a\"; target = \"/b\"; } );", "mounts[0]",
 	 "bind mount source \"a\" is not an absolute path"},
 	{"mounts = ( { source = \"x\"; target = \"/b\"; type = \"Bad Type\"; } );",
@@ -308,6 +329,10 @@ static const struct key_case cases[] = {
 	{"idmap = ( { container = 0; host = 1; } );", "idmap[0]", "missing required key \"count\""},
 	{"idmap = ( { container = 0; host = 4294967295L; count = 2; } );", "idmap[0]",
 	 "range overflows 32-bit ids"},
+	{"idmap = ( { container = 0; host = 0; count = 65536; } );", "idmap[0]",
+	 "maps container id 0 to host id 0 (root)"},
+	{"idmap = ( { type = \"gid\"; container = 5; host = 0; count = 1; } );", "idmap[0]",
+	 "maps container id 5 to host id 0 (root)"},
 	{"idmap = ( { container = 0; host = 1000; count = 10; },"
 	 " { type = \"uid\"; container = 5; host = 5000; count = 10; } );",
 	 "idmap[1]", "range overlaps idmap[0]"},
@@ -613,6 +638,21 @@ static void test_merge(void)
 	err = capture_end();
 	_cleanup_free_ char *want = str_printf("%s:2: console.ttys: value 100 out of range", def);
 	CHECK(r == -EINVAL && strstr(err, want), "error in default file names it (%s)", flat(err));
+
+	/* A net.* sysctl in one file, the host's network in the other: the
+	 * merged config is refused (each file alone is valid). */
+	def = write_file("default.conf", "network = ( { type = \"none\"; } );\n");
+	p = write_file("s.conf", "name = \"c1\";\n"
+				 "sysctl = ( { key = \"net.ipv4.ip_forward\"; value = 1; } );\n");
+	capture_start();
+	r = conf_load(def, p, &c);
+	err = capture_end();
+	CHECK(r == -EINVAL && !c &&
+		      strstr(err, "s.conf:2: sysctl[0].key: sysctl "
+				  "\"net.ipv4.ip_forward\" would change the host's "
+				  "network"),
+	      "net.* sysctl over a default host network (%s)", flat(err));
+	p = write_file("m.conf", "name = \"c1\";\n");
 
 	/* Missing default file is fine; NULL too. */
 	capture_start();
@@ -945,6 +985,38 @@ static void test_shipped_files(void)
 	conf_global_free(g);
 }
 
+/* The text of a config from an archive. */
+static void test_foreign_text(void)
+{
+	static const char ok[] = "name = \"c1\";\n# include nothing\n";
+	static const char inc[] = "name = \"c1\";\n\n  @include \"/dev/stdin\"\n";
+	static const char inc2[] = "hooks = { start = [\"/x\"]; }; @INCLUDE \"/etc/passwd\"\n";
+	static const char nul[] = "name = \"c1\";\0@include \"/x\"\n";
+	const char *err;
+	int r;
+
+	capture_start();
+	r = conf_check_foreign_text("a: config", ok, strlen(ok));
+	err = capture_end();
+	CHECK(r == 0 && !*err, "a plain config passes (%s)", flat(err));
+	capture_start();
+	r = conf_check_foreign_text("a: config", inc, strlen(inc));
+	err = capture_end();
+	CHECK(r == -EPERM && strstr(err, "a: config:3: @include is refused in a config from an "
+					 "archive"),
+	      "@include refused (%s)", flat(err));
+	capture_start();
+	r = conf_check_foreign_text("a: config", inc2, strlen(inc2));
+	err = capture_end();
+	CHECK(r == -EPERM && strstr(err, "a: config:1: @include"), "anywhere, any case (%s)",
+	      flat(err));
+	capture_start();
+	r = conf_check_foreign_text("a: config", nul, sizeof(nul) - 1);
+	err = capture_end();
+	CHECK(r == -EINVAL && strstr(err, "a: config: the config contains a NUL byte"),
+	      "a NUL byte refused (%s)", flat(err));
+}
+
 int main(void)
 {
 	log_set_program("test-config");
@@ -958,6 +1030,7 @@ int main(void)
 	test_values();
 	test_syntax_error();
 	test_merge();
+	test_foreign_text();
 	test_help_get_dump();
 	test_edit();
 	test_global();

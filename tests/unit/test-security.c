@@ -12,6 +12,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void default_profile(void)
 {
@@ -97,6 +98,51 @@ static void bad_profiles(void)
 		CHECK(seccomp_profile_parse("bad", bad[i], &p) == -EINVAL && !p,
 		      "bad profile %zu rejected", i);
 	}
+}
+
+/* stderr of parsing text as a profile (at most size - 1 bytes). */
+static int parse_logged(const char *text, char *buf, size_t size)
+{
+	struct seccomp_profile *p = NULL;
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO), r;
+	size_t n;
+
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	r = seccomp_profile_parse("/etc/x", text, &p);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	seccomp_profile_free(p);
+	return r;
+}
+
+static void profile_contents_not_shown(void)
+{
+	char err[1024];
+
+	/* seccomp.profile = "/etc/shadow": its lines are not a profile, and
+	 * an error must not print them */
+	CHECK(parse_logged("\n# x\nroot:$y$j9T$secrethash:19000:0:99999:7:::\nbin:*:1\n", err,
+			   sizeof(err)) == -EINVAL,
+	      "a shadow file is no profile");
+	CHECK(!strstr(err, "secret") && !strstr(err, "root") &&
+		      strstr(err, "/etc/x:3: not a seccomp profile"),
+	      "its contents are not shown: %s", err);
+	CHECK(parse_logged("s3cret\n", err, sizeof(err)) == -EINVAL && !strstr(err, "s3cret"),
+	      "a one-word file: %s", err);
+	CHECK(parse_logged("", err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "no \"default ACTION\" line"),
+	      "an empty file: %s", err);
+	/* a profile (a line parsed) with a mistake: the word is shown */
+	CHECK(parse_logged("default allow\ndeny no_such_call\n", err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "/etc/x:2: unknown system call \"no_such_call\""),
+	      "a profile's mistake is named: %s", err);
 }
 
 static void device_rules(void)
@@ -209,6 +255,7 @@ int main(void)
 	default_profile();
 	custom_profiles();
 	bad_profiles();
+	profile_contents_not_shown();
 	device_rules();
 	bpf_program();
 	capabilities();
