@@ -6,8 +6,12 @@
 #include "util/strv.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef SYSC_SYSCONFDIR
 #define SYSC_SYSCONFDIR "/etc/sysc"
@@ -31,6 +35,60 @@ static char *pick(const char *a, const char *b, const char *c, const char *fallb
 	return s;
 }
 
+/* realpath() of path, or of its nearest existing parent with the rest
+ * appended (a store is made by its first create) */
+static char *canonical(const char *path)
+{
+	_cleanup_free_ char *parent = NULL, *abs = NULL;
+	char *r, *slash;
+
+	if (path[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return NULL;
+		abs = str_printf("%s/%s", cwd, path);
+		return abs ? canonical(abs) : NULL;
+	}
+	r = realpath(path, NULL);
+	if (r || errno != ENOENT)
+		return r;
+	parent = strdup(path);
+	if (!parent)
+		return NULL;
+	slash = strrchr(parent, '/');
+	*slash = '\0';
+	if (slash == parent) /* "/x" */
+		return strdup(path);
+	r = canonical(parent);
+	if (!r)
+		return NULL;
+	abs = str_printf("%s%s%s", r, strcmp(r, "/") ? "/" : "", slash + 1);
+	free(r);
+	return TAKE_PTR(abs);
+}
+
+/* Which store this is: its canonical path, its id, whether it is the
+ * configured one. */
+static int store_identity(struct sysc_paths *p)
+{
+	_cleanup_free_ char *configured = NULL;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	p->store_real = canonical(p->store);
+	configured = canonical(p->global->path ? p->global->path : "/var/lib/sysc");
+	if (!p->store_real || !configured)
+		return log_error_errno(-errno ?: -ENOMEM, "cannot resolve the store path %s: %m",
+				       p->store);
+	for (const char *c = p->store_real; *c; c++) {
+		h ^= (uint8_t)*c;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(p->store_id, sizeof(p->store_id), "%012llx",
+		 (unsigned long long)(h & 0xffffffffffffULL));
+	p->store_default = strcmp(p->store_real, configured) == 0;
+	return 0;
+}
+
 void paths_free(struct sysc_paths *p)
 {
 	if (!p)
@@ -43,6 +101,7 @@ void paths_free(struct sysc_paths *p)
 	free(p->hooks);
 	free(p->cgroup_parent);
 	free(p->default_conf);
+	free(p->store_real);
 	conf_global_free(p->global);
 	free(p);
 }
@@ -78,6 +137,11 @@ int paths_load(const char *store_override, struct sysc_paths **ret)
 		paths_free(p);
 		return -ENOMEM;
 	}
+	r = store_identity(p);
+	if (r < 0) {
+		paths_free(p);
+		return r;
+	}
 	*ret = p;
 	return 0;
 }
@@ -97,7 +161,21 @@ char *paths_container_rootfs(const struct sysc_paths *p, const char *name)
 	return str_printf("%s/%s/rootfs", p->store, name);
 }
 
+char *paths_container_key(const struct sysc_paths *p, const char *name)
+{
+	return p->store_default ? strdup(name) : str_printf("%s@%s", name, p->store_id);
+}
+
 char *paths_container_run(const struct sysc_paths *p, const char *name)
 {
-	return str_printf("%s/%s", p->run, name);
+	_cleanup_free_ char *key = paths_container_key(p, name);
+
+	return key ? str_printf("%s/%s", p->run, key) : NULL;
+}
+
+char *paths_container_lock(const struct sysc_paths *p, const char *name)
+{
+	_cleanup_free_ char *key = paths_container_key(p, name);
+
+	return key ? str_printf("%s/.locks/%s", p->run, key) : NULL;
 }

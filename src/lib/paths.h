@@ -10,8 +10,18 @@
  *   conf_dir   $SYSC_CONF_DIR                            /etc/sysc
  *   templates  $SYSC_TEMPLATE_DIR                        <datadir>/sysc/templates
  *   cgroup     $SYSC_CGROUP_PARENT                       sysc
+ *
+ * Several stores can share one host (--path, $SYSC_PATH): whatever a
+ * container has in host-wide namespaces (its runtime dir, lock, cgroups,
+ * generated link names and MACs) is named by its key, paths_container_key():
+ * NAME for the default store (the one sysc.conf's path names), NAME@STOREID
+ * for any other, STOREID being 12 hex digits of a hash of the store's
+ * canonical path. '@' is not allowed in names and sysc's own files in the
+ * runtime dir start with '.', which names cannot: nothing collides.
  */
 #pragma once
+
+#include <stdbool.h>
 
 struct sysc_global;
 
@@ -24,6 +34,9 @@ struct sysc_paths {
 	char *hooks;
 	char *cgroup_parent;
 	char *default_conf; /* <conf_dir>/default.conf */
+	char *store_real;   /* the store's canonical path (as far as it exists) */
+	char store_id[13];  /* 12 hex digits of a hash of store_real */
+	bool store_default; /* store_real is the configured store: plain names */
 	struct sysc_global *global;
 };
 
@@ -31,8 +44,13 @@ struct sysc_paths {
 int paths_load(const char *store_override, struct sysc_paths **ret);
 void paths_free(struct sysc_paths *p);
 
-/* <store>/<name>, <store>/<name>/config, <store>/<name>/rootfs, <run>/<name> */
+/* <store>/<name>, <store>/<name>/config, <store>/<name>/rootfs, <run>/<key> */
 char *paths_container_dir(const struct sysc_paths *p, const char *name);
 char *paths_container_config(const struct sysc_paths *p, const char *name);
 char *paths_container_rootfs(const struct sysc_paths *p, const char *name);
 char *paths_container_run(const struct sysc_paths *p, const char *name);
+/* NAME (default store) or NAME@STOREID: the container's host-wide name, used
+ * for its cgroups, runtime dir, lock, and the hashes of link names and MACs */
+char *paths_container_key(const struct sysc_paths *p, const char *name);
+/* <run>/.locks/<key>: the container's lock */
+char *paths_container_lock(const struct sysc_paths *p, const char *name);

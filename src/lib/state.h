@@ -39,7 +39,8 @@ const char *state_name(enum sysc_state s);
 int state_parse(const char *s, enum sysc_state *ret);
 
 /* Write the state file (monitor side). */
-int state_write(const char *run_dir, const struct state_info *info);
+/* store: the store's canonical path, checked by state_read() */
+int state_write(const char *run_dir, const char *store, const struct state_info *info);
 /* Read a container's state; STOPPED when there is no runtime state. */
 int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret);
 /* Start time of a process from /proc/PID/stat; 0 if it does not exist or is a zombie. */

@@ -43,6 +43,7 @@ struct monitor {
 	const struct monitor_opts *o;
 	const struct sysc_conf *conf;
 	char *run_dir;
+	char *key;   /* paths_container_key(): cgroup name, link name hashes */
 	char *entry; /* <store>/<name> */
 	char *rootfs;
 	char *mount_point; /* unprivileged: <run_dir>/rootfs */
@@ -85,7 +86,7 @@ static void set_state(struct monitor *m, enum sysc_state s)
 	m->st.state = s;
 	m->st.init_pid = m->init.pid;
 	m->st.init_start = m->init.pid ? state_proc_starttime(m->init.pid) : 0;
-	if (state_write(m->run_dir, &m->st) < 0)
+	if (state_write(m->run_dir, m->o->paths->store_real, &m->st) < 0)
 		log_warn("cannot write state of %s to %s", m->conf->name, m->run_dir);
 }
 
@@ -139,7 +140,7 @@ static int setup_net(void *data, pid_t pid)
 {
 	struct monitor *m = data;
 
-	return net_attach(m->conf, pid, m->run_dir, &m->net);
+	return net_attach(m->conf, m->key, pid, m->run_dir, &m->net);
 }
 
 /* Keep init's namespaces open when stop hooks will want them. */
@@ -312,7 +313,7 @@ static int boot(struct monitor *m)
 	if (r < 0)
 		return r;
 	sp.console_slave = m->console_slave;
-	r = cgroup_create(m->o->paths->cgroup_parent, m->conf->name, &m->cg);
+	r = cgroup_create(m->o->paths->cgroup_parent, m->key, &m->cg);
 	if (r < 0)
 		return r;
 	sp.cg = m->cg;
@@ -771,6 +772,7 @@ static void finish(struct monitor *m)
 	console_ring_done(&m->ring);
 	hooks_ns_close(&m->ns);
 	free(m->run_dir);
+	free(m->key);
 	free(m->entry);
 	free(m->rootfs);
 	free(m->mount_point);
@@ -784,10 +786,11 @@ static int monitor_setup(struct monitor *m)
 	int r;
 
 	m->run_dir = paths_container_run(p, m->conf->name);
+	m->key = paths_container_key(p, m->conf->name);
 	m->rootfs = paths_container_rootfs(p, m->conf->name);
 	m->entry = paths_container_dir(p, m->conf->name);
 	m->shifted = strdup(m->conf->rootfs.shifted ? m->conf->rootfs.shifted : "");
-	if (!m->run_dir || !m->rootfs || !m->entry || !m->shifted || !console_log)
+	if (!m->run_dir || !m->key || !m->rootfs || !m->entry || !m->shifted || !console_log)
 		return -ENOMEM;
 	m->hooks = (struct hooks_ctx){.store = p->store, .conf = m->conf, .entry = m->entry};
 	open_log(m);
@@ -871,12 +874,13 @@ int monitor_run(const struct monitor_opts *o)
 int monitor_cleanup_stale(const struct sysc_paths *p, const char *name)
 {
 	_cleanup_free_ char *run = paths_container_run(p, name);
+	_cleanup_free_ char *key = paths_container_key(p, name);
 	struct cgroup_set *cg = NULL;
 	int r = 0;
 
-	if (!run)
+	if (!run || !key)
 		return -ENOMEM;
-	if (cgroup_open(p->cgroup_parent, name, &cg) == 0) {
+	if (cgroup_open(p->cgroup_parent, key, &cg) == 0) {
 		if (cgroup_kill_all(cg, 10000) == 0)
 			r = cgroup_destroy(cg);
 		else

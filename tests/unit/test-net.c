@@ -103,7 +103,7 @@ static void plan(void)
 	CHECK(c != NULL, "config loads");
 	if (!c)
 		return;
-	CHECK(net_plan_build(c, &p) == 0, "plan built");
+	CHECK(net_plan_build(c, "web1", &p) == 0, "plan built");
 	CHECK(p.private_netns && p.n_ifaces == 3, "3 interfaces, private netns (%zu)", p.n_ifaces);
 	const struct net_iface *v = &p.ifaces[0], *m = &p.ifaces[1], *f = &p.ifaces[2];
 	CHECK(v->kind == NET_VETH && !strcmp(v->name, "eth0") && !strcmp(v->link, "br0"),
@@ -123,7 +123,7 @@ static void plan(void)
 	CHECK(f->kind == NET_PHYS && !f->has_mac && !strcmp(f->link, "dummy1"),
 	      "phys keeps its own MAC");
 	char **lines = NULL;
-	CHECK(net_describe(c, &lines) == 0 && strv_length(lines) == 4, "described");
+	CHECK(net_describe(c, "web1", &lines) == 0 && strv_length(lines) == 4, "described");
 	CHECK(lines && strstr(lines[1], "eth0: veth, host end vs-web1-0 on bridge br0") &&
 		      strstr(lines[1], "10.77.0.5/24") && strstr(lines[1], "fd77::5/64"),
 	      "%s", lines ? lines[1] : "");
