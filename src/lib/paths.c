@@ -96,6 +96,7 @@ void paths_free(struct sysc_paths *p)
 	free(p->store);
 	free(p->cache);
 	free(p->run);
+	free(p->state);
 	free(p->conf_dir);
 	free(p->templates);
 	free(p->hooks);
@@ -128,12 +129,14 @@ int paths_load(const char *store_override, struct sysc_paths **ret)
 	p->store = pick(store_override, getenv("SYSC_PATH"), p->global->path, "/var/lib/sysc");
 	p->cache = pick(getenv("SYSC_CACHE_DIR"), p->global->cache_dir, NULL, "/var/cache/sysc");
 	p->run = pick(getenv("SYSC_RUN_DIR"), p->global->run_dir, NULL, "/run/sysc");
+	p->state =
+		pick(getenv("SYSC_STATE_DIR"), p->global->state_dir, NULL, "/var/lib/sysc/.host");
 	p->templates = pick(getenv("SYSC_TEMPLATE_DIR"), NULL, NULL, SYSC_TEMPLATEDIR);
 	p->hooks = pick(getenv("SYSC_HOOK_DIR"), NULL, NULL, SYSC_HOOKDIR);
 	p->cgroup_parent = pick(getenv("SYSC_CGROUP_PARENT"), NULL, NULL, "sysc");
 	p->default_conf = str_printf("%s/default.conf", p->conf_dir);
-	if (!p->store || !p->cache || !p->run || !p->templates || !p->hooks || !p->cgroup_parent ||
-	    !p->default_conf) {
+	if (!p->store || !p->cache || !p->run || !p->state || !p->templates || !p->hooks ||
+	    !p->cgroup_parent || !p->default_conf) {
 		paths_free(p);
 		return -ENOMEM;
 	}

@@ -7,6 +7,7 @@
  *   store      --path, $SYSC_PATH, sysc.conf path        /var/lib/sysc
  *   cache      $SYSC_CACHE_DIR, sysc.conf cache_dir      /var/cache/sysc
  *   run        $SYSC_RUN_DIR, sysc.conf run_dir          /run/sysc
+ *   state      $SYSC_STATE_DIR, sysc.conf state_dir      /var/lib/sysc/.host
  *   conf_dir   $SYSC_CONF_DIR                            /etc/sysc
  *   templates  $SYSC_TEMPLATE_DIR                        <datadir>/sysc/templates
  *   cgroup     $SYSC_CGROUP_PARENT                       sysc
@@ -29,6 +30,7 @@ struct sysc_paths {
 	char *store;
 	char *cache;
 	char *run;
+	char *state; /* host-wide, shared by all stores: the id range registry */
 	char *conf_dir;
 	char *templates;
 	char *hooks;

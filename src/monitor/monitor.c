@@ -43,8 +43,9 @@ struct monitor {
 	const struct monitor_opts *o;
 	const struct sysc_conf *conf;
 	char *run_dir;
-	char *key;   /* paths_container_key(): cgroup name, link name hashes */
-	char *entry; /* <store>/<name> */
+	char *key;	   /* paths_container_key(): cgroup name, link name hashes */
+	bool run_dir_made; /* by this monitor: only then is it removed */
+	char *entry;	   /* <store>/<name> */
 	char *rootfs;
 	char *mount_point; /* unprivileged: <run_dir>/rootfs */
 	char *shifted;	   /* rootfs.shifted as it is now (a reboot does not reload) */
@@ -739,6 +740,8 @@ static void remove_runtime(struct monitor *m)
 	_cleanup_free_ char *sock = str_printf("%s/%s", m->run_dir, CONTROL_SOCKET);
 	_cleanup_free_ char *state = str_printf("%s/state", m->run_dir);
 
+	if (!m->run_dir_made)
+		return; /* someone else's (a start refused because it exists) */
 	if (sock)
 		unlink(sock);
 	if (state)
@@ -800,6 +803,7 @@ static int monitor_setup(struct monitor *m)
 	r = fileio_mkdir_p(p->run, 0755);
 	if (r == 0 && mkdir(m->run_dir, 0700) < 0)
 		r = -errno;
+	m->run_dir_made = r == 0;
 	if (r < 0)
 		return log_error_errno(r, "cannot create runtime directory %s: %s", m->run_dir,
 				       strerror(-r));

@@ -11,6 +11,7 @@ export PATH="$T_BUILD:$PATH"
 T_ROOT=$(mktemp -d /var/tmp/sysc-test.XXXXXX)
 export SYSC_PATH=$T_ROOT/store
 export SYSC_RUN_DIR=$T_ROOT/run
+export SYSC_STATE_DIR=$T_ROOT/state
 export SYSC_CONF_DIR=$T_ROOT/etc
 export SYSC_TEMPLATE_DIR=$T_ROOT/templates
 export SYSC_CGROUP_PARENT=sysc-test-$$
