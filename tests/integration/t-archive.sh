@@ -264,6 +264,63 @@ test_bad_input() {
 	expect_clean
 }
 
+# A character device or FIFO is written as a stream and stays what it is
+# (the host's /dev/null once became a regular file); a symlink's target is
+# written and the link kept; other kinds of files are refused.
+test_export_special_files() {
+	local dev=$T_ROOT/null
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	mknod "$dev" c 1 3
+	sysc-export b1 "$dev"
+	[[ -c $dev ]] || t_die "$dev is no longer a character device: $(stat -c %F "$dev")"
+	mkfifo "$T_ROOT/fifo"
+	cat "$T_ROOT/fifo" >"$T_ROOT/via-fifo.tar" &
+	sysc-export b1 "$T_ROOT/fifo" -c none
+	wait $!
+	[[ -p $T_ROOT/fifo ]] || t_die "the FIFO is now: $(stat -c %F "$T_ROOT/fifo")"
+	sysc-import "$T_ROOT/via-fifo.tar" f1 >/dev/null 2>&1 || t_die "what went through the FIFO does not import"
+	expect_eq "$(cat "$SYSC_PATH/f1/rootfs/etc/hostname")" f1 "hostname of the import"
+	sysc-destroy f1 >/dev/null
+	echo old >"$T_ROOT/real.tar"
+	ln -s real.tar "$T_ROOT/link.tar"
+	sysc-export b1 "$T_ROOT/link.tar" -c none
+	[[ -L $T_ROOT/link.tar ]] || t_die "the symlink was replaced"
+	tar -tf "$T_ROOT/real.tar" | grep -qx sysc-archive || t_die "its target is not the archive"
+	mkdir "$T_ROOT/sub"
+	expect_fail "cannot write $T_ROOT/sub: it is a directory" sysc-export b1 "$T_ROOT/sub"
+	rmdir "$T_ROOT/sub"
+	ln -s missing/x "$T_ROOT/dangling"
+	expect_fail "cannot write $T_ROOT/dangling: a symbolic link to a missing file" \
+		sysc-export b1 "$T_ROOT/dangling"
+	[[ -L $T_ROOT/dangling ]] || t_die "the dangling link was replaced"
+	expect_eq "$(ls "$T_ROOT" | grep -E '\.tar\.|^(null|fifo|link\.tar)\.' || true)" "" "temporary files"
+	rm -f "$dev" "$T_ROOT/fifo" "$T_ROOT/via-fifo.tar" "$T_ROOT/real.tar" "$T_ROOT/link.tar" "$T_ROOT/dangling"
+	expect_store "b1"
+	expect_clean
+}
+
+# SIGKILL during an export: nothing is left beside the file (its data went
+# to an unnamed O_TMPFILE, linked only when complete)
+test_export_sigkill_leaves_nothing() {
+	local pid
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	head -c $((48 << 20)) /dev/urandom >"$SYSC_PATH/b1/rootfs/big"
+	mkdir "$T_ROOT/out"
+	sysc-export b1 "$T_ROOT/out/b1.tar.gz" -c gzip 2>/dev/null &
+	pid=$!
+	# until it writes the archive (an open file in out/, named or not)
+	for _ in $(seq 400); do
+		ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$T_ROOT/out/" && break
+		sleep 0.02
+	done
+	ls -l "/proc/$pid/fd" | grep -q "$T_ROOT/out/" || t_die "the export never wrote"
+	kill -KILL "$pid"
+	wait "$pid" && t_die "a killed export succeeded" || true
+	expect_eq "$(ls -A "$T_ROOT/out")" "" "files left by a killed export"
+	rmdir "$T_ROOT/out"
+	expect_clean
+}
+
 test_interrupted_import() {
 	sysc-create b1 -t busybox >/dev/null 2>&1
 	sysc-export b1 "$T_ROOT/b1.tar" -c none
@@ -536,6 +593,8 @@ t_run test_snapshot_export
 t_run test_overlay_backend
 t_run test_host_settings_named
 t_run test_bad_input
+t_run test_export_special_files
+t_run test_export_sigkill_leaves_nothing
 t_run test_interrupted_import
 t_run test_tarball_template
 t_run test_hostile_dotdot
