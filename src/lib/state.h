@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Container states, read without talking to the monitor: the monitor keeps
- * <run>/<name>/state up to date (atomically replaced key=value lines). When
+ * <run>/<key>/state up to date (atomically replaced key=value lines). When
  * the monitor is gone, the state is judged from the recorded init pid and its
  * start time, so a container whose monitor was killed still shows RUNNING.
  */

@@ -274,7 +274,7 @@ static int activate_storage(struct monitor *m)
 
 /* Unprivileged: where the child mounts the idmapped rootfs, and where its
  * pre_mount and mount hooks, which run as the container's root, find it:
- * <run>/<name>/rootfs, reachable by any uid (the store is not). */
+ * <run>/<key>/rootfs, reachable by any uid (the store is not). */
 static int prepare_mount_point(struct monitor *m)
 {
 	if (!m->mount_point)

@@ -9,7 +9,7 @@
  * and addresses, routes and link state are set there from the host side
  * through a netlink socket opened inside that namespace. net_detach() undoes
  * it after init is gone; net_cleanup_stale() does the same from the record
- * file <run>/<name>/net when the monitor died.
+ * file <run>/<key>/net when the monitor died.
  */
 #pragma once
 

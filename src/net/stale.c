@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* After a monitor crash: the record <run>/<name>/net names what was made on
+/* After a monitor crash: the record <run>/<key>/net names what was made on
  * the host; remove it by those stable names once the container is gone. */
 #include "net/nl.h"
 #include "util/cleanup.h"
