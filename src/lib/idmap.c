@@ -179,7 +179,7 @@ static int registry_write(const struct sysc_paths *p, const struct registry *g)
 		free(text);
 		text = t;
 	}
-	r = fileio_write_atomic_at(AT_FDCWD, path, text, strlen(text), 0644);
+	r = fileio_write_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
 	if (r < 0)
 		return log_error_errno(r, "cannot write %s: %s", path, strerror(-r));
 	return 0;

@@ -268,33 +268,34 @@ test_bad_input() {
 # (the host's /dev/null once became a regular file); a symlink's target is
 # written and the link kept; other kinds of files are refused.
 test_export_special_files() {
-	local dev=$T_ROOT/null
+	local d=$T_ROOT/special
+	mkdir "$d"
 	sysc-create b1 -t busybox >/dev/null 2>&1
-	mknod "$dev" c 1 3
-	sysc-export b1 "$dev"
-	[[ -c $dev ]] || t_die "$dev is no longer a character device: $(stat -c %F "$dev")"
-	mkfifo "$T_ROOT/fifo"
-	cat "$T_ROOT/fifo" >"$T_ROOT/via-fifo.tar" &
-	sysc-export b1 "$T_ROOT/fifo" -c none
+	mknod "$d/null" c 1 3
+	sysc-export b1 "$d/null"
+	[[ -c $d/null ]] || t_die "$d/null is no longer a character device: $(stat -c %F "$d/null")"
+	mkfifo "$d/fifo"
+	cat "$d/fifo" >"$d/via-fifo.tar" &
+	sysc-export b1 "$d/fifo" -c none
 	wait $!
-	[[ -p $T_ROOT/fifo ]] || t_die "the FIFO is now: $(stat -c %F "$T_ROOT/fifo")"
-	sysc-import "$T_ROOT/via-fifo.tar" f1 >/dev/null 2>&1 || t_die "what went through the FIFO does not import"
+	[[ -p $d/fifo ]] || t_die "the FIFO is now: $(stat -c %F "$d/fifo")"
+	sysc-import "$d/via-fifo.tar" f1 >/dev/null 2>&1 || t_die "what went through the FIFO does not import"
 	expect_eq "$(cat "$SYSC_PATH/f1/rootfs/etc/hostname")" f1 "hostname of the import"
 	sysc-destroy f1 >/dev/null
-	echo old >"$T_ROOT/real.tar"
-	ln -s real.tar "$T_ROOT/link.tar"
-	sysc-export b1 "$T_ROOT/link.tar" -c none
-	[[ -L $T_ROOT/link.tar ]] || t_die "the symlink was replaced"
-	tar -tf "$T_ROOT/real.tar" | grep -qx sysc-archive || t_die "its target is not the archive"
-	mkdir "$T_ROOT/sub"
-	expect_fail "cannot write $T_ROOT/sub: it is a directory" sysc-export b1 "$T_ROOT/sub"
-	rmdir "$T_ROOT/sub"
-	ln -s missing/x "$T_ROOT/dangling"
-	expect_fail "cannot write $T_ROOT/dangling: a symbolic link to a missing file" \
-		sysc-export b1 "$T_ROOT/dangling"
-	[[ -L $T_ROOT/dangling ]] || t_die "the dangling link was replaced"
-	expect_eq "$(ls "$T_ROOT" | grep -E '\.tar\.|^(null|fifo|link\.tar)\.' || true)" "" "temporary files"
-	rm -f "$dev" "$T_ROOT/fifo" "$T_ROOT/via-fifo.tar" "$T_ROOT/real.tar" "$T_ROOT/link.tar" "$T_ROOT/dangling"
+	echo old >"$d/real.tar"
+	ln -s real.tar "$d/link.tar"
+	sysc-export b1 "$d/link.tar" -c none
+	[[ -L $d/link.tar ]] || t_die "the symlink was replaced"
+	tar -tf "$d/real.tar" | grep -qx sysc-archive || t_die "its target is not the archive"
+	mkdir "$d/sub"
+	expect_fail "cannot write $d/sub: it is a directory" sysc-export b1 "$d/sub"
+	ln -s missing/x "$d/dangling"
+	expect_fail "cannot write $d/dangling: a symbolic link to a missing file" \
+		sysc-export b1 "$d/dangling"
+	[[ -L $d/dangling ]] || t_die "the dangling link was replaced"
+	# and no temporary file beside them
+	expect_eq "$(ls -A "$d" | tr '\n' ' ')" "dangling fifo link.tar null real.tar sub via-fifo.tar " "files"
+	rm -rf "$d"
 	expect_store "b1"
 	expect_clean
 }

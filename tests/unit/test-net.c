@@ -28,6 +28,11 @@ static void host_names(void)
 	CHECK(strcmp(b, c) != 0, "another long name, another host name: %s", c);
 	net_host_ifname("abcdefghij", 12, c);
 	CHECK(strlen(c) <= 15, "name at the limit: %s (%zu)", c, strlen(c));
+	/* a container of another store: its key has a store id, always hashed */
+	net_host_ifname("w@0123456789ab", 0, c);
+	CHECK(strlen(c) <= 15 && !strchr(c, '@') && c[2] != '-', "key of another store: %s", c);
+	net_host_ifname("w@0123456789ac", 0, b);
+	CHECK(strcmp(b, c) != 0, "another store, another host name: %s %s", b, c);
 }
 
 static void macs(void)
@@ -44,6 +49,8 @@ static void macs(void)
 	CHECK((m1[0] & 1) == 0 && (m1[0] & 2) == 2, "unicast, locally administered: %s", s);
 	net_default_hwaddr("web2", 0, m3);
 	CHECK(memcmp(m1, m3, 6) != 0, "name changes the MAC");
+	net_default_hwaddr("web1@0123456789ab", 0, m3);
+	CHECK(memcmp(m1, m3, 6) != 0, "the store changes the MAC");
 	CHECK(strlen(s) == 17 && s[2] == ':', "formatted %s", s);
 }
 
