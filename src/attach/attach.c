@@ -340,7 +340,8 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 		return -ESRCH;
 	}
 	c->userns = other_userns(st.init_pid);
-	r = cgroup_open(p->cgroup_parent, c->name, &c->cg);
+	_cleanup_free_ char *key = paths_container_key(p, c->name);
+	r = key ? cgroup_open(p->cgroup_parent, key, &c->cg) : -ENOMEM;
 	if (r < 0)
 		return log_error_errno(r, "cannot find the cgroup of %s: %s", c->name,
 				       strerror(-r));

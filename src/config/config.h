@@ -168,6 +168,7 @@ struct sysc_global {
 	char *path;	       /* container store, default /var/lib/sysc */
 	char *cache_dir;       /* template caches, default /var/cache/sysc */
 	char *run_dir;	       /* runtime, default /run/sysc */
+	char *state_dir;       /* host-wide state of all stores, default /var/lib/sysc/.host */
 	char *default_backend; /* default "best" */
 	char *lvm_vg;
 	char *lvm_thinpool;

@@ -748,6 +748,17 @@ static const struct conf_key global_keys[] = {
 	 GL(run_dir),
 	 .example = "\"/run/sysc\"",
 	 .doc = "Runtime state."},
+	{.path = "state_dir",
+	 .type = CT_STRING,
+	 .check = conf_check_abspath,
+	 .def = "\"/var/lib/sysc/.host\"",
+	 .store = ST_STR,
+	 GL(state_dir),
+	 .example = "\"/var/lib/sysc/.host\"",
+	 .doc = "Host-wide state shared by every store (--path, SYSC_PATH): the registry of "
+		"the host id ranges of unprivileged containers, so that no two stores hand "
+		"out the same range. Hidden inside the default store's directory "
+		"(sysc-ls ignores dot names)."},
 	{.path = "default_backend",
 	 .type = CT_STRING,
 	 .choices = global_backends,

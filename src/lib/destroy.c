@@ -2,6 +2,7 @@
 #include "lib/destroy.h"
 #include "lib/hooks.h"
 #include "config/config.h"
+#include "lib/idmap.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
@@ -107,6 +108,8 @@ int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 	r = fileio_rm_rf_at(store_fd, work);
 	if (r < 0)
 		return log_error_errno(r, "cannot remove %s/%s: %s", p->store, work, strerror(-r));
+	if (conf && !conf->security.privileged)
+		idmap_release(p, conf->uuid); /* logged; at worst the range stays blocked */
 	log_info("destroyed container %s", name);
 	return 0;
 }

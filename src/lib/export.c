@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,8 +39,11 @@ struct export_ctx {
 	struct storage_ctx sctx;
 	bool mounted;
 	int out_fd;
-	char *tmp;		    /* temporary output file, renamed to o->file at the end */
-	char *config_path;	    /* the config that goes into the archive */
+	bool stream;	   /* o->file is a character device or FIFO: written in place */
+	char *target;	   /* the regular file to make: o->file, or where its symlink points */
+	bool anon;	   /* out_fd is an O_TMPFILE, linked as target at the end */
+	char *tmp;	   /* else a temporary file, renamed to target at the end */
+	char *config_path; /* the config that goes into the archive */
 	struct conf_idmap *shifted; /* its rootfs.shifted: owners on disk */
 	size_t n_shifted;
 };
@@ -124,9 +128,85 @@ static int read_shifted(struct export_ctx *c)
 		     : 0;
 }
 
+/* FILE names a character device or FIFO: written as a stream (never
+ * replaced by a regular file); something else that is not a regular file:
+ * refused; a symlink: its target is made. Else *target is the file to make. */
+static int check_output(struct export_ctx *c)
+{
+	const char *file = c->o->file;
+	struct stat st;
+
+	if (stat(file, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		c->out_fd = open(file, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (c->out_fd < 0)
+			return log_error_errno(-errno, "cannot open %s: %m", file);
+		if (isatty(c->out_fd)) {
+			log_error("refusing to write an archive to the terminal %s", file);
+			return -ENOTTY;
+		}
+		c->stream = true;
+		return 0;
+	}
+	if (lstat(file, &st) < 0) {
+		if (errno != ENOENT)
+			return log_error_errno(-errno, "cannot write %s: %m", file);
+		c->target = strdup(file);
+	} else if (S_ISLNK(st.st_mode)) {
+		c->target = realpath(file, NULL);
+		if (!c->target && errno == ENOENT)
+			return log_error_errno(-ENOENT,
+					       "cannot write %s: a symbolic link to a "
+					       "missing file",
+					       file);
+		if (!c->target)
+			return log_error_errno(-errno, "cannot write %s: %m", file);
+		if (stat(c->target, &st) == 0 && !S_ISREG(st.st_mode)) /* a changed link */
+			return log_error_errno(-EINVAL, "cannot write %s: not a regular file",
+					       file);
+	} else if (!S_ISREG(st.st_mode)) {
+		return log_error_errno(-EINVAL,
+				       "cannot write %s: it is %s; sysc-export writes a regular "
+				       "file, a character device or a FIFO",
+				       file,
+				       S_ISDIR(st.st_mode)   ? "a directory"
+				       : S_ISBLK(st.st_mode) ? "a block device"
+							     : "a socket");
+	} else {
+		c->target = strdup(file);
+	}
+	return c->target ? 0 : -ENOMEM;
+}
+
+/* An unnamed file in target's directory (O_TMPFILE): nothing is left
+ * behind whatever happens, even on SIGKILL. */
+static int open_anon(struct export_ctx *c)
+{
+	_cleanup_free_ char *dir = strdup(c->target);
+	char *slash;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	c->out_fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (c->out_fd >= 0) {
+		c->anon = true;
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+		return 0; /* the filesystem has none: a named temporary file */
+	return log_error_errno(-errno, "cannot write %s: %m", c->o->file);
+}
+
 static int open_output(struct export_ctx *c)
 {
 	const char *file = c->o->file;
+	int r;
 
 	if (strcmp(file, "-") == 0) {
 		if (isatty(STDOUT_FILENO)) {
@@ -136,14 +216,20 @@ static int open_output(struct export_ctx *c)
 		c->out_fd = STDOUT_FILENO;
 		return 0;
 	}
+	r = check_output(c);
+	if (r < 0 || c->stream)
+		return r;
+	r = open_anon(c);
+	if (r < 0 || c->anon)
+		return r;
 	/* next to FILE, renamed over it when complete: a failed export leaves
-	 * neither a partial FILE nor a damaged old one */
-	c->tmp = str_printf("%s.XXXXXX", file);
+	 * neither a partial FILE nor a damaged old one (but SIGKILL leaves it) */
+	c->tmp = str_printf("%s.XXXXXX", c->target);
 	if (!c->tmp)
 		return -ENOMEM;
 	c->out_fd = mkostemp(c->tmp, O_CLOEXEC);
 	if (c->out_fd < 0) {
-		int r = log_error_errno(-errno, "cannot write %s: %m", file);
+		r = log_error_errno(-errno, "cannot write %s: %m", file);
 		free(c->tmp);
 		c->tmp = NULL;
 		return r;
@@ -197,11 +283,51 @@ static int write_archive(struct export_ctx *c, const char *config, size_t config
 	return r;
 }
 
+/* The complete O_TMPFILE gets its name: target itself when it does not
+ * exist, else a temporary name renamed over it. */
+static int link_anon(struct export_ctx *c)
+{
+	char proc[64], *tmp;
+	uint8_t rnd[4];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", c->out_fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, c->target, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	for (int tries = 0; tries < 100; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -EIO;
+		tmp = str_printf("%s.%02x%02x%02x%02x", c->target, rnd[0], rnd[1], rnd[2], rnd[3]);
+		if (!tmp)
+			return -ENOMEM;
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
+			int r = rename(tmp, c->target) < 0 ? -errno : 0;
+			if (r < 0)
+				unlink(tmp);
+			free(tmp);
+			return r;
+		}
+		free(tmp);
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 static int finish_output(struct export_ctx *c)
 {
+	int r;
+
+	if (c->anon) {
+		r = fsync(c->out_fd) < 0 ? -errno : link_anon(c);
+		if (r < 0)
+			return log_error_errno(r, "cannot write %s: %s", c->o->file, strerror(-r));
+		return 0;
+	}
 	if (!c->tmp)
 		return 0;
-	if (fsync(c->out_fd) < 0 || rename(c->tmp, c->o->file) < 0)
+	if (fsync(c->out_fd) < 0 || rename(c->tmp, c->target) < 0)
 		return log_error_errno(-errno, "cannot write %s: %m", c->o->file);
 	free(c->tmp);
 	c->tmp = NULL;
@@ -268,6 +394,7 @@ int export_container(const struct sysc_paths *p, const struct export_opts *o)
 		close(c.out_fd);
 	CLOSE_FD(c.entry_fd);
 	free(c.tmp);
+	free(c.target);
 	free(c.entry_path);
 	free(c.config_path);
 	free(c.shifted);

@@ -2,6 +2,7 @@
 #include "lib/freeze.h"
 #include "cgroup/cgroup.h"
 #include "lib/paths.h"
+#include "util/cleanup.h"
 #include "lib/state.h"
 #include "lib/store.h"
 #include "util/log.h"
@@ -23,7 +24,8 @@ int freeze_container(const struct sysc_paths *p, const char *name, bool frozen)
 		log_debug("container %s is already %s", name, frozen ? "frozen" : "running");
 		return 0;
 	}
-	r = cgroup_open(p->cgroup_parent, name, &cg);
+	_cleanup_free_ char *key = paths_container_key(p, name);
+	r = key ? cgroup_open(p->cgroup_parent, key, &cg) : -ENOMEM;
 	if (r < 0)
 		return log_error_errno(r, "cannot find the cgroups of %s: %s", name, strerror(-r));
 	r = cgroup_freeze(cg, frozen);

@@ -5,11 +5,13 @@
 #include "lib/paths.h"
 #include "userns/shift.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -70,68 +72,190 @@ static int pool(struct range *ret)
 	return 0;
 }
 
-/* Ranges (host side) the store's entries use (containers, and creates in
+/*
+ * The host-wide registry, <state>/idmap (paths.h), one line per range:
+ *
+ *   START COUNT STOREID UUID NAME STOREPATH
+ *
+ * Every store's ranges are there, so a store never hands out a range
+ * another store's container has. Under the lock <state>/idmap.lock, a store
+ * brings its own lines up to date from its configs (creates in progress
+ * included) before it allocates; a start registers its container's range
+ * if it is missing (containers made before the registry existed); destroy
+ * removes its lines. Lines of other stores are kept as they are.
+ */
+#define REGISTRY "idmap"
+
+struct reg_line {
+	uint64_t start, count;
+	char store[16];
+	char uuid[64];
+	char *text; /* the whole line, without newline */
+};
+
+struct registry {
+	struct reg_line *v;
+	size_t n;
+};
+
+static void registry_done(struct registry *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->v[i].text);
+	free(g->v);
+	*g = (struct registry){0};
+}
+
+static int registry_add(struct registry *g, uint64_t start, uint64_t count, const char *store,
+			const char *uuid, const char *name, const char *path)
+{
+	struct reg_line *nv = realloc(g->v, (g->n + 1) * sizeof(*nv));
+	struct reg_line *l;
+
+	if (!nv)
+		return -ENOMEM;
+	g->v = nv;
+	l = &g->v[g->n];
+	*l = (struct reg_line){.start = start, .count = count};
+	snprintf(l->store, sizeof(l->store), "%s", store);
+	snprintf(l->uuid, sizeof(l->uuid), "%s", uuid && *uuid ? uuid : "-");
+	l->text = str_printf("%llu %llu %s %s %s %s", (unsigned long long)start,
+			     (unsigned long long)count, l->store, l->uuid, name, path);
+	if (!l->text)
+		return -ENOMEM;
+	for (char *c = l->text; *c; c++)
+		if (*c == '\n')
+			*c = '?'; /* the path is only for people reading the file */
+	g->n++;
+	return 0;
+}
+
+static int registry_read(const struct sysc_paths *p, struct registry *ret)
+{
+	_cleanup_free_ char *path = str_printf("%s/" REGISTRY, p->state), *data = NULL;
+	char *save = NULL;
+	int r;
+
+	*ret = (struct registry){0};
+	if (!path)
+		return -ENOMEM;
+	r = fileio_read_at(AT_FDCWD, path, &data, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "cannot read %s: %s", path, strerror(-r));
+	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		unsigned long long s, c;
+		char store[16], uuid[64];
+		struct reg_line *nv;
+		if (l[0] == '#' || sscanf(l, "%llu %llu %15s %63s", &s, &c, store, uuid) != 4)
+			continue;
+		nv = realloc(ret->v, (ret->n + 1) * sizeof(*nv));
+		if (!nv)
+			return registry_done(ret), -ENOMEM;
+		ret->v = nv;
+		ret->v[ret->n] = (struct reg_line){.start = s, .count = c, .text = strdup(l)};
+		snprintf(ret->v[ret->n].store, sizeof(store), "%s", store);
+		snprintf(ret->v[ret->n].uuid, sizeof(uuid), "%s", uuid);
+		if (!ret->v[ret->n++].text)
+			return registry_done(ret), -ENOMEM;
+	}
+	return 0;
+}
+
+static int registry_write(const struct sysc_paths *p, const struct registry *g)
+{
+	_cleanup_free_ char *path = str_printf("%s/" REGISTRY, p->state);
+	_cleanup_free_ char *text = strdup("# START COUNT STOREID UUID NAME STOREPATH: host id "
+					   "ranges of sysc's unprivileged containers\n");
+	int r;
+
+	if (!path || !text)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->n; i++) {
+		char *t = str_printf("%s%s\n", text, g->v[i].text);
+		if (!t)
+			return -ENOMEM;
+		free(text);
+		text = t;
+	}
+	r = fileio_write_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
+	if (r < 0)
+		return log_error_errno(r, "cannot write %s: %s", path, strerror(-r));
+	return 0;
+}
+
+/* Drop this store's lines (all of them, or those of uuid). */
+static void registry_drop(struct registry *g, const char *store, const char *uuid)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		if (!strcmp(g->v[i].store, store) && (!uuid || !strcmp(g->v[i].uuid, uuid))) {
+			free(g->v[i].text);
+			continue;
+		}
+		g->v[k++] = g->v[i];
+	}
+	g->n = k;
+}
+
+static int registry_lock(const struct sysc_paths *p)
+{
+	_cleanup_free_ char *lockp = str_printf("%s/" REGISTRY ".lock", p->state);
+
+	return lockp ? lock_path(lockp, "the id range allocation") : -ENOMEM;
+}
+
+/* This store's lines from its entries' configs (containers, and creates in
  * progress, whose configs are in hidden work dirs), besides cfg itself. */
-static int used_ranges(const struct sysc_paths *p, const char *self, struct range **ret,
-		       size_t *ret_n)
+static int registry_sync_store(const struct sysc_paths *p, const char *self, struct registry *g)
 {
 	_cleanup_closedir_ DIR *d = opendir(p->store);
-	struct range *v = NULL;
 	struct dirent *de;
-	size_t n = 0;
 
+	registry_drop(g, p->store_id, NULL);
 	while (d && (de = readdir(d))) {
 		_cleanup_free_ char *cfg = NULL;
 		struct sysc_conf *c = NULL;
+		int r = 0;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		cfg = str_printf("%s/%s/config", p->store, de->d_name);
 		if (!cfg)
-			goto oom;
+			return -ENOMEM;
 		if (strcmp(cfg, self) == 0 || access(cfg, F_OK) < 0)
 			continue;
 		if (conf_load(p->default_conf, cfg, &c) < 0)
 			continue; /* logged; an invalid config holds no range we can see */
-		for (size_t k = 0; k < c->n_idmap; k++) {
-			struct range *nv = realloc(v, (n + 1) * sizeof(*v));
-			if (!nv) {
-				conf_free(c);
-				goto oom;
-			}
-			v = nv;
-			v[n++] = (struct range){c->idmap[k].host, c->idmap[k].count};
-		}
+		for (size_t k = 0; r == 0 && k < c->n_idmap; k++)
+			r = registry_add(g, c->idmap[k].host, c->idmap[k].count, p->store_id,
+					 c->uuid, c->name ? c->name : de->d_name, p->store_real);
 		conf_free(c);
+		if (r < 0)
+			return r;
 	}
-	*ret = v;
-	*ret_n = n;
 	return 0;
-oom:
-	free(v);
-	return -ENOMEM;
 }
 
-static bool overlaps(uint64_t s, const struct range *v, size_t n)
+static bool overlaps(uint64_t s, const struct registry *g)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s < v[i].start + v[i].count && v[i].start < s + IDMAP_BLOCK)
+	for (size_t i = 0; i < g->n; i++)
+		if (s < g->v[i].start + g->v[i].count && g->v[i].start < s + IDMAP_BLOCK)
 			return true;
 	return false;
 }
 
-static int allocate(const struct sysc_paths *p, const char *name, const char *cfg, uint64_t *ret)
+static int allocate(const struct sysc_paths *p, const char *name, const struct registry *g,
+		    uint64_t *ret)
 {
-	_cleanup_free_ struct range *used = NULL;
 	struct range pl = {0, 0};
-	size_t n = 0;
 	int r = pool(&pl);
 
-	if (r == 0)
-		r = used_ranges(p, cfg, &used, &n);
 	if (r < 0)
 		return r;
 	for (uint64_t s = pl.start; s + IDMAP_BLOCK <= pl.start + pl.count; s += IDMAP_BLOCK)
-		if (!overlaps(s, used, n)) {
+		if (!overlaps(s, g)) {
 			*ret = s;
 			return 0;
 		}
@@ -140,28 +264,90 @@ static int allocate(const struct sysc_paths *p, const char *name, const char *cf
 	return -ENOSPC;
 }
 
+/* A container with its ranges: registered already, or add them now. */
+static int register_existing(const struct sysc_paths *p, const struct sysc_conf *c)
+{
+	_cleanup_(registry_done) struct registry g = {0};
+	_cleanup_close_ int lock = registry_lock(p);
+	int r;
+
+	if (lock < 0)
+		return lock;
+	r = registry_read(p, &g);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < g.n; i++)
+		if (!strcmp(g.v[i].store, p->store_id) && c->n_idmap &&
+		    !strcmp(g.v[i].uuid, c->uuid ? c->uuid : "-") &&
+		    g.v[i].start == c->idmap[0].host)
+			return 0;
+	registry_drop(&g, p->store_id, c->uuid ? c->uuid : "-");
+	for (size_t k = 0; r == 0 && k < c->n_idmap; k++)
+		r = registry_add(&g, c->idmap[k].host, c->idmap[k].count, p->store_id, c->uuid,
+				 c->name, p->store_real);
+	return r < 0 ? r : registry_write(p, &g);
+}
+
+int idmap_release(const struct sysc_paths *p, const char *uuid)
+{
+	_cleanup_(registry_done) struct registry g = {0};
+	_cleanup_close_ int lock = -EBADF;
+	size_t before;
+	int r;
+
+	if (!uuid)
+		return 0;
+	lock = registry_lock(p);
+	if (lock < 0)
+		return lock;
+	r = registry_read(p, &g);
+	if (r < 0)
+		return r;
+	before = g.n;
+	registry_drop(&g, p->store_id, uuid);
+	return g.n == before ? 0 : registry_write(p, &g);
+}
+
 int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 {
-	_cleanup_free_ char *lockp = str_printf("%s/locks/.idmap", p->run), *value = NULL;
+	_cleanup_(registry_done) struct registry g = {0};
+	_cleanup_free_ char *value = NULL, *uuid = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct sysc_conf *c = NULL;
 	struct conf_edit *ed = NULL;
-	uint64_t start;
+	uint64_t start = 0;
 	int r;
 
-	if (!lockp)
-		return -ENOMEM;
 	r = conf_load(p->default_conf, cfg, &c);
 	if (r < 0)
 		return r;
 	bool needed = !c->security.privileged && c->n_idmap == 0;
+	if (!needed) {
+		r = c->security.privileged ? 0 : register_existing(p, c);
+		conf_free(c);
+		return r;
+	}
+	uuid = c->uuid ? strdup(c->uuid) : NULL;
 	conf_free(c);
-	if (!needed)
-		return 0;
-	lock = lock_path(lockp, "the id range allocation");
+	if (!uuid)
+		uuid = strdup("-");
+	if (!uuid)
+		return -ENOMEM;
+	lock = registry_lock(p);
 	if (lock < 0)
 		return lock;
-	r = allocate(p, name, cfg, &start);
+	r = registry_read(p, &g);
+	if (r == 0)
+		r = registry_sync_store(p, cfg, &g);
+	if (r == 0)
+		r = allocate(p, name, &g, &start);
+	if (r == 0)
+		r = registry_add(&g, start, IDMAP_BLOCK, p->store_id, uuid, name, p->store_real);
+	/* registered before it is recorded in the config: a failure in between
+	 * leaves a range blocked until this store's next allocation, never one
+	 * handed out twice */
+	if (r == 0)
+		r = registry_write(p, &g);
 	if (r < 0)
 		return r;
 	value = str_printf("( { container = 0; host = %llu; count = %u; } )",

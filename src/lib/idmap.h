@@ -16,9 +16,15 @@ struct sysc_conf;
 #define IDMAP_BLOCK 65536u
 
 /* Container name (config file cfg) is unprivileged without an idmap: give
- * it a free range and write it into cfg (under a store-wide lock). 0 when
- * nothing was needed or it was done; -errno, logged. */
+ * it a free range and write it into cfg (under a host-wide lock). 0 when
+ * nothing was needed or it was done; -errno, logged. Ranges are allocated
+ * host-wide: no two stores give out the same one (<state>/idmap, paths.h).
+ * A container that has its range is registered there if it is not yet. */
 int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg);
+
+/* Container uuid of this store was destroyed: its ranges are free again
+ * (host-wide registry in <state>/idmap). */
+int idmap_release(const struct sysc_paths *p, const char *uuid);
 
 struct conf_idmap;
 /* The chown-shift fallback (userns/shift.h): make the owners on disk of

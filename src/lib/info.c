@@ -81,12 +81,13 @@ static int add_bytes(struct info *info, const char *key, const char *label, uint
 }
 
 /* One item per interface (net_describe); type "none" is also a warning. */
-static int add_network(struct info *info, const struct sysc_conf *c)
+static int add_network(struct info *info, const struct sysc_paths *p, const struct sysc_conf *c)
 {
 	static const char *const keys[] = {"network0", "network1", "network2", "network3",
 					   "network4", "network5", "network6", "network7"};
 	_cleanup_strv_ char **lines = NULL;
-	int r = net_describe(c, &lines);
+	_cleanup_free_ char *key = paths_container_key(p, c->name);
+	int r = key ? net_describe(c, key, &lines) : -ENOMEM;
 
 	if (r == 0 && !net_private_netns(c))
 		log_warn("%s shares the host's network namespace (network type \"none\")", c->name);
@@ -123,7 +124,7 @@ static int add_static(struct info *info, const struct sysc_paths *p, const struc
 					     : strdup("none (privileged)"));
 	r = r ?: add_str(info, "autostart", "Autostart:", c->autostart.enabled ? "yes" : "no");
 	r = r ?: add_str(info, "ipv4", "IPv4:", ipstr);
-	r = r ?: add_network(info, c);
+	r = r ?: add_network(info, p, c);
 	return r;
 }
 
@@ -164,7 +165,8 @@ static int add_runtime(struct info *info, const struct sysc_paths *p, const char
 			    "Uptime (s):", (uint64_t)(now > st->started ? now - st->started : 0));
 	}
 	memset(&s, 0xff, sizeof(s)); /* all UINT64_MAX: unknown */
-	if (r == 0 && cgroup_open(p->cgroup_parent, name, &cg) == 0) {
+	_cleanup_free_ char *key = paths_container_key(p, name);
+	if (r == 0 && key && cgroup_open(p->cgroup_parent, key, &cg) == 0) {
 		cgroup_stats(cg, &s);
 		r = r ?: add_str(info, "cgroup", "Cgroup:", cgroup_v2_relpath(cg));
 		cgroup_set_free(cg);

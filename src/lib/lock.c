@@ -49,7 +49,7 @@ int lock_path(const char *path, const char *what)
 
 int lock_container(const struct sysc_paths *p, const char *name)
 {
-	_cleanup_free_ char *path = str_printf("%s/locks/%s", p->run, name);
+	_cleanup_free_ char *path = paths_container_lock(p, name);
 	_cleanup_free_ char *what = str_printf("container %s", name);
 
 	if (!path || !what)

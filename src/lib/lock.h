@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-container locks (flock on <run>/locks/<name>), held across any change
+/* Per-container locks (flock on <run>/.locks/<key>, paths.h), held across any change
  * of a container's store entry or state: create, destroy, config set, start. */
 #pragma once
 

@@ -6,8 +6,12 @@
 #include "util/strv.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef SYSC_SYSCONFDIR
 #define SYSC_SYSCONFDIR "/etc/sysc"
@@ -31,6 +35,60 @@ static char *pick(const char *a, const char *b, const char *c, const char *fallb
 	return s;
 }
 
+/* realpath() of path, or of its nearest existing parent with the rest
+ * appended (a store is made by its first create) */
+static char *canonical(const char *path)
+{
+	_cleanup_free_ char *parent = NULL, *abs = NULL;
+	char *r, *slash;
+
+	if (path[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return NULL;
+		abs = str_printf("%s/%s", cwd, path);
+		return abs ? canonical(abs) : NULL;
+	}
+	r = realpath(path, NULL);
+	if (r || errno != ENOENT)
+		return r;
+	parent = strdup(path);
+	if (!parent)
+		return NULL;
+	slash = strrchr(parent, '/');
+	*slash = '\0';
+	if (slash == parent) /* "/x" */
+		return strdup(path);
+	r = canonical(parent);
+	if (!r)
+		return NULL;
+	abs = str_printf("%s%s%s", r, strcmp(r, "/") ? "/" : "", slash + 1);
+	free(r);
+	return TAKE_PTR(abs);
+}
+
+/* Which store this is: its canonical path, its id, whether it is the
+ * configured one. */
+static int store_identity(struct sysc_paths *p)
+{
+	_cleanup_free_ char *configured = NULL;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	p->store_real = canonical(p->store);
+	configured = canonical(p->global->path ? p->global->path : "/var/lib/sysc");
+	if (!p->store_real || !configured)
+		return log_error_errno(-errno ?: -ENOMEM, "cannot resolve the store path %s: %m",
+				       p->store);
+	for (const char *c = p->store_real; *c; c++) {
+		h ^= (uint8_t)*c;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(p->store_id, sizeof(p->store_id), "%012llx",
+		 (unsigned long long)(h & 0xffffffffffffULL));
+	p->store_default = strcmp(p->store_real, configured) == 0;
+	return 0;
+}
+
 void paths_free(struct sysc_paths *p)
 {
 	if (!p)
@@ -38,11 +96,13 @@ void paths_free(struct sysc_paths *p)
 	free(p->store);
 	free(p->cache);
 	free(p->run);
+	free(p->state);
 	free(p->conf_dir);
 	free(p->templates);
 	free(p->hooks);
 	free(p->cgroup_parent);
 	free(p->default_conf);
+	free(p->store_real);
 	conf_global_free(p->global);
 	free(p);
 }
@@ -69,14 +129,21 @@ int paths_load(const char *store_override, struct sysc_paths **ret)
 	p->store = pick(store_override, getenv("SYSC_PATH"), p->global->path, "/var/lib/sysc");
 	p->cache = pick(getenv("SYSC_CACHE_DIR"), p->global->cache_dir, NULL, "/var/cache/sysc");
 	p->run = pick(getenv("SYSC_RUN_DIR"), p->global->run_dir, NULL, "/run/sysc");
+	p->state =
+		pick(getenv("SYSC_STATE_DIR"), p->global->state_dir, NULL, "/var/lib/sysc/.host");
 	p->templates = pick(getenv("SYSC_TEMPLATE_DIR"), NULL, NULL, SYSC_TEMPLATEDIR);
 	p->hooks = pick(getenv("SYSC_HOOK_DIR"), NULL, NULL, SYSC_HOOKDIR);
 	p->cgroup_parent = pick(getenv("SYSC_CGROUP_PARENT"), NULL, NULL, "sysc");
 	p->default_conf = str_printf("%s/default.conf", p->conf_dir);
-	if (!p->store || !p->cache || !p->run || !p->templates || !p->hooks || !p->cgroup_parent ||
-	    !p->default_conf) {
+	if (!p->store || !p->cache || !p->run || !p->state || !p->templates || !p->hooks ||
+	    !p->cgroup_parent || !p->default_conf) {
 		paths_free(p);
 		return -ENOMEM;
+	}
+	r = store_identity(p);
+	if (r < 0) {
+		paths_free(p);
+		return r;
 	}
 	*ret = p;
 	return 0;
@@ -97,7 +164,21 @@ char *paths_container_rootfs(const struct sysc_paths *p, const char *name)
 	return str_printf("%s/%s/rootfs", p->store, name);
 }
 
+char *paths_container_key(const struct sysc_paths *p, const char *name)
+{
+	return p->store_default ? strdup(name) : str_printf("%s@%s", name, p->store_id);
+}
+
 char *paths_container_run(const struct sysc_paths *p, const char *name)
 {
-	return str_printf("%s/%s", p->run, name);
+	_cleanup_free_ char *key = paths_container_key(p, name);
+
+	return key ? str_printf("%s/%s", p->run, key) : NULL;
+}
+
+char *paths_container_lock(const struct sysc_paths *p, const char *name)
+{
+	_cleanup_free_ char *key = paths_container_key(p, name);
+
+	return key ? str_printf("%s/.locks/%s", p->run, key) : NULL;
 }

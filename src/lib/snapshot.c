@@ -173,11 +173,14 @@ int snapshot_create(const struct sysc_paths *p, const char *name, const char *co
 	struct snap_ctx s;
 	_cleanup_close_ int snaps_fd = -EBADF;
 	char snap[64], tmp[] = ".new-XXXXXX";
+	bool made_dir = false; /* snapshots/ is this call's: a failure removes it */
 	int r = snap_ctx_open(p, name, true, &s);
 
 	if (r < 0)
 		goto out;
-	if (mkdirat(s.entry_fd, "snapshots", 0700) < 0 && errno != EEXIST) {
+	if (mkdirat(s.entry_fd, "snapshots", 0700) == 0)
+		made_dir = true;
+	else if (errno != EEXIST) {
 		r = log_error_errno(-errno, "cannot create %s/snapshots: %m", s.entry);
 		goto out;
 	}
@@ -222,6 +225,9 @@ int snapshot_create(const struct sysc_paths *p, const char *name, const char *co
 	if (r == 0)
 		printf("%s\n", snap);
 out:
+	/* (empty: fails, and leaves it, when a concurrent snapshot is in it) */
+	if (r < 0 && made_dir)
+		unlinkat(s.entry_fd, "snapshots", AT_REMOVEDIR);
 	snap_ctx_done(&s);
 	return r;
 }

@@ -60,23 +60,23 @@ uint64_t state_proc_starttime(pid_t pid)
 	return start;
 }
 
-int state_write(const char *run_dir, const struct state_info *info)
+int state_write(const char *run_dir, const char *store, const struct state_info *info)
 {
 	_cleanup_free_ char *path = str_printf("%s/state", run_dir);
-	char buf[512];
-	int n;
+	_cleanup_free_ char *buf = NULL;
 
 	if (!path)
 		return -ENOMEM;
-	n = snprintf(buf, sizeof(buf),
-		     "state=%s\ninit_pid=%d\ninit_start=%" PRIu64 "\nmonitor_pid=%d\n"
-		     "monitor_start=%" PRIu64 "\nstarted=%" PRId64 "\n",
-		     state_name(info->state), (int)info->init_pid, info->init_start,
-		     (int)info->monitor_pid, info->monitor_start, info->started);
-	return fileio_replace_at(AT_FDCWD, path, buf, (size_t)n, 0644);
+	buf = str_printf("state=%s\ninit_pid=%d\ninit_start=%" PRIu64 "\nmonitor_pid=%d\n"
+			 "monitor_start=%" PRIu64 "\nstarted=%" PRId64 "\nstore=%s\n",
+			 state_name(info->state), (int)info->init_pid, info->init_start,
+			 (int)info->monitor_pid, info->monitor_start, info->started, store);
+	if (!buf)
+		return -ENOMEM;
+	return fileio_replace_at(AT_FDCWD, path, buf, strlen(buf), 0644);
 }
 
-static void parse_line(char *line, struct state_info *s)
+static void parse_line(char *line, struct state_info *s, const char **store)
 {
 	char *eq = strchr(line, '=');
 
@@ -95,6 +95,8 @@ static void parse_line(char *line, struct state_info *s)
 		s->monitor_start = strtoull(eq, NULL, 10);
 	else if (!strcmp(line, "started"))
 		s->started = strtoll(eq, NULL, 10);
+	else if (!strcmp(line, "store"))
+		*store = eq;
 }
 
 static bool alive(pid_t pid, uint64_t start)
@@ -104,12 +106,15 @@ static bool alive(pid_t pid, uint64_t start)
 
 int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret)
 {
-	_cleanup_free_ char *path = str_printf("%s/%s/state", p->run, name), *data = NULL;
+	_cleanup_free_ char *run = paths_container_run(p, name), *data = NULL;
+	_cleanup_free_ char *path = run ? str_printf("%s/state", run) : NULL;
+	_cleanup_free_ char *key = paths_container_key(p, name);
 	struct state_info s = {.state = STATE_STOPPED};
+	const char *store = NULL;
 	char *save = NULL;
 	int r;
 
-	if (!path)
+	if (!path || !key)
 		return -ENOMEM;
 	r = fileio_read_at(AT_FDCWD, path, &data, NULL);
 	if (r == -ENOENT || r == -ENOTDIR) {
@@ -119,7 +124,14 @@ int state_read(const struct sysc_paths *p, const char *name, struct state_info *
 	if (r < 0)
 		return r;
 	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		parse_line(l, &s);
+		parse_line(l, &s, &store);
+	/* another store's (e.g. sysc.conf's path changed while it ran): not
+	 * this container's, and not stale either. Monitors before the store
+	 * line was written ran only the default store's (doc/architecture.md). */
+	if (store ? strcmp(store, p->store_real) != 0 : !p->store_default) {
+		*ret = (struct state_info){.state = STATE_STOPPED};
+		return 0;
+	}
 	s.monitor_alive = alive(s.monitor_pid, s.monitor_start);
 	if (!s.monitor_alive) {
 		bool init_alive = alive(s.init_pid, s.init_start);
@@ -132,7 +144,7 @@ int state_read(const struct sysc_paths *p, const char *name, struct state_info *
 		}
 	}
 	/* frozen is a fact of the cgroup, whoever froze it and whether or not the monitor lives */
-	if (s.state == STATE_RUNNING && cgroup_is_frozen(p->cgroup_parent, name))
+	if (s.state == STATE_RUNNING && cgroup_is_frozen(p->cgroup_parent, key))
 		s.state = STATE_FROZEN;
 	*ret = s;
 	return 0;

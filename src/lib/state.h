@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Container states, read without talking to the monitor: the monitor keeps
- * <run>/<name>/state up to date (atomically replaced key=value lines). When
+ * <run>/<key>/state up to date (atomically replaced key=value lines). When
  * the monitor is gone, the state is judged from the recorded init pid and its
  * start time, so a container whose monitor was killed still shows RUNNING.
  */
@@ -39,7 +39,8 @@ const char *state_name(enum sysc_state s);
 int state_parse(const char *s, enum sysc_state *ret);
 
 /* Write the state file (monitor side). */
-int state_write(const char *run_dir, const struct state_info *info);
+/* store: the store's canonical path, checked by state_read() */
+int state_write(const char *run_dir, const char *store, const struct state_info *info);
 /* Read a container's state; STOPPED when there is no runtime state. */
 int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret);
 /* Start time of a process from /proc/PID/stat; 0 if it does not exist or is a zombie. */

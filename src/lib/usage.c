@@ -34,7 +34,8 @@ static int sample_one(const struct sysc_paths *p, const char *name, struct usage
 	if (r < 0)
 		return 0; /* shown as STOPPED with no usage */
 	row->state = si.state;
-	if (si.state != STATE_STOPPED && cgroup_open(p->cgroup_parent, name, &cg) == 0) {
+	_cleanup_free_ char *key = paths_container_key(p, name);
+	if (si.state != STATE_STOPPED && key && cgroup_open(p->cgroup_parent, key, &cg) == 0) {
 		cgroup_stats(cg, &row->st);
 		cgroup_set_free(cg);
 	}

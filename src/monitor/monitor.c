@@ -46,7 +46,9 @@ struct monitor {
 	const struct monitor_opts *o;
 	const struct sysc_conf *conf;
 	char *run_dir;
-	char *entry; /* <store>/<name> */
+	char *key;	   /* paths_container_key(): cgroup name, link name hashes */
+	bool run_dir_made; /* by this monitor: only then is it removed */
+	char *entry;	   /* <store>/<name> */
 	char *rootfs;
 	char *mount_point; /* unprivileged: <run_dir>/rootfs */
 	char *shifted;	   /* rootfs.shifted as it is now (a reboot does not reload) */
@@ -92,7 +94,7 @@ static void set_state(struct monitor *m, enum sysc_state s)
 	m->st.state = s;
 	m->st.init_pid = m->init.pid;
 	m->st.init_start = m->init.pid ? state_proc_starttime(m->init.pid) : 0;
-	if (state_write(m->run_dir, &m->st) < 0)
+	if (state_write(m->run_dir, m->o->paths->store_real, &m->st) < 0)
 		log_warn("cannot write state of %s to %s", m->conf->name, m->run_dir);
 }
 
@@ -146,7 +148,7 @@ static int setup_net(void *data, pid_t pid)
 {
 	struct monitor *m = data;
 
-	return net_attach(m->conf, pid, m->run_dir, &m->net);
+	return net_attach(m->conf, m->key, pid, m->run_dir, &m->net);
 }
 
 /* Keep init's namespaces open when stop hooks will want them. */
@@ -279,7 +281,7 @@ static int activate_storage(struct monitor *m)
 
 /* Unprivileged: where the child mounts the idmapped rootfs, and where its
  * pre_mount and mount hooks, which run as the container's root, find it:
- * <run>/<name>/rootfs, reachable by any uid (the store is not). */
+ * <run>/<key>/rootfs, reachable by any uid (the store is not). */
 static int prepare_mount_point(struct monitor *m)
 {
 	if (!m->mount_point)
@@ -319,7 +321,7 @@ static int boot(struct monitor *m)
 	if (r < 0)
 		return r;
 	sp.console_slave = m->console_slave;
-	r = cgroup_create(m->o->paths->cgroup_parent, m->conf->name, &m->cg);
+	r = cgroup_create(m->o->paths->cgroup_parent, m->key, &m->cg);
 	if (r < 0)
 		return r;
 	sp.cg = m->cg;
@@ -788,6 +790,8 @@ static void remove_runtime(struct monitor *m)
 	_cleanup_free_ char *sock = str_printf("%s/%s", m->run_dir, CONTROL_SOCKET);
 	_cleanup_free_ char *state = str_printf("%s/state", m->run_dir);
 
+	if (!m->run_dir_made)
+		return; /* someone else's (a start refused because it exists) */
 	if (sock)
 		unlink(sock);
 	if (state)
@@ -822,6 +826,7 @@ static void finish(struct monitor *m)
 	console_ring_done(&m->ring);
 	hooks_ns_close(&m->ns);
 	free(m->run_dir);
+	free(m->key);
 	free(m->entry);
 	free(m->rootfs);
 	free(m->mount_point);
@@ -835,10 +840,11 @@ static int monitor_setup(struct monitor *m)
 	int r;
 
 	m->run_dir = paths_container_run(p, m->conf->name);
+	m->key = paths_container_key(p, m->conf->name);
 	m->rootfs = paths_container_rootfs(p, m->conf->name);
 	m->entry = paths_container_dir(p, m->conf->name);
 	m->shifted = strdup(m->conf->rootfs.shifted ? m->conf->rootfs.shifted : "");
-	if (!m->run_dir || !m->rootfs || !m->entry || !m->shifted || !console_log)
+	if (!m->run_dir || !m->key || !m->rootfs || !m->entry || !m->shifted || !console_log)
 		return -ENOMEM;
 	m->hooks = (struct hooks_ctx){.store = p->store, .conf = m->conf, .entry = m->entry};
 	open_log(m);
@@ -849,6 +855,7 @@ static int monitor_setup(struct monitor *m)
 	r = fileio_mkdir_p(p->run, 0755);
 	if (r == 0 && mkdir(m->run_dir, 0700) < 0)
 		r = -errno;
+	m->run_dir_made = r == 0;
 	if (r < 0)
 		return log_error_errno(r, "cannot create runtime directory %s: %s", m->run_dir,
 				       strerror(-r));
@@ -939,12 +946,13 @@ int monitor_run(const struct monitor_opts *o)
 int monitor_cleanup_stale(const struct sysc_paths *p, const char *name)
 {
 	_cleanup_free_ char *run = paths_container_run(p, name);
+	_cleanup_free_ char *key = paths_container_key(p, name);
 	struct cgroup_set *cg = NULL;
 	int r = 0;
 
-	if (!run)
+	if (!run || !key)
 		return -ENOMEM;
-	if (cgroup_open(p->cgroup_parent, name, &cg) == 0) {
+	if (cgroup_open(p->cgroup_parent, key, &cg) == 0) {
 		if (cgroup_kill_all(cg, 10000) == 0)
 			r = cgroup_destroy(cg);
 		else

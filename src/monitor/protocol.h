@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The monitor's control socket: <run>/<name>/control, AF_UNIX SOCK_SEQPACKET,
+ * The monitor's control socket: <run>/<key>/control, AF_UNIX SOCK_SEQPACKET,
  * one request and one response per message. Every message starts with the
  * protocol version; a monitor answers a request of another version with
  * -EPROTONOSUPPORT. The monitor checks SO_PEERCRED: only root and the uid the

@@ -205,7 +205,7 @@ static int child_receive(const struct spawn_params *p, int sync_fd, int *ret_tre
 }
 
 /* Unprivileged: attach the idmapped rootfs tree at p->rootfs (the monitor's
- * <run>/<name>/rootfs) while we are still the host's uid 0, then
+ * <run>/<key>/rootfs) while we are still the host's uid 0, then
  * become root of our user namespace (the mapped host uid): from here on,
  * files we make on the container's own filesystems (tmpfs, devpts) belong
  * to the container's root. */

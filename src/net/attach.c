@@ -26,6 +26,7 @@ struct net_state {
 	struct nl_sock *host, *inner;
 	struct net_plan plan;
 	int *inner_ifindex; /* per plan iface, once it exists inside; 0 before */
+	int *host_ifindex;  /* per plan iface: the veth host end this start made; 0 */
 	char **bridges;	    /* bridges named with create = true */
 };
 
@@ -116,26 +117,37 @@ static int preflight(struct net_state *st)
 	return 0;
 }
 
-static int create_veth(struct net_state *st, const struct net_iface *f, pid_t pid)
+/* The host end is recorded with its ifindex once made, so only the link
+ * this start made is ever removed (a link of that name made by someone
+ * else, e.g. the one that refused the start, is left alone). Made but not
+ * recorded (a crash in between) is no leak: the pair dies with the
+ * container's network namespace. */
+static int create_veth(struct net_state *st, size_t i, pid_t pid)
 {
+	const struct net_iface *f = &st->plan.ifaces[i];
 	struct net_link_info li;
 	int master = check_bridge(st, f);
 	int r;
 
 	if (master < 0)
 		return master;
-	r = record_add(st, "veth %s", f->host_name);
-	if (r == 0)
-		r = net_nl_veth_add(st->host, &(struct net_nl_veth){.host_name = f->host_name,
-								    .name = f->name,
-								    .pid = pid,
-								    .master = master,
-								    .mac = f->mac,
-								    .mtu = f->mtu});
+	r = net_nl_veth_add(st->host, &(struct net_nl_veth){.host_name = f->host_name,
+							    .name = f->name,
+							    .pid = pid,
+							    .master = master,
+							    .mac = f->mac,
+							    .mtu = f->mtu});
+	if (r == -EEXIST)
+		return log_error_errno(r, "host interface %s (network[%u] of %s) already exists",
+				       f->host_name, f->index, st->name);
 	if (r < 0)
 		return log_error_errno(r, "cannot create veth pair %s (host) / %s (in %s): %s",
 				       f->host_name, f->name, st->name, strerror(-r));
 	r = net_nl_link_info(st->host, f->host_name, &li);
+	if (r == 0) {
+		st->host_ifindex[i] = li.ifindex;
+		r = record_add(st, "veth %s %d", f->host_name, li.ifindex);
+	}
 	if (r == 0)
 		r = net_nl_link_set(st->host, li.ifindex, &(struct net_nl_change){.up = 1});
 	if (r < 0)
@@ -244,7 +256,7 @@ static int lo_up(struct net_state *st)
 	return 0;
 }
 
-static int state_new(const struct sysc_conf *conf, pid_t pid, const char *run_dir,
+static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
 		     struct net_state **ret)
 {
 	_cleanup_free_ char *nspath = str_printf("/proc/%d/ns/net", (int)pid);
@@ -259,11 +271,12 @@ static int state_new(const struct sysc_conf *conf, pid_t pid, const char *run_di
 	st->record = str_printf("%s/%s", run_dir, RECORD_FILE);
 	if (!st->name || !st->record)
 		return -ENOMEM;
-	r = net_plan_build(conf, &st->plan);
+	r = net_plan_build(conf, key, &st->plan);
 	if (r < 0)
 		return r;
 	st->inner_ifindex = calloc(st->plan.n_ifaces + 1, sizeof(int));
-	if (!st->inner_ifindex)
+	st->host_ifindex = calloc(st->plan.n_ifaces + 1, sizeof(int));
+	if (!st->inner_ifindex || !st->host_ifindex)
 		return -ENOMEM;
 	st->netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (st->netns_fd < 0)
@@ -277,7 +290,8 @@ static int state_new(const struct sysc_conf *conf, pid_t pid, const char *run_di
 	return 0;
 }
 
-int net_attach(const struct sysc_conf *conf, pid_t pid, const char *run_dir, struct net_state **ret)
+int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
+	       struct net_state **ret)
 {
 	struct net_state *st = NULL;
 	int r;
@@ -285,14 +299,14 @@ int net_attach(const struct sysc_conf *conf, pid_t pid, const char *run_dir, str
 	*ret = NULL;
 	if (!net_private_netns(conf))
 		return 0;
-	r = state_new(conf, pid, run_dir, &st);
+	r = state_new(conf, key, pid, run_dir, &st);
 	if (r == 0)
 		r = preflight(st);
 	if (r == 0)
 		r = lo_up(st);
 	for (size_t i = 0; r == 0 && i < st->plan.n_ifaces; i++) {
 		const struct net_iface *f = &st->plan.ifaces[i];
-		r = f->kind == NET_VETH	     ? create_veth(st, f, pid)
+		r = f->kind == NET_VETH	     ? create_veth(st, i, pid)
 		    : f->kind == NET_MACVLAN ? create_macvlan(st, f, pid)
 					     : move_phys(st, f, pid);
 		if (r == 0)
@@ -341,10 +355,10 @@ void net_detach(struct net_state *st)
 		 * want the same names and MACs at once */
 		if (f->kind == NET_MACVLAN && st->inner)
 			net_nl_link_del(st->inner, f->name);
-		if (f->kind != NET_VETH)
+		if (f->kind != NET_VETH || !st->host_ifindex || !st->host_ifindex[i])
 			continue;
-		r = net_nl_link_del(st->host, f->host_name);
-		if (r < 0 && r != -ENODEV)
+		r = net_nl_link_del_owned(st->host, f->host_name, st->host_ifindex[i]);
+		if (r < 0 && r != -ENODEV && r != -ESTALE)
 			log_warn("cannot remove %s: %s", f->host_name, strerror(-r));
 	}
 	for (char **b = st->bridges; st->host && b && *b; b++)
@@ -358,6 +372,7 @@ void net_detach(struct net_state *st)
 	net_plan_free(&st->plan);
 	strv_free(st->bridges);
 	free(st->inner_ifindex);
+	free(st->host_ifindex);
 	free(st->record);
 	free(st->name);
 	free(st);

@@ -52,9 +52,10 @@ struct net_plan {
 	bool private_netns;
 };
 
-/* Build the plan from a validated config. -EINVAL (logged, naming the key) on
+/* Build the plan from a validated config; key (paths_container_key()) names
+ * the container in generated host names and MACs. -EINVAL (logged, naming the key) on
  * what validation cannot see, e.g. the same address on two interfaces. */
-int net_plan_build(const struct sysc_conf *conf, struct net_plan *ret);
+int net_plan_build(const struct sysc_conf *conf, const char *key, struct net_plan *ret);
 void net_plan_free(struct net_plan *p);
 int net_parse_addr(const char *s, int family, struct net_addr *ret); /* "ADDR[/LEN]" */
 int net_parse_route(const char *s, struct net_route *ret);	     /* "DEST via GW" */

@@ -9,7 +9,7 @@
  * and addresses, routes and link state are set there from the host side
  * through a netlink socket opened inside that namespace. net_detach() undoes
  * it after init is gone; net_cleanup_stale() does the same from the record
- * file <run>/<name>/net when the monitor died.
+ * file <run>/<key>/net when the monitor died.
  */
 #pragma once
 
@@ -23,8 +23,10 @@ struct net_state;
 /* false when the container shares the host's network namespace (type "none") */
 bool net_private_netns(const struct sysc_conf *conf);
 
-/* The stable host-side name of veth INDEX of CONTAINER: "vs-NAME-INDEX" when
- * it fits in 15 characters, else "vs" + 8 hex digits of a hash + "-INDEX". */
+/* The stable host-side name of veth INDEX of CONTAINER (its key, see
+ * paths_container_key()): "vs-KEY-INDEX" when it fits in 15 characters,
+ * else "vs" + 8 hex digits of a hash + "-INDEX" (always for a key with a
+ * store id, which does not fit). */
 void net_host_ifname(const char *container, unsigned index, char ret[16]);
 /* The stable default MAC of interface INDEX: 02:xx:xx:xx:xx:xx, a hash of the
  * container name and index (locally administered, unicast). */
@@ -32,9 +34,10 @@ void net_default_hwaddr(const char *container, unsigned index, uint8_t ret[6]);
 void net_format_hwaddr(const uint8_t mac[6], char ret[18]);
 
 /* Create everything for conf in the network namespace of pid. Logs once,
- * naming the interface; on failure nothing is left. run_dir holds the record
- * used by net_cleanup_stale(). */
-int net_attach(const struct sysc_conf *conf, pid_t pid, const char *run_dir,
+ * naming the interface; on failure nothing it made is left, and nothing it
+ * did not make is touched. run_dir holds the record used by
+ * net_cleanup_stale(); key: paths_container_key(). */
+int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
 	       struct net_state **ret);
 /* Give back phys interfaces (original name), remove host-side links and
  * auto-created bridges left without ports, the record, and free st. NULL ok. */
@@ -44,7 +47,7 @@ void net_detach(struct net_state *st);
 int net_cleanup_stale(const char *run_dir, const char *name);
 
 /* One line per interface for sysc-info: name, type, host side, MAC, addresses. */
-int net_describe(const struct sysc_conf *conf, char ***ret_lines);
+int net_describe(const struct sysc_conf *conf, const char *key, char ***ret_lines);
 
 /* Managed bridges (sysc-net). */
 struct net_bridge_opts {

@@ -231,6 +231,24 @@ int net_nl_link_del(struct nl_sock *sk, const char *name)
 	return nle_to_errno(rtnl_link_delete(sk, l));
 }
 
+/* Delete link name only if it is still the one with ifindex (the one
+ * sysc made): -ENODEV when it is gone, -ESTALE when another has its name. */
+int net_nl_link_del_owned(struct nl_sock *sk, const char *name, int ifindex)
+{
+	_cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
+	struct net_link_info li;
+	int r = net_nl_link_info(sk, name, &li);
+
+	if (r < 0)
+		return r;
+	if (li.ifindex != ifindex)
+		return -ESTALE;
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(l, ifindex);
+	return nle_to_errno(rtnl_link_delete(sk, l));
+}
+
 /* Change the link at ifindex: new name, MAC, MTU, up (1) / down (0) / keep
  * (-1), and move to the network namespace of ns_pid (0: stay). */
 int net_nl_link_set(struct nl_sock *sk, int ifindex, const struct net_nl_change *c)

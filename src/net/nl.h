@@ -52,6 +52,7 @@ int net_nl_veth_add(struct nl_sock *sk, const struct net_nl_veth *v);
 int net_nl_macvlan_add(struct nl_sock *sk, const struct net_nl_macvlan *m);
 int net_nl_bridge_add(struct nl_sock *sk, const char *name, const char *alias, uint32_t mtu);
 int net_nl_link_del(struct nl_sock *sk, const char *name);
+int net_nl_link_del_owned(struct nl_sock *sk, const char *name, int ifindex);
 int net_nl_link_set(struct nl_sock *sk, int ifindex, const struct net_nl_change *c);
 int net_nl_addr_add(struct nl_sock *sk, int ifindex, const struct net_addr *a);
 int net_nl_route_add(struct nl_sock *sk, int ifindex, const struct net_route *rt);

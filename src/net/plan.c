@@ -187,8 +187,8 @@ static int plan_routes(struct net_iface *f, const struct conf_net *c, const char
 	return r;
 }
 
-static int plan_iface(const struct sysc_conf *conf, const struct conf_net *c, unsigned index,
-		      struct net_iface *f)
+static int plan_iface(const struct sysc_conf *conf, const char *key, const struct conf_net *c,
+		      unsigned index, struct net_iface *f)
 {
 	int r;
 
@@ -202,7 +202,7 @@ static int plan_iface(const struct sysc_conf *conf, const struct conf_net *c, un
 	if (c->host_name)
 		snprintf(f->host_name, sizeof(f->host_name), "%s", c->host_name);
 	else
-		net_host_ifname(conf->name, index, f->host_name);
+		net_host_ifname(key, index, f->host_name);
 	f->create_link = c->create_link;
 	f->macvlan_mode = macvlan_mode(c->mode);
 	if (f->macvlan_mode < 0)
@@ -214,7 +214,7 @@ static int plan_iface(const struct sysc_conf *conf, const struct conf_net *c, un
 			return log_error_errno(-EINVAL, "%s: network[%u]: bad hwaddr \"%s\"",
 					       conf->name, index, c->hwaddr);
 	} else {
-		net_default_hwaddr(conf->name, index, f->mac);
+		net_default_hwaddr(key, index, f->mac);
 	}
 	f->mtu = c->mtu;
 	f->up = c->up;
@@ -226,7 +226,7 @@ static int plan_iface(const struct sysc_conf *conf, const struct conf_net *c, un
 	return r;
 }
 
-int net_plan_build(const struct sysc_conf *conf, struct net_plan *ret)
+int net_plan_build(const struct sysc_conf *conf, const char *key, struct net_plan *ret)
 {
 	struct net_plan p = {.private_netns = net_private_netns(conf)};
 	int r = 0;
@@ -242,7 +242,7 @@ int net_plan_build(const struct sysc_conf *conf, struct net_plan *ret)
 			break;
 		}
 		p.ifaces = n;
-		r = plan_iface(conf, c, (unsigned)i, &p.ifaces[p.n_ifaces]);
+		r = plan_iface(conf, key, c, (unsigned)i, &p.ifaces[p.n_ifaces]);
 		p.n_ifaces++;
 	}
 	if (r < 0) {
@@ -306,7 +306,7 @@ static char *describe_iface(const struct net_iface *f)
 	return joined ? str_printf("%s: %s", f->name, joined) : NULL;
 }
 
-int net_describe(const struct sysc_conf *conf, char ***ret_lines)
+int net_describe(const struct sysc_conf *conf, const char *key, char ***ret_lines)
 {
 	struct net_plan p;
 	char **lines = NULL;
@@ -319,7 +319,7 @@ int net_describe(const struct sysc_conf *conf, char ***ret_lines)
 		*ret_lines = lines;
 		return 0;
 	}
-	r = net_plan_build(conf, &p);
+	r = net_plan_build(conf, key, &p);
 	if (r < 0)
 		return r;
 	if (strv_push(&lines, "lo: up") < 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* After a monitor crash: the record <run>/<name>/net names what was made on
+/* After a monitor crash: the record <run>/<key>/net names what was made on
  * the host; remove it by those stable names once the container is gone. */
 #include "net/nl.h"
 #include "util/cleanup.h"
@@ -65,9 +65,10 @@ static void cleanup_line(struct nl_sock *host, char *line, char ***bridges)
 
 	if (sscanf(line, "%15s %31s %d", kind, name, &ifindex) < 2)
 		return;
-	if (!strcmp(kind, "veth")) {
-		r = net_nl_link_del(host, name);
-		if (r < 0 && r != -ENODEV)
+	if (!strcmp(kind, "veth") && ifindex > 0) {
+		/* only the link it made: same name and ifindex */
+		r = net_nl_link_del_owned(host, name, ifindex);
+		if (r < 0 && r != -ENODEV && r != -ESTALE)
 			log_warn("cannot remove %s: %s", name, strerror(-r));
 	} else if (!strcmp(kind, "phys") && ifindex > 0) {
 		restore_phys(host, name, ifindex);

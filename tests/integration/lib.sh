@@ -11,6 +11,7 @@ export PATH="$T_BUILD:$PATH"
 T_ROOT=$(mktemp -d /var/tmp/sysc-test.XXXXXX)
 export SYSC_PATH=$T_ROOT/store
 export SYSC_RUN_DIR=$T_ROOT/run
+export SYSC_STATE_DIR=$T_ROOT/state
 export SYSC_CONF_DIR=$T_ROOT/etc
 export SYSC_TEMPLATE_DIR=$T_ROOT/templates
 export SYSC_CGROUP_PARENT=sysc-test-$$
@@ -18,6 +19,12 @@ export SYSC_CGROUP_PARENT=sysc-test-$$
 export SYSC_CACHE_DIR=${SYSC_TEST_CACHE:-$T_ROOT/cache}
 mkdir -p "$SYSC_CONF_DIR" "$SYSC_TEMPLATE_DIR"
 cp "$T_SRC/config/default.conf" "$T_SRC/config/sysc.conf" "$SYSC_CONF_DIR/"
+# the private store is the configured one: its containers have the plain
+# names of the default store (runtime dir, cgroups); other stores a test
+# makes get NAME@STOREID (paths.h)
+sed -i "s|^path = .*|path = \"$SYSC_PATH\";|" "$SYSC_CONF_DIR/sysc.conf"
+grep -q "^path = \"$SYSC_PATH\";" "$SYSC_CONF_DIR/sysc.conf" ||
+	{ echo "FAIL: setup: cannot set the store in sysc.conf"; exit 1; }
 # Containers are unprivileged by default (default.conf). SYSC_TEST_PRIVILEGED=1
 # makes every container of the file privileged (t-unprivileged.sh runs the
 # boot, console, attach, network, resource and escape tests so as well);
@@ -141,7 +148,8 @@ expect_clean() {
 	[[ -z $left ]] || t_die "mount(s) of $T_ROOT left: $(head -n 3 <<<"$left")"
 	c=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$SYSC_CGROUP_PARENT" 2>/dev/null | wc -l)
 	[[ $c == 0 ]] || t_die "$c cgroup(s) $SYSC_CGROUP_PARENT left"
-	[[ ! -e $SYSC_RUN_DIR ]] || [[ -z $(ls -A "$SYSC_RUN_DIR" | grep -v '^locks$') ]] ||
+	# (lock files stay, like the old locks/ dir)
+	[[ ! -e $SYSC_RUN_DIR ]] || [[ -z $(ls -A "$SYSC_RUN_DIR" | grep -v '^\.\?locks$') ]] ||
 		t_die "runtime files left: $(ls -A "$SYSC_RUN_DIR")"
 	# (T_HELPER_RE: the file's own long-lived helpers, e.g. a FUSE daemon)
 	left=$(pgrep -af "$T_ROOT" | grep -Ev "${T_HELPER_RE:-^$}" || true)

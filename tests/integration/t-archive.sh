@@ -381,6 +381,64 @@ test_export_full_fs() {
 	expect_clean
 }
 
+# A character device or FIFO is written as a stream and stays what it is
+# (the host's /dev/null once became a regular file); a symlink's target is
+# written and the link kept; other kinds of files are refused.
+test_export_special_files() {
+	local d=$T_ROOT/special
+	mkdir "$d"
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	mknod "$d/null" c 1 3
+	sysc-export b1 "$d/null"
+	[[ -c $d/null ]] || t_die "$d/null is no longer a character device: $(stat -c %F "$d/null")"
+	mkfifo "$d/fifo"
+	cat "$d/fifo" >"$d/via-fifo.tar" &
+	sysc-export b1 "$d/fifo" -c none
+	wait $!
+	[[ -p $d/fifo ]] || t_die "the FIFO is now: $(stat -c %F "$d/fifo")"
+	sysc-import "$d/via-fifo.tar" f1 >/dev/null 2>&1 || t_die "what went through the FIFO does not import"
+	expect_eq "$(cat "$SYSC_PATH/f1/rootfs/etc/hostname")" f1 "hostname of the import"
+	sysc-destroy f1 >/dev/null
+	echo old >"$d/real.tar"
+	ln -s real.tar "$d/link.tar"
+	sysc-export b1 "$d/link.tar" -c none
+	[[ -L $d/link.tar ]] || t_die "the symlink was replaced"
+	tar -tf "$d/real.tar" | grep -qx sysc-archive || t_die "its target is not the archive"
+	mkdir "$d/sub"
+	expect_fail "cannot write $d/sub: it is a directory" sysc-export b1 "$d/sub"
+	ln -s missing/x "$d/dangling"
+	expect_fail "cannot write $d/dangling: a symbolic link to a missing file" \
+		sysc-export b1 "$d/dangling"
+	[[ -L $d/dangling ]] || t_die "the dangling link was replaced"
+	# and no temporary file beside them
+	expect_eq "$(ls -A "$d" | tr '\n' ' ')" "dangling fifo link.tar null real.tar sub via-fifo.tar " "files"
+	rm -rf "$d"
+	expect_store "b1"
+	expect_clean
+}
+
+# SIGKILL during an export: nothing is left beside the file (its data went
+# to an unnamed O_TMPFILE, linked only when complete)
+test_export_sigkill_leaves_nothing() {
+	local pid
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	head -c $((48 << 20)) /dev/urandom >"$SYSC_PATH/b1/rootfs/big"
+	mkdir "$T_ROOT/out"
+	sysc-export b1 "$T_ROOT/out/b1.tar.gz" -c gzip 2>/dev/null &
+	pid=$!
+	# until it writes the archive (an open file in out/, named or not)
+	for _ in $(seq 400); do
+		ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$T_ROOT/out/" && break
+		sleep 0.02
+	done
+	ls -l "/proc/$pid/fd" | grep -q "$T_ROOT/out/" || t_die "the export never wrote"
+	kill -KILL "$pid"
+	wait "$pid" && t_die "a killed export succeeded" || true
+	expect_eq "$(ls -A "$T_ROOT/out")" "" "files left by a killed export"
+	rmdir "$T_ROOT/out"
+	expect_clean
+}
+
 test_interrupted_import() {
 	sysc-create b1 -t busybox >/dev/null 2>&1
 	sysc-export b1 "$T_ROOT/b1.tar" -c none
@@ -702,6 +760,8 @@ t_run test_hostile_config_include
 t_run test_bad_input
 t_loopfs tmpfs 512K "$T_ROOT/small"
 t_run test_export_full_fs
+t_run test_export_special_files
+t_run test_export_sigkill_leaves_nothing
 t_run test_interrupted_import
 t_run test_tarball_template
 t_run test_hostile_dotdot

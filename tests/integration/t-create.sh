@@ -199,6 +199,84 @@ test_disk_full() {
 	expect_clean
 }
 
+# Two stores (another --path / SYSC_PATH) with a container of the same name:
+# nothing of one is seen or touched from the other (state, attach, stop,
+# destroy -f), and they get different host id ranges.
+STORE2=$T_ROOT/store2
+T_STORES+=("$STORE2")
+in2() { SYSC_PATH=$STORE2 "$@"; }
+test_two_stores_same_name() {
+	sysc-create same -t busybox >/dev/null
+	in2 sysc-create same -t busybox >/dev/null
+	echo A >"$SYSC_PATH/same/rootfs/marker"
+	echo B >"$STORE2/same/rootfs/marker"
+	sysc-start same
+	local pa pb
+	pa=$(init_pid same)
+	# never started in store 2: stopped there
+	in2 sysc-ls | grep -Eq '^same +STOPPED ' || t_die "store 2: $(in2 sysc-ls)"
+	in2 expect_fail 'container same is not running' sysc-attach same -- true
+	in2 expect_fail 'container same is not running' sysc-stop same
+	in2 sysc-destroy -f same
+	kill -0 "$pa" || t_die "destroy -f in store 2 killed store 1's same"
+	sysc-ls | grep -Eq '^same +RUNNING ' || t_die "store 1: $(sysc-ls)"
+	# both running at once, each attach in its own
+	in2 sysc-create same -t busybox >/dev/null
+	echo B >"$STORE2/same/rootfs/marker"
+	in2 sysc-start same
+	pb=$(in2 init_pid same)
+	[[ -n $pb && $pb != "$pa" ]] || t_die "init of store 2's same: '$pb' (store 1's: $pa)"
+	expect_eq "$(sysc-attach same -- cat /marker)" A "attach in store 1"
+	expect_eq "$(in2 sysc-attach same -- cat /marker)" B "attach in store 2"
+	# different id ranges, though each store alone would pick its first
+	[[ $(host_base same) != "$(in2 host_base same)" ]] ||
+		t_die "both stores gave same the host ids $(host_base same)"
+	# stop in one leaves the other running
+	in2 sysc-stop same
+	in2 sysc-ls | grep -Eq '^same +STOPPED ' || t_die "store 2: $(in2 sysc-ls)"
+	kill -0 "$pa" || t_die "stop in store 2 stopped store 1's same"
+	sysc-ls | grep -Eq '^same +RUNNING ' || t_die "store 1: $(sysc-ls)"
+	in2 sysc-start same
+	sysc-stop same
+	in2 sysc-ls | grep -Eq '^same +RUNNING ' || t_die "store 2 after a stop in 1: $(in2 sysc-ls)"
+	grep -c " same $STORE2\$" "$SYSC_STATE_DIR/idmap" | grep -qx 1 ||
+		t_die "registry: $(cat "$SYSC_STATE_DIR/idmap")"
+	in2 sysc-destroy -f same
+	sysc-destroy same
+	# destroyed: their ranges are free again
+	[[ -z $(grep -v '^#' "$SYSC_STATE_DIR/idmap") ]] || t_die "registry: $(cat "$SYSC_STATE_DIR/idmap")"
+	expect_clean
+}
+
+# Container names that are also names of sysc's own files (lock dir,
+# control socket, mount point of the runtime dir) work side by side.
+test_names_like_sysc_files() {
+	local n mon pid
+	for n in locks rootfs control state; do
+		sysc-create "$n" -t busybox >/dev/null
+	done
+	sysc-start locks
+	sysc-start rootfs
+	sysc-start control
+	sysc-start state
+	sysc-ls | grep -Ec ' RUNNING ' | grep -qx 4 || t_die "$(sysc-ls)"
+	# locks crashes (monitor and init killed); its next start cleans up
+	# the stale state, and only its own
+	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/locks/state" | cut -d= -f2)
+	pid=$(init_pid locks)
+	kill -9 "$mon" "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	sysc-start locks
+	sysc-ls | grep -Ec ' RUNNING ' | grep -qx 4 || t_die "after the cleanup: $(sysc-ls)"
+	sysc-config rootfs init.stop_timeout 5 >/dev/null 2>&1 ||
+		t_die "config change of a running rootfs: $(sysc-config rootfs init.stop_timeout 5 2>&1)"
+	for n in locks rootfs control state; do
+		sysc-stop "$n"
+		sysc-destroy "$n"
+	done
+	expect_clean
+}
+
 test_leaves_nothing() {
 	expect_store ""
 	expect_clean
@@ -207,7 +285,8 @@ test_leaves_nothing() {
 for t in test_create_busybox test_name_taken test_invalid_names test_missing_template \
 	test_usage_errors test_bad_config_files test_config_get_set test_destroy_unknown \
 	test_template_fails_halfway test_sigint_during_create test_sigkill_during_create \
-	test_concurrent_same_name test_uncached_template test_disk_full test_leaves_nothing; do
+	test_concurrent_same_name test_uncached_template test_disk_full test_two_stores_same_name \
+	test_names_like_sysc_files test_leaves_nothing; do
 	t_run "$t"
 done
 t_summary

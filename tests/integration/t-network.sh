@@ -11,6 +11,7 @@ ABR=sva$$ # bridge made by create = true
 DUM=svd$$ # veth pairs standing in for host NICs (no dummy module here)
 S4=10.231.$(($$ % 200)).
 S6=fd31:$(($$ % 9000))::
+T_STORES+=("$T_ROOT/store2")
 
 # a command in the container's network namespace, with the host's busybox
 inns() {
@@ -288,6 +289,51 @@ test_debian_pair_on_bridge() {
 	expect_clean
 }
 
+# A host link that has the name a container wants (host_name) is not
+# sysc's: the refused start leaves it alone, and removes the link it did make.
+test_foreign_host_link_kept() {
+	trap net_cleanup EXIT
+	local idx
+	sysc-net create "$BR" --ipv4 "${S4}1/24"
+	ip link add "${DUM}h" type veth peer name "${DUM}i" || t_die "cannot make a link"
+	idx=$(cat "/sys/class/net/${DUM}h/ifindex")
+	sysc-create ntf -t busybox -f "$(cfg fh.conf <<EOF2
+network = ( { type = "veth"; link = "$BR"; },
+            { type = "veth"; link = "$BR"; name = "eth1"; host_name = "${DUM}h"; } );
+EOF2
+)"
+	expect_fail "host interface ${DUM}h \(network\[1\] of ntf\) already exists" sysc-start ntf
+	expect_eq "$(cat "/sys/class/net/${DUM}h/ifindex" 2>/dev/null)" "$idx" "ifindex of ${DUM}h"
+	expect_no_links_of ntf
+	ip link del "${DUM}h"
+	sysc-net delete "$BR"
+	expect_clean
+}
+
+# The same name in two stores: both run on one bridge with host links and
+# MACs of their own
+test_two_stores_same_name() {
+	trap 'net_cleanup; SYSC_PATH=$T_ROOT/store2 sysc-stop -k ntk >/dev/null 2>&1 || true' EXIT
+	local s2=$T_ROOT/store2 m1 m2
+	sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-create ntk -t busybox -f "$(veth_conf 6)"
+	SYSC_PATH=$s2 sysc-create ntk -t busybox -f "$(veth_conf 7)"
+	sysc-start ntk
+	SYSC_PATH=$s2 sysc-start ntk
+	m1=$(inns ntk ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*')
+	m2=$(SYSC_PATH=$s2 inns ntk ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*')
+	[[ -n $m1 && -n $m2 ]] || t_die "MACs '$m1' '$m2'"
+	[[ $m1 != "$m2" ]] || t_die "both have MAC $m1"
+	inns ntk busybox ping -c1 -W2 "${S4}7" >/dev/null || t_die "store 1's ntk cannot reach store 2's"
+	expect_eq "$(ip -o link show master "$BR" | wc -l)" 2 "ports of $BR"
+	SYSC_PATH=$s2 sysc-stop ntk
+	expect_eq "$(ip -o link show master "$BR" | wc -l)" 1 "ports of $BR after one stop"
+	sysc-stop ntk
+	SYSC_PATH=$s2 sysc-destroy ntk
+	sysc-net delete "$BR"
+	expect_clean
+}
+
 monitor_pid() {
 	grep -o 'monitor_pid[^0-9]*[0-9]*' "$SYSC_RUN_DIR/$1/state" | grep -o '[0-9]*$'
 }
@@ -300,5 +346,7 @@ t_run test_monitor_killed_veth_removed
 t_run test_empty_and_none
 t_run test_bad_network_input
 t_run test_start_stop_cycles
+t_run test_foreign_host_link_kept
+t_run test_two_stores_same_name
 t_run test_debian_pair_on_bridge
 t_summary

@@ -28,6 +28,11 @@ static void host_names(void)
 	CHECK(strcmp(b, c) != 0, "another long name, another host name: %s", c);
 	net_host_ifname("abcdefghij", 12, c);
 	CHECK(strlen(c) <= 15, "name at the limit: %s (%zu)", c, strlen(c));
+	/* a container of another store: its key has a store id, always hashed */
+	net_host_ifname("w@0123456789ab", 0, c);
+	CHECK(strlen(c) <= 15 && !strchr(c, '@') && c[2] != '-', "key of another store: %s", c);
+	net_host_ifname("w@0123456789ac", 0, b);
+	CHECK(strcmp(b, c) != 0, "another store, another host name: %s %s", b, c);
 }
 
 static void macs(void)
@@ -44,6 +49,8 @@ static void macs(void)
 	CHECK((m1[0] & 1) == 0 && (m1[0] & 2) == 2, "unicast, locally administered: %s", s);
 	net_default_hwaddr("web2", 0, m3);
 	CHECK(memcmp(m1, m3, 6) != 0, "name changes the MAC");
+	net_default_hwaddr("web1@0123456789ab", 0, m3);
+	CHECK(memcmp(m1, m3, 6) != 0, "the store changes the MAC");
 	CHECK(strlen(s) == 17 && s[2] == ':', "formatted %s", s);
 }
 
@@ -103,7 +110,7 @@ static void plan(void)
 	CHECK(c != NULL, "config loads");
 	if (!c)
 		return;
-	CHECK(net_plan_build(c, &p) == 0, "plan built");
+	CHECK(net_plan_build(c, "web1", &p) == 0, "plan built");
 	CHECK(p.private_netns && p.n_ifaces == 3, "3 interfaces, private netns (%zu)", p.n_ifaces);
 	const struct net_iface *v = &p.ifaces[0], *m = &p.ifaces[1], *f = &p.ifaces[2];
 	CHECK(v->kind == NET_VETH && !strcmp(v->name, "eth0") && !strcmp(v->link, "br0"),
@@ -123,7 +130,7 @@ static void plan(void)
 	CHECK(f->kind == NET_PHYS && !f->has_mac && !strcmp(f->link, "dummy1"),
 	      "phys keeps its own MAC");
 	char **lines = NULL;
-	CHECK(net_describe(c, &lines) == 0 && strv_length(lines) == 4, "described");
+	CHECK(net_describe(c, "web1", &lines) == 0 && strv_length(lines) == 4, "described");
 	CHECK(lines && strstr(lines[1], "eth0: veth, host end vs-web1-0 on bridge br0") &&
 		      strstr(lines[1], "10.77.0.5/24") && strstr(lines[1], "fd77::5/64"),
 	      "%s", lines ? lines[1] : "");
