@@ -3,7 +3,7 @@
  * The attacker of t-security.sh's attach test: run (static) as root inside a
  * container while sysc-attach starts processes in it. It watches /proc for
  * new PIDs and, on each, as often as it can while the PID lives a few rounds:
- *   - pidfd_getfd() on fds 3..63,
+ *   - pidfd_getfd() on fds 0..63 (counted: 3..63),
  *   - PTRACE_SEIZE (then interrupt, look, detach),
  *   - opens /proc/PID/fd/N, /proc/PID/cwd, /proc/PID/root,
  * and from every descriptor it gets walks ".." up to a / and tries the
@@ -18,7 +18,8 @@
  * (the canaries: host paths; DIR: a directory inside). Prints "ready" once
  * it watches, creates DIR/PID once it went for PID (a command can wait for
  * that), runs until DIR/stop exists, then prints one line:
- *   pids N getfd N seized N hostdir N read N append N hostcred N
+ *   pids N getfd N seized N hostdir N read N append N hostcred N anon N
+ * (anon: stdio that is an anonymous inode, e.g. a pidfd: none the user gave)
  * and a line "HOST ..." for each success against the host.
  */
 #define _GNU_SOURCE
@@ -39,7 +40,7 @@
 
 static unsigned char *seen; /* rounds done per pid */
 static const char *canary[3];
-static unsigned long n_pids, n_getfd, n_seized, n_hostdir, n_read, n_append, n_hostcred;
+static unsigned long n_pids, n_getfd, n_seized, n_hostdir, n_read, n_append, n_hostcred, n_anon;
 
 /* "../../..(40 times)/path": from any directory, up to a / and down again. */
 static void up_path(char *buf, size_t len, const char *path)
@@ -97,8 +98,6 @@ static void try_proc_links(pid_t pid)
 	int fd;
 
 	for (int n = -2; n < 64; n++) {
-		if (n >= 0 && n < 3)
-			continue;
 		if (n == -2)
 			snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
 		else if (n == -1)
@@ -132,6 +131,23 @@ static void check_creds(pid_t pid)
 	fclose(f);
 }
 
+/* stdio that is an anon inode (a pidfd, an epoll...) is none the user gave */
+static void check_anon(int fd, pid_t pid, int n)
+{
+	char path[64], target[128];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	len = readlink(path, target, sizeof(target) - 1);
+	if (len <= 0)
+		return;
+	target[len] = '\0';
+	if (strncmp(target, "anon_inode:", 11) == 0) {
+		n_anon++;
+		printf("HOST fd %d of pid %d: %s\n", n, (int)pid, target);
+	}
+}
+
 static void attack(pid_t pid)
 {
 	char how[64];
@@ -139,11 +155,14 @@ static void attack(pid_t pid)
 
 	check_creds(pid);
 	if (pidfd >= 0) {
-		for (int n = 3; n < 64; n++) {
+		for (int n = 0; n < 64; n++) {
 			int fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
 			if (fd < 0)
 				continue;
-			n_getfd++;
+			if (n > 2) /* stdio is the command's: only what it is counts */
+				n_getfd++;
+			else
+				check_anon(fd, pid, n);
 			snprintf(how, sizeof(how), "pidfd_getfd(%d, %d)", (int)pid, n);
 			try_host(fd, how);
 			close(fd);
@@ -213,7 +232,8 @@ int main(int argc, char **argv)
 		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
 			;
 	}
-	printf("pids %lu getfd %lu seized %lu hostdir %lu read %lu append %lu hostcred %lu\n",
-	       n_pids, n_getfd, n_seized, n_hostdir, n_read, n_append, n_hostcred);
+	printf("pids %lu getfd %lu seized %lu hostdir %lu read %lu append %lu hostcred %lu anon "
+	       "%lu\n",
+	       n_pids, n_getfd, n_seized, n_hostdir, n_read, n_append, n_hostcred, n_anon);
 	return 0;
 }
