@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,6 +38,12 @@
 #define ATTACH_LEAF  "sysc.attach" /* the container's cgroup for attached processes */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* Written by the intermediate, read by sysc-attach once it exited; never
+ * inherited by the command (MADV_DONTFORK). */
+struct attach_shared {
+	int fork_errno; /* the intermediate could not fork the command */
+};
+
 struct attach_ctx {
 	const struct attach_opts *o;
 	const char *name;
@@ -44,8 +52,29 @@ struct attach_ctx {
 	struct cgroup_set *cg;
 	struct security_policy *pol; /* the same as init's */
 	bool use_pty;
-	bool userns; /* init is in a user namespace of its own (unprivileged) */
-	int sync[2]; /* [0] ours, [1] the child's */
+	bool userns;	 /* init is in a user namespace of its own (unprivileged) */
+	bool pids_later; /* fallback: the command joins the pids cgroup after its fork */
+	struct attach_shared *shared;
+	int sync[2]; /* [0] ours, [1] the intermediate's */
+};
+
+/* On the sync socket, intermediate -> sysc-attach: MASTER (with the pty
+ * master), CHILD (pids fallback: the command's pid, to be moved); back:
+ * MOVED. The intermediate closes it before the command exists, except on
+ * the pids fallback. */
+enum { MSG_MASTER = 1, MSG_CHILD = 2, MSG_MOVED = 3 };
+struct attach_msg {
+	int32_t type;
+	int32_t pid;
+};
+
+/* What the command execs. */
+struct attach_exec {
+	char **env;
+	char *const *argv;
+	const char *file;
+	char *login; /* "-sh" for a login shell */
+	char *shell_argv[2];
 };
 
 extern char **environ;
@@ -123,184 +152,202 @@ static int become(const struct attach_user *u, const char *cwd)
 	return 0;
 }
 
-/* The attached process: its terminal, identity, environment, then exec. */
-static _Noreturn void run_command(const struct attach_ctx *c, const char *pts)
+/* The command, forked by the intermediate into the container's PID namespace
+ * with nothing left to do but exec: it holds stdio and nothing else, is in
+ * the container's cgroups, has the container's credentials and policy, and
+ * is not dumpable (the kernel makes it dumpable again at exec, once it is the
+ * container's program). sync/go >= 0 only on the pids fallback, where it
+ * waits until sysc-attach has moved it into the pids cgroup. */
+static _Noreturn void command(const struct attach_ctx *c, const struct attach_exec *x, int sync,
+			      const int go[2])
 {
-	const struct attach_opts *o = c->o;
-	struct attach_user u;
-	char **env, *shell_argv[2] = {NULL, NULL};
-	char *const *argv = o->cmd;
-	_cleanup_free_ char *login = NULL;
+	char ok;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (security_apply_early(c->pol) < 0)
-		_exit(ATTACH_EXIT_FAILURE);
-	if (attach_user_lookup(o->user, &u) < 0 || become(&u, o->cwd) < 0)
-		_exit(ATTACH_EXIT_FAILURE);
-	env = build_env(o, &u);
-	if (!env)
-		_exit(ATTACH_EXIT_FAILURE);
-	if (!argv || !argv[0]) {
-		/* a login shell: argv[0] "-bash" */
-		const char *base = strrchr(u.shell, '/');
-		login = str_printf("-%s", base ? base + 1 : u.shell);
-		shell_argv[0] = login;
-		argv = shell_argv;
-	}
-	if (pts) {
-		int fd;
-		setsid();
-		fd = open(pts, O_RDWR);
-		if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 ||
-		    dup2(fd, 2) < 0) {
-			log_error("cannot set up the terminal %s: %m", pts);
+	if (sync >= 0) {
+		close(sync);
+		close(go[1]);
+		if (read(go[0], &ok, 1) != 1)
 			_exit(ATTACH_EXIT_FAILURE);
-		}
-		if (fd > 2)
-			close(fd);
+		close(go[0]);
+	}
+	if (c->use_pty && (setsid() < 0 || ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)) {
+		log_error("cannot make the terminal of %s the controlling one: %m", c->name);
+		_exit(ATTACH_EXIT_FAILURE);
 	}
 	for (int s = 1; s < _NSIG; s++)
 		signal(s, SIG_DFL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* nothing of the host's but stdio reaches the container */
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	environ = env;
-	if (security_apply_final(c->pol) < 0)
-		_exit(ATTACH_EXIT_FAILURE);
-	if (login)
-		execve(u.shell, argv, env);
+	environ = x->env;
+	if (x->login)
+		execve(x->file, x->argv, x->env);
 	else
-		execvpe(argv[0], argv, env);
+		execvpe(x->file, x->argv, x->env);
 	int err = errno;
-	log_error("cannot execute %s in %s: %s", login ? u.shell : argv[0], c->name, strerror(err));
+	log_error("cannot execute %s in %s: %s", x->file, c->name, strerror(err));
 	_exit(err == ENOENT ? 127 : 126);
 }
 
-/* A pty of the container's own devpts: master to our parent, slave's name back. */
-static int open_container_pty(int sock, char *pts, size_t len)
+/* A pty of the container's own devpts, opened with the container's
+ * credentials: the master goes to sysc-attach (never to the command), the
+ * slave is opened through the master (TIOCGPTPEER, no path lookup). */
+static int open_container_pty(int sock, int *ret_slave)
 {
 	_cleanup_close_ int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	int unlock = 0, n;
+	int unlock = 0, slave, r;
 
-	if (m < 0 || ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0)
+	if (m < 0 || ioctl(m, TIOCSPTLCK, &unlock) < 0)
 		return log_error_errno(-errno, "cannot allocate a terminal in the container: %m");
-	snprintf(pts, len, "/dev/pts/%d", n);
-	return fdpass_send(sock, "M", 1, m);
-}
-
-/* In a user namespace we are the host's uid 0, which the container's devpts
- * cannot record as the owner of a new pty: a child that became the mapped
- * root opens it, and hands the master back. (We stay uid 0 ourselves: moving
- * the command into the container's cgroup needs it.) */
-static int open_container_pty_userns(int sock, char *pts, size_t len)
-{
-	_cleanup_close_ int m = -EBADF;
-	int sp[2], n, status = 0, r;
-	char c;
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return log_error_errno(-errno, "socketpair: %m");
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(sp[0]);
-		close(sp[1]);
-		return log_error_errno(r, "fork: %s", strerror(-r));
-	}
-	if (pid == 0) {
-		char name[64];
-		close(sp[0]);
-		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			_exit(ATTACH_EXIT_FAILURE);
-		_exit(open_container_pty(sp[1], name, sizeof(name)) < 0 ? ATTACH_EXIT_FAILURE : 0);
-	}
-	close(sp[1]);
-	r = fdpass_recv(sp[0], &c, 1, &m);
-	close(sp[0]);
-	waitpid(pid, &status, 0);
-	if (r < 0 || m < 0)
-		return log_error_errno(r < 0 ? r : -EIO,
-				       "cannot allocate a terminal in the container");
-	if (ioctl(m, TIOCGPTN, &n) < 0)
-		return log_error_errno(-errno, "cannot allocate a terminal in the container: %m");
-	snprintf(pts, len, "/dev/pts/%d", n);
-	return fdpass_send(sock, "M", 1, m);
-}
-
-/* Fork the command outside the container's cgroups and move it in: moving
- * is not limited by pids.max, so a container whose pids are exhausted (a
- * fork bomb) still answers attach. Then it enters the cgroup namespace. */
-static pid_t start_command(const struct attach_ctx *c, const char *pts)
-{
-	char buf[32], go;
-	int p[2], r;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		log_error("cannot start a process for %s: %m", c->name);
-		return -errno;
-	}
-	if (pid == 0) {
-		close(p[1]);
-		if (read(p[0], &go, 1) != 1)
-			_exit(ATTACH_EXIT_FAILURE);
-		if (setns(c->pidfd, CLONE_NEWCGROUP) < 0) {
-			log_error("cannot enter the cgroup namespace of %s: %m", c->name);
-			_exit(ATTACH_EXIT_FAILURE);
-		}
-		run_command(c, pts);
-	}
-	close(p[0]);
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	r = fileio_write_string_at(c->leaf_fd, "cgroup.procs", buf);
-	if (r < 0)
-		log_error("cannot move the process into the cgroup of %s: %s", c->name,
-			  strerror(-r));
-	if (r == 0)
-		r = cgroup_attach_v1(c->cg, pid);
-	if (r == 0 && write(p[1], "G", 1) != 1)
-		r = -errno;
-	close(p[1]);
+	slave = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return log_error_errno(-errno, "cannot open the terminal in the container: %m");
+	r = fdpass_send(sock, &(struct attach_msg){.type = MSG_MASTER}, sizeof(struct attach_msg),
+			m);
 	if (r < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		close(slave);
 		return r;
 	}
-	return pid;
+	*ret_slave = slave;
+	return 0;
 }
 
-/* The first child: enters the namespaces, forks the command (which is then
- * inside the PID namespace), and exits with its status. */
+/* Identity, environment and argv of the command, resolved inside. */
+static int prepare_exec(const struct attach_ctx *c, struct attach_user *u, struct attach_exec *x)
+{
+	const struct attach_opts *o = c->o;
+
+	if (attach_user_lookup(o->user, u) < 0 || become(u, o->cwd) < 0)
+		return -EPERM;
+	x->env = build_env(o, u);
+	if (!x->env)
+		return -ENOMEM;
+	x->argv = o->cmd;
+	x->file = o->cmd ? o->cmd[0] : NULL;
+	if (!x->file) {
+		/* a login shell: argv[0] "-bash" */
+		const char *base = strrchr(u->shell, '/');
+		x->login = str_printf("-%s", base ? base + 1 : u->shell);
+		if (!x->login)
+			return -ENOMEM;
+		x->shell_argv[0] = x->login;
+		x->argv = x->shell_argv;
+		x->file = u->shell;
+	}
+	return 0;
+}
+
+/* Close every fd above stdio but a and b (-1: none): the container's init
+ * pidfd and the cgroup directories are host fds. */
+static int close_all_but(int a, int b)
+{
+	unsigned lo = 3;
+	int keep[2] = {a < b ? a : b, a < b ? b : a};
+
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo && syscall(SYS_close_range, lo, keep[i] - 1, 0) < 0)
+			return -errno;
+		lo = (unsigned)keep[i] + 1;
+	}
+	return syscall(SYS_close_range, lo, ~0U, 0) < 0 ? -errno : 0;
+}
+
+/* Enter the container: namespaces, its root's credentials (in its user
+ * namespace), the policy. Still invisible: we are in the host's PID
+ * namespace; only our children are born in the container's. */
+static int enter_container(struct attach_ctx *c, int sync, int *ret_slave)
+{
+	int r;
+
+	if (setns(c->pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+				    CLONE_NEWPID | CLONE_NEWCGROUP |
+				    (c->userns ? CLONE_NEWUSER : 0)) < 0)
+		return log_error_errno(-errno, "cannot enter the namespaces of %s: %m", c->name);
+	r = security_apply_early(c->pol);
+	if (r < 0)
+		return r;
+	/* in a user namespace the host's uid 0 is nobody: be its root */
+	if (c->userns &&
+	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return log_error_errno(-errno, "cannot become root of the user namespace of %s: %m",
+				       c->name);
+	return c->use_pty ? open_container_pty(sync, ret_slave) : 0;
+}
+
+/* The pids fallback: sysc-attach moves the command (our child) into the
+ * container's pids cgroup, then it may run. */
+static int pids_handover(int sync, pid_t pid, int go)
+{
+	struct attach_msg m = {.type = MSG_CHILD, .pid = pid};
+	int r = fdpass_send(sync, &m, sizeof(m), -1);
+
+	if (r == 0)
+		r = fdpass_recv(sync, &m, sizeof(m), NULL);
+	if (r == 0 && m.type != MSG_MOVED)
+		r = -EBADMSG;
+	if (r == 0 && write(go, "G", 1) != 1)
+		r = -errno;
+	return r;
+}
+
+/* The intermediate: cloned by sysc-attach, moved by it into the container's
+ * cgroups, never visible in the container (it stays in the host's PID
+ * namespace) and never dumpable. It enters the container, drops every host
+ * fd, takes the container's credentials and policy, and only then forks the
+ * command into the PID namespace. Exits with the command's status. */
 static _Noreturn void intermediate(struct attach_ctx *c)
 {
-	char go, pts[64];
-	int status;
+	struct attach_user u;
+	struct attach_exec x = {0};
+	int go[2] = {-EBADF, -EBADF}, slave = -EBADF, sync, status;
+	char ok;
 	pid_t pid;
 
-	close(c->sync[0]);
+	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (read(c->sync[1], &go, 1) != 1)
+	madvise(c->shared, sizeof(*c->shared), MADV_DONTFORK);
+	close(c->sync[0]);
+	if (read(c->sync[1], &ok, 1) != 1)
 		_exit(ATTACH_EXIT_FAILURE);
-	/* the cgroup namespace last: the command is moved into the container's
-	 * cgroups from here first (see start_command) */
-	if (setns(c->pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-				    CLONE_NEWPID | (c->userns ? CLONE_NEWUSER : 0)) < 0) {
-		log_error("cannot enter the namespaces of %s: %m", c->name);
+	if (enter_container(c, c->sync[1], &slave) < 0)
+		_exit(ATTACH_EXIT_FAILURE);
+	sync = c->sync[1];
+	if (close_all_but(sync, slave) < 0)
+		_exit(ATTACH_EXIT_FAILURE);
+	if (prepare_exec(c, &u, &x) < 0 || security_apply_final(c->pol) < 0)
+		_exit(ATTACH_EXIT_FAILURE);
+	/* a change of credentials resets it to fs.suid_dumpable, which may be 1 */
+	prctl(PR_SET_DUMPABLE, 0);
+	if (slave >= 0) {
+		if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+			_exit(ATTACH_EXIT_FAILURE);
+		close(slave);
+	}
+	if (c->pids_later && pipe2(go, O_CLOEXEC) < 0)
+		_exit(ATTACH_EXIT_FAILURE);
+	if (!c->pids_later)
+		close(sync); /* nothing leads back to sysc-attach */
+	pid = fork();
+	if (pid < 0) {
+		c->shared->fork_errno = errno;
+		if (errno != EAGAIN || c->pids_later)
+			log_error("cannot start a process in %s: %m", c->name);
 		_exit(ATTACH_EXIT_FAILURE);
 	}
-	if (c->use_pty && (c->userns ? open_container_pty_userns(c->sync[1], pts, sizeof(pts))
-				     : open_container_pty(c->sync[1], pts, sizeof(pts))) < 0)
-		_exit(ATTACH_EXIT_FAILURE);
-	close(c->sync[1]);
-	pid = start_command(c, c->use_pty ? pts : NULL);
-	if (pid < 0)
-		_exit(ATTACH_EXIT_FAILURE);
+	if (pid == 0)
+		command(c, &x, c->pids_later ? sync : -EBADF, go);
+	if (c->pids_later) {
+		close(go[0]);
+		if (pids_handover(sync, pid, go[1]) < 0) {
+			kill(pid, SIGKILL);
+			_exit(ATTACH_EXIT_FAILURE);
+		}
+		close(go[1]);
+		close(sync);
+	}
 	/* while a pty is used, terminal signals go to the command, not to us */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -358,60 +405,109 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 	return 0;
 }
 
-/* Start the intermediate child (it stays in our cgroups; the command does not). */
+/* Move pid into the container's cgroups: the v2 leaf and every v1 hierarchy
+ * (but the pids one when !with_pids). Moving is not limited by pids.max. */
+static int join_cgroups(const struct attach_ctx *c, pid_t pid, bool with_pids)
+{
+	char buf[32];
+	int r;
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	r = fileio_write_string_at(c->leaf_fd, "cgroup.procs", buf);
+	if (r < 0)
+		return log_error_errno(r, "cannot move a process into the cgroup of %s: %s",
+				       c->name, strerror(-r));
+	return with_pids ? cgroup_attach_v1(c->cg, pid) : cgroup_attach_v1_except_pids(c->cg, pid);
+}
+
+/* Is pid a child of parent? (The fallback's message names the command.) */
+static bool child_of(pid_t pid, pid_t parent)
+{
+	char path[64], buf[512];
+	_cleanup_close_ int fd = -EBADF;
+	const char *p;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* "pid (comm) S ppid ..." */
+	return p && p[1] == ' ' && p[2] && p[3] == ' ' && atoi(p + 4) == (int)parent;
+}
+
+/* Clone the intermediate and put it into the container's cgroups (on the
+ * pids fallback: not the v1 pids one; with pids in the v2 leaf, none), then
+ * let it go. */
 static int spawn(struct attach_ctx *c, pid_t *ret_pid)
 {
 	struct clone_args args = {
 		.exit_signal = SIGCHLD,
 	};
 	pid_t pid;
-	int r;
+	int r = 0;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
 		return log_error_errno(-errno, "socketpair: %m");
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
-		return log_error_errno(-errno, "cannot create a process in the cgroup of %s: %m",
-				       c->name);
+		return log_error_errno(-errno, "cannot create a process for %s: %m", c->name);
 	if (pid == 0)
 		intermediate(c);
 	CLOSE_FD(c->sync[1]);
 	*ret_pid = pid;
-	r = 0;
-	if (write(c->sync[0], "G", 1) != 1)
+	if (!c->pids_later)
+		r = join_cgroups(c, pid, true);
+	else if (cgroup_v1_has_pids(c->cg))
+		r = join_cgroups(c, pid, false);
+	if (r == 0 && write(c->sync[0], "G", 1) != 1)
 		r = -errno;
 	return r;
 }
 
-int attach_run(const struct sysc_paths *p, const char *name, const struct attach_opts *o)
+/* Serve the intermediate until it closes the socket: the pty master, and on
+ * the pids fallback the one move of its child. */
+static int serve(struct attach_ctx *c, pid_t inter, int *master)
 {
-	struct attach_ctx c = {
-		.o = o,
-		.name = name,
-		.pidfd = -EBADF,
-		.leaf_fd = -EBADF,
-		.use_pty = isatty(STDIN_FILENO),
-		.sync = {-EBADF, -EBADF},
-	};
-	struct sysc_conf *conf = NULL;
+	bool moved = false;
+
+	for (;;) {
+		struct attach_msg m;
+		int fd = -EBADF, r = fdpass_recv(c->sync[0], &m, sizeof(m), &fd);
+
+		if (r == -ECONNRESET)
+			return 0;
+		if (r < 0)
+			return r;
+		if (m.type == MSG_MASTER && fd >= 0 && *master < 0) {
+			*master = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m.type != MSG_CHILD || !c->pids_later || moved || !child_of(m.pid, inter))
+			return -EBADMSG;
+		moved = true;
+		r = join_cgroups(c, m.pid, true);
+		if (r == 0)
+			r = fdpass_send(c->sync[0], &(struct attach_msg){.type = MSG_MOVED},
+					sizeof(m), -1);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* One run: the intermediate, its terminal proxied, its exit status. */
+static int attach_once(struct attach_ctx *c, int *ret_status)
+{
 	pid_t pid = 0;
 	int r, status = 0, master = -EBADF;
 	void (*old_int)(int), (*old_quit)(int);
 
-	r = store_load_conf(p, name, &conf);
+	r = spawn(c, &pid);
 	if (r == 0)
-		r = security_prepare(conf, &c.pol);
-	conf_free(conf);
-	if (r == 0)
-		r = prepare(p, &c);
-	if (r == 0)
-		r = spawn(&c, &pid);
-	if (r == 0 && c.use_pty) {
-		char m;
-		r = fdpass_recv(c.sync[0], &m, 1, &master);
-		if (r < 0 || master < 0)
-			r = r < 0 && r != -ECONNRESET ? r : -EIO; /* the child said why */
-	}
+		r = serve(c, pid, &master);
 	old_int = signal(SIGINT, SIG_IGN);
 	old_quit = signal(SIGQUIT, SIG_IGN);
 	if (r == 0 && master >= 0)
@@ -426,8 +522,83 @@ int attach_run(const struct sysc_paths *p, const char *name, const struct attach
 	signal(SIGINT, old_int);
 	signal(SIGQUIT, old_quit);
 	CLOSE_FD(master);
-	CLOSE_FD(c.sync[0]);
-	CLOSE_FD(c.sync[1]);
+	CLOSE_FD(c->sync[0]);
+	CLOSE_FD(c->sync[1]);
+	*ret_status = status;
+	return r;
+}
+
+/* The container's pids limit is reached: the command must be born outside
+ * its pids cgroup and be moved in. Only where nothing else is skipped: with
+ * a v1 pids hierarchy (hybrid hosts) the command is still born in every
+ * other cgroup (the device policy's too); with pids in the v2 cgroup only
+ * in a user namespace, where the container cannot ptrace the command before
+ * its exec (not dumpable, its memory the host's). */
+static int pids_fallback(struct attach_ctx *c)
+{
+	if (cgroup_v1_has_pids(c->cg) || c->userns) {
+		c->pids_later = true;
+		c->shared->fork_errno = 0;
+		return 0;
+	}
+	log_error("cannot start a process in %s: its pids.max is reached", c->name);
+	return -EAGAIN;
+}
+
+/* fds 0-2 must be open: else a descriptor opened later takes one of their
+ * numbers and would be passed to the command as its stdio. */
+static int ensure_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/null", O_RDWR); /* the lowest free number: fd */
+		if (n < 0)
+			return log_error_errno(-errno, "cannot open /dev/null: %m");
+		if (n != fd)
+			return log_error_errno(-EBADF, "stdio fd %d is not open", fd);
+	}
+	return 0;
+}
+
+int attach_run(const struct sysc_paths *p, const char *name, const struct attach_opts *o)
+{
+	struct attach_ctx c = {
+		.o = o,
+		.name = name,
+		.pidfd = -EBADF,
+		.leaf_fd = -EBADF,
+		.use_pty = isatty(STDIN_FILENO),
+		.sync = {-EBADF, -EBADF},
+	};
+	struct sysc_conf *conf = NULL;
+	int r, status = 0;
+
+	r = ensure_stdio();
+	if (r == 0)
+		r = store_load_conf(p, name, &conf);
+	if (r == 0)
+		r = security_prepare(conf, &c.pol);
+	conf_free(conf);
+	if (r == 0)
+		r = prepare(p, &c);
+	if (r == 0) {
+		c.shared = mmap(NULL, sizeof(*c.shared), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (c.shared == MAP_FAILED) {
+			c.shared = NULL;
+			r = log_error_errno(-errno, "mmap: %m");
+		}
+	}
+	if (r == 0)
+		r = attach_once(&c, &status);
+	if (r == 0 && c.shared->fork_errno == EAGAIN) {
+		r = pids_fallback(&c);
+		if (r == 0)
+			r = attach_once(&c, &status);
+	}
+	if (c.shared)
+		munmap(c.shared, sizeof(*c.shared));
 	CLOSE_FD(c.pidfd);
 	CLOSE_FD(c.leaf_fd);
 	cgroup_set_free(c.cg);

@@ -57,6 +57,11 @@ const char *cgroup_v2_path(const struct cgroup_set *cg);
 int cgroup_attach(struct cgroup_set *cg, pid_t pid);
 /* Move pid into the v1 hierarchies only (the v2 part done by CLONE_INTO_CGROUP). */
 int cgroup_attach_v1(struct cgroup_set *cg, pid_t pid);
+/* The same, except the hierarchy carrying the pids controller (which a
+ * fork inside a full pids.max would fail in): sysc-attach's fallback. */
+int cgroup_attach_v1_except_pids(struct cgroup_set *cg, pid_t pid);
+/* Is the pids controller a v1 hierarchy of its own here (hybrid hosts)? */
+bool cgroup_v1_has_pids(struct cgroup_set *cg);
 /* Is there any process left in the container's cgroups (any hierarchy, any depth)? */
 bool cgroup_populated(struct cgroup_set *cg);
 /* SIGKILL every process in the container's cgroups (cgroup.kill when the

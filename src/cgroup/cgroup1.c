@@ -262,7 +262,7 @@ static int v1_create(struct cgroup_set *cg)
 	return 0;
 }
 
-static int v1_attach(struct cgroup_set *cg, pid_t pid)
+static int v1_attach_except(struct cgroup_set *cg, pid_t pid, unsigned skip)
 {
 	char buf[32];
 
@@ -271,6 +271,8 @@ static int v1_attach(struct cgroup_set *cg, pid_t pid)
 		struct cgroup_v1_dir *d = &cg->v1[i];
 		int r;
 
+		if (d->mask & skip)
+			continue;
 		if (d->fd < 0)
 			return log_error_errno(-ENOENT, "cgroup %s does not exist", d->path);
 		r = cgroup_write_at(d->fd, "cgroup.procs", buf);
@@ -279,6 +281,21 @@ static int v1_attach(struct cgroup_set *cg, pid_t pid)
 					       (int)pid, d->path, strerror(-r));
 	}
 	return 0;
+}
+
+static int v1_attach(struct cgroup_set *cg, pid_t pid)
+{
+	return v1_attach_except(cg, pid, 0);
+}
+
+int cgroup_attach_v1_except_pids(struct cgroup_set *cg, pid_t pid)
+{
+	return v1_attach_except(cg, pid, CGROUP_V1_PIDS);
+}
+
+bool cgroup_v1_has_pids(struct cgroup_set *cg)
+{
+	return find_dir(cg, CGROUP_V1_PIDS) != NULL;
 }
 
 static int v1_populated(struct cgroup_set *cg)

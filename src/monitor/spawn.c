@@ -290,7 +290,11 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 			   log_error_errno(-errno, "init %s %s in rootfs of %s", p->cmd[0],
 					   errno == ENOENT ? "not found" : "is not executable",
 					   conf->name));
-	r = child_start_hooks(p);
+	/* the start hooks are programs of the container's root: they run under
+	 * its bounding set, no_new_privs and seccomp filter, as init will */
+	r = security_apply_early(pol);
+	if (r == 0)
+		r = child_start_hooks(p);
 	if (r < 0)
 		child_fail(sync_fd, r);
 	env = init_env(conf, conf->console.ttys);
@@ -305,9 +309,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	for (int s = 1; s < _NSIG; s++)
 		signal(s, SIG_DFL);
-	r = security_apply_early(pol);
-	if (r == 0)
-		r = security_apply_final(pol);
+	r = security_apply_final(pol);
 	if (r < 0)
 		child_fail(sync_fd, r);
 	/* nothing of the monitor's survives exec; the sync socket's EOF says "exec'd" */

@@ -137,6 +137,40 @@ test_limits_and_freeze() {
 	expect_clean
 }
 
+test_attach_pids_exhausted() {
+	# forking into a full pids cgroup fails, moving in does not: attach then
+	# forks its command outside the container's cgroup and moves it in, which
+	# only an unprivileged container allows here (the v2 cgroup holds the
+	# device program too, and a privileged root could ptrace the command
+	# before it is moved); a privileged one is refused with a reason
+	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT c n out rc
+	printf 'security = { privileged = true; };\n' >"$T_ROOT/priv.conf"
+	sysc-create pu -t busybox || t_die "sysc-create pu failed"
+	sysc-create pp -t busybox -f "$T_ROOT/priv.conf" || t_die "sysc-create pp failed"
+	for c in pu pp; do
+		sysc-config $c cgroup.pids.max 20 || t_die "config pids.max"
+		sysc-start $c || t_die "sysc-start $c failed"
+		sysc-attach $c -- awk 'BEGIN { while (1) system("sleep 1000 &") }' \
+			</dev/null >/dev/null 2>&1 &
+		for _ in $(seq 100); do
+			n=$(cat "$cg/$c/pids.current")
+			[[ $n -ge 20 ]] && break
+			sleep 0.1
+		done
+		[[ $n -ge 20 ]] || t_die "$c: the bomb did not reach the limit ($n pids)"
+	done
+	expect_eq "$(sysc-attach pu -- echo alive)" alive "attach during the bomb (unprivileged)"
+	rc=0
+	out=$(sysc-attach pp -- echo alive 2>&1) || rc=$?
+	expect_eq "$rc" 125 "attach during the bomb (privileged)"
+	grep -q 'pids.max is reached' <<<"$out" || t_die "no reason given: $out"
+	for c in pu pp; do
+		sysc-stop -k $c || t_die "sysc-stop -k $c failed"
+	done
+	wait
+	expect_clean
+}
+
 test_start_stop_cycles() {
 	local before after
 	sysc-create c -t busybox || t_die "sysc-create c -t busybox failed"
@@ -218,7 +252,8 @@ EOF
 guest_main() {
 	qemu_mount_debian_cache
 	qemu_guest_run test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
-		test_attach_after_systemd_style_delegation test_limits_and_freeze test_start_stop_cycles \
+		test_attach_after_systemd_style_delegation test_limits_and_freeze test_attach_pids_exhausted \
+		test_start_stop_cycles \
 		test_debian_systemd
 }
 

@@ -110,6 +110,7 @@ start_hook_script() { # NAME
 /bin/busybox env | /bin/busybox grep -E '^(SYSC_|PATH=)' | /bin/busybox sort >/hook-start.env
 /bin/busybox hostname >/hook-start.hostname
 /bin/busybox test -e /bin/busybox && echo yes >/hook-start.inside
+/bin/busybox grep -E '^(CapBnd|Seccomp|NoNewPrivs):' /proc/self/status >/hook-start.status
 echo "start hook inside $SYSC_NAME"
 EOS
 	chmod +x "$SYSC_PATH/$1/rootfs/hook-start"
@@ -153,6 +154,11 @@ EOC
 	expect_env "$e/rootfs/hook-start.env" SYSC_NAME=h1 SYSC_HOOK=start SYSC_ROOTFS_MOUNT=/
 	expect_file_eq "$e/rootfs/hook-start.hostname" h1
 	expect_file_eq "$e/rootfs/hook-start.inside" yes
+	# a program of the container's: under init's bounding set and seccomp filter
+	expect_eq "$(cat "$e/rootfs/hook-start.status")" \
+		"$(grep -E '^(CapBnd|Seccomp|NoNewPrivs):' "/proc/$(init_pid h1)/status")" \
+		"bounding set and seccomp of the start hook vs init"
+	grep -q '^Seccomp:.*2' "$e/rootfs/hook-start.status" || t_die "start hook without a seccomp filter"
 	# the hooks' output is in the container's log
 	grep -q 'hook .*record (pre_start): recorded pre_start of h1' "$e/monitor.log" || t_die "log: $(cat "$e/monitor.log")"
 	grep -q 'hook /hook-start (start): start hook inside h1' "$e/monitor.log" || t_die "log: start"

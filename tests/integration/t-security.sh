@@ -8,6 +8,7 @@
 T_KEEP_RUNNING=1
 
 PROBE_SRC=$T_SRC/tests/integration/probe/syscall-probe.c
+ATTACKER_SRC=$T_SRC/tests/integration/probe/attach-attacker.c
 # blocked by the default seccomp profile: EPERM on every ABI
 DENIED="kexec_load kexec_file_load init_module finit_module delete_module open_by_handle_at bpf
 	perf_event_open swapon swapoff iopl ioperm acct umount2_force=/dev/shm"
@@ -292,6 +293,62 @@ test_remount_host_fs() {
 	return 0
 }
 
+# Issue 23 (the class of runc's CVE-2024-21626 and CVE-2019-5736): while
+# sysc-attach runs, nothing of it that the container can see may hold a host
+# fd, be ptraceable by the container with host credentials, or run with them.
+# An attacker (attach-attacker.c) runs as the container's root, watches /proc
+# and goes for every new process (pidfd_getfd of fds 0-63, ptrace seize,
+# /proc/PID/fd, cwd, root) during 100 attaches of each kind.
+test_attach_leaks_nothing_to_the_container() {
+	local d=$T_ROOT/canary root=$SYSC_PATH/bb/rootfs out sum i rc=0
+	gcc -static -O1 -o "$T_ROOT/attacker" "$ATTACKER_SRC"
+	cp "$T_ROOT/attacker" "$root/sysc-attacker"
+	# reachable by anyone who gets to the host's / (T_ROOT is 0700)
+	chmod 711 "$T_ROOT"
+	mkdir -p "$d"
+	chmod 755 "$d"
+	echo "host-secret-$RANDOM$RANDOM" >"$d/secret"
+	echo "host-readable-$RANDOM$RANDOM" >"$d/readable"
+	: >"$d/writable"
+	chmod 600 "$d/secret"
+	chmod 644 "$d/readable"
+	chmod 666 "$d/writable"
+	# each command waits until the attacker went for it (its pid marked in /sysc-seen)
+	rm -rf "$root/sysc-seen"
+	mkdir -m 777 "$root/sysc-seen"
+	sysc-attach bb -- /sysc-attacker "$d/secret" "$d/readable" "$d/writable" /sysc-seen \
+		</dev/null >"$T_ROOT/attacker.out" 2>&1 &
+	local apid=$!
+	for i in $(seq 100); do
+		grep -q '^ready' "$T_ROOT/attacker.out" && break
+		sleep 0.1
+	done
+	grep -q '^ready' "$T_ROOT/attacker.out" || t_die "the attacker did not start: $(cat "$T_ROOT/attacker.out")"
+	for i in $(seq 100); do
+		sysc-attach bb -- /sysc-attacker --wait /sysc-seen </dev/null || rc="plain: $?"
+		# (stdin closed: what sysc-attach opens must not take its number)
+		sysc-attach bb -u daemon -- /sysc-attacker --wait /sysc-seen <&- || rc="-u: $?"
+		script -qec "sysc-attach bb -- /sysc-attacker --wait /sysc-seen" /dev/null </dev/null \
+			>"$T_ROOT/pty.out" || rc="pty: $?: $(cat "$T_ROOT/pty.out")"
+	done
+	touch "$root/sysc-seen/stop"
+	wait "$apid" || t_die "the attacker failed: $(cat "$T_ROOT/attacker.out")"
+	rm -rf "$root/sysc-seen" "$root/sysc-attacker"
+	out=$(cat "$T_ROOT/attacker.out")
+	sum=$(grep '^pids ' <<<"$out") || t_die "no summary from the attacker: $out"
+	echo "attacker: $sum"
+	grep '^HOST' <<<"$out" | head -5 || true
+	[[ $rc == 0 ]] || t_die "an attach failed: $rc"
+	# it saw the attaches (300 commands, and what started them)
+	[[ $(awk '{print $2}' <<<"$sum") -ge 300 ]] || t_die "the attacker saw too few processes: $sum"
+	[[ $sum == *" getfd 0 "* ]] || t_die "the attacker got fds: $sum"
+	[[ $sum == *" hostdir 0 read 0 append 0 hostcred 0 anon 0" ]] || t_die "host reached: $sum"
+	grep -q '^HOST' <<<"$out" && t_die "host reached: $(grep '^HOST' <<<"$out" | head -3)"
+	[[ -s $d/writable ]] && t_die "the container appended to a host file: $(cat "$d/writable")"
+	rm -rf "$d"
+	chmod 700 "$T_ROOT"
+}
+
 test_leaves_nothing() {
 	sysc-stop deb
 	sysc-destroy deb
@@ -305,7 +362,8 @@ for t in test_setup test_debian_running_with_default_policy test_seccomp_denied_
 	test_seccomp_i386_abi test_seccomp_x32_abi test_capabilities_bounding test_devices \
 	test_devices_config test_masked_and_readonly_paths test_host_not_reachable \
 	test_bad_profile_fails_start test_custom_profile test_capabilities_config \
-	test_no_new_privs test_remount_host_fs test_leaves_nothing; do
+	test_no_new_privs test_remount_host_fs test_attach_leaks_nothing_to_the_container \
+	test_leaves_nothing; do
 	t_run "$t"
 done
 t_summary
