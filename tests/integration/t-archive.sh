@@ -403,7 +403,8 @@ test_export_special_files() {
 	ln -s real.tar "$d/link.tar"
 	sysc-export b1 "$d/link.tar" -c none
 	[[ -L $d/link.tar ]] || t_die "the symlink was replaced"
-	tar -tf "$d/real.tar" | grep -qx sysc-archive || t_die "its target is not the archive"
+	# (not piped into grep -q: tar killed by SIGPIPE would fail the pipe)
+	tar -tf "$d/real.tar" sysc-archive >/dev/null || t_die "its target is not the archive"
 	mkdir "$d/sub"
 	expect_fail "cannot write $d/sub: it is a directory" sysc-export b1 "$d/sub"
 	ln -s missing/x "$d/dangling"

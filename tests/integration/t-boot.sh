@@ -88,6 +88,11 @@ test_monitor_killed() {
 	expect_eq "$(inside b4 /bin/cat /proc/1/comm)" init "still running"
 	# the console is not hung up: writes go on and land in console.log
 	inside b4 /bin/sh -c 'echo after-the-monitor >/dev/console' || t_die "console hung up"
+	# (the keeper writes it out as it reads it: give it the time it needs)
+	for _ in $(seq 100); do
+		grep -q after-the-monitor "$SYSC_PATH/b4/console.log" && break
+		sleep 0.1
+	done
 	grep -q after-the-monitor "$SYSC_PATH/b4/console.log" || t_die "console not drained"
 	sysc-stop b4
 	sysc-ls | grep -Eq '^b4 +STOPPED' || t_die "after stop: $(sysc-ls)"
