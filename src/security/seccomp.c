@@ -158,8 +158,11 @@ int seccomp_compile(void *ctx, void **ret_prog)
 	if (r < 0)
 		return r;
 	size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || size > 65536 * 8)
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter))
 		return -EINVAL;
+	/* the kernel refuses more (and prog.len would wrap at 65536) */
+	if (size > BPF_MAXINSNS * (off_t)sizeof(struct sock_filter))
+		return -E2BIG;
 	p = calloc(1, sizeof(*p) + (size_t)size);
 	if (!p)
 		return -ENOMEM;

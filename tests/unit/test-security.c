@@ -99,6 +99,33 @@ static void bad_profiles(void)
 	}
 }
 
+/* A profile whose filter is longer than the kernel loads is refused when it
+ * is compiled, not when init installs it (and the program length, 16 bits,
+ * wrapped at 65536 instructions). */
+static void oversized_profile(void)
+{
+	struct seccomp_profile *p = NULL;
+	void *ctx = NULL, *prog = NULL;
+	size_t len = 0;
+	char *text = malloc(1 << 20);
+	int r;
+
+	if (!text)
+		return;
+	len += (size_t)sprintf(text, "default allow\n");
+	for (int i = 0; i < 3000; i++)
+		len += (size_t)sprintf(text + len, "errno %d read write openat close arg0==%d\n",
+				       1 + i % 4000, i);
+	CHECK(seccomp_profile_parse("big", text, &p) == 0 && seccomp_build(p, false, &ctx) == 0,
+	      "3000 rules parse and build");
+	r = ctx ? seccomp_compile(ctx, &prog) : -EINVAL;
+	CHECK(r == -E2BIG && !prog, "their filter is refused as too long (%d)", r);
+	free(prog);
+	seccomp_ctx_free(ctx);
+	seccomp_profile_free(p);
+	free(text);
+}
+
 static void device_rules(void)
 {
 	struct devices_rule r;
@@ -209,6 +236,7 @@ int main(void)
 	default_profile();
 	custom_profiles();
 	bad_profiles();
+	oversized_profile();
 	device_rules();
 	bpf_program();
 	capabilities();
