@@ -5,11 +5,14 @@
  * set, as sysc-import reads a container archive (the sysc-archive and
  * config members, the rootfs/ tree up to sysc-checksum, then that member);
  * clear, as a rootfs tarball of the tarball template. Bits 1-2 choose the
- * device policy (none, safe, all).
+ * device policy (none, safe, all). Unless bit 3 is set, the checksums of
+ * the chain of tar headers are corrected first: a mutated header would
+ * otherwise rarely get past libarchive to the code under test.
  *
  * Each input is extracted into a new directory under $TMPDIR, removed
  * afterwards; file sizes are bounded by RLIMIT_FSIZE (a compressed archive
- * may expand a lot), and a descriptor left open is reported.
+ * may expand a lot: run with -handle_xfsz=0, so that a write past it fails
+ * with EFBIG as SIGXFSZ is ignored), and a descriptor left open is reported.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +59,40 @@ static void remove_tree(const char *path)
 static void remove_work(void)
 {
 	remove_tree(work);
+}
+
+/* The size field of a tar header (octal, or base-256 when the top bit is set). */
+static uint64_t header_size(const uint8_t *h)
+{
+	uint64_t v = 0;
+
+	if (h[124] & 0x80) {
+		for (int i = 125; i < 136; i++)
+			v = v << 8 | h[i];
+		return v;
+	}
+	for (int i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
+		v = v * 8 + (uint64_t)(h[i] - '0');
+	return v;
+}
+
+static void fix_checksums(uint8_t *t, size_t n)
+{
+	for (size_t off = 0; off + 512 <= n;) {
+		uint8_t *h = t + off;
+		unsigned sum = 0;
+		uint64_t size = header_size(h);
+		char field[8];
+
+		memset(h + 148, ' ', 8);
+		for (int i = 0; i < 512; i++)
+			sum += h[i];
+		snprintf(field, sizeof(field), "%06o", sum);
+		memcpy(h + 148, field, 7); /* six digits, NUL, space */
+		if (size > n)
+			break;
+		off += 512 + (size_t)(size + 511) / 512 * 512;
+	}
 }
 
 static int lowest_free_fd(void)
@@ -123,13 +160,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char target[PATH_MAX + 8];
 	_cleanup_close_ int in = -EBADF;
+	_cleanup_free_ uint8_t *tar = NULL;
 	int fd = lowest_free_fd();
 
 	if (size == 0)
 		return 0;
+	tar = malloc(size);
+	if (!tar)
+		abort();
+	memcpy(tar, data + 1, size - 1);
+	if (!(data[0] & 8))
+		fix_checksums(tar, size - 1);
 	in = memfd_create("fuzz.tar", MFD_CLOEXEC);
-	if (in < 0 || write(in, data + 1, size - 1) != (ssize_t)(size - 1) ||
-	    lseek(in, 0, SEEK_SET) < 0)
+	if (in < 0 || write(in, tar, size - 1) != (ssize_t)(size - 1) || lseek(in, 0, SEEK_SET) < 0)
 		abort();
 	snprintf(target, sizeof(target), "%s/x", work);
 	extract(in, data[0], target);
