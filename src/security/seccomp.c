@@ -66,9 +66,11 @@ static int add_arches(scmp_filter_ctx ctx, const struct seccomp_profile *p)
 	}
 	for (size_t i = 0; i < n; i++) {
 		int r = seccomp_arch_add(ctx, a[i]);
-		if (r == -EEXIST) /* the native one, present from seccomp_init() */
+		/* the native one is present from seccomp_init(); -EEXIST is also
+		 * an ABI named twice, which must not keep the native one */
+		if (a[i] == seccomp_arch_native())
 			native = true;
-		else if (r < 0)
+		if (r < 0 && r != -EEXIST)
 			return log_error_errno(r,
 					       "%s: cannot add architecture %u to the filter: %s",
 					       p->file, a[i], strerror(-r));

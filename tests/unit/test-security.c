@@ -71,6 +71,18 @@ static void custom_profiles(void)
 	CHECK(seccomp_build(p, true, &ctx) == 0, "it builds (bpf allowed under a deny default)");
 	seccomp_ctx_free(ctx);
 	seccomp_profile_free(p);
+
+	/* an ABI named twice kept the native one, which the list leaves out */
+	p = NULL;
+	ctx = NULL;
+	CHECK(seccomp_profile_parse("t", "default allow\narch x86 x86\n", &p) == 0 &&
+		      seccomp_build(p, false, &ctx) == 0,
+	      "arch x86 x86 builds");
+	CHECK(ctx && seccomp_arch_exist(ctx, SCMP_ARCH_NATIVE) == -EEXIST &&
+		      seccomp_arch_exist(ctx, SCMP_ARCH_X86) == 0,
+	      "only x86 is in the filter, not the native ABI");
+	seccomp_ctx_free(ctx);
+	seccomp_profile_free(p);
 }
 
 static void bad_profiles(void)
