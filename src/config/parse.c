@@ -143,7 +143,8 @@ int conf_parse_size(const char *s, uint64_t *ret)
 		return -ERANGE;
 	whole <<= shift;
 	if (frac_div > 1)
-		whole += (frac << shift) / frac_div; /* frac < 1e9, shift <= 40: fits */
+		/* frac < 1e9 (30 bits), shifted by up to 40: 128-bit arithmetic */
+		whole += (uint64_t)(((unsigned __int128)frac << shift) / frac_div);
 	if (whole >= CONF_UNSET)
 		return -ERANGE;
 	*ret = whole;

@@ -85,20 +85,47 @@ int control_call(int fd, const struct control_request *req, struct control_respo
 	return resp->version == CONTROL_VERSION ? 0 : -EPROTONOSUPPORT;
 }
 
+int control_request_parse(const void *buf, size_t len, struct control_request *ret)
+{
+	struct control_request req;
+
+	if (len != sizeof(req))
+		return -EBADMSG;
+	memcpy(&req, buf, sizeof(req));
+	if (req.version != CONTROL_VERSION)
+		return -EPROTONOSUPPORT;
+	switch (req.cmd) {
+	case CONTROL_STATE:
+	case CONTROL_STOP:
+	case CONTROL_REBOOT:
+	case CONTROL_CONSOLE:
+	case CONTROL_PIDFD:
+	case CONTROL_RESIZE:
+	case CONTROL_LOG:
+		*ret = req;
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
 int control_recv(int fd, struct control_request *req)
 {
+	/* one byte more than a request: a longer message is refused, not cut */
+	char buf[sizeof(*req) + 1];
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int r;
+	ssize_t n;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return -errno;
 	if (cred.uid != 0 && cred.uid != geteuid())
 		return -EPERM;
-	r = fdpass_recv(fd, req, sizeof(*req), NULL);
-	if (r < 0)
-		return r;
-	return req->version == CONTROL_VERSION ? 0 : -EPROTONOSUPPORT;
+	n = fdpass_recv_msg(fd, buf, sizeof(buf), NULL);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -ECONNRESET;
+	return control_request_parse(buf, (size_t)n, req);
 }
 
 int control_send(int fd, const struct control_response *resp, int pass_fd)

@@ -516,7 +516,10 @@ static void handle_request(struct monitor *m, int slot)
 		return;
 	}
 	if (r < 0) {
-		reply(fd, m, r, r == -EPERM ? "permission denied" : "protocol version mismatch",
+		reply(fd, m, r,
+		      r == -EPERM	 ? "permission denied"
+		      : r == -EOPNOTSUPP ? "unknown request"
+					 : "protocol version mismatch",
 		      -1);
 		return;
 	}

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CONTROL_VERSION 1
@@ -51,7 +52,12 @@ int control_call(int fd, const struct control_request *req, struct control_respo
 
 /* Server side. */
 int control_listen(const char *run_dir);
-/* Receive one request from a connected client; checks credentials and the
- * version. Returns 0, -EPERM, -EPROTONOSUPPORT, or -ECONNRESET on EOF. */
+/* Decode one request message of len bytes as received (no I/O): 0, or
+ * -EBADMSG (not the size of a request), -EPROTONOSUPPORT (another version),
+ * -EOPNOTSUPP (unknown command). */
+int control_request_parse(const void *buf, size_t len, struct control_request *ret);
+/* Receive one request from a connected client; checks credentials, then
+ * control_request_parse(). Returns 0, -EPERM, its errors, or -ECONNRESET on
+ * EOF. */
 int control_recv(int fd, struct control_request *req);
 int control_send(int fd, const struct control_response *resp, int pass_fd);

@@ -66,9 +66,11 @@ static int add_arches(scmp_filter_ctx ctx, const struct seccomp_profile *p)
 	}
 	for (size_t i = 0; i < n; i++) {
 		int r = seccomp_arch_add(ctx, a[i]);
-		if (r == -EEXIST) /* the native one, present from seccomp_init() */
+		/* the native one is present from seccomp_init(); -EEXIST is also
+		 * an ABI named twice, which must not keep the native one */
+		if (a[i] == seccomp_arch_native())
 			native = true;
-		else if (r < 0)
+		if (r < 0 && r != -EEXIST)
 			return log_error_errno(r,
 					       "%s: cannot add architecture %u to the filter: %s",
 					       p->file, a[i], strerror(-r));
@@ -158,8 +160,11 @@ int seccomp_compile(void *ctx, void **ret_prog)
 	if (r < 0)
 		return r;
 	size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || size > 65536 * 8)
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter))
 		return -EINVAL;
+	/* the kernel refuses more (and prog.len would wrap at 65536) */
+	if (size > BPF_MAXINSNS * (off_t)sizeof(struct sock_filter))
+		return -E2BIG;
 	p = calloc(1, sizeof(*p) + (size_t)size);
 	if (!p)
 		return -ENOMEM;

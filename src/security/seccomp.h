@@ -75,7 +75,8 @@ size_t seccomp_host_arches(uint32_t *ret, size_t max);
  * allow_bpf removes the rules naming bpf (and allows it under a default
  * that denies). Logs "FILE:LINE: ..." for a rule libseccomp refuses. */
 int seccomp_build(const struct seccomp_profile *p, bool allow_bpf, void **ret_ctx);
-/* Compile the filter to BPF once (in the parent): *ret_prog is free()d. */
+/* Compile the filter to BPF once (in the parent): *ret_prog is free()d.
+ * -E2BIG: longer than the kernel loads (BPF_MAXINSNS). */
 int seccomp_compile(void *ctx, void **ret_prog);
 /* Load a compiled filter into the calling thread: one seccomp(2) call
  * (needs CAP_SYS_ADMIN or no_new_privs). */

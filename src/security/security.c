@@ -7,6 +7,7 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -33,7 +34,11 @@ int security_prepare(const struct sysc_conf *conf, struct security_policy **ret)
 		r = seccomp_build(prof, conf->seccomp.allow_bpf, &ctx);
 	if (r == 0 && ctx) {
 		r = seccomp_compile(ctx, &p->seccomp);
-		if (r < 0)
+		if (r == -E2BIG)
+			log_error("the seccomp filter of %s is longer than the kernel loads (%d "
+				  "BPF instructions): give it fewer rules",
+				  prof->file, BPF_MAXINSNS);
+		else if (r < 0)
 			log_error("cannot compile the seccomp filter of %s: %s", prof->file,
 				  strerror(-r));
 	}

@@ -33,7 +33,7 @@ int fdpass_send(int sock, const void *buf, size_t len, int pass_fd)
 	return 0;
 }
 
-int fdpass_recv(int sock, void *buf, size_t len, int *ret_fd)
+ssize_t fdpass_recv_msg(int sock, void *buf, size_t len, int *ret_fd)
 {
 	union fdpass_control control;
 	struct iovec iov = {.iov_base = buf, .iov_len = len};
@@ -62,6 +62,15 @@ int fdpass_recv(int sock, void *buf, size_t len, int *ret_fd)
 		else
 			close(got);
 	}
+	return n;
+}
+
+int fdpass_recv(int sock, void *buf, size_t len, int *ret_fd)
+{
+	ssize_t n = fdpass_recv_msg(sock, buf, len, ret_fd);
+
+	if (n < 0)
+		return (int)n;
 	if (n == 0)
 		return -ECONNRESET;
 	return (size_t)n == len ? 0 : -EBADMSG;

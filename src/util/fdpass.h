@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* pass_fd < 0: no descriptor. Returns 0 or -errno. */
 int fdpass_send(int sock, const void *buf, size_t len, int pass_fd);
@@ -10,3 +11,6 @@ int fdpass_send(int sock, const void *buf, size_t len, int pass_fd);
  * returned in *ret_fd (O_CLOEXEC) if ret_fd is not NULL, else closed.
  * Returns 0, -ECONNRESET at EOF, -EBADMSG on a short message, or -errno. */
 int fdpass_recv(int sock, void *buf, size_t len, int *ret_fd);
+/* The same for a message of any size up to len (a longer one is cut to len):
+ * returns its size, 0 at EOF, or -errno. */
+ssize_t fdpass_recv_msg(int sock, void *buf, size_t len, int *ret_fd);

@@ -501,6 +501,9 @@ static void test_sizes_signals(void)
 		{"2G", 0, 2ULL << 30},
 		{"2g", 0, 2ULL << 30},
 		{"1.5G", 0, 3ULL << 29},
+		/* nine fraction digits with T: 999999999 << 40 overflowed 64 bits */
+		{"1.999999999T", 0, 2199023254452ULL},
+		{"4.123456789G", 0, 4427528013ULL},
 		{"4K", 0, 4096},
 		{"4KB", 0, 4096},
 		{"4KiB", 0, 4096},

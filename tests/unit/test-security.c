@@ -72,6 +72,18 @@ static void custom_profiles(void)
 	CHECK(seccomp_build(p, true, &ctx) == 0, "it builds (bpf allowed under a deny default)");
 	seccomp_ctx_free(ctx);
 	seccomp_profile_free(p);
+
+	/* an ABI named twice kept the native one, which the list leaves out */
+	p = NULL;
+	ctx = NULL;
+	CHECK(seccomp_profile_parse("t", "default allow\narch x86 x86\n", &p) == 0 &&
+		      seccomp_build(p, false, &ctx) == 0,
+	      "arch x86 x86 builds");
+	CHECK(ctx && seccomp_arch_exist(ctx, SCMP_ARCH_NATIVE) == -EEXIST &&
+		      seccomp_arch_exist(ctx, SCMP_ARCH_X86) == 0,
+	      "only x86 is in the filter, not the native ABI");
+	seccomp_ctx_free(ctx);
+	seccomp_profile_free(p);
 }
 
 static void bad_profiles(void)
@@ -143,6 +155,33 @@ static void profile_contents_not_shown(void)
 	CHECK(parse_logged("default allow\ndeny no_such_call\n", err, sizeof(err)) == -EINVAL &&
 		      strstr(err, "/etc/x:2: unknown system call \"no_such_call\""),
 	      "a profile's mistake is named: %s", err);
+}
+
+/* A profile whose filter is longer than the kernel loads is refused when it
+ * is compiled, not when init installs it (and the program length, 16 bits,
+ * wrapped at 65536 instructions). */
+static void oversized_profile(void)
+{
+	struct seccomp_profile *p = NULL;
+	void *ctx = NULL, *prog = NULL;
+	size_t len = 0;
+	char *text = malloc(1 << 20);
+	int r;
+
+	if (!text)
+		return;
+	len += (size_t)sprintf(text, "default allow\n");
+	for (int i = 0; i < 3000; i++)
+		len += (size_t)sprintf(text + len, "errno %d read write openat close arg0==%d\n",
+				       1 + i % 4000, i);
+	CHECK(seccomp_profile_parse("big", text, &p) == 0 && seccomp_build(p, false, &ctx) == 0,
+	      "3000 rules parse and build");
+	r = ctx ? seccomp_compile(ctx, &prog) : -EINVAL;
+	CHECK(r == -E2BIG && !prog, "their filter is refused as too long (%d)", r);
+	free(prog);
+	seccomp_ctx_free(ctx);
+	seccomp_profile_free(p);
+	free(text);
 }
 
 static void device_rules(void)
@@ -256,6 +295,7 @@ int main(void)
 	custom_profiles();
 	bad_profiles();
 	profile_contents_not_shown();
+	oversized_profile();
 	device_rules();
 	bpf_program();
 	capabilities();
