@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli.h"
 #include "config/config.h"
-#include "lib/lock.h"
+#include "lib/config-set.h"
 #include "lib/paths.h"
 #include "lib/store.h"
 #include "util/cleanup.h"
-#include "util/log.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -25,38 +23,6 @@ static const char usage[] =
 	"  -u, --unset   remove KEY\n"
 	"\n"
 	"Exit status: 0 ok, 1 failed (nothing changed), 2 usage error.\n";
-
-static const char *const fixed_keys[] = {"name", "rootfs.backend", NULL};
-
-static int set_key(const struct sysc_paths *p, const char *name, const char *key, const char *value)
-{
-	_cleanup_free_ char *file = paths_container_config(p, name);
-	_cleanup_close_ int lock = -EBADF;
-	struct conf_edit *ed = NULL;
-	int r;
-
-	for (size_t i = 0; fixed_keys[i]; i++)
-		if (strcmp(key, fixed_keys[i]) == 0) {
-			log_error("%s of %s cannot be changed after create", key, name);
-			return -EPERM;
-		}
-	lock = lock_container(p, name);
-	if (lock < 0)
-		return lock;
-	/* the container must exist; its current config may even be broken (fixing it is fine) */
-	r = store_exists(p, name);
-	if (r == 0) {
-		log_error("container \"%s\" does not exist (in %s)", name, p->store);
-		return -ENOENT;
-	}
-	r = conf_edit_open(file, &ed);
-	if (r == 0)
-		r = value ? conf_edit_set(ed, key, value) : conf_edit_unset(ed, key);
-	if (r == 0)
-		r = conf_edit_write(ed, p->default_conf, file);
-	conf_edit_free(ed);
-	return r;
-}
 
 int cmd_config(int argc, char **argv)
 {
@@ -90,8 +56,8 @@ int cmd_config(int argc, char **argv)
 	if (r == 0 && !(file = paths_container_config(p, name)))
 		r = -ENOMEM;
 	if (r == 0 && (unset || nargs == 3)) {
-		r = set_key(p, name, unset ? unset : argv[optind + 1],
-			    unset ? NULL : argv[optind + 2]);
+		r = config_set_key(p, name, unset ? unset : argv[optind + 1],
+				   unset ? NULL : argv[optind + 2]);
 	} else if (r == 0) {
 		struct sysc_conf *conf = NULL;
 		/* validates the whole config and reports a missing container */

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Changing one key of a container's config (sysc-config NAME KEY VALUE,
+ * --unset): under the container's lock, validated against the schema and
+ * default.conf, written atomically. Keys fixed at create (name,
+ * rootfs.backend) cannot be changed. A running container sees the change at
+ * its next start. */
+#pragma once
+
+#include <stdbool.h>
+
+struct sysc_paths;
+
+/* true for the keys that are fixed once a container is created. */
+bool config_set_is_fixed(const char *key);
+/* Set key to value (text parsed by the key's type, as for conf_edit_set()),
+ * or remove it (value NULL: back to its default) in container name's config.
+ * The container must exist; its current config may be broken (fixing it is
+ * fine). Nothing is changed on failure. -EPERM for a fixed key, -ENOENT for
+ * a missing container; logs its errors. */
+int config_set_key(const struct sysc_paths *p, const char *name, const char *key,
+		   const char *value);
