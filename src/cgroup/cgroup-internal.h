@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Internals of the cgroup module, shared by the facade (cgroup.c), the v2
- * backend (cgroup2.c) and the v1 backend of hybrid hosts (cgroup1.c).
+ * Internals of the cgroup module. Layers, each using only those below it:
+ *   host.c      what the host offers (v2, hybrid with its v1 mounts, none)
+ *   cgroupfs.c  cgroup file parsing and the file/directory helpers
+ *   cgroup2.c, cgroup1.c   the backends (struct cgroup_ops)
+ *   limits-from-conf.c     config values -> limits in v2 vocabulary
+ *   cgroup.c    the facade: runs every operation over the set's backends
  * The parsing helpers are declared here so the unit tests can reach them.
  */
 #pragma once
@@ -65,6 +69,8 @@ struct cgroup_set {
  * their own failures (they know the path); the facade does not log again. */
 struct cgroup_ops {
 	const char *name;
+	/* clone3(CLONE_INTO_CGROUP) places a child in it (cgroup_attach_v1 skips it) */
+	bool by_clone;
 	/* Fill in paths and open what exists: 1 if something exists, 0 if not. */
 	int (*open)(struct cgroup_set *cg);
 	/* Create parents and the container's cgroup (the leaf must not exist). */
@@ -82,19 +88,37 @@ struct cgroup_ops {
 	/* Fill only fields still UINT64_MAX. */
 	void (*stats)(struct cgroup_set *cg, struct cgroup_stats *st);
 	void (*close)(struct cgroup_set *cg);
+	/* Limits, in v2 vocabulary (cgroup.h). has_limit: does this backend take
+	 * key (v2: its cgroup has the file; v1: every key, translated)? set_limit
+	 * logs naming the key; get_limit does not, -ENOENT: no such controller. */
+	bool (*has_limit)(struct cgroup_set *cg, const char *key);
+	int (*set_limit)(struct cgroup_set *cg, const char *key, const char *value);
+	int (*get_limit)(struct cgroup_set *cg, const char *key, char **ret);
 };
 
 extern const struct cgroup_ops cgroup_v2_ops;
 extern const struct cgroup_ops cgroup_v1_ops;
 
-/* Host facts (cgroup.c). */
+/* Host facts (host.c). */
 enum cgroup_mode cgroup_host_mode(void);
 /* The v1 hierarchies of a hybrid host (empty elsewhere). */
 const struct cgroup_v1_mount *cgroup_host_v1_mounts(size_t *ret_n);
 
-/* Parsing helpers (cgroup.c). */
+/* v1 mountinfo parsing (host.c). */
+/* Controller mask of a mount's super options ("rw,cpu,cpuacct"). */
+unsigned cgroup_v1_controller_mask(const char *opts);
+/* Name of one CGROUP_V1_* bit ("memory"), "?" for anything else. */
+const char *cgroup_v1_controller_name(unsigned bit);
+/* The v1 hierarchies carrying our controllers, in mountinfo order, one per
+ * hierarchy (later bind mounts of the same controllers are skipped). */
+int cgroup_v1_parse_mountinfo(const char *text, struct cgroup_v1_mount **ret, size_t *ret_n);
+void cgroup_v1_mounts_free(struct cgroup_v1_mount *m, size_t n);
+
+/* The container's path (cgroup.c). */
 /* "/<parent>/<name>"; rejects empty names, "." and ".." components, '/' in name. */
 int cgroup_build_relpath(const char *parent, const char *name, char **ret_parent, char **ret);
+
+/* Parsing helpers (cgroupfs.c). */
 /* A decimal number or "max" (UINT64_MAX); surrounding whitespace allowed. */
 int cgroup_parse_u64(const char *s, uint64_t *ret);
 /* The value of "key value" lines (cgroup.events, cpu.stat, memory.stat). */
@@ -102,7 +126,10 @@ int cgroup_parse_keyed_u64(const char *text, const char *key, uint64_t *ret);
 /* Call fn for every pid of a cgroup.procs text; stops on fn < 0. */
 int cgroup_parse_pids(const char *text, int (*fn)(pid_t pid, void *ud), void *ud);
 
-/* File helpers (cgroup.c); dirfd may be O_PATH. */
+/* Sum of "rbytes=" / "wbytes=" (v2 io.stat) or "Read" / "Write" (v1 blkio) lines. */
+int cgroup_parse_io_bytes(const char *text, uint64_t *ret_read, uint64_t *ret_write);
+
+/* File helpers (cgroupfs.c); dirfd may be O_PATH. */
 int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *ret);
 int cgroup_read_keyed_u64_at(int dirfd, const char *file, const char *key, uint64_t *ret);
 int cgroup_write_at(int dirfd, const char *file, const char *value);
@@ -123,23 +150,11 @@ void cgroup_rmdir_parents(const char *root, const char *parent);
  * not exist yet (-EEXIST). */
 int cgroup_mkdir_chain(const char *root, const char *relpath,
 		       int (*fn)(int parentfd, int fd, bool created, void *ud), void *ud);
+/* Sleep ms milliseconds (EINTR resumed); CLOCK_MONOTONIC in milliseconds. */
+void cgroup_sleep_ms(unsigned ms);
+uint64_t cgroup_now_ms(void);
 
-/* v1 mountinfo parsing (cgroup1.c). */
-/* Controller mask of a mount's super options ("rw,cpu,cpuacct"). */
-unsigned cgroup_v1_controller_mask(const char *opts);
-/* The v1 hierarchies carrying our controllers, in mountinfo order, one per
- * hierarchy (later bind mounts of the same controllers are skipped). */
-int cgroup_v1_parse_mountinfo(const char *text, struct cgroup_v1_mount **ret, size_t *ret_n);
-void cgroup_v1_mounts_free(struct cgroup_v1_mount *m, size_t n);
-
-/* v2 side of the limits (cgroup2.c): has the v2 cgroup the file of key? */
-bool cgroup_v2_has_limit(struct cgroup_set *cg, const char *key);
-int cgroup_v2_write_limit(struct cgroup_set *cg, const char *key, const char *value);
-int cgroup_v2_read_limit(struct cgroup_set *cg, const char *key, char **ret);
-/* Sum of "rbytes=" / "wbytes=" (v2 io.stat) or "Read" / "Write" (v1 blkio) lines. */
-int cgroup_parse_io_bytes(const char *text, uint64_t *ret_read, uint64_t *ret_write);
-
-/* ---- limits (limits.c: the facade; cgroup1.c: the v1 translation) ---- */
+/* ---- limits (limits-from-conf.c: config -> v2 values; cgroup1.c: the v1 translation) ---- */
 
 #define CGROUP_V1_MAX_WRITES 4
 
@@ -166,11 +181,6 @@ struct cgroup_v1_now {
  * (v1 can limit swap only as memory + swap), -EOPNOTSUPP for an unknown key. */
 int cgroup_v1_translate(const char *key, const char *value, const struct cgroup_v1_now *now,
 			struct cgroup_v1_write out[CGROUP_V1_MAX_WRITES], size_t *ret_n);
-/* The v1 value of a v2 limit, read back from the v1 files (the inverse of
- * cgroup_v1_translate), as text in v2 syntax. -ENOENT: no such controller. */
-int cgroup_v1_read_limit(struct cgroup_set *cg, const char *key, char **ret);
-/* Write one v2-vocabulary limit into the v1 hierarchies; logs naming the key. */
-int cgroup_v1_write_limit(struct cgroup_set *cg, const char *key, const char *value);
 /* cpu.weight (1..10000) <-> cpu.shares (2..262144), as systemd and crun do. */
 uint64_t cgroup_weight_to_shares(uint64_t weight);
 uint64_t cgroup_shares_to_weight(uint64_t shares);

@@ -99,6 +99,8 @@ int cgroup_limits_from_conf(const struct conf_cgroup *c, struct cgroup_limit **r
 void cgroup_limits_free(struct cgroup_limit *l, size_t n);
 /* Apply every limit of c (before init runs). */
 int cgroup_apply_limits(struct cgroup_set *cg, const struct conf_cgroup *c);
+/* Apply only the limit key ("memory.max") of c, if c sets it (sysc-cgroup). */
+int cgroup_apply_limit(struct cgroup_set *cg, const struct conf_cgroup *c, const char *key);
 int cgroup_set_limit(struct cgroup_set *cg, const char *key, const char *value);
 /* The current value of key as v2 text (several lines for io.max). */
 int cgroup_get_limit(struct cgroup_set *cg, const char *key, char **ret);

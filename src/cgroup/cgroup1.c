@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The v1 backend of hybrid hosts: the container's directory in every v1
- * controller hierarchy the host mounts (found in /proc/self/mountinfo).
+ * controller hierarchy the host mounts (found by host.c).
  * v1 has no cgroup.kill and no populated flag: processes are found by
  * walking cgroup.procs, and the freezer keeps them from forking while they
  * are killed.
@@ -27,123 +27,6 @@
 
 #define FREEZE_WAIT_MS 1000
 #define KILL_FREEZE_MS 100
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} controllers[] = {
-	{"memory", CGROUP_V1_MEMORY},	{"cpu", CGROUP_V1_CPU},
-	{"cpuacct", CGROUP_V1_CPUACCT}, {"cpuset", CGROUP_V1_CPUSET},
-	{"pids", CGROUP_V1_PIDS},	{"blkio", CGROUP_V1_BLKIO},
-	{"devices", CGROUP_V1_DEVICES}, {"freezer", CGROUP_V1_FREEZER},
-};
-
-/* ---- discovery ---- */
-
-unsigned cgroup_v1_controller_mask(const char *opts)
-{
-	unsigned mask = 0;
-
-	for (const char *p = opts; *p;) {
-		size_t n = strcspn(p, ",");
-
-		for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
-			if (strlen(controllers[i].name) == n && !strncmp(p, controllers[i].name, n))
-				mask |= controllers[i].bit;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return mask;
-}
-
-/* Undo mountinfo's octal escapes (\040 for a space, ...). */
-static void unescape(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 4;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-}
-
-/* Split one mountinfo line (modified in place) into mount point, fs type and
- * super options. -EINVAL when malformed. */
-static int split_line(char *line, char **ret_mnt, char **ret_type, char **ret_opts)
-{
-	char *field[64], *save = NULL;
-	size_t n = 0, sep = 0;
-
-	for (char *tok = strtok_r(line, " \t", &save); tok && n < ARRAY_SIZE(field);
-	     tok = strtok_r(NULL, " \t", &save))
-		field[n++] = tok;
-	/* id parent maj:min root mountpoint options [optional...] - type source superopts */
-	for (size_t i = 6; i < n; i++)
-		if (!strcmp(field[i], "-")) {
-			sep = i;
-			break;
-		}
-	if (sep == 0 || sep + 3 >= n)
-		return -EINVAL;
-	*ret_mnt = field[4];
-	*ret_type = field[sep + 1];
-	*ret_opts = field[sep + 3];
-	return 0;
-}
-
-void cgroup_v1_mounts_free(struct cgroup_v1_mount *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(m[i].path);
-	free(m);
-}
-
-int cgroup_v1_parse_mountinfo(const char *text, struct cgroup_v1_mount **ret, size_t *ret_n)
-{
-	_cleanup_free_ char *copy = strdup(text);
-	struct cgroup_v1_mount *m = NULL;
-	unsigned seen = 0;
-	size_t n = 0;
-	char *save = NULL;
-
-	if (!copy)
-		return -ENOMEM;
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *mnt, *type, *opts;
-		unsigned mask;
-
-		if (split_line(line, &mnt, &type, &opts) < 0 || strcmp(type, "cgroup") != 0)
-			continue;
-		mask = cgroup_v1_controller_mask(opts);
-		/* name=systemd, net_cls, ...: not ours; overlap: a bind mount of one we have */
-		if (mask == 0 || (mask & seen))
-			continue;
-		struct cgroup_v1_mount *nm = realloc(m, (n + 1) * sizeof(*m));
-		if (!nm)
-			goto enomem;
-		m = nm;
-		m[n].path = strdup(mnt);
-		if (!m[n].path)
-			goto enomem;
-		unescape(m[n].path);
-		m[n].mask = mask;
-		n++;
-		seen |= mask;
-	}
-	*ret = m;
-	*ret_n = n;
-	return 0;
-enomem:
-	cgroup_v1_mounts_free(m, n);
-	return -ENOMEM;
-}
 
 /* ---- the container's v1 directories ---- */
 
@@ -671,14 +554,6 @@ int cgroup_v1_translate(const char *key, const char *value, const struct cgroup_
 	return r;
 }
 
-static const char *ctrl_name(unsigned bit)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
-		if (controllers[i].bit == bit)
-			return controllers[i].name;
-	return "?";
-}
-
 /* A v1 memory limit: the huge "no limit" values read as UINT64_MAX. */
 static uint64_t read_mem(struct cgroup_v1_dir *d, const char *file)
 {
@@ -700,8 +575,8 @@ static int check_writes(struct cgroup_set *cg, const char *key, struct cgroup_v1
 			return log_error_errno(-EOPNOTSUPP,
 					       "cgroup.%s: the host has no %s controller (no %s in "
 					       "the v2 cgroup, no v1 %s hierarchy)",
-					       key, ctrl_name(w[i].ctrl), key,
-					       ctrl_name(w[i].ctrl));
+					       key, cgroup_v1_controller_name(w[i].ctrl), key,
+					       cgroup_v1_controller_name(w[i].ctrl));
 		if (faccessat(d->fd, w[i].file, F_OK, 0) == 0)
 			continue;
 		if (w[i].alt && faccessat(d->fd, w[i].alt, F_OK, 0) == 0) {
@@ -735,7 +610,8 @@ static void log_write_error(struct cgroup_v1_dir *d, const char *key, const char
 		  strerror(-r));
 }
 
-int cgroup_v1_write_limit(struct cgroup_set *cg, const char *key, const char *value)
+/* Write one v2-vocabulary limit into the v1 hierarchies; logs naming the key. */
+static int v1_set_limit(struct cgroup_set *cg, const char *key, const char *value)
 {
 	struct cgroup_v1_write w[CGROUP_V1_MAX_WRITES];
 	struct cgroup_v1_dir *mem = find_dir(cg, CGROUP_V1_MEMORY);
@@ -882,7 +758,9 @@ static int read_memory(struct cgroup_v1_dir *d, const char *key, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-int cgroup_v1_read_limit(struct cgroup_set *cg, const char *key, char **ret)
+/* The v1 value of a v2 limit, read back from the v1 files (the inverse of
+ * cgroup_v1_translate), as text in v2 syntax. -ENOENT: no such controller. */
+static int v1_get_limit(struct cgroup_set *cg, const char *key, char **ret)
 {
 	struct cgroup_v1_dir *d;
 	uint64_t v;
@@ -911,6 +789,12 @@ int cgroup_v1_read_limit(struct cgroup_set *cg, const char *key, char **ret)
 	return -EOPNOTSUPP;
 }
 
+/* Every limit key: the translation names the controller or file the host lacks. */
+static bool v1_has_limit(struct cgroup_set *cg, const char *key)
+{
+	return cg->n_v1 > 0;
+}
+
 static void v1_close(struct cgroup_set *cg)
 {
 	for (size_t i = 0; i < cg->n_v1; i++) {
@@ -931,6 +815,9 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.kill = v1_kill,
 	.remove = v1_remove,
 	.stats = v1_stats,
+	.has_limit = v1_has_limit,
+	.set_limit = v1_set_limit,
+	.get_limit = v1_get_limit,
 	.close = v1_close,
 };
 

@@ -225,12 +225,12 @@ static void v2_stats(struct cgroup_set *cg, struct cgroup_stats *st)
 
 /* ---- limits ---- */
 
-bool cgroup_v2_has_limit(struct cgroup_set *cg, const char *key)
+static bool v2_has_limit(struct cgroup_set *cg, const char *key)
 {
 	return cg->v2_fd >= 0 && faccessat(cg->v2_fd, key, F_OK, 0) == 0;
 }
 
-int cgroup_v2_write_limit(struct cgroup_set *cg, const char *key, const char *value)
+static int v2_set_limit(struct cgroup_set *cg, const char *key, const char *value)
 {
 	_cleanup_close_ int up = -EBADF;
 	_cleanup_free_ char *allowed = NULL, *eff = NULL;
@@ -252,7 +252,7 @@ int cgroup_v2_write_limit(struct cgroup_set *cg, const char *key, const char *va
 			       cg->v2_path, key, strerror(-r));
 }
 
-int cgroup_v2_read_limit(struct cgroup_set *cg, const char *key, char **ret)
+static int v2_get_limit(struct cgroup_set *cg, const char *key, char **ret)
 {
 	char *s = NULL;
 	size_t len;
@@ -273,6 +273,7 @@ static void v2_close(struct cgroup_set *cg)
 
 const struct cgroup_ops cgroup_v2_ops = {
 	.name = "v2",
+	.by_clone = true,
 	.open = v2_open,
 	.create = v2_create,
 	.attach = v2_attach,
@@ -282,5 +283,8 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.kill = v2_kill,
 	.remove = v2_remove,
 	.stats = v2_stats,
+	.has_limit = v2_has_limit,
+	.set_limit = v2_set_limit,
+	.get_limit = v2_get_limit,
 	.close = v2_close,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli.h"
-#include "lib/limits.h"
+#include "lib/live-limits.h"
 #include "lib/paths.h"
 
 #include <stdio.h>

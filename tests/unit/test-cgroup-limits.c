@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests of the v2 -> v1 translation of cgroup limits (no root needed). */
+/* Unit tests of the v2 -> v1 translation of cgroup limits, and of the facade
+ * handing limits to its backends (no root needed). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -8,6 +9,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct cgroup_v1_now unlimited = {UINT64_MAX, UINT64_MAX};
@@ -160,11 +162,150 @@ static void test_io_bytes(void)
 	CHECK(cgroup_parse_io_bytes("", &rd, &wr) == 0 && rd == 0 && wr == 0, "empty io.stat");
 }
 
+/* ---- the facade asks its backends, in order, never which one it holds ---- */
+
+static char calls[256];
+
+static void note(const char *who, const char *what, const char *key, const char *value)
+{
+	size_t len = strlen(calls);
+
+	snprintf(calls + len, sizeof(calls) - len, "%s:%s %s=%s;", who, what, key ? key : "",
+		 value ? value : "");
+}
+
+/* "first" takes pids.max only; "second" every key, but has no cpu controller. */
+static bool first_has(struct cgroup_set *cg, const char *key)
+{
+	return !strcmp(key, "pids.max");
+}
+
+static bool second_has(struct cgroup_set *cg, const char *key)
+{
+	return true;
+}
+
+static int first_set(struct cgroup_set *cg, const char *key, const char *value)
+{
+	note("first", "set", key, value);
+	return 0;
+}
+
+static int second_set(struct cgroup_set *cg, const char *key, const char *value)
+{
+	note("second", "set", key, value);
+	return 0;
+}
+
+static int first_get(struct cgroup_set *cg, const char *key, char **ret)
+{
+	*ret = strdup("first");
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int second_get(struct cgroup_set *cg, const char *key, char **ret)
+{
+	if (!strcmp(key, "cpu.max"))
+		return -ENOENT;
+	*ret = strdup("second");
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int first_attach(struct cgroup_set *cg, pid_t pid)
+{
+	note("first", "attach", NULL, NULL);
+	return 0;
+}
+
+static int second_attach(struct cgroup_set *cg, pid_t pid)
+{
+	note("second", "attach", NULL, NULL);
+	return 0;
+}
+
+static void fake_close(struct cgroup_set *cg)
+{
+}
+
+static const struct cgroup_ops first_ops = {
+	.name = "first",
+	.by_clone = true,
+	.attach = first_attach,
+	.close = fake_close,
+	.has_limit = first_has,
+	.set_limit = first_set,
+	.get_limit = first_get,
+};
+
+static const struct cgroup_ops second_ops = {
+	.name = "second",
+	.attach = second_attach,
+	.close = fake_close,
+	.has_limit = second_has,
+	.set_limit = second_set,
+	.get_limit = second_get,
+};
+
+static struct cgroup_set *fake_set(size_t n_ops)
+{
+	struct cgroup_set *cg = calloc(1, sizeof(*cg));
+
+	if (!cg)
+		abort();
+	cg->v2_fd = -EBADF;
+	cg->name = strdup("c1");
+	cg->relpath = strdup("/sysc/c1");
+	cg->v2_path = strdup("/nonexistent/sysc/c1");
+	cg->ops[cg->n_ops++] = &first_ops;
+	if (n_ops > 1)
+		cg->ops[cg->n_ops++] = &second_ops;
+	return cg;
+}
+
+static void test_facade(void)
+{
+	struct cgroup_set *cg = fake_set(2);
+	char *v = NULL;
+
+	calls[0] = '\0';
+	CHECK(cgroup_set_limit(cg, "pids.max", "10") == 0 &&
+		      !strcmp(calls, "first:set pids.max=10;"),
+	      "the first backend that takes the key gets it: %s", calls);
+	calls[0] = '\0';
+	CHECK(cgroup_set_limit(cg, "memory.max", "5") == 0 &&
+		      !strcmp(calls, "second:set memory.max=5;"),
+	      "a key the first does not take goes to the second: %s", calls);
+	CHECK(cgroup_get_limit(cg, "pids.max", &v) == 0 && v && !strcmp(v, "first"),
+	      "get from the first that takes it");
+	free(v);
+	v = NULL;
+	CHECK(cgroup_get_limit(cg, "memory.max", &v) == 0 && v && !strcmp(v, "second"),
+	      "get from the second");
+	free(v);
+	v = NULL;
+	CHECK(cgroup_get_limit(cg, "cpu.max", &v) == -EOPNOTSUPP && !v,
+	      "no such controller in the backend: not supported");
+	calls[0] = '\0';
+	CHECK(cgroup_set_limit(cg, "memory.maxx", "5") == -EINVAL && !calls[0], "unknown key");
+	CHECK(cgroup_attach_v1(cg, 1) == 0 && !strcmp(calls, "second:attach =;"),
+	      "attach after clone3 skips the backend clone3 placed the child in: %s", calls);
+	cgroup_set_free(cg);
+
+	cg = fake_set(1);
+	calls[0] = '\0';
+	CHECK(cgroup_set_limit(cg, "memory.max", "5") == -EOPNOTSUPP && !calls[0],
+	      "no backend takes the key");
+	CHECK(cgroup_get_limit(cg, "memory.max", &v) == -EOPNOTSUPP && !v,
+	      "nothing to read it from");
+	cgroup_set_free(cg);
+}
+
 int main(void)
 {
 	test_memory();
 	test_cpu();
 	test_other();
 	test_io_bytes();
+	test_facade();
 	return tap_done();
 }

@@ -39,6 +39,10 @@ static void test_mask(void)
 	CHECK(cgroup_v1_controller_mask("rw,cpuset") == CGROUP_V1_CPUSET, "cpuset is not cpu");
 	CHECK(cgroup_v1_controller_mask("rw,memory,nsdelegate") == CGROUP_V1_MEMORY, "memory");
 	CHECK(cgroup_v1_controller_mask("") == 0, "empty");
+	CHECK(!strcmp(cgroup_v1_controller_name(CGROUP_V1_BLKIO), "blkio") &&
+		      !strcmp(cgroup_v1_controller_name(CGROUP_V1_CPU), "cpu") &&
+		      !strcmp(cgroup_v1_controller_name(CGROUP_V1_CPU | CGROUP_V1_CPUACCT), "?"),
+	      "controller names");
 }
 
 static void test_mountinfo(void)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Resource limits of a container's cgroups, in cgroup v2 vocabulary. The
- * config's values (struct conf_cgroup, validated by src/config) become v2
- * file contents here; each is written to the v2 cgroup when it has the file
- * (pure v2 hosts), else translated for the v1 controllers of a hybrid host
- * (cgroup1.c). A key the host cannot honour is an error naming the key.
+ * Resource limits of a container's cgroups, in cgroup v2 vocabulary: the
+ * limit keys, and the config's values (struct conf_cgroup, validated by
+ * src/config) made into v2 file contents, device paths resolved. The facade
+ * (cgroup.c) hands each to the first backend that takes it: the v2 cgroup
+ * when it has the file (pure v2 hosts), else the v1 translation of a hybrid
+ * host (cgroup1.c). A key the host cannot honour is an error naming the key.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -195,71 +196,4 @@ int cgroup_limits_from_conf(const struct conf_cgroup *c, struct cgroup_limit **r
 	*ret = ls.l;
 	*ret_n = ls.n;
 	return 0;
-}
-
-static const char *controller_of(const char *key)
-{
-	if (str_startswith(key, "memory."))
-		return "memory";
-	if (str_startswith(key, "cpuset."))
-		return "cpuset";
-	if (str_startswith(key, "cpu."))
-		return "cpu";
-	if (str_startswith(key, "pids."))
-		return "pids";
-	return "io";
-}
-
-static bool use_v1(struct cgroup_set *cg)
-{
-	return cg->mode == CGROUP_MODE_HYBRID && cg->n_v1 > 0;
-}
-
-int cgroup_set_limit(struct cgroup_set *cg, const char *key, const char *value)
-{
-	if (!cgroup_limit_key_known(key))
-		return log_error_errno(-EINVAL, "cgroup.%s: not a cgroup limit", key);
-	if (cgroup_v2_has_limit(cg, key))
-		return cgroup_v2_write_limit(cg, key, value);
-	if (use_v1(cg))
-		return cgroup_v1_write_limit(cg, key, value);
-	return log_error_errno(-EOPNOTSUPP,
-			       "cgroup.%s: the host has no %s controller for the container (no "
-			       "%s in %s)",
-			       key, controller_of(key), key, cg->v2_path);
-}
-
-int cgroup_get_limit(struct cgroup_set *cg, const char *key, char **ret)
-{
-	int r;
-
-	if (!cgroup_limit_key_known(key))
-		return log_error_errno(-EINVAL, "cgroup.%s: not a cgroup limit", key);
-	if (cgroup_v2_has_limit(cg, key))
-		r = cgroup_v2_read_limit(cg, key, ret);
-	else if (use_v1(cg))
-		r = cgroup_v1_read_limit(cg, key, ret);
-	else
-		r = -ENOENT;
-	if (r == -ENOENT)
-		return log_error_errno(-EOPNOTSUPP, "cgroup.%s: the host has no %s controller", key,
-				       controller_of(key));
-	if (r < 0)
-		return log_error_errno(r, "cgroup.%s: cannot read it for %s: %s", key, cg->name,
-				       strerror(-r));
-	return 0;
-}
-
-int cgroup_apply_limits(struct cgroup_set *cg, const struct conf_cgroup *c)
-{
-	struct cgroup_limit *l = NULL;
-	size_t n = 0;
-	int r = cgroup_limits_from_conf(c, &l, &n);
-
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		log_debug("cgroup %s: %s = %s", cg->relpath, l[i].key, l[i].value);
-		r = cgroup_set_limit(cg, l[i].key, l[i].value);
-	}
-	cgroup_limits_free(l, n);
-	return r;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "lib/limits.h"
+#include "lib/live-limits.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "lib/lock.h"
@@ -68,19 +68,6 @@ int limits_get(const struct sysc_paths *p, const char *name, const char *key, FI
 	return 0;
 }
 
-static int apply_live(struct cgroup_set *cg, const struct sysc_conf *c, const char *key)
-{
-	struct cgroup_limit *l = NULL;
-	size_t n = 0;
-	int r = cgroup_limits_from_conf(&c->cgroup, &l, &n);
-
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (!strcmp(l[i].key, key))
-			r = cgroup_set_limit(cg, l[i].key, l[i].value);
-	cgroup_limits_free(l, n);
-	return r;
-}
-
 static int save(const struct sysc_paths *p, const char *name, const char *ckey, const char *value)
 {
 	_cleanup_free_ char *file = paths_container_config(p, name);
@@ -126,7 +113,7 @@ int limits_set(const struct sysc_paths *p, const char *name, const char *key, co
 	else if (running < 0)
 		r = running;
 	if (r == 0 && running > 0)
-		r = apply_live(cg, c, k);
+		r = cgroup_apply_limit(cg, &c->cgroup, k);
 	if (r == 0 && do_save)
 		r = save(p, name, ckey, value);
 	conf_free(c);

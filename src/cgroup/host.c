@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the host offers, found once per process: a pure v2 /sys/fs/cgroup, a
+ * hybrid host (v1 controller hierarchies + cgroup2 at /sys/fs/cgroup/unified)
+ * with its v1 hierarchies read from /proc/self/mountinfo, or neither. Used by
+ * the facade (cgroup.c) and both backends (cgroup2.c, cgroup1.c).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "cgroup/cgroup-internal.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} controllers[] = {
+	{"memory", CGROUP_V1_MEMORY},	{"cpu", CGROUP_V1_CPU},
+	{"cpuacct", CGROUP_V1_CPUACCT}, {"cpuset", CGROUP_V1_CPUSET},
+	{"pids", CGROUP_V1_PIDS},	{"blkio", CGROUP_V1_BLKIO},
+	{"devices", CGROUP_V1_DEVICES}, {"freezer", CGROUP_V1_FREEZER},
+};
+
+/* ---- v1 mountinfo parsing ---- */
+
+unsigned cgroup_v1_controller_mask(const char *opts)
+{
+	unsigned mask = 0;
+
+	for (const char *p = opts; *p;) {
+		size_t n = strcspn(p, ",");
+
+		for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+			if (strlen(controllers[i].name) == n && !strncmp(p, controllers[i].name, n))
+				mask |= controllers[i].bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return mask;
+}
+
+const char *cgroup_v1_controller_name(unsigned bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+		if (controllers[i].bit == bit)
+			return controllers[i].name;
+	return "?";
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space, ...). */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+/* Split one mountinfo line (modified in place) into mount point, fs type and
+ * super options. -EINVAL when malformed. */
+static int split_line(char *line, char **ret_mnt, char **ret_type, char **ret_opts)
+{
+	char *field[64], *save = NULL;
+	size_t n = 0, sep = 0;
+
+	for (char *tok = strtok_r(line, " \t", &save); tok && n < ARRAY_SIZE(field);
+	     tok = strtok_r(NULL, " \t", &save))
+		field[n++] = tok;
+	/* id parent maj:min root mountpoint options [optional...] - type source superopts */
+	for (size_t i = 6; i < n; i++)
+		if (!strcmp(field[i], "-")) {
+			sep = i;
+			break;
+		}
+	if (sep == 0 || sep + 3 >= n)
+		return -EINVAL;
+	*ret_mnt = field[4];
+	*ret_type = field[sep + 1];
+	*ret_opts = field[sep + 3];
+	return 0;
+}
+
+void cgroup_v1_mounts_free(struct cgroup_v1_mount *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(m[i].path);
+	free(m);
+}
+
+int cgroup_v1_parse_mountinfo(const char *text, struct cgroup_v1_mount **ret, size_t *ret_n)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	struct cgroup_v1_mount *m = NULL;
+	unsigned seen = 0;
+	size_t n = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *mnt, *type, *opts;
+		unsigned mask;
+
+		if (split_line(line, &mnt, &type, &opts) < 0 || strcmp(type, "cgroup") != 0)
+			continue;
+		mask = cgroup_v1_controller_mask(opts);
+		/* name=systemd, net_cls, ...: not ours; overlap: a bind mount of one we have */
+		if (mask == 0 || (mask & seen))
+			continue;
+		struct cgroup_v1_mount *nm = realloc(m, (n + 1) * sizeof(*m));
+		if (!nm)
+			goto enomem;
+		m = nm;
+		m[n].path = strdup(mnt);
+		if (!m[n].path)
+			goto enomem;
+		unescape(m[n].path);
+		m[n].mask = mask;
+		n++;
+		seen |= mask;
+	}
+	*ret = m;
+	*ret_n = n;
+	return 0;
+enomem:
+	cgroup_v1_mounts_free(m, n);
+	return -ENOMEM;
+}
+
+/* ---- host detection ---- */
+
+static struct {
+	bool done;
+	enum cgroup_mode mode;
+	const char *v2_root;
+	struct cgroup_v1_mount *v1;
+	size_t n_v1;
+} host;
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static void host_detect(void)
+{
+	_cleanup_free_ char *mountinfo = NULL;
+	int r;
+
+	if (host.done)
+		return;
+	host.done = true;
+	if (is_cgroup2(CGROUP_FS_ROOT)) {
+		host.mode = CGROUP_MODE_V2;
+		host.v2_root = CGROUP_FS_ROOT;
+		return;
+	}
+	if (!is_cgroup2(CGROUP_HYBRID_ROOT)) {
+		host.mode = CGROUP_MODE_NONE;
+		return;
+	}
+	host.mode = CGROUP_MODE_HYBRID;
+	host.v2_root = CGROUP_HYBRID_ROOT;
+	r = fileio_read_at(AT_FDCWD, "/proc/self/mountinfo", &mountinfo, NULL);
+	if (r < 0) {
+		log_warn("cannot read /proc/self/mountinfo: %s; using no v1 cgroup hierarchies",
+			 strerror(-r));
+		return;
+	}
+	r = cgroup_v1_parse_mountinfo(mountinfo, &host.v1, &host.n_v1);
+	if (r < 0)
+		log_warn("cannot parse /proc/self/mountinfo: %s", strerror(-r));
+}
+
+enum cgroup_mode cgroup_host_mode(void)
+{
+	host_detect();
+	return host.mode;
+}
+
+const struct cgroup_v1_mount *cgroup_host_v1_mounts(size_t *ret_n)
+{
+	host_detect();
+	*ret_n = host.n_v1;
+	return host.v1;
+}
+
+bool cgroup_host_is_hybrid(void)
+{
+	return cgroup_host_mode() == CGROUP_MODE_HYBRID;
+}
+
+const char *cgroup_host_v2_root(void)
+{
+	host_detect();
+	return host.v2_root;
+}
