@@ -6,6 +6,7 @@
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "lib/stop.h"
 #include "lib/store.h"
 #include "monitor/monitor.h"
 #include "util/cleanup.h"
@@ -39,7 +40,7 @@ static int check_stopped(const struct sysc_paths *p, const char *name)
 	}
 	if (st.stale) {
 		log_debug("cleaning up after a previous run of %s", name);
-		return monitor_cleanup_stale(p, name);
+		return stop_cleanup_stale(p, name);
 	}
 	return 0;
 }

@@ -6,14 +6,16 @@
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"
-#include "monitor/monitor.h"
+#include "net/net.h"
 #include "monitor/protocol.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 #include "util/proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -27,6 +29,32 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int stop_cleanup_stale(const struct sysc_paths *p, const char *name)
+{
+	_cleanup_free_ char *run = paths_container_run(p, name);
+	_cleanup_free_ char *key = paths_container_key(p, name);
+	struct cgroup_set *cg = NULL;
+	int r = 0;
+
+	if (!run || !key)
+		return -ENOMEM;
+	if (cgroup_open(p->cgroup_parent, key, &cg) == 0) {
+		if (cgroup_kill_all(cg, 10000) == 0)
+			r = cgroup_destroy(cg);
+		else
+			r = -EBUSY;
+		cgroup_set_free(cg);
+		if (r < 0)
+			return log_error_errno(r, "cannot remove the leftover cgroups of %s", name);
+	}
+	net_cleanup_stale(run, name);
+	r = fileio_rm_rf_at(AT_FDCWD, run);
+	if (r < 0)
+		return log_error_errno(r, "cannot remove stale runtime directory %s: %s", run,
+				       strerror(-r));
+	return 0;
 }
 
 /* The monitor is gone: halt init ourselves, then clean up what it would have. */
@@ -57,7 +85,7 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 	}
 	if (pidfd >= 0 && !o->kill && now_ms() >= deadline)
 		log_warn("%s did not stop within %d s: killing it", conf->name, timeout);
-	return monitor_cleanup_stale(p, conf->name);
+	return stop_cleanup_stale(p, conf->name);
 }
 
 /* *ret_stopped: the monitor stopped it (even when it reports a failed stop hook) */
@@ -145,7 +173,7 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 		log_error("cannot read the state of %s: %s", name, strerror(-r));
 	} else if (st.state == STATE_STOPPED) {
 		if (st.stale)
-			monitor_cleanup_stale(p, name);
+			stop_cleanup_stale(p, name);
 		log_error("container %s is not running", name);
 		r = -ESRCH;
 	} else if (st.state == STATE_FROZEN && (r = freeze_container(p, name, false)) < 0) {
