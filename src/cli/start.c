@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli.h"
+#include "console/client.h"
 #include "lib/paths.h"
 #include "lib/start.h"
 
@@ -29,13 +30,14 @@ int cmd_start(int argc, char **argv)
 	};
 	struct start_opts o = {0};
 	struct sysc_paths *p = NULL;
+	bool foreground = false;
 	const char *name;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			o.foreground = true;
+			foreground = true;
 			break;
 			CLI_COMMON_CASES(usage)
 		}
@@ -47,7 +49,7 @@ int cmd_start(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			o.foreground = true;
+			foreground = true;
 			break;
 			CLI_COMMON_CASES(usage)
 		}
@@ -59,6 +61,9 @@ int cmd_start(int argc, char **argv)
 	r = cli_load_paths(&p);
 	if (r == 0)
 		r = start_container(p, name, &o);
+	/* -F: the container runs on its own; this process is its console */
+	if (r == 0 && foreground)
+		r = console_client_attach(p, name, 0, CONSOLE_ESCAPE_DEFAULT, true);
 	paths_free(p);
 	return cli_exit(r);
 }

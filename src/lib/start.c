@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/start.h"
 #include "config/config.h"
-#include "console/client.h"
 #include "lib/idmap.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
@@ -138,8 +137,5 @@ int start_container(const struct sysc_paths *p, const char *name, const struct s
 	r = spawn_monitor(&mo);
 	if (r < 0)
 		return r;
-	CLOSE_FD(lock);
-	if (o->foreground)
-		return console_client_attach(p, name, 0, CONSOLE_ESCAPE_DEFAULT, true);
 	return 0;
 }
