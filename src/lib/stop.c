@@ -7,7 +7,7 @@
 #include "lib/state.h"
 #include "lib/store.h"
 #include "net/net.h"
-#include "monitor/protocol.h"
+#include "monitor/control-client.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -92,25 +92,13 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
 			    const struct stop_opts *o, bool *ret_stopped)
 {
-	_cleanup_free_ char *run = paths_container_run(p, conf->name);
-	_cleanup_close_ int fd = run ? control_connect(run) : -ENOMEM;
-	struct control_request req = {
-		.version = CONTROL_VERSION,
-		.cmd = CONTROL_STOP,
-		.arg = o->timeout,
-		.flags = o->kill ? CONTROL_F_KILL : 0,
-	};
+	_cleanup_close_ int fd = control_open(p, conf->name);
 	struct control_response resp;
-	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
 	int r;
 
 	if (fd < 0)
 		return fd;
-	/* the monitor answers after the kill at the deadline, the cleanup and
-	 * the stop and post_stop hooks */
-	timeout += 30 + (int)conf->hooks.timeout * (int)(strv_length(conf->hooks.stop) +
-							 strv_length(conf->hooks.post_stop));
-	r = control_call(fd, &req, &resp, timeout * 1000, NULL);
+	r = control_stop(fd, conf, o->timeout, o->kill, &resp);
 	if (r < 0)
 		return r;
 	if (resp.ret < 0 && resp.state == STATE_STOPPED) {
@@ -129,9 +117,7 @@ static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *
 static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
 			      const struct state_info *before, const struct stop_opts *o)
 {
-	_cleanup_free_ char *run = paths_container_run(p, conf->name);
-	_cleanup_close_ int fd = run ? control_connect(run) : -ENOMEM;
-	struct control_request req = {.version = CONTROL_VERSION, .cmd = CONTROL_REBOOT};
+	_cleanup_close_ int fd = control_open(p, conf->name);
 	struct control_response resp;
 	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
 	int64_t deadline = now_ms() + (int64_t)(timeout + 30) * 1000;
@@ -140,7 +126,7 @@ static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf
 	if (fd < 0)
 		return log_error_errno(fd, "cannot reach the monitor of %s: %s", conf->name,
 				       strerror(-fd));
-	r = control_call(fd, &req, &resp, 5000, NULL);
+	r = control_reboot(fd, &resp);
 	if (r < 0 || resp.ret < 0)
 		return log_error_errno(r < 0 ? r : resp.ret, "cannot reboot %s: %s", conf->name,
 				       r < 0 ? strerror(-r) : resp.message);
