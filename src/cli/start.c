@@ -21,39 +21,45 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 running, 1 failed, 2 usage error.\n";
 
-int cmd_start(int argc, char **argv)
+/* -F and the common options (before or after NAME): CLI_CONTINUE, or the
+ * exit status (--help, a usage error). */
+static int parse_options(int argc, char **argv, bool *foreground)
 {
 	static const struct option longopts[] = {
 		{"foreground", no_argument, NULL, 'F'},
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
-	struct start_opts o = {0};
-	struct sysc_paths *p = NULL;
-	bool foreground = false;
-	const char *name;
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			foreground = true;
+			*foreground = true;
 			break;
 			CLI_COMMON_CASES(usage)
 		}
 	}
+	return CLI_CONTINUE;
+}
+
+int cmd_start(int argc, char **argv)
+{
+	struct start_opts o = {0};
+	struct sysc_paths *p = NULL;
+	bool foreground = false;
+	const char *name;
+	int r = parse_options(argc, argv, &foreground);
+
+	if (r != CLI_CONTINUE)
+		return r;
 	if (optind >= argc)
 		return cli_usage_error("missing NAME");
 	name = argv[optind++];
 	/* options may follow the name */
-	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'F':
-			foreground = true;
-			break;
-			CLI_COMMON_CASES(usage)
-		}
-	}
+	r = parse_options(argc, argv, &foreground);
+	if (r != CLI_CONTINUE)
+		return r;
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
 		return cli_usage_error("unexpected argument \"%s\" (use -- before a command)",
 				       argv[optind]);
