@@ -2,7 +2,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "console/client.h"
-#include "console/log.h"
+#include "console/history.h"
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"

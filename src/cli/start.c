@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli.h"
+#include "console/client.h"
 #include "lib/paths.h"
 #include "lib/start.h"
 
@@ -20,38 +21,45 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 running, 1 failed, 2 usage error.\n";
 
-int cmd_start(int argc, char **argv)
+/* -F and the common options (before or after NAME): CLI_CONTINUE, or the
+ * exit status (--help, a usage error). */
+static int parse_options(int argc, char **argv, bool *foreground)
 {
 	static const struct option longopts[] = {
 		{"foreground", no_argument, NULL, 'F'},
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
-	struct start_opts o = {0};
-	struct sysc_paths *p = NULL;
-	const char *name;
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			o.foreground = true;
+			*foreground = true;
 			break;
 			CLI_COMMON_CASES(usage)
 		}
 	}
+	return CLI_CONTINUE;
+}
+
+int cmd_start(int argc, char **argv)
+{
+	struct start_opts o = {0};
+	struct sysc_paths *p = NULL;
+	bool foreground = false;
+	const char *name;
+	int r = parse_options(argc, argv, &foreground);
+
+	if (r != CLI_CONTINUE)
+		return r;
 	if (optind >= argc)
 		return cli_usage_error("missing NAME");
 	name = argv[optind++];
 	/* options may follow the name */
-	while ((c = getopt_long(argc, argv, "+F" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'F':
-			o.foreground = true;
-			break;
-			CLI_COMMON_CASES(usage)
-		}
-	}
+	r = parse_options(argc, argv, &foreground);
+	if (r != CLI_CONTINUE)
+		return r;
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
 		return cli_usage_error("unexpected argument \"%s\" (use -- before a command)",
 				       argv[optind]);
@@ -59,6 +67,9 @@ int cmd_start(int argc, char **argv)
 	r = cli_load_paths(&p);
 	if (r == 0)
 		r = start_container(p, name, &o);
+	/* -F: the container runs on its own; this process is its console */
+	if (r == 0 && foreground)
+		r = console_client_attach(p, name, 0, CONSOLE_ESCAPE_DEFAULT, true);
 	paths_free(p);
 	return cli_exit(r);
 }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "console/client.h"
 #include "console/proxy.h"
-#include "lib/paths.h"
-#include "monitor/protocol.h"
+#include "monitor/control-client.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -19,35 +18,26 @@ struct client {
 static void resize(void *data, unsigned short rows, unsigned short cols)
 {
 	struct client *c = data;
-	struct control_request req = {
-		.version = CONTROL_VERSION,
-		.cmd = CONTROL_RESIZE,
-		.arg = c->tty,
-		.flags = (uint32_t)rows << 16 | cols,
-	};
 	struct control_response resp;
 
-	control_call(c->ctl, &req, &resp, 2000, NULL);
+	control_resize(c->ctl, c->tty, rows, cols, &resp);
 }
 
 int console_client_attach(const struct sysc_paths *p, const char *name, int tty, int escape,
 			  bool quiet)
 {
-	_cleanup_free_ char *run = paths_container_run(p, name);
 	_cleanup_close_ int ctl = -EBADF, sock = -EBADF;
-	struct control_request req = {
-		.version = CONTROL_VERSION, .cmd = CONTROL_CONSOLE, .arg = tty};
 	struct control_response resp;
 	struct client c = {.tty = tty};
 	bool chatty = !quiet && isatty(STDIN_FILENO);
 	int r;
 
-	if (!run)
-		return -ENOMEM;
-	ctl = control_connect(run);
+	ctl = control_open(p, name);
+	if (ctl == -ENOMEM)
+		return ctl;
 	if (ctl < 0)
 		return log_error_errno(ctl, "container %s is not running", name);
-	r = control_call(ctl, &req, &resp, 5000, &sock);
+	r = control_console(ctl, tty, &sock, &resp);
 	if (r < 0)
 		return log_error_errno(r, "cannot reach the monitor of %s: %s", name, strerror(-r));
 	if (resp.ret < 0) {

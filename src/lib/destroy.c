@@ -6,6 +6,7 @@
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "lib/stop.h"
 #include "lib/store.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
@@ -58,6 +59,24 @@ static int destroy_storage(const struct storage_ops *ops, const struct storage_c
 	return ops->destroy(ctx, entry_fd);
 }
 
+/* Fails with a clear message when it runs, unless force: then it is killed first. */
+static int stop_if_running(const struct sysc_paths *p, const char *name, bool force)
+{
+	struct state_info s;
+	int r = state_read(p, name, &s);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+	if (s.state == STATE_STOPPED)
+		return 0;
+	if (!force) {
+		log_error("container %s is %s; stop it first (sysc-stop %s) or use --force", name,
+			  state_name(s.state), name);
+		return -EBUSY;
+	}
+	return stop_container(p, name, &(struct stop_opts){.kill = true});
+}
+
 int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 {
 	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
@@ -77,7 +96,7 @@ int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 		log_warn("config of %s is invalid; destroying anyway (--force)", name);
 	else if (r < 0)
 		return r;
-	r = state_stop_if_running(p, name, force);
+	r = stop_if_running(p, name, force);
 	if (r < 0)
 		return r;
 	r = conf ? hooks_run(&(struct hooks_ctx){.store = p->store, .conf = conf}, HOOK_DESTROY)

@@ -3,6 +3,8 @@
  * of a container's store entry or state: create, destroy, config set, start. */
 #pragma once
 
+#include "util/lock.h" /* lock_path(), lock_try_fd() */
+
 #include <stdbool.h>
 
 struct sysc_paths;
@@ -10,7 +12,3 @@ struct sysc_paths;
 /* Take the lock of container name; wait when another command holds it (and
  * say so once). Returns an fd to close for release, or -errno (logged). */
 int lock_container(const struct sysc_paths *p, const char *name);
-/* Same, for an arbitrary lock file path (e.g. a template cache). */
-int lock_path(const char *path, const char *what);
-/* Try to take a flock on fd without waiting: 1 taken, 0 busy, -errno. */
-int lock_try_fd(int fd);

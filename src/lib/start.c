@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/start.h"
 #include "config/config.h"
-#include "console/client.h"
 #include "lib/idmap.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "lib/stop.h"
 #include "lib/store.h"
 #include "monitor/monitor.h"
 #include "util/cleanup.h"
@@ -39,7 +39,7 @@ static int check_stopped(const struct sysc_paths *p, const char *name)
 	}
 	if (st.stale) {
 		log_debug("cleaning up after a previous run of %s", name);
-		return monitor_cleanup_stale(p, name);
+		return stop_cleanup_stale(p, name);
 	}
 	return 0;
 }
@@ -137,8 +137,5 @@ int start_container(const struct sysc_paths *p, const char *name, const struct s
 	r = spawn_monitor(&mo);
 	if (r < 0)
 		return r;
-	CLOSE_FD(lock);
-	if (o->foreground)
-		return console_client_attach(p, name, 0, CONSOLE_ESCAPE_DEFAULT, true);
 	return 0;
 }

@@ -6,7 +6,6 @@
 struct sysc_paths;
 
 struct start_opts {
-	bool foreground;  /* stay attached to the console until the container stops */
 	char *const *cmd; /* `-- CMD`: run this instead of the configured init */
 };
 

@@ -2,10 +2,8 @@
 #include "lib/state.h"
 #include "cgroup/cgroup.h"
 #include "lib/paths.h"
-#include "lib/stop.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
-#include "util/log.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -148,21 +146,4 @@ int state_read(const struct sysc_paths *p, const char *name, struct state_info *
 		s.state = STATE_FROZEN;
 	*ret = s;
 	return 0;
-}
-
-int state_stop_if_running(const struct sysc_paths *p, const char *name, bool force)
-{
-	struct state_info s;
-	int r = state_read(p, name, &s);
-
-	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
-	if (s.state == STATE_STOPPED)
-		return 0;
-	if (!force) {
-		log_error("container %s is %s; stop it first (sysc-stop %s) or use --force", name,
-			  state_name(s.state), name);
-		return -EBUSY;
-	}
-	return stop_container(p, name, &(struct stop_opts){.kill = true});
 }

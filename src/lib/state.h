@@ -45,7 +45,3 @@ int state_write(const char *run_dir, const char *store, const struct state_info 
 int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret);
 /* Start time of a process from /proc/PID/stat; 0 if it does not exist or is a zombie. */
 uint64_t state_proc_starttime(pid_t pid);
-
-/* For commands that need a stopped container (destroy): fails with a clear
- * message when it runs, unless force, in which case it is killed first. */
-int state_stop_if_running(const struct sysc_paths *p, const char *name, bool force);

@@ -6,14 +6,16 @@
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"
-#include "monitor/monitor.h"
-#include "monitor/protocol.h"
+#include "net/net.h"
+#include "monitor/control-client.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 #include "util/proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -27,6 +29,32 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int stop_cleanup_stale(const struct sysc_paths *p, const char *name)
+{
+	_cleanup_free_ char *run = paths_container_run(p, name);
+	_cleanup_free_ char *key = paths_container_key(p, name);
+	struct cgroup_set *cg = NULL;
+	int r = 0;
+
+	if (!run || !key)
+		return -ENOMEM;
+	if (cgroup_open(p->cgroup_parent, key, &cg) == 0) {
+		if (cgroup_kill_all(cg, 10000) == 0)
+			r = cgroup_destroy(cg);
+		else
+			r = -EBUSY;
+		cgroup_set_free(cg);
+		if (r < 0)
+			return log_error_errno(r, "cannot remove the leftover cgroups of %s", name);
+	}
+	net_cleanup_stale(run, name);
+	r = fileio_rm_rf_at(AT_FDCWD, run);
+	if (r < 0)
+		return log_error_errno(r, "cannot remove stale runtime directory %s: %s", run,
+				       strerror(-r));
+	return 0;
 }
 
 /* The monitor is gone: halt init ourselves, then clean up what it would have. */
@@ -57,32 +85,20 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 	}
 	if (pidfd >= 0 && !o->kill && now_ms() >= deadline)
 		log_warn("%s did not stop within %d s: killing it", conf->name, timeout);
-	return monitor_cleanup_stale(p, conf->name);
+	return stop_cleanup_stale(p, conf->name);
 }
 
 /* *ret_stopped: the monitor stopped it (even when it reports a failed stop hook) */
 static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
 			    const struct stop_opts *o, bool *ret_stopped)
 {
-	_cleanup_free_ char *run = paths_container_run(p, conf->name);
-	_cleanup_close_ int fd = run ? control_connect(run) : -ENOMEM;
-	struct control_request req = {
-		.version = CONTROL_VERSION,
-		.cmd = CONTROL_STOP,
-		.arg = o->timeout,
-		.flags = o->kill ? CONTROL_F_KILL : 0,
-	};
+	_cleanup_close_ int fd = control_open(p, conf->name);
 	struct control_response resp;
-	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
 	int r;
 
 	if (fd < 0)
 		return fd;
-	/* the monitor answers after the kill at the deadline, the cleanup and
-	 * the stop and post_stop hooks */
-	timeout += 30 + (int)conf->hooks.timeout * (int)(strv_length(conf->hooks.stop) +
-							 strv_length(conf->hooks.post_stop));
-	r = control_call(fd, &req, &resp, timeout * 1000, NULL);
+	r = control_stop(fd, conf, o->timeout, o->kill, &resp);
 	if (r < 0)
 		return r;
 	if (resp.ret < 0 && resp.state == STATE_STOPPED) {
@@ -101,9 +117,7 @@ static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *
 static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
 			      const struct state_info *before, const struct stop_opts *o)
 {
-	_cleanup_free_ char *run = paths_container_run(p, conf->name);
-	_cleanup_close_ int fd = run ? control_connect(run) : -ENOMEM;
-	struct control_request req = {.version = CONTROL_VERSION, .cmd = CONTROL_REBOOT};
+	_cleanup_close_ int fd = control_open(p, conf->name);
 	struct control_response resp;
 	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
 	int64_t deadline = now_ms() + (int64_t)(timeout + 30) * 1000;
@@ -112,7 +126,7 @@ static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf
 	if (fd < 0)
 		return log_error_errno(fd, "cannot reach the monitor of %s: %s", conf->name,
 				       strerror(-fd));
-	r = control_call(fd, &req, &resp, 5000, NULL);
+	r = control_reboot(fd, &resp);
 	if (r < 0 || resp.ret < 0)
 		return log_error_errno(r < 0 ? r : resp.ret, "cannot reboot %s: %s", conf->name,
 				       r < 0 ? strerror(-r) : resp.message);
@@ -145,7 +159,7 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 		log_error("cannot read the state of %s: %s", name, strerror(-r));
 	} else if (st.state == STATE_STOPPED) {
 		if (st.stale)
-			monitor_cleanup_stale(p, name);
+			stop_cleanup_stale(p, name);
 		log_error("container %s is not running", name);
 		r = -ESRCH;
 	} else if (st.state == STATE_FROZEN && (r = freeze_container(p, name, false)) < 0) {

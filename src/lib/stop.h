@@ -15,3 +15,7 @@ struct stop_opts {
  * cleaned up (or, for reboot, RUNNING again). Works through the monitor,
  * or directly from the runtime state when the monitor is gone. */
 int stop_container(const struct sysc_paths *p, const char *name, const struct stop_opts *o);
+
+/* Remove the leftovers of a container whose monitor and init are gone
+ * (cgroups, network, runtime dir). Returns 0 or -errno (logged). */
+int stop_cleanup_stale(const struct sysc_paths *p, const char *name);

@@ -945,29 +945,3 @@ int monitor_run(const struct monitor_opts *o)
 	finish(&m);
 	return o->foreground ? r : 0;
 }
-
-int monitor_cleanup_stale(const struct sysc_paths *p, const char *name)
-{
-	_cleanup_free_ char *run = paths_container_run(p, name);
-	_cleanup_free_ char *key = paths_container_key(p, name);
-	struct cgroup_set *cg = NULL;
-	int r = 0;
-
-	if (!run || !key)
-		return -ENOMEM;
-	if (cgroup_open(p->cgroup_parent, key, &cg) == 0) {
-		if (cgroup_kill_all(cg, 10000) == 0)
-			r = cgroup_destroy(cg);
-		else
-			r = -EBUSY;
-		cgroup_set_free(cg);
-		if (r < 0)
-			return log_error_errno(r, "cannot remove the leftover cgroups of %s", name);
-	}
-	net_cleanup_stale(run, name);
-	r = fileio_rm_rf_at(AT_FDCWD, run);
-	if (r < 0)
-		return log_error_errno(r, "cannot remove stale runtime directory %s: %s", run,
-				       strerror(-r));
-	return 0;
-}

@@ -20,7 +20,3 @@ struct monitor_opts {
 /* Runs until the container is stopped and cleaned. Returns the exit status
  * for the process: 0 after a clean stop (foreground: init's status). */
 int monitor_run(const struct monitor_opts *o);
-
-/* Remove the leftovers of a container whose monitor and init are gone
- * (cgroups, runtime dir). */
-int monitor_cleanup_stale(const struct sysc_paths *p, const char *name);

@@ -43,7 +43,8 @@ struct control_response {
 	char message[256]; /* for errors: what went wrong, for a person */
 };
 
-/* Client side: connect to the monitor of a container (run dir given). */
+/* Client side: the transport under the typed calls of control-client.h,
+ * which every client uses. Connect to the monitor of a container (run dir given). */
 int control_connect(const char *run_dir);
 /* Send a request and wait (timeout_ms, -1 forever) for the response; a fd
  * sent along is returned in *ret_fd when ret_fd is not NULL (else closed). */

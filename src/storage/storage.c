@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "storage/storage.h"
-#include "lib/lock.h"
 #include "util/cleanup.h"
+#include "util/lock.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strv.h"

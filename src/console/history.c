@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "console/log.h"
+#include "console/history.h"
 #include "config/config.h"
 #include "lib/paths.h"
-#include "monitor/protocol.h"
+#include "monitor/control-client.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -27,16 +27,15 @@ static int copy_fd(int in, off_t from)
 	return n < 0 ? -errno : 0;
 }
 
-static int from_monitor(const char *run)
+static int from_monitor(const struct sysc_paths *p, const char *name)
 {
-	_cleanup_close_ int ctl = control_connect(run), mfd = -EBADF;
-	struct control_request req = {.version = CONTROL_VERSION, .cmd = CONTROL_LOG};
+	_cleanup_close_ int ctl = control_open(p, name), mfd = -EBADF;
 	struct control_response resp;
 	int r;
 
 	if (ctl < 0)
 		return ctl;
-	r = control_call(ctl, &req, &resp, 5000, &mfd);
+	r = control_log(ctl, &mfd, &resp);
 	if (r < 0)
 		return r;
 	if (resp.ret < 0 || mfd < 0)
@@ -71,15 +70,14 @@ static int from_file(const char *store, const char *name, off_t want)
 
 int console_print_log(const struct sysc_paths *p, const char *name)
 {
-	_cleanup_free_ char *run = paths_container_run(p, name);
 	_cleanup_free_ char *cfg = paths_container_config(p, name);
 	struct sysc_conf *conf = NULL;
 	off_t want = 128 * 1024;
 	int r;
 
-	if (!run || !cfg)
+	if (!cfg)
 		return -ENOMEM;
-	r = from_monitor(run);
+	r = from_monitor(p, name);
 	if (r == 0 || r == -EPIPE)
 		return 0;
 	if (conf_load(p->default_conf, cfg, &conf) == 0)
