@@ -1,65 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading, validating and merging config files, and filling the structs. */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/cross-checks.h"
+#include "config/diag.h"
 #include "config/schema.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
-
-void conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *key, const char *fmt,
-		...)
-{
-	const char *file = s ? config_setting_source_file(s) : NULL;
-	unsigned line = s && file ? config_setting_source_line(s) : 0;
-	char msg[1024], where[PATH_MAX + 32] = "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!file)
-		file = ctx->file;
-	if (file && line > 0)
-		snprintf(where, sizeof(where), "%s:%u: ", file, line);
-	else if (file)
-		snprintf(where, sizeof(where), "%s: ", file);
-	if (key)
-		log_error("%s%s: %s", where, key, msg);
-	else
-		log_error("%s%s", where, msg);
-	ctx->n_errors++;
-}
-
-const char *conf_setting_type_name(const config_setting_t *s)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_GROUP:
-		return "a group";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return "an integer";
-	case CONFIG_TYPE_FLOAT:
-		return "a float";
-	case CONFIG_TYPE_STRING:
-		return "a string";
-	case CONFIG_TYPE_BOOL:
-		return "a boolean";
-	case CONFIG_TYPE_ARRAY:
-		return "an array";
-	case CONFIG_TYPE_LIST:
-		return "a list";
-	}
-	return "nothing";
-}
 
 static const char *expected_name(const struct conf_key *k)
 {
@@ -335,53 +289,6 @@ void conf_validate_setting(struct conf_ctx *ctx, const struct conf_schema *sc,
 		k->check_list(ctx, s, disp);
 }
 
-/* Is there a network entry of type "none" (the host's network namespace)? */
-static bool host_network(const config_setting_t *net)
-{
-	unsigned n =
-		net && config_setting_is_aggregate(net) ? (unsigned)config_setting_length(net) : 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		config_setting_t *item = config_setting_get_elem(net, i);
-		config_setting_t *type = config_setting_is_group(item)
-						 ? config_setting_get_member(item, "type")
-						 : NULL;
-		if (type && config_setting_type(type) == CONFIG_TYPE_STRING &&
-		    strcmp(config_setting_get_string(type), "none") == 0)
-			return true;
-	}
-	return false;
-}
-
-/* net.* sysctls are written in the container's network namespace; with the
- * host's network (type "none") they would change the host. */
-static void check_sysctl_netns(struct conf_ctx *ctx, const config_setting_t *list,
-			       const config_setting_t *net)
-{
-	unsigned n = list && config_setting_is_aggregate(list)
-			     ? (unsigned)config_setting_length(list)
-			     : 0;
-	char d[64];
-
-	if (!n || !host_network(net))
-		return;
-	for (unsigned i = 0; i < n; i++) {
-		config_setting_t *item = config_setting_get_elem(list, i);
-		config_setting_t *key = config_setting_is_group(item)
-						? config_setting_get_member(item, "key")
-						: NULL;
-		const char *k = key && config_setting_type(key) == CONFIG_TYPE_STRING
-					? config_setting_get_string(key)
-					: NULL;
-		snprintf(d, sizeof(d), "sysctl[%u].key", i);
-		if (k && (str_startswith(k, "net.") || str_startswith(k, "net/")))
-			conf_error(ctx, key, d,
-				   "sysctl \"%s\" would change the host's network: the container "
-				   "has no network namespace of its own (network type \"none\")",
-				   k);
-	}
-}
-
 static bool strv_setting_nonempty(const config_setting_t *s)
 {
 	return s && config_setting_is_aggregate(s) && config_setting_length(s) > 0;
@@ -400,8 +307,8 @@ int conf_validate_tree(const struct conf_schema *sc, config_setting_t *root, con
 		conf_error(&ctx, keep, "capabilities.keep",
 			   "\"drop\" and \"keep\" are mutually exclusive");
 	if (sc == &conf_schema_container && ctx.n_errors == 0)
-		check_sysctl_netns(&ctx, conf_tree_lookup(root, "sysctl"),
-				   conf_tree_lookup(root, "network"));
+		conf_check_sysctl_netns(&ctx, conf_tree_lookup(root, "sysctl"),
+					conf_tree_lookup(root, "network"));
 	return ctx.n_errors ? -EINVAL : 0;
 }
 
@@ -454,8 +361,8 @@ int conf_view_validate(const struct conf_view *v, bool require_name)
 		conf_error(&ctx, NULL, "name", "missing required key");
 	/* each file was checked on its own: here the two merged */
 	if (r == 0 && v->schema == &conf_schema_container)
-		check_sysctl_netns(&ctx, conf_view_lookup(v, "sysctl", NULL),
-				   conf_view_lookup(v, "network", NULL));
+		conf_check_sysctl_netns(&ctx, conf_view_lookup(v, "sysctl", NULL),
+					conf_view_lookup(v, "network", NULL));
 	return ctx.n_errors ? -EINVAL : r;
 }
 

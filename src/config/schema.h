@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Internal to src/config: the schema table (every key, its type, validator,
- * default and documentation), the merged view of a default file and a
- * container file, and the parsers/validators shared by load.c and edit.c.
+ * default and documentation) and its lookup (schema.c), the merged view of a
+ * default file and a container file, and the parsers/validators shared by
+ * load.c and edit.c. Errors are reported through diag.h; the cross-key
+ * checks the table names are in cross-checks.h.
  */
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "config/diag.h"
 
 enum conf_type {
 	CT_GROUP,  /* nested group of keys */
@@ -45,12 +48,6 @@ enum conf_store {
 #define CK_REQUIRED (1u << 0) /* required (inside a list item) */
 #define CK_MAX	    (1u << 1) /* CT_SIZE: "max" accepted */
 #define CK_NONEMPTY (1u << 2) /* CT_STRV: at least one element */
-
-/* Error reporting context: counts the errors logged. */
-struct conf_ctx {
-	const char *file; /* fallback file name when a setting has none */
-	unsigned n_errors;
-};
 
 /* Validators write a reason (no key, no location) into reason. */
 typedef int (*conf_check_fn)(const char *s, char *reason, size_t len);
@@ -94,14 +91,8 @@ const char *conf_type_name(const struct conf_key *k);
 void conf_schema_print_help(const struct conf_key *k, FILE *out);
 /* "cgroup = { memory = { max = \"2G\"; }; };" from the key's example. */
 void conf_schema_print_example(const struct conf_key *k, FILE *out);
-void conf_check_network(struct conf_ctx *ctx, const config_setting_t *list, const char *disp);
-void conf_check_mounts(struct conf_ctx *ctx, const config_setting_t *list, const char *disp);
-void conf_check_idmap(struct conf_ctx *ctx, const config_setting_t *list, const char *disp);
 
-/* load.c: errors and the merged view. */
-void conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *key, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
-const char *conf_setting_type_name(const config_setting_t *s);
+/* load.c: the merged view. */
 
 struct conf_view {
 	const struct conf_schema *schema;

@@ -23,6 +23,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "mount/in-root.h"
 #include "mount/mount-internal.h"
 #include "security/devices.h"
 #include "util/cleanup.h"

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "mount/in-root.h"
 #include "mount/mount-internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"

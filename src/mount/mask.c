@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mount/in-root.h"
 #include "mount/mount-internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
