@@ -66,7 +66,7 @@ static int build_cache(const struct sysc_paths *p, int cache_fd, const char *exe
 	if (r < 0) {
 		int q = fileio_rm_rf_at(AT_FDCWD, tmp);
 		if (q < 0)
-			log_warn("cannot remove unfinished cache %s: %s", tmp, strerror(-q));
+			log_warn_errno(q, "cannot remove unfinished cache %s: %m", tmp);
 		return r;
 	}
 	fsync(cache_fd);
@@ -90,8 +90,7 @@ int cache_ensure(const struct sysc_paths *p, const char *exe, const char *key, c
 		return -ENOMEM;
 	r = fileio_mkdir_p(p->cache, 0700);
 	if (r < 0)
-		return log_error_errno(r, "cannot create cache directory %s: %s", p->cache,
-				       strerror(-r));
+		return log_error_errno(r, "cannot create cache directory %s: %m", p->cache);
 	lock_fd = lock_path(lock, what);
 	if (lock_fd < 0)
 		return lock_fd;

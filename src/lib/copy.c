@@ -121,8 +121,8 @@ int copy_rootfs_new_identity(const char *rootfs, const char *old, const char *ne
 				return -ENOMEM;
 			r = write_in_root(rootfd, "/etc/hostname", line);
 			if (r < 0)
-				return log_error_errno(r, "cannot write /etc/hostname of %s: %s",
-						       new, strerror(-r));
+				return log_error_errno(r, "cannot write /etc/hostname of %s: %m",
+						       new);
 		}
 	}
 	if (read_in_root(rootfd, "/etc/hosts", &hosts) == 0) {
@@ -131,13 +131,11 @@ int copy_rootfs_new_identity(const char *rootfs, const char *old, const char *ne
 			return -ENOMEM;
 		if (strcmp(fixed, hosts) != 0 &&
 		    (r = write_in_root(rootfd, "/etc/hosts", fixed)) < 0)
-			return log_error_errno(r, "cannot write /etc/hosts of %s: %s", new,
-					       strerror(-r));
+			return log_error_errno(r, "cannot write /etc/hosts of %s: %m", new);
 	}
 	r = write_in_root(rootfd, "/etc/machine-id", "");
 	if (r < 0 && r != -ENOENT)
-		return log_error_errno(r, "cannot reset /etc/machine-id of %s: %s", new,
-				       strerror(-r));
+		return log_error_errno(r, "cannot reset /etc/machine-id of %s: %m", new);
 	return 0;
 }
 

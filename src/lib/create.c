@@ -151,7 +151,7 @@ static int publish(struct create_work *w)
 		if (r == -EEXIST)
 			log_error("container \"%s\" already exists (in %s)", w->name, w->p->store);
 		else
-			log_error("cannot move %s into place: %s", w->name, strerror(-r));
+			log_error_errno(r, "cannot move %s into place: %m", w->name);
 	} else {
 		fsync(store_fd);
 	}
@@ -171,7 +171,7 @@ static void rollback(struct create_work *w)
 		w->backend->destroy(&w->sctx, w->work_fd);
 	r = fileio_rm_rf_at(AT_FDCWD, w->work_path);
 	if (r < 0)
-		log_warn("cannot remove %s: %s", w->work_path, strerror(-r));
+		log_warn_errno(r, "cannot remove %s: %m", w->work_path);
 }
 
 void create_work_free(struct create_work *w)
@@ -208,8 +208,7 @@ static int begin_locked(struct create_work *w)
 	int r = store_exists(w->p, w->name);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot look up %s in %s: %s", w->name, w->p->store,
-				       strerror(-r));
+		return log_error_errno(r, "cannot look up %s in %s: %m", w->name, w->p->store);
 	if (r > 0) {
 		log_error("container \"%s\" already exists (in %s)", w->name, w->p->store);
 		return -EEXIST;
@@ -240,7 +239,7 @@ int create_work_begin(const struct sysc_paths *p, const char *name, const char *
 		return r;
 	r = fileio_mkdir_p(p->store, 0700);
 	if (r < 0)
-		return log_error_errno(r, "cannot create store %s: %s", p->store, strerror(-r));
+		return log_error_errno(r, "cannot create store %s: %m", p->store);
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;

@@ -54,7 +54,7 @@ static int check_stopped(const struct sysc_paths *p, const char *name)
 	int r = state_read(p, name, &s);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot read the state of %s: %m", name);
 	if (s.state != STATE_STOPPED) {
 		log_error("container %s is %s: stop it first (sysc-stop %s), or export one of its "
 			  "snapshots (--snapshot)",
@@ -105,8 +105,7 @@ static int read_config(struct export_ctx *c, char **ret, size_t *ret_len)
 		r = fileio_read_at(AT_FDCWD, c->config_path, ret, ret_len);
 	}
 	if (r < 0)
-		return log_error_errno(r, "cannot read the config of %s: %s", c->o->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot read the config of %s: %m", c->o->name);
 	if (*ret_len > CONFIG_MAX)
 		return log_error_errno(-EFBIG, "config of %s is larger than %d bytes", c->o->name,
 				       CONFIG_MAX);
@@ -322,7 +321,7 @@ static int finish_output(struct export_ctx *c)
 	if (c->anon) {
 		r = fsync(c->out_fd) < 0 ? -errno : link_anon(c);
 		if (r < 0)
-			return log_error_errno(r, "cannot write %s: %s", c->o->file, strerror(-r));
+			return log_error_errno(r, "cannot write %s: %m", c->o->file);
 		return 0;
 	}
 	if (!c->tmp)

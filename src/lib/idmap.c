@@ -143,7 +143,7 @@ static int registry_read(const struct sysc_paths *p, struct registry *ret)
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return log_error_errno(r, "cannot read %s: %s", path, strerror(-r));
+		return log_error_errno(r, "cannot read %s: %m", path);
 	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		unsigned long long s, c;
 		char store[16], uuid[64];
@@ -181,7 +181,7 @@ static int registry_write(const struct sysc_paths *p, const struct registry *g)
 	}
 	r = fileio_write_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
 	if (r < 0)
-		return log_error_errno(r, "cannot write %s: %s", path, strerror(-r));
+		return log_error_errno(r, "cannot write %s: %m", path);
 	return 0;
 }
 
@@ -403,8 +403,8 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 		r = conf_edit_write(ed, p->default_conf, conf->file);
 	conf_edit_free(ed);
 	if (r < 0)
-		return log_error_errno(r, "%s: owners shifted, but cannot record it in %s: %s",
-				       conf->name, conf->file, strerror(-r));
+		return log_error_errno(r, "%s: owners shifted, but cannot record it in %s: %m",
+				       conf->name, conf->file);
 	log_info("%s: %ld inodes shifted in %ld ms", conf->name, n,
 		 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	free(*on_disk);

@@ -100,7 +100,7 @@ static int config_memfd(const char *file, const char *data, size_t len, char **r
 		return log_error_errno(-errno, "memfd_create: %m");
 	r = fileio_write_all(fd, data, len);
 	if (r < 0)
-		return log_error_errno(r, "cannot buffer the config: %s", strerror(-r));
+		return log_error_errno(r, "cannot buffer the config: %m");
 	*ret_path = str_printf("/proc/self/fd/%d", fd);
 	if (!*ret_path)
 		return -ENOMEM;

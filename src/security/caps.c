@@ -83,8 +83,8 @@ int caps_apply_bounding(uint64_t keep)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
 			int r = -errno;
 			_cleanup_free_ char *n = cap_to_name(c);
-			return log_error_errno(r, "cannot drop %s from the bounding set: %s",
-					       n ? n : "?", strerror(-r));
+			return log_error_errno(r, "cannot drop %s from the bounding set: %m",
+					       n ? n : "?");
 		}
 	}
 	return 0;

@@ -178,7 +178,7 @@ static int remove_tree_at(int dirfd, const char *name, const char *what)
 			return log_error_errno(
 				r, "cannot remove %s: something is mounted inside it", what);
 		if (r < 0)
-			return log_error_errno(r, "cannot remove %s: %s", what, strerror(-r));
+			return log_error_errno(r, "cannot remove %s: %m", what);
 		return 0;
 	}
 	if (e)
@@ -247,7 +247,7 @@ static int remove_derived(int dir_fd, const char *name, const char *what)
 		return r;
 	r = fileio_rm_rf_at(dir_fd, name);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove %s: %s", what, strerror(-r));
+		return log_error_errno(r, "cannot remove %s: %m", what);
 	return 0;
 }
 
@@ -281,8 +281,7 @@ static int build_derived(int dir_fd, const char *build, const struct storage_cac
 				       cache->key, btrfs_util_strerror(e));
 	r = fileio_write_atomic_at(bfd, "source", stamp, strlen(stamp), 0600);
 	if (r < 0)
-		return log_error_errno(r, "cannot record the source of %s: %s", cache->key,
-				       strerror(-r));
+		return log_error_errno(r, "cannot record the source of %s: %m", cache->key);
 	return 0;
 }
 

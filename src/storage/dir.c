@@ -59,8 +59,7 @@ static int dir_destroy(const struct storage_ctx *ctx, int entry_fd)
 		return log_error_errno(
 			r, "cannot remove rootfs of %s: something is mounted inside it", ctx->name);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove rootfs of %s: %s", ctx->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot remove rootfs of %s: %m", ctx->name);
 	return 0;
 }
 
