@@ -26,16 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
-static void conf_edit_freep(struct conf_edit **e)
-{
-	conf_edit_free(*e);
-}
-
 /* Open path inside the rootfs as the container would see it: symlinks in an
  * untrusted rootfs cannot lead out of it. */
 static int open_in_root(int rootfd, const char *path, int flags)

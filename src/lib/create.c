@@ -64,11 +64,6 @@ static int check_interrupt(void)
 	return 0;
 }
 
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
 /* The backend and, from the user's file over default.conf, rootfs.size and
  * rootfs.fstype (the rootfs is made before the config is written). */
 static int pick_backend(struct create_work *w, const char *backend, const char *config_file)

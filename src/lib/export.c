@@ -25,11 +25,6 @@
 
 #define CONFIG_MAX (1024 * 1024)
 
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
 struct export_ctx {
 	const struct export_opts *o;
 	const struct sysc_paths *p;

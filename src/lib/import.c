@@ -30,21 +30,6 @@
 #define MANIFEST_MAX 4096
 #define CONFIG_MAX   (1024 * 1024)
 
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
-static void conf_edit_freep(struct conf_edit **e)
-{
-	conf_edit_free(*e);
-}
-
-static void tar_reader_freep(struct tar_reader **r)
-{
-	tar_reader_free(*r);
-}
-
 static int open_input(const char *file)
 {
 	int fd;

@@ -11,11 +11,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-static void cap_freep(cap_t *c)
-{
-	if (*c)
-		cap_free(*c);
-}
+DEFINE_CLEANUP_FUNC(cap_t, cap_free)
 
 int caps_last_cap(void)
 {

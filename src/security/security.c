@@ -12,14 +12,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-static void profile_freep(struct seccomp_profile **p)
-{
-	seccomp_profile_free(*p);
-}
-
 int security_prepare(const struct sysc_conf *conf, struct security_policy **ret)
 {
-	_cleanup_(profile_freep) struct seccomp_profile *prof = NULL;
+	_cleanup_(seccomp_profile_freep) struct seccomp_profile *prof = NULL;
 	struct security_policy *p = calloc(1, sizeof(*p));
 	void *ctx = NULL;
 	int r;

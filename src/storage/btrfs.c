@@ -49,11 +49,7 @@ static int btrfs_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
-static void subvol_iter_freep(struct btrfs_util_subvolume_iterator **it)
-{
-	if (*it)
-		btrfs_util_destroy_subvolume_iterator(*it);
-}
+DEFINE_CLEANUP_FUNC(struct btrfs_util_subvolume_iterator *, btrfs_util_destroy_subvolume_iterator)
 
 static int btrfs_usable(const struct storage_ctx *ctx, bool explain)
 {
@@ -122,7 +118,8 @@ static void apply_size(const struct storage_ctx *ctx, int entry_fd)
  * beneath it (children first, so a read-only parent comes last). */
 static int set_read_only_tree(int fd, bool ro, const char *what)
 {
-	_cleanup_(subvol_iter_freep) struct btrfs_util_subvolume_iterator *it = NULL;
+	_cleanup_(btrfs_util_destroy_subvolume_iteratorp) struct btrfs_util_subvolume_iterator *it =
+		NULL;
 	enum btrfs_util_error e;
 
 	e = btrfs_util_create_subvolume_iterator_fd(fd, 0, BTRFS_UTIL_SUBVOLUME_ITERATOR_POST_ORDER,
