@@ -5,7 +5,7 @@
 #include "lib/import.h"
 #include "archive/tar.h"
 #include "config/config.h"
-#include "lib/copy.h"
+#include "lib/copy-container.h"
 #include "lib/create.h"
 #include "lib/export.h"
 #include "lib/import-trust.h"

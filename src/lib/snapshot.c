@@ -8,7 +8,7 @@
  */
 #include "lib/snapshot.h"
 #include "config/config.h"
-#include "lib/copy.h"
+#include "lib/copy-container.h"
 #include "lib/json.h"
 #include "lib/lock.h"
 #include "lib/paths.h"

@@ -2,7 +2,7 @@
 /*
  * The security policy of a container's processes, ONE module used for its
  * init (src/monitor/spawn.c) and for every attached process
- * (src/attach/attach.c):
+ * (src/attach/enter.c):
  *
  *   security_prepare()      before forking: resolve capabilities, parse the
  *                           seccomp profile, build the filter (errors are

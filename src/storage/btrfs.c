@@ -20,7 +20,7 @@
  * rootfs subvolume, applied only when quotas are enabled on the filesystem
  * (sysc never enables them: that costs every write on the filesystem).
  */
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"

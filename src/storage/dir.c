@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The dir backend: a container's rootfs is a plain directory, a full copy of
  * the template cache (reflink where the filesystem can). */
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/fileio.h"
 #include "util/log.h"

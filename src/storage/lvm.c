@@ -16,7 +16,7 @@
  * UUID), independent of it once made. Clones are thin snapshots too.
  */
 #include "config/config.h"
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"

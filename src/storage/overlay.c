@@ -14,7 +14,7 @@
  * A clone copies the upper layer and shares the lower one, so a cache used
  * by any entry cannot be removed (uses_cache).
  */
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"

@@ -2,7 +2,7 @@
 /* sysc-copy and restoring a snapshot under a new name: a new container from a
  * stopped one's entry (or a snapshot's), by the backend's clone when source
  * and target backends are the same, else by copying the mounted trees. */
-#include "lib/copy.h"
+#include "lib/copy-container.h"
 #include "config/config.h"
 #include "lib/create.h"
 #include "lib/hooks.h"
@@ -10,7 +10,7 @@
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"

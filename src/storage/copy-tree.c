@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Fast, faithful copy of a directory tree. See copy.h for the contract.
+ * Fast, faithful copy of a directory tree. See copy-tree.h for the contract.
  *
  * One pass over the source: every directory is walked through its fd
  * (fdopendir + fstatat with AT_SYMLINK_NOFOLLOW), every entry is created in
@@ -14,7 +14,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* copy_file_range, O_NOATIME, CPU_COUNT */
 #endif
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
