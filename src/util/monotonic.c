@@ -3,10 +3,24 @@
 
 #include <time.h>
 
-int64_t monotonic_ms(void)
+static struct timespec now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts;
+}
+
+int64_t monotonic_ms(void)
+{
+	struct timespec ts = now();
+
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t monotonic_us(void)
+{
+	struct timespec ts = now();
+
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

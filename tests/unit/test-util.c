@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The util/ conventions: DEFINE_CLEANUP_FUNC, log_error_errno/log_warn_errno
- * printing their error with %m, and monotonic_ms(). */
+ * printing their error with %m, and monotonic_ms()/monotonic_us(). */
 #include "tap.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -99,24 +99,41 @@ static void test_log_errno(void)
 	close(fd);
 }
 
-static void test_monotonic_ms(void)
+static int64_t ts_ms(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000 + t->tv_nsec / 1000000;
+}
+
+static int64_t ts_us(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000 + t->tv_nsec / 1000;
+}
+
+/* Each read between two reads of CLOCK_MONOTONIC, in its unit. */
+static void test_monotonic(void)
 {
 	struct timespec a, b;
-	int64_t m, lo, hi;
+	int64_t m;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	m = monotonic_ms();
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	lo = (int64_t)a.tv_sec * 1000 + a.tv_nsec / 1000000;
-	hi = (int64_t)b.tv_sec * 1000 + b.tv_nsec / 1000000;
-	CHECK(lo <= m && m <= hi, "monotonic_ms is CLOCK_MONOTONIC in ms (%lld <= %lld <= %lld)",
-	      (long long)lo, (long long)m, (long long)hi);
+	CHECK(ts_ms(&a) <= m && m <= ts_ms(&b),
+	      "monotonic_ms is CLOCK_MONOTONIC in ms (%lld <= %lld <= %lld)", (long long)ts_ms(&a),
+	      (long long)m, (long long)ts_ms(&b));
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	m = monotonic_us();
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK(ts_us(&a) <= m && m <= ts_us(&b),
+	      "monotonic_us is CLOCK_MONOTONIC in us (%lld <= %lld <= %lld)", (long long)ts_us(&a),
+	      (long long)m, (long long)ts_us(&b));
 }
 
 int main(void)
 {
 	test_cleanup_func();
 	test_log_errno();
-	test_monotonic_ms();
+	test_monotonic();
 	return tap_done();
 }
