@@ -15,6 +15,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -23,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Open path inside the rootfs as the container would see it: symlinks in an
@@ -179,12 +179,12 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 	_cleanup_(conf_edit_freep) struct conf_edit *ed = NULL;
 	_cleanup_free_ char *config = str_printf("%s/config", src->entry);
 	_cleanup_free_ char *rootfs = NULL;
-	struct timespec t0, t1;
+	int64_t t0;
 	int r;
 
 	if (!config)
 		return -ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	r = create_work_begin(p, dst, backend ? backend : src->ops->name, config, &w);
 	if (r == 0)
 		r = copy_rootfs(src, w, flags);
@@ -203,10 +203,8 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 	if (r == 0)
 		r = create_work_finish(w);
 	if (r == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("copied %s to %s (%s backend) in %.3fs", src->name, dst,
-			 create_work_backend(w)->name,
-			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			 create_work_backend(w)->name, (double)(monotonic_us() - t0) / 1e6);
 	}
 	create_work_free(w);
 	return r;

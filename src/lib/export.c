@@ -11,6 +11,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -20,7 +21,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CONFIG_MAX (1024 * 1024)
@@ -372,12 +372,12 @@ int export_container(const struct sysc_paths *p, const struct export_opts *o)
 {
 	struct export_ctx c = {.o = o, .p = p, .entry_fd = -EBADF, .out_fd = -EBADF};
 	_cleanup_close_ int lock = -EBADF;
-	struct timespec t0, t1;
+	int64_t t0;
 	int r = store_check_name(o->name);
 
 	if (r < 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	lock = lock_container(p, o->name);
 	if (lock < 0)
 		return lock;
@@ -393,10 +393,9 @@ int export_container(const struct sysc_paths *p, const struct export_opts *o)
 	free(c.config_path);
 	free(c.shifted);
 	if (r == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("exported %s%s%s to %s in %.2fs", o->name, o->snapshot ? " snapshot " : "",
 			 o->snapshot ? o->snapshot : "", strcmp(o->file, "-") ? o->file : "stdout",
-			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			 (double)(monotonic_us() - t0) / 1e6);
 	}
 	return r;
 }

@@ -15,6 +15,7 @@
 #include "util/fileio.h"
 #include "util/interrupt.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MANIFEST_MAX 4096
@@ -214,10 +214,10 @@ int import_container(const struct sysc_paths *p, const struct import_opts *o)
 	_cleanup_close_ int in = -EBADF;
 	_cleanup_free_ char *name = NULL;
 	unsigned long long entries, bytes;
-	struct timespec t0, t1;
+	int64_t t0;
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	in = open_input(o->file);
 	if (in < 0)
 		return in;
@@ -249,10 +249,8 @@ int import_container(const struct sysc_paths *p, const struct import_opts *o)
 	CLOSE_FD(c.config_fd);
 	if (r == 0) {
 		tar_reader_stats(rd, &entries, &bytes);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("imported container %s (%llu entries, %llu MiB of file data) in %.2fs",
-			 name, entries, bytes >> 20,
-			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			 name, entries, bytes >> 20, (double)(monotonic_us() - t0) / 1e6);
 	}
 	return r;
 }
