@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Time one copy_tree_at(src, dst); prints the seconds on stdout. */
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "util/log.h"
 
 #include <fcntl.h>

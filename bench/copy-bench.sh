@@ -20,7 +20,7 @@ WORK=$(mktemp -d /var/tmp/copy-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
 ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -I"$TOP/src" -o "$WORK/copy-bench" \
-	"$TOP/bench/copy-bench.c" "$TOP/src/storage/copy.c" "$TOP/src/util/log.c" \
+	"$TOP/bench/copy-bench.c" "$TOP/src/storage/copy-tree.c" "$TOP/src/util/log.c" \
 	"$TOP/src/util/fileio.c"
 
 tools="sysc cp"

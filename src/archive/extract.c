@@ -71,7 +71,8 @@ void tar_reader_stats(const struct tar_reader *r, unsigned long long *entries,
 	*bytes = r->bytes;
 }
 
-/* "archive A: entry P: why" (long paths shortened) and r. */
+/* "archive A: entry P: why" (long paths shortened) and -|err|; "%m" in fmt
+ * prints err. */
 static int entry_fail(struct tar_reader *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int entry_fail(struct tar_reader *r, int err, const char *fmt, ...)
@@ -81,6 +82,7 @@ static int entry_fail(struct tar_reader *r, int err, const char *fmt, ...)
 	size_t n = r->entry ? strlen(r->entry) : 0;
 
 	va_start(ap, fmt);
+	errno = err < 0 ? -err : err;
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (!r->entry)
@@ -266,7 +268,7 @@ static int lookup_fail(struct tar_reader *r, const char *dir, int err)
 		return entry_fail(r, err, "\"%s\" is not a directory", dir);
 	if (err == -EXDEV)
 		return entry_fail(r, err, "\"%s\" leaves the target (refused)", dir);
-	return entry_fail(r, err, "cannot open directory \"%s\": %s", dir, strerror(-err));
+	return entry_fail(r, err, "cannot open directory \"%s\": %m", dir);
 }
 
 /* Make the missing directories of dir (0755, root-owned, as tar does). */
@@ -403,7 +405,7 @@ static int write_data(struct tar_reader *r, int fd, struct archive_entry *e)
 		if (size > 0) {
 			int e2 = pwrite_all(fd, buf, size, (off_t)off);
 			if (e2 < 0)
-				return entry_fail(r, e2, "write: %s", strerror(-e2));
+				return entry_fail(r, e2, "write: %m");
 			r->bytes += size;
 			tar_sum_add(&r->sum, buf, size);
 		}

@@ -24,6 +24,8 @@
  */
 #pragma once
 
+#include "util/cleanup.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,6 +118,7 @@ uint64_t tar_reader_sum(const struct tar_reader *r);
  * what follows). */
 void tar_reader_sum_reset(struct tar_reader *r);
 void tar_reader_free(struct tar_reader *r);
+DEFINE_CLEANUP_FUNC(struct tar_reader *, tar_reader_free)
 /* Entries and bytes of file data read so far. */
 void tar_reader_stats(const struct tar_reader *r, unsigned long long *entries,
 		      unsigned long long *bytes);

@@ -162,7 +162,7 @@ static int writer_fail(struct tar_writer *w, const char *what)
 	/* the output failed (libarchive says only "Write error"): the entry
 	 * being written is not at fault, the target is */
 	if (e == ENOSPC || e == EDQUOT || e == EFBIG || e == EIO || e == EPIPE) {
-		log_error("cannot write archive %s: %s", w->name, strerror(e));
+		log_error_errno(e, "cannot write archive %s: %m", w->name);
 		return -e;
 	}
 	log_error("cannot write archive %s: %s%s%s", w->name, what, what[0] ? ": " : "",
@@ -334,7 +334,7 @@ int tar_writer_add_data(struct tar_writer *w, const char *path, const void *data
 
 static int tree_fail(struct tar_writer *w, const char *what, int r)
 {
-	log_error("cannot archive %s: %s: %s: %s", w->tree_name, w->path, what, strerror(-r));
+	log_error_errno(r, "cannot archive %s: %s: %s: %m", w->tree_name, w->path, what);
 	return r;
 }
 

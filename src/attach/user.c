@@ -77,8 +77,7 @@ int attach_user_lookup(const char *user, struct attach_user *ret)
 	}
 	if (r < 0) {
 		attach_user_done(ret);
-		return log_error_errno(r, "cannot read the container's /etc/passwd: %s",
-				       strerror(-r));
+		return log_error_errno(r, "cannot read the container's /etc/passwd: %m");
 	}
 	find_groups(ret);
 	return 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli.h"
-#include "lib/copy.h"
+#include "lib/copy-container.h"
 #include "lib/paths.h"
 #include "util/interrupt.h"
 

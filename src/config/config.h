@@ -13,6 +13,8 @@
  */
 #pragma once
 
+#include "util/cleanup.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -181,6 +183,7 @@ struct sysc_global {
  * (or -errno for I/O errors, also logged). */
 int conf_load(const char *default_file, const char *file, struct sysc_conf **ret);
 void conf_free(struct sysc_conf *conf);
+DEFINE_CLEANUP_FUNC(struct sysc_conf *, conf_free)
 /* The same for a config that has no name yet (a create's -f file). */
 int conf_load_unnamed(const char *default_file, const char *file, struct sysc_conf **ret);
 
@@ -228,6 +231,7 @@ int conf_edit_unset(struct conf_edit *ed, const char *key);
  * file atomically (mode 0644). Nothing is written when validation fails. */
 int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *file);
 void conf_edit_free(struct conf_edit *ed);
+DEFINE_CLEANUP_FUNC(struct conf_edit *, conf_edit_free)
 /* For a copy of container old_name: a host name equal to the old name and
  * fixed MAC addresses are removed, so they follow the new name. */
 int conf_edit_new_identity(struct conf_edit *ed, const char *old_name);

@@ -641,11 +641,6 @@ void conf_free(struct sysc_conf *conf)
 	free(conf);
 }
 
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
 /* drop and keep from different files: the container file's one wins. */
 static int resolve_caps(const struct conf_view *v, struct sysc_conf *c)
 {

@@ -64,8 +64,7 @@ static int make_plan(const struct sysc_paths *p, const struct autostart_opts *o,
 	int r = store_list(p, &names);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot list the containers in %s: %s", p->store,
-				       strerror(-r));
+		return log_error_errno(r, "cannot list the containers in %s: %m", p->store);
 	for (size_t i = 0; names && names[i]; i++) {
 		struct sysc_conf *conf = NULL;
 		const char *group;
@@ -132,7 +131,7 @@ static int start_one(const struct sysc_paths *p, const struct entry *e, bool las
 	int r = state_read(p, e->name, &st);
 
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot read its state: %s", e->name, strerror(-r));
+		return log_error_errno(r, "%s: cannot read its state: %m", e->name);
 	if (st.state != STATE_STOPPED) {
 		log_info("%s is already %s", e->name, state_name(st.state));
 		return 0;
@@ -158,7 +157,7 @@ static int stop_one(const struct sysc_paths *p, const struct entry *e,
 	int r = state_read(p, e->name, &st);
 
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot read its state: %s", e->name, strerror(-r));
+		return log_error_errno(r, "%s: cannot read its state: %m", e->name);
 	if (st.state == STATE_STOPPED)
 		return 0;
 	r = stop_container(p, e->name, &so);

@@ -175,7 +175,7 @@ int cache_remove(const struct sysc_paths *p, const char *key)
 	}
 	r = fileio_rm_rf_at(AT_FDCWD, dir);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove %s: %s", dir, strerror(-r));
+		return log_error_errno(r, "cannot remove %s: %m", dir);
 	unlink(lock);
 	log_info("template cache %s removed", key);
 	return 0;

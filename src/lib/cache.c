@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <dirent.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Remove build directories of key left by a killed create (we hold the key's lock). */
@@ -44,7 +44,7 @@ static int build_cache(const struct sysc_paths *p, int cache_fd, const char *exe
 {
 	_cleanup_free_ char *tmp = str_printf("%s/.build-%s-XXXXXX", p->cache, key);
 	_cleanup_free_ char *rootfs = NULL;
-	struct timespec t0, t1;
+	int64_t t0;
 	int r;
 
 	if (!tmp)
@@ -58,7 +58,7 @@ static int build_cache(const struct sysc_paths *p, int cache_fd, const char *exe
 		return r;
 	}
 	log_info("building template cache %s (only the first create does this)...", key);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	r = template_build(exe, rootfs, args);
 	if (r == 0 && renameat(AT_FDCWD, tmp, cache_fd, key) < 0)
 		r = log_error_errno(-errno, "cannot move cache into place at %s/%s: %m", p->cache,
@@ -66,13 +66,11 @@ static int build_cache(const struct sysc_paths *p, int cache_fd, const char *exe
 	if (r < 0) {
 		int q = fileio_rm_rf_at(AT_FDCWD, tmp);
 		if (q < 0)
-			log_warn("cannot remove unfinished cache %s: %s", tmp, strerror(-q));
+			log_warn_errno(q, "cannot remove unfinished cache %s: %m", tmp);
 		return r;
 	}
 	fsync(cache_fd);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_info("template cache %s ready (%.1fs)", key,
-		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	log_info("template cache %s ready (%.1fs)", key, (double)(monotonic_us() - t0) / 1e6);
 	return 0;
 }
 
@@ -90,8 +88,7 @@ int cache_ensure(const struct sysc_paths *p, const char *exe, const char *key, c
 		return -ENOMEM;
 	r = fileio_mkdir_p(p->cache, 0700);
 	if (r < 0)
-		return log_error_errno(r, "cannot create cache directory %s: %s", p->cache,
-				       strerror(-r));
+		return log_error_errno(r, "cannot create cache directory %s: %m", p->cache);
 	lock_fd = lock_path(lock, what);
 	if (lock_fd < 0)
 		return lock_fd;

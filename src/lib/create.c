@@ -13,6 +13,7 @@
 #include "util/fileio.h"
 #include "util/interrupt.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 #include "util/uuid.h"
 
@@ -22,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 struct create_work {
@@ -45,12 +45,10 @@ struct create_ctx {
 	char *exe;
 };
 
-static double elapsed(const struct timespec *t0)
+/* Seconds since t0 (monotonic_us()). */
+static double elapsed(int64_t t0)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(monotonic_us() - t0) / 1e6;
 }
 
 static int check_interrupt(void)
@@ -62,11 +60,6 @@ static int check_interrupt(void)
 		return -EINTR;
 	}
 	return 0;
-}
-
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
 }
 
 /* The backend and, from the user's file over default.conf, rootfs.size and
@@ -151,7 +144,7 @@ static int publish(struct create_work *w)
 		if (r == -EEXIST)
 			log_error("container \"%s\" already exists (in %s)", w->name, w->p->store);
 		else
-			log_error("cannot move %s into place: %s", w->name, strerror(-r));
+			log_error_errno(r, "cannot move %s into place: %m", w->name);
 	} else {
 		fsync(store_fd);
 	}
@@ -171,7 +164,7 @@ static void rollback(struct create_work *w)
 		w->backend->destroy(&w->sctx, w->work_fd);
 	r = fileio_rm_rf_at(AT_FDCWD, w->work_path);
 	if (r < 0)
-		log_warn("cannot remove %s: %s", w->work_path, strerror(-r));
+		log_warn_errno(r, "cannot remove %s: %m", w->work_path);
 }
 
 void create_work_free(struct create_work *w)
@@ -208,8 +201,7 @@ static int begin_locked(struct create_work *w)
 	int r = store_exists(w->p, w->name);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot look up %s in %s: %s", w->name, w->p->store,
-				       strerror(-r));
+		return log_error_errno(r, "cannot look up %s in %s: %m", w->name, w->p->store);
 	if (r > 0) {
 		log_error("container \"%s\" already exists (in %s)", w->name, w->p->store);
 		return -EEXIST;
@@ -240,7 +232,7 @@ int create_work_begin(const struct sysc_paths *p, const char *name, const char *
 		return r;
 	r = fileio_mkdir_p(p->store, 0700);
 	if (r < 0)
-		return log_error_errno(r, "cannot create store %s: %s", p->store, strerror(-r));
+		return log_error_errno(r, "cannot create store %s: %m", p->store);
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
@@ -263,7 +255,7 @@ static int make_rootfs(struct create_ctx *c)
 {
 	struct create_work *w = c->w;
 	_cleanup_free_ char *key = NULL, *cache_rootfs = NULL, *rootfs = NULL;
-	struct timespec t0;
+	int64_t t0;
 	int r;
 
 	r = template_cache_key(c->exe, c->o->template_args, &key);
@@ -278,13 +270,13 @@ static int make_rootfs(struct create_ctx *c)
 			return r;
 		log_info("making rootfs of %s from cache %s (%s backend)...", c->o->name, key,
 			 w->backend->name);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		t0 = monotonic_us();
 		struct storage_cache cache = {.key = key, .rootfs = cache_rootfs};
 		r = w->backend->create_from_cache(&w->sctx, &cache, w->work_fd);
 		if (r < 0)
 			return r;
 		r = create_work_mount(w);
-		log_debug("rootfs made in %.1f ms", elapsed(&t0) * 1000);
+		log_debug("rootfs made in %.1f ms", elapsed(t0) * 1000);
 		return r < 0 ? r : check_interrupt();
 	}
 	r = create_work_empty_rootfs(w);
@@ -374,10 +366,10 @@ static int configure_rootfs(struct create_ctx *c)
 int create_container(const struct sysc_paths *p, const struct create_opts *o)
 {
 	struct create_ctx c = {.o = o};
-	struct timespec t0;
+	int64_t t0;
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	r = store_check_name(o->name);
 	if (r < 0)
 		return r;
@@ -395,7 +387,7 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 		r = create_work_finish(c.w);
 	if (r == 0)
 		log_info("created container %s (%s backend) in %.2fs", o->name, c.w->backend->name,
-			 elapsed(&t0));
+			 elapsed(t0));
 	create_work_free(c.w);
 	free(c.exe);
 	return r;

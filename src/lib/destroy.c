@@ -21,11 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
 /* The container's snapshots first (each an entry of its own), then its rootfs. */
 static int destroy_storage(const struct storage_ops *ops, const struct storage_ctx *ctx,
 			   int entry_fd)

@@ -11,6 +11,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -20,15 +21,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CONFIG_MAX (1024 * 1024)
-
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
 
 struct export_ctx {
 	const struct export_opts *o;
@@ -54,7 +49,7 @@ static int check_stopped(const struct sysc_paths *p, const char *name)
 	int r = state_read(p, name, &s);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot read the state of %s: %m", name);
 	if (s.state != STATE_STOPPED) {
 		log_error("container %s is %s: stop it first (sysc-stop %s), or export one of its "
 			  "snapshots (--snapshot)",
@@ -105,8 +100,7 @@ static int read_config(struct export_ctx *c, char **ret, size_t *ret_len)
 		r = fileio_read_at(AT_FDCWD, c->config_path, ret, ret_len);
 	}
 	if (r < 0)
-		return log_error_errno(r, "cannot read the config of %s: %s", c->o->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot read the config of %s: %m", c->o->name);
 	if (*ret_len > CONFIG_MAX)
 		return log_error_errno(-EFBIG, "config of %s is larger than %d bytes", c->o->name,
 				       CONFIG_MAX);
@@ -322,7 +316,7 @@ static int finish_output(struct export_ctx *c)
 	if (c->anon) {
 		r = fsync(c->out_fd) < 0 ? -errno : link_anon(c);
 		if (r < 0)
-			return log_error_errno(r, "cannot write %s: %s", c->o->file, strerror(-r));
+			return log_error_errno(r, "cannot write %s: %m", c->o->file);
 		return 0;
 	}
 	if (!c->tmp)
@@ -378,12 +372,12 @@ int export_container(const struct sysc_paths *p, const struct export_opts *o)
 {
 	struct export_ctx c = {.o = o, .p = p, .entry_fd = -EBADF, .out_fd = -EBADF};
 	_cleanup_close_ int lock = -EBADF;
-	struct timespec t0, t1;
+	int64_t t0;
 	int r = store_check_name(o->name);
 
 	if (r < 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	lock = lock_container(p, o->name);
 	if (lock < 0)
 		return lock;
@@ -399,10 +393,9 @@ int export_container(const struct sysc_paths *p, const struct export_opts *o)
 	free(c.config_path);
 	free(c.shifted);
 	if (r == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("exported %s%s%s to %s in %.2fs", o->name, o->snapshot ? " snapshot " : "",
 			 o->snapshot ? o->snapshot : "", strcmp(o->file, "-") ? o->file : "stdout",
-			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			 (double)(monotonic_us() - t0) / 1e6);
 	}
 	return r;
 }

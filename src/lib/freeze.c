@@ -27,13 +27,13 @@ int freeze_container(const struct sysc_paths *p, const char *name, bool frozen)
 	_cleanup_free_ char *key = paths_container_key(p, name);
 	r = key ? cgroup_open(p->cgroup_parent, key, &cg) : -ENOMEM;
 	if (r < 0)
-		return log_error_errno(r, "cannot find the cgroups of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot find the cgroups of %s: %m", name);
 	r = cgroup_freeze(cg, frozen);
 	if (r == -EOPNOTSUPP)
 		log_error("cannot %s %s: the host has no cgroup freezer",
 			  frozen ? "freeze" : "thaw", name);
 	else if (r < 0)
-		log_error("cannot %s %s: %s", frozen ? "freeze" : "thaw", name, strerror(-r));
+		log_error_errno(r, "cannot %s %s: %m", frozen ? "freeze" : "thaw", name);
 	cgroup_set_free(cg);
 	return r;
 }

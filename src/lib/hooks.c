@@ -138,14 +138,16 @@ static int report(const struct hooks_ctx *ctx, const char *exe, const char *mome
 		ret = -ECANCELED;
 	} else if (r == -EACCES && userns_enabled(ctx->conf) &&
 		   (!strcmp(moment, "pre_mount") || !strcmp(moment, "mount"))) {
+		errno = -r;
 		snprintf(why, sizeof(why),
-			 "cannot execute it: %s (the pre_mount and mount hooks of an unprivileged "
+			 "cannot execute it: %m (the pre_mount and mount hooks of an unprivileged "
 			 "container run as its root, host uid %u: the hook and the directories "
 			 "above it must be readable and searchable by others)",
-			 strerror(-r), userns_to_host(ctx->conf, 'u', 0));
+			 userns_to_host(ctx->conf, 'u', 0));
 		ret = r;
 	} else {
-		snprintf(why, sizeof(why), "cannot execute it: %s", strerror(-r));
+		errno = -r;
+		snprintf(why, sizeof(why), "cannot execute it: %m");
 		ret = r;
 	}
 	snprintf(msg, sizeof(msg), "hook %s (%s) failed: %s%s%s", exe, moment, why,

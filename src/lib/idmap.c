@@ -7,6 +7,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <dirent.h>
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DEFAULT_START 1000000u
 #define DEFAULT_COUNT 1000000000u
@@ -143,7 +143,7 @@ static int registry_read(const struct sysc_paths *p, struct registry *ret)
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return log_error_errno(r, "cannot read %s: %s", path, strerror(-r));
+		return log_error_errno(r, "cannot read %s: %m", path);
 	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		unsigned long long s, c;
 		char store[16], uuid[64];
@@ -181,7 +181,7 @@ static int registry_write(const struct sysc_paths *p, const struct registry *g)
 	}
 	r = fileio_write_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
 	if (r < 0)
-		return log_error_errno(r, "cannot write %s: %s", path, strerror(-r));
+		return log_error_errno(r, "cannot write %s: %m", path);
 	return 0;
 }
 
@@ -374,7 +374,7 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 	_cleanup_free_ char *text = userns_shift_format(to, n_to);
 	struct conf_edit *ed = NULL;
 	size_t n_from = 0;
-	struct timespec t0, t1;
+	int64_t t0, t1;
 	long n;
 	int r;
 
@@ -391,11 +391,11 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 	log_info("%s: shifting the owners of its rootfs on disk from \"%s\" to \"%s\"%s",
 		 conf->name, *on_disk, text,
 		 n_to ? " (its filesystem has no idmapped mounts; done once)" : "");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_ms();
 	n = userns_shift_tree(&s, tree, what);
 	if (n < 0)
 		return (int)n;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = monotonic_ms();
 	r = conf_edit_open(conf->file, &ed);
 	if (r == 0)
 		r = conf_edit_set(ed, "rootfs.shifted", text);
@@ -403,10 +403,9 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 		r = conf_edit_write(ed, p->default_conf, conf->file);
 	conf_edit_free(ed);
 	if (r < 0)
-		return log_error_errno(r, "%s: owners shifted, but cannot record it in %s: %s",
-				       conf->name, conf->file, strerror(-r));
-	log_info("%s: %ld inodes shifted in %ld ms", conf->name, n,
-		 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+		return log_error_errno(r, "%s: owners shifted, but cannot record it in %s: %m",
+				       conf->name, conf->file);
+	log_info("%s: %ld inodes shifted in %ld ms", conf->name, n, (long)(t1 - t0));
 	free(*on_disk);
 	*on_disk = TAKE_PTR(text);
 	return 0;

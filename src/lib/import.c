@@ -5,7 +5,7 @@
 #include "lib/import.h"
 #include "archive/tar.h"
 #include "config/config.h"
-#include "lib/copy.h"
+#include "lib/copy-container.h"
 #include "lib/create.h"
 #include "lib/export.h"
 #include "lib/import-trust.h"
@@ -15,6 +15,7 @@
 #include "util/fileio.h"
 #include "util/interrupt.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -24,26 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MANIFEST_MAX 4096
 #define CONFIG_MAX   (1024 * 1024)
-
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
-static void conf_edit_freep(struct conf_edit **e)
-{
-	conf_edit_free(*e);
-}
-
-static void tar_reader_freep(struct tar_reader **r)
-{
-	tar_reader_free(*r);
-}
 
 static int open_input(const char *file)
 {
@@ -100,7 +85,7 @@ static int config_memfd(const char *file, const char *data, size_t len, char **r
 		return log_error_errno(-errno, "memfd_create: %m");
 	r = fileio_write_all(fd, data, len);
 	if (r < 0)
-		return log_error_errno(r, "cannot buffer the config: %s", strerror(-r));
+		return log_error_errno(r, "cannot buffer the config: %m");
 	*ret_path = str_printf("/proc/self/fd/%d", fd);
 	if (!*ret_path)
 		return -ENOMEM;
@@ -229,10 +214,10 @@ int import_container(const struct sysc_paths *p, const struct import_opts *o)
 	_cleanup_close_ int in = -EBADF;
 	_cleanup_free_ char *name = NULL;
 	unsigned long long entries, bytes;
-	struct timespec t0, t1;
+	int64_t t0;
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	in = open_input(o->file);
 	if (in < 0)
 		return in;
@@ -264,10 +249,8 @@ int import_container(const struct sysc_paths *p, const struct import_opts *o)
 	CLOSE_FD(c.config_fd);
 	if (r == 0) {
 		tar_reader_stats(rd, &entries, &bytes);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("imported container %s (%llu entries, %llu MiB of file data) in %.2fs",
-			 name, entries, bytes >> 20,
-			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			 name, entries, bytes >> 20, (double)(monotonic_us() - t0) / 1e6);
 	}
 	return r;
 }

@@ -8,7 +8,7 @@
  */
 #include "lib/snapshot.h"
 #include "config/config.h"
-#include "lib/copy.h"
+#include "lib/copy-container.h"
 #include "lib/json.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
@@ -107,7 +107,7 @@ static int open_snap(const struct snap_ctx *s, const char *snap)
 			log_error("container %s has no snapshot \"%s\" (see sysc-snapshot %s -L)",
 				  s->name, snap, s->name);
 		else
-			log_error("cannot open snapshot %s of %s: %s", snap, s->name, strerror(-r));
+			log_error_errno(r, "cannot open snapshot %s of %s: %m", snap, s->name);
 		return r;
 	}
 	return fd;
@@ -161,7 +161,7 @@ static int make_snapshot(struct snap_ctx *s, int snaps_fd, const char *tmp, cons
 	if (r == 0)
 		r = write_meta(fd, comment);
 	if (r < 0) {
-		log_error("cannot write the snapshot's metadata: %s", strerror(-r));
+		log_error_errno(r, "cannot write the snapshot's metadata: %m");
 		s->ops->destroy(&s->sctx, fd);
 	}
 	return r;
@@ -213,7 +213,7 @@ int snapshot_create(const struct sysc_paths *p, const char *name, const char *co
 		if (r == -EEXIST)
 			log_error("container %s already has a snapshot \"%s\"", name, snap);
 		else
-			log_error("cannot move snapshot %s into place: %s", snap, strerror(-r));
+			log_error_errno(r, "cannot move snapshot %s into place: %m", snap);
 		_cleanup_close_ int fd = openat(snaps_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0)
 			s.ops->destroy(&s.sctx, fd);
@@ -340,7 +340,7 @@ int snapshot_destroy(const struct sysc_paths *p, const char *name, const char *s
 	if (r == 0)
 		r = fileio_rm_rf_at(s.entry_fd, path);
 	if (r < 0)
-		log_error("cannot remove snapshot %s of %s: %s", snap, name, strerror(-r));
+		log_error_errno(r, "cannot remove snapshot %s of %s: %m", snap, name);
 	else
 		log_info("snapshot %s of %s removed", snap, name);
 out:
@@ -400,8 +400,8 @@ static int swap_in(struct snap_ctx *s, int tmp_fd, const char *tmp)
 	if (r == 0)
 		r = fileio_rm_rf_at(s->entry_fd, old);
 	if (r < 0)
-		log_warn("cannot remove the replaced rootfs of %s (%s/%s): %s", s->name, s->entry,
-			 old, strerror(-r));
+		log_warn_errno(r, "cannot remove the replaced rootfs of %s (%s/%s): %m", s->name,
+			       s->entry, old);
 	return 0;
 }
 
@@ -431,7 +431,7 @@ static int restore_in_place(struct snap_ctx *s, int snap_fd, const char *snap)
 	if (r == 0)
 		r = fileio_write_atomic_at(tmp_fd, "config", config, len, 0644);
 	if (r < 0) {
-		log_error("cannot read the config of snapshot %s: %s", snap, strerror(-r));
+		log_error_errno(r, "cannot read the config of snapshot %s: %m", snap);
 		s->ops->destroy(&s->sctx, tmp_fd);
 		goto fail;
 	}

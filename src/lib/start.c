@@ -21,11 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
 static int check_stopped(const struct sysc_paths *p, const char *name)
 {
 	struct state_info st;

@@ -41,7 +41,7 @@ int storage_setup_lvm(const struct sysc_paths *p, const char *vg, const char *de
 		return r;
 	r = fileio_mkdir_p(p->conf_dir, 0755);
 	if (r < 0)
-		return log_error_errno(r, "cannot create %s: %s", p->conf_dir, strerror(-r));
+		return log_error_errno(r, "cannot create %s: %m", p->conf_dir);
 	r = record_lvm(file, vg, pool);
 	if (r < 0)
 		return r;

@@ -95,8 +95,7 @@ int store_sweep(const struct sysc_paths *p)
 			  de->d_name);
 		int r = storage_rm_rf_at(dirfd(d), de->d_name);
 		if (r < 0)
-			log_warn("cannot remove leftover %s/%s: %s", p->store, de->d_name,
-				 strerror(-r));
+			log_warn_errno(r, "cannot remove leftover %s/%s: %m", p->store, de->d_name);
 	}
 	return 0;
 }
@@ -134,8 +133,7 @@ int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_co
 		return r;
 	r = store_exists(p, name);
 	if (r < 0)
-		return log_error_errno(r, "cannot look up container %s in %s: %s", name, p->store,
-				       strerror(-r));
+		return log_error_errno(r, "cannot look up container %s in %s: %m", name, p->store);
 	if (r == 0) {
 		log_error("container \"%s\" does not exist (in %s)", name, p->store);
 		return -ENOENT;
@@ -157,7 +155,7 @@ int store_read_state(const struct sysc_paths *p, const char *name, struct state_
 				       p->store);
 	r = state_read(p, name, ret);
 	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot read the state of %s: %m", name);
 	return 0;
 }
 

@@ -216,7 +216,7 @@ static int template_failed(const char *exe, const char *verb, int st)
 	if (st == -EINTR)
 		return -EINTR;
 	if (st < 0)
-		return log_error_errno(st, "cannot run template %s: %s", exe, strerror(-st));
+		return log_error_errno(st, "cannot run template %s: %m", exe);
 	log_error("template %s failed during %s (exit status %d)", exe, verb, st);
 	return -EPROTO;
 }

@@ -4,20 +4,12 @@
 #include "lib/store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static int sample_one(const struct sysc_paths *p, const char *name, struct usage_row *row)
 {
@@ -39,7 +31,7 @@ static int sample_one(const struct sysc_paths *p, const char *name, struct usage
 		cgroup_stats(cg, &row->st);
 		cgroup_set_free(cg);
 	}
-	row->at_usec = now_usec();
+	row->at_usec = (uint64_t)monotonic_us();
 	return 0;
 }
 

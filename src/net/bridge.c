@@ -45,7 +45,7 @@ void net_drop_auto_bridge(struct nl_sock *host, const char *name)
 		return;
 	r = net_nl_link_del(host, name);
 	if (r < 0 && r != -ENODEV)
-		log_warn("cannot remove bridge %s: %s", name, strerror(-r));
+		log_warn_errno(r, "cannot remove bridge %s: %m", name);
 	else
 		log_debug("removed bridge %s (no ports left)", name);
 }
@@ -75,13 +75,13 @@ static int bridge_configure(struct nl_sock *sk, const char *name, const struct n
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = net_nl_addr_add(sk, li.ifindex, &addrs[i]);
 		if (r < 0)
-			return log_error_errno(r, "cannot add address %zu to bridge %s: %s", i + 1,
-					       name, strerror(-r));
+			return log_error_errno(r, "cannot add address %zu to bridge %s: %m", i + 1,
+					       name);
 	}
 	if (r == 0)
 		r = net_nl_link_set(sk, li.ifindex, &(struct net_nl_change){.up = 1});
 	if (r < 0)
-		return log_error_errno(r, "cannot bring up bridge %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot bring up bridge %s: %m", name);
 	return 0;
 }
 
@@ -103,14 +103,14 @@ int net_bridge_create(const char *name, const struct net_bridge_opts *o)
 		return r;
 	r = net_nl_open(-1, &sk);
 	if (r < 0)
-		return log_error_errno(r, "cannot open a netlink socket: %s", strerror(-r));
+		return log_error_errno(r, "cannot open a netlink socket: %m");
 	if (net_nl_link_info(sk, name, &li) == 0) {
 		net_nl_close(sk);
 		return log_error_errno(-EEXIST, "interface %s already exists", name);
 	}
 	r = net_nl_bridge_add(sk, name, NET_ALIAS_MANAGED, o->mtu);
 	if (r < 0)
-		log_error("cannot create bridge %s: %s", name, strerror(-r));
+		log_error_errno(r, "cannot create bridge %s: %m", name);
 	else if ((r = bridge_configure(sk, name, addrs, n)) < 0)
 		net_nl_link_del(sk, name);
 	net_nl_close(sk);
@@ -124,7 +124,7 @@ int net_bridge_delete(const char *name, bool force)
 	int r = net_nl_open(-1, &sk), ports;
 
 	if (r < 0)
-		return log_error_errno(r, "cannot open a netlink socket: %s", strerror(-r));
+		return log_error_errno(r, "cannot open a netlink socket: %m");
 	r = net_nl_link_info(sk, name, &li);
 	if (r < 0) {
 		log_error("bridge %s does not exist", name);
@@ -139,7 +139,7 @@ int net_bridge_delete(const char *name, bool force)
 	} else {
 		r = net_nl_link_del(sk, name);
 		if (r < 0)
-			log_error("cannot remove bridge %s: %s", name, strerror(-r));
+			log_error_errno(r, "cannot remove bridge %s: %m", name);
 	}
 	net_nl_close(sk);
 	return r;
@@ -181,13 +181,13 @@ int net_bridge_list(struct net_bridge_info **ret, size_t *ret_n)
 	int r = net_nl_open(-1, &c.sk);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot open a netlink socket: %s", strerror(-r));
+		return log_error_errno(r, "cannot open a netlink socket: %m");
 	r = net_nl_links(c.sk, list_one, &c);
 	net_nl_close(c.sk);
 	if (r < 0 || c.err < 0) {
 		net_bridge_list_free(c.b, c.n);
 		r = r < 0 ? r : c.err;
-		return log_error_errno(r, "cannot list bridges: %s", strerror(-r));
+		return log_error_errno(r, "cannot list bridges: %m");
 	}
 	*ret = c.b;
 	*ret_n = c.n;

@@ -55,26 +55,12 @@ static int nle_to_errno(int e)
 	}
 }
 
-static void link_putp(struct rtnl_link **l)
-{
-	if (*l)
-		rtnl_link_put(*l);
-}
-#define _cleanup_link_ _cleanup_(link_putp)
-
-static void cache_freep(struct nl_cache **c)
-{
-	if (*c)
-		nl_cache_free(*c);
-}
-#define _cleanup_cache_ _cleanup_(cache_freep)
-
-static void nladdr_putp(struct nl_addr **a)
-{
-	if (*a)
-		nl_addr_put(*a);
-}
-#define _cleanup_nladdr_ _cleanup_(nladdr_putp)
+DEFINE_CLEANUP_FUNC(struct rtnl_link *, rtnl_link_put)
+#define _cleanup_link_ _cleanup_(rtnl_link_putp)
+DEFINE_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
+#define _cleanup_cache_ _cleanup_(nl_cache_freep)
+DEFINE_CLEANUP_FUNC(struct nl_addr *, nl_addr_put)
+#define _cleanup_nladdr_ _cleanup_(nl_addr_putp)
 
 static int connect_here(struct nl_sock **ret)
 {

@@ -55,7 +55,7 @@ static void restore_phys(struct nl_sock *host, const char *orig, int ifindex)
 		return;
 	r = net_nl_link_set(host, ifindex, &(struct net_nl_change){.name = orig, .up = 0});
 	if (r < 0)
-		log_warn("cannot rename %s back to %s: %s", f.found.name, orig, strerror(-r));
+		log_warn_errno(r, "cannot rename %s back to %s: %m", f.found.name, orig);
 }
 
 static void cleanup_line(struct nl_sock *host, char *line, char ***bridges)
@@ -69,7 +69,7 @@ static void cleanup_line(struct nl_sock *host, char *line, char ***bridges)
 		/* only the link it made: same name and ifindex */
 		r = net_nl_link_del_owned(host, name, ifindex);
 		if (r < 0 && r != -ENODEV && r != -ESTALE)
-			log_warn("cannot remove %s: %s", name, strerror(-r));
+			log_warn_errno(r, "cannot remove %s: %m", name);
 	} else if (!strcmp(kind, "phys") && ifindex > 0) {
 		restore_phys(host, name, ifindex);
 	} else if (!strcmp(kind, "bridge")) {
@@ -93,10 +93,10 @@ int net_cleanup_stale(const char *run_dir, const char *name)
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return log_error_errno(r, "cannot read %s: %s", path, strerror(-r));
+		return log_error_errno(r, "cannot read %s: %m", path);
 	r = net_nl_open(-1, &host);
 	if (r < 0)
-		return log_error_errno(r, "cannot open a netlink socket: %s", strerror(-r));
+		return log_error_errno(r, "cannot open a netlink socket: %m");
 	log_debug("removing the network links left by %s", name);
 	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 		cleanup_line(host, l, &bridges);

@@ -11,11 +11,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-static void cap_freep(cap_t *c)
-{
-	if (*c)
-		cap_free(*c);
-}
+DEFINE_CLEANUP_FUNC(cap_t, cap_free)
 
 int caps_last_cap(void)
 {
@@ -83,8 +79,8 @@ int caps_apply_bounding(uint64_t keep)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
 			int r = -errno;
 			_cleanup_free_ char *n = cap_to_name(c);
-			return log_error_errno(r, "cannot drop %s from the bounding set: %s",
-					       n ? n : "?", strerror(-r));
+			return log_error_errno(r, "cannot drop %s from the bounding set: %m",
+					       n ? n : "?");
 		}
 	}
 	return 0;

@@ -136,8 +136,8 @@ int devices_bpf_attach(const char *cgroup_path, const struct devices_rule *rules
 		char logbuf[4096] = "";
 		load(insns, n_insns, logbuf, sizeof(logbuf));
 		logbuf[strcspn(logbuf, "\n")] = '\0';
-		return log_error_errno(prog, "cannot load the device BPF program for %s: %s%s%s",
-				       cgroup_path, strerror(-prog), logbuf[0] ? ": " : "", logbuf);
+		return log_error_errno(prog, "cannot load the device BPF program for %s: %m%s%s",
+				       cgroup_path, logbuf[0] ? ": " : "", logbuf);
 	}
 	cgfd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
@@ -149,8 +149,8 @@ int devices_bpf_attach(const char *cgroup_path, const struct devices_rule *rules
 	attr.attach_flags = BPF_F_ALLOW_MULTI;
 	r = bpf(BPF_PROG_ATTACH, &attr);
 	if (r < 0)
-		return log_error_errno(r, "cannot attach the device BPF program to cgroup %s: %s",
-				       cgroup_path, strerror(-r));
+		return log_error_errno(r, "cannot attach the device BPF program to cgroup %s: %m",
+				       cgroup_path);
 	/* the attachment holds the program; it goes with the cgroup */
 	return 0;
 }

@@ -196,8 +196,7 @@ int devices_create_nodes(char *const *create)
 		r = mkdir_parents(path);
 		if (r < 0)
 			return log_error_errno(
-				r, "devices.create: cannot create the parents of %s: %s", path,
-				strerror(-r));
+				r, "devices.create: cannot create the parents of %s: %m", path);
 		if (unlink(path) < 0 && errno != ENOENT)
 			return log_error_errno(-errno, "devices.create: cannot replace %s: %m",
 					       path);

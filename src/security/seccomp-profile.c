@@ -388,7 +388,7 @@ int seccomp_profile_load(const char *name, struct seccomp_profile **ret)
 					     ret);
 	r = fileio_read_at(AT_FDCWD, name, &text, &len);
 	if (r < 0)
-		return log_error_errno(r, "cannot read seccomp profile %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot read seccomp profile %s: %m", name);
 	if (strlen(text) != len)
 		return log_error_errno(-EINVAL, "%s: seccomp profile contains a NUL byte", name);
 	return seccomp_profile_parse(name, text, ret);

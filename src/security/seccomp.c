@@ -72,8 +72,8 @@ static int add_arches(scmp_filter_ctx ctx, const struct seccomp_profile *p)
 			native = true;
 		if (r < 0 && r != -EEXIST)
 			return log_error_errno(r,
-					       "%s: cannot add architecture %u to the filter: %s",
-					       p->file, a[i], strerror(-r));
+					       "%s: cannot add architecture %u to the filter: %m",
+					       p->file, a[i]);
 	}
 	/* an explicit list without the native ABI: drop it */
 	if (!native && seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE) < 0)
@@ -103,8 +103,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct seccomp_profile *p,
 		return 0;
 	r = seccomp_rule_add_array(ctx, action(&rule->act), nr, rule->n_args, cmp);
 	if (r < 0)
-		return log_error_errno(r, "%s:%u: cannot add the rule for %s: %s", p->file,
-				       rule->line, rule->syscall, strerror(-r));
+		return log_error_errno(r, "%s:%u: cannot add the rule for %s: %m", p->file,
+				       rule->line, rule->syscall);
 	return 0;
 }
 

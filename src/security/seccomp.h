@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include "util/cleanup.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +69,7 @@ int seccomp_profile_parse(const char *file, const char *text, struct seccomp_pro
 /* "default" (built in), "none" (*ret = NULL, returns 0) or an absolute path. */
 int seccomp_profile_load(const char *name, struct seccomp_profile **ret);
 void seccomp_profile_free(struct seccomp_profile *p);
+DEFINE_CLEANUP_FUNC(struct seccomp_profile *, seccomp_profile_free)
 
 /* The ABIs the host runs (native first): x86_64 also runs i386 and x32. */
 size_t seccomp_host_arches(uint32_t *ret, size_t max);

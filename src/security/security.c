@@ -12,14 +12,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-static void profile_freep(struct seccomp_profile **p)
-{
-	seccomp_profile_free(*p);
-}
-
 int security_prepare(const struct sysc_conf *conf, struct security_policy **ret)
 {
-	_cleanup_(profile_freep) struct seccomp_profile *prof = NULL;
+	_cleanup_(seccomp_profile_freep) struct seccomp_profile *prof = NULL;
 	struct security_policy *p = calloc(1, sizeof(*p));
 	void *ctx = NULL;
 	int r;
@@ -39,8 +34,8 @@ int security_prepare(const struct sysc_conf *conf, struct security_policy **ret)
 				  "BPF instructions): give it fewer rules",
 				  prof->file, BPF_MAXINSNS);
 		else if (r < 0)
-			log_error("cannot compile the seccomp filter of %s: %s", prof->file,
-				  strerror(-r));
+			log_error_errno(r, "cannot compile the seccomp filter of %s: %m",
+					prof->file);
 	}
 	seccomp_ctx_free(ctx);
 	if (r < 0) {
@@ -67,8 +62,7 @@ int security_apply_early(const struct security_policy *p)
 	if (p->seccomp) {
 		r = seccomp_install(p->seccomp);
 		if (r < 0)
-			return log_error_errno(r, "cannot load the seccomp filter: %s",
-					       strerror(-r));
+			return log_error_errno(r, "cannot load the seccomp filter: %m");
 	}
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * The security policy of a container's processes, ONE module used for its
  * init (src/monitor/spawn.c) and for every attached process
- * (src/attach/attach.c):
+ * (src/attach/enter.c):
  *
  *   security_prepare()      before forking: resolve capabilities, parse the
  *                           seccomp profile, build the filter (errors are
@@ -15,6 +15,8 @@
  * The device policy lives in devices.h (cgroup side, applied by the monitor).
  */
 #pragma once
+
+#include "util/cleanup.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,7 +35,4 @@ void security_limit_caps(struct security_policy *p, uint64_t bounding);
 int security_apply_early(const struct security_policy *p);
 int security_apply_final(const struct security_policy *p);
 void security_policy_free(struct security_policy *p);
-static inline void security_policy_freep(struct security_policy **p)
-{
-	security_policy_free(*p);
-}
+DEFINE_CLEANUP_FUNC(struct security_policy *, security_policy_free)

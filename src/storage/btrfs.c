@@ -20,7 +20,7 @@
  * rootfs subvolume, applied only when quotas are enabled on the filesystem
  * (sysc never enables them: that costs every write on the filesystem).
  */
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -49,11 +49,7 @@ static int btrfs_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
-static void subvol_iter_freep(struct btrfs_util_subvolume_iterator **it)
-{
-	if (*it)
-		btrfs_util_destroy_subvolume_iterator(*it);
-}
+DEFINE_CLEANUP_FUNC(struct btrfs_util_subvolume_iterator *, btrfs_util_destroy_subvolume_iterator)
 
 static int btrfs_usable(const struct storage_ctx *ctx, bool explain)
 {
@@ -122,7 +118,8 @@ static void apply_size(const struct storage_ctx *ctx, int entry_fd)
  * beneath it (children first, so a read-only parent comes last). */
 static int set_read_only_tree(int fd, bool ro, const char *what)
 {
-	_cleanup_(subvol_iter_freep) struct btrfs_util_subvolume_iterator *it = NULL;
+	_cleanup_(btrfs_util_destroy_subvolume_iteratorp) struct btrfs_util_subvolume_iterator *it =
+		NULL;
 	enum btrfs_util_error e;
 
 	e = btrfs_util_create_subvolume_iterator_fd(fd, 0, BTRFS_UTIL_SUBVOLUME_ITERATOR_POST_ORDER,
@@ -178,7 +175,7 @@ static int remove_tree_at(int dirfd, const char *name, const char *what)
 			return log_error_errno(
 				r, "cannot remove %s: something is mounted inside it", what);
 		if (r < 0)
-			return log_error_errno(r, "cannot remove %s: %s", what, strerror(-r));
+			return log_error_errno(r, "cannot remove %s: %m", what);
 		return 0;
 	}
 	if (e)
@@ -247,7 +244,7 @@ static int remove_derived(int dir_fd, const char *name, const char *what)
 		return r;
 	r = fileio_rm_rf_at(dir_fd, name);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove %s: %s", what, strerror(-r));
+		return log_error_errno(r, "cannot remove %s: %m", what);
 	return 0;
 }
 
@@ -281,8 +278,7 @@ static int build_derived(int dir_fd, const char *build, const struct storage_cac
 				       cache->key, btrfs_util_strerror(e));
 	r = fileio_write_atomic_at(bfd, "source", stamp, strlen(stamp), 0600);
 	if (r < 0)
-		return log_error_errno(r, "cannot record the source of %s: %s", cache->key,
-				       strerror(-r));
+		return log_error_errno(r, "cannot record the source of %s: %m", cache->key);
 	return 0;
 }
 

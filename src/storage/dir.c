@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The dir backend: a container's rootfs is a plain directory, a full copy of
  * the template cache (reflink where the filesystem can). */
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -59,8 +59,7 @@ static int dir_destroy(const struct storage_ctx *ctx, int entry_fd)
 		return log_error_errno(
 			r, "cannot remove rootfs of %s: something is mounted inside it", ctx->name);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove rootfs of %s: %s", ctx->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot remove rootfs of %s: %m", ctx->name);
 	return 0;
 }
 

@@ -16,7 +16,7 @@
  * UUID), independent of it once made. Clones are thin snapshots too.
  */
 #include "config/config.h"
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -200,8 +200,7 @@ static int vol_read(const struct storage_ctx *ctx, int entry_fd, struct lvm_vol 
 	if (r == 0)
 		r = fileio_read_at(entry_fd, "storage/fstype", &fstype, &len);
 	if (r < 0)
-		return log_error_errno(r, "cannot read the lvm volume of %s: %s", ctx->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot read the lvm volume of %s: %m", ctx->name);
 	text[strcspn(text, "\n")] = '\0';
 	fstype[strcspn(fstype, "\n")] = '\0';
 	slash = strchr(text, '/');
@@ -224,7 +223,7 @@ static int vol_record(const struct storage_ctx *ctx, int entry_fd, const struct 
 	if (r == 0)
 		r = fileio_write_atomic_at(entry_fd, "storage/volume", text, strlen(text), 0600);
 	if (r < 0)
-		return log_error_errno(r, "cannot record the %s: %s", v->what, strerror(-r));
+		return log_error_errno(r, "cannot record the %s: %m", v->what);
 	return 0;
 }
 
@@ -394,7 +393,7 @@ static int vol_open_fs(const struct lvm_vol *v)
 	if (fd == -EACCES || fd == -EROFS)
 		fd = fs_open_detached(v, true);
 	if (fd < 0)
-		return log_error_errno(fd, "cannot mount %s: %s", v->what, strerror(-fd));
+		return log_error_errno(fd, "cannot mount %s: %m", v->what);
 	return fd;
 }
 
@@ -801,8 +800,7 @@ static int lvm_destroy(const struct storage_ctx *ctx, int entry_fd)
 	if (r == 0)
 		r = fileio_rm_rf_at(entry_fd, "rootfs");
 	if (r < 0)
-		return log_error_errno(r, "cannot remove the storage of %s: %s", ctx->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot remove the storage of %s: %m", ctx->name);
 	return 0;
 }
 

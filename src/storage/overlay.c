@@ -14,7 +14,7 @@
  * A clone copies the upper layer and shares the lower one, so a cache used
  * by any entry cannot be removed (uses_cache).
  */
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -81,8 +81,7 @@ static int make_layers(const struct storage_ctx *ctx, int entry_fd, const char *
 				       ctx->name);
 	r = fileio_write_atomic_at(entry_fd, "storage/lower", text, strlen(text), 0600);
 	if (r < 0)
-		return log_error_errno(r, "cannot record the lower layer of %s: %s", ctx->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot record the lower layer of %s: %m", ctx->name);
 	return 0;
 }
 
@@ -126,8 +125,8 @@ static int read_lower_text(const struct storage_ctx *ctx, int entry_fd, char **r
 	int r = fileio_read_at(entry_fd, "storage/lower", ret, &len);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the overlay lower layer of %s: %s",
-				       ctx->name, strerror(-r));
+		return log_error_errno(r, "cannot read the overlay lower layer of %s: %m",
+				       ctx->name);
 	(*ret)[strcspn(*ret, "\n")] = '\0';
 	return 0;
 }
@@ -207,7 +206,7 @@ static int overlay_clone(const struct storage_ctx *src_ctx, int src_entry_fd,
 		 : -ENOMEM;
 	if (r == 0)
 		return 0;
-	log_error("cannot record the lower layer of %s: %s", dst_ctx->name, strerror(-r));
+	log_error_errno(r, "cannot record the lower layer of %s: %m", dst_ctx->name);
 fail:
 	remove_layers(dst_entry_fd);
 	return r;
@@ -223,8 +222,7 @@ static int overlay_destroy(const struct storage_ctx *ctx, int entry_fd)
 		return log_error_errno(r, "cannot remove the overlay of %s: it is mounted",
 				       ctx->name);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove the overlay of %s: %s", ctx->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot remove the overlay of %s: %m", ctx->name);
 	return 0;
 }
 
@@ -310,8 +308,8 @@ static int overlay_idmapped_tree(const struct storage_ctx *ctx, int entry_fd,
 		opts = str_printf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", l, u, u);
 		r = opts ? mount_as(target, opts, root_uid, root_gid) : -ENOMEM;
 		if (r < 0)
-			log_error("cannot mount the overlay of %s (idmapped layers): %s", ctx->name,
-				  strerror(-r));
+			log_error_errno(r, "cannot mount the overlay of %s (idmapped layers): %m",
+					ctx->name);
 	}
 	if (r == 0) {
 		tree = open_tree(AT_FDCWD, target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);

@@ -115,7 +115,7 @@ int storage_run(const char *what, char *const argv[], char **ret_out)
 	if (r == -ENOENT)
 		return log_error_errno(r, "%s: %s is not installed", what, argv[0]);
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot run %s: %s", what, argv[0], strerror(-r));
+		return log_error_errno(r, "%s: cannot run %s: %m", what, argv[0]);
 	tail = proc_tail_lines(err, 3);
 	log_error("%s: %s failed: exit %d%s%s", what, argv[0], r, tail && *tail ? ": " : "",
 		  tail ? tail : "");
@@ -154,8 +154,7 @@ int storage_idmap_clone(int dirfd, const char *path, int userns_fd, const char *
 	r = idmap_tree(tree, userns_fd);
 	if (r < 0) {
 		close(tree);
-		return log_error_errno(r, "cannot make an idmapped mount of %s: %s%s", what,
-				       strerror(-r),
+		return log_error_errno(r, "cannot make an idmapped mount of %s: %m%s", what,
 				       r == -EINVAL ? " (its filesystem does not support idmapped "
 						      "mounts)"
 						    : "");
@@ -202,8 +201,8 @@ int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx 
 		return r == -EINVAL ? -EOPNOTSUPP
 				    : log_error_errno(r,
 						      "cannot make an idmapped mount of the rootfs "
-						      "of %s: %s",
-						      ctx->name, strerror(-r));
+						      "of %s: %m",
+						      ctx->name);
 	}
 	return tree;
 }

@@ -210,8 +210,8 @@ struct shift_walk {
 
 static int walk_fail(const struct shift_walk *w, const char *op, const char *name, int r)
 {
-	return log_error_errno(r, "%s: cannot %s %s while shifting its owners: %s", w->what, op,
-			       *name ? name : ".", strerror(-r));
+	return log_error_errno(r, "%s: cannot %s %s while shifting its owners: %m", w->what, op,
+			       *name ? name : ".");
 }
 
 /* Read xattr name of the inode behind fd (O_PATH or not) into w->value;
@@ -368,7 +368,7 @@ long userns_shift_tree(const struct userns_shift *s, int dirfd, const char *what
 	w->what = what;
 	r = fileio_stat_mnt(dirfd, "", AT_EMPTY_PATH, &st, &w->mnt_id);
 	if (r < 0) {
-		r = log_error_errno((int)r, "%s: cannot stat: %s", what, strerror((int)-r));
+		r = log_error_errno((int)r, "%s: cannot stat: %m", what);
 	} else {
 		w->dev = st.st_dev;
 		r = shift_at(w, dirfd, "");

@@ -82,8 +82,8 @@ static int write_map(const struct sysc_conf *conf, pid_t pid, char kind)
 	snprintf(path, sizeof(path), "/proc/%d/%s_map", (int)pid, kind == 'u' ? "uid" : "gid");
 	r = fileio_write_string_at(AT_FDCWD, path, buf);
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot write the %s mapping (%s): %s", conf->name,
-				       kind == 'u' ? "uid" : "gid", path, strerror(-r));
+		return log_error_errno(r, "%s: cannot write the %s mapping (%s): %m", conf->name,
+				       kind == 'u' ? "uid" : "gid", path);
 	return 0;
 }
 

@@ -47,6 +47,16 @@ static inline void cleanup_strvp(char ***strv)
 	}
 }
 
+/* Define "static inline void funcp(type *p)", which calls func(*p) unless *p is
+ * NULL, for _cleanup_(funcp): DEFINE_CLEANUP_FUNC(struct sysc_conf *, conf_free)
+ * defines conf_freep. Put it next to func's declaration, once. */
+#define DEFINE_CLEANUP_FUNC(type, func)                                                            \
+	static inline void func##p(type *p)                                                        \
+	{                                                                                          \
+		if (*p)                                                                            \
+			func(*p);                                                                  \
+	}
+
 #define _cleanup_free_	   _cleanup_(cleanup_freep)
 #define _cleanup_close_	   _cleanup_(cleanup_closep)
 #define _cleanup_fclose_   _cleanup_(cleanup_fclosep)

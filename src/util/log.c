@@ -112,3 +112,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
 }
+
+void log_msg_errno(enum log_level level, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errno = error < 0 ? -error : error;
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}

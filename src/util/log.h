@@ -36,11 +36,27 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 #define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
-/* Log an error and return r (a negative errno), so "return log_error_errno(r, ...)" works. */
+/* Log at level with errno set to |error| while the message is formatted, so
+ * "%m" prints it; errno is left set to |error| afterwards. */
+void log_msg_errno(enum log_level level, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Log an error whose cause is r (a negative or positive errno), printed with
+ * "%m", and return -|r|, so "return log_error_errno(r, "cannot ...: %m")" works.
+ * "%m" is the one way to print an error: not strerror(). */
 #define log_error_errno(r, ...)                                                                    \
 	({                                                                                         \
-		log_error(__VA_ARGS__);                                                            \
-		(r) < 0 ? (r) : -(r);                                                              \
+		int _log_errno_r = (r);                                                            \
+		log_msg_errno(LOG_LEVEL_ERROR, _log_errno_r, __VA_ARGS__);                         \
+		_log_errno_r < 0 ? _log_errno_r : -_log_errno_r;                                   \
+	})
+
+/* The same at warning level, for failures that do not stop the operation. */
+#define log_warn_errno(r, ...)                                                                     \
+	({                                                                                         \
+		int _log_errno_r = (r);                                                            \
+		log_msg_errno(LOG_LEVEL_WARN, _log_errno_r, __VA_ARGS__);                          \
+		_log_errno_r < 0 ? _log_errno_r : -_log_errno_r;                                   \
 	})
 
 /* Negative errno from the current errno (never 0). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "util/proc.h"
 #include "util/interrupt.h"
+#include "util/monotonic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,14 +106,6 @@ char *proc_tail_lines(const char *text, unsigned n)
 	}
 	*w = '\0';
 	return res;
-}
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static _Noreturn void run_timed_child(const struct proc_run_opts *o, int out, int err, int errpipe)

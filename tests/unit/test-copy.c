@@ -4,7 +4,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"

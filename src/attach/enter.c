@@ -186,7 +186,7 @@ static _Noreturn void command(const struct attach_ctx *c, const struct attach_ex
 	else
 		execvpe(x->file, x->argv, x->env);
 	int err = errno;
-	log_error("cannot execute %s in %s: %s", x->file, c->name, strerror(err));
+	log_error_errno(err, "cannot execute %s in %s: %m", x->file, c->name);
 	_exit(err == ENOENT ? 127 : 126);
 }
 
@@ -372,7 +372,7 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 	int r = state_read(p, c->name, &st);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", c->name, strerror(-r));
+		return log_error_errno(r, "cannot read the state of %s: %m", c->name);
 	if (st.state == STATE_STOPPED) {
 		log_error("container %s is not running", c->name);
 		return -ESRCH;
@@ -390,8 +390,7 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 	_cleanup_free_ char *key = paths_container_key(p, c->name);
 	r = key ? cgroup_open(p->cgroup_parent, key, &c->cg) : -ENOMEM;
 	if (r < 0)
-		return log_error_errno(r, "cannot find the cgroup of %s: %s", c->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot find the cgroup of %s: %m", c->name);
 	/* a leaf: the container's own cgroup is an inner node (cgroup v2 lets
 	 * processes live only in leaves once controllers are enabled below) */
 	leaf = str_printf("%s/" ATTACH_LEAF, cgroup_v2_path(c->cg));
@@ -415,8 +414,8 @@ static int join_cgroups(const struct attach_ctx *c, pid_t pid, bool with_pids)
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	r = fileio_write_string_at(c->leaf_fd, "cgroup.procs", buf);
 	if (r < 0)
-		return log_error_errno(r, "cannot move a process into the cgroup of %s: %s",
-				       c->name, strerror(-r));
+		return log_error_errno(r, "cannot move a process into the cgroup of %s: %m",
+				       c->name);
 	return with_pids ? cgroup_attach_v1(c->cg, pid) : cgroup_attach_v1_except_pids(c->cg, pid);
 }
 

@@ -64,8 +64,8 @@ static int check_bridge(struct net_state *st, const struct net_iface *f)
 		if (r == 0)
 			r = net_nl_link_set(st->host, li.ifindex, &(struct net_nl_change){.up = 1});
 		if (r < 0 && r != -EEXIST)
-			return log_error_errno(r, "cannot create bridge %s for %s: %s", f->link,
-					       st->name, strerror(-r));
+			return log_error_errno(r, "cannot create bridge %s for %s: %m", f->link,
+					       st->name);
 		return r == -EEXIST ? check_bridge(st, f) : li.ifindex;
 	}
 	if (r == -ENODEV)
@@ -74,7 +74,7 @@ static int check_bridge(struct net_state *st, const struct net_iface *f)
 				       "it with sysc-net create, or set create = true",
 				       f->link, st->name, f->index, f->name);
 	if (r < 0)
-		return log_error_errno(r, "cannot look up bridge %s: %s", f->link, strerror(-r));
+		return log_error_errno(r, "cannot look up bridge %s: %m", f->link);
 	if (strcmp(li.kind, "bridge") != 0)
 		return log_error_errno(-EINVAL, "%s (network[%u] of %s) is not a bridge", f->link,
 				       f->index, st->name);
@@ -141,8 +141,8 @@ static int create_veth(struct net_state *st, size_t i, pid_t pid)
 		return log_error_errno(r, "host interface %s (network[%u] of %s) already exists",
 				       f->host_name, f->index, st->name);
 	if (r < 0)
-		return log_error_errno(r, "cannot create veth pair %s (host) / %s (in %s): %s",
-				       f->host_name, f->name, st->name, strerror(-r));
+		return log_error_errno(r, "cannot create veth pair %s (host) / %s (in %s): %m",
+				       f->host_name, f->name, st->name);
 	r = net_nl_link_info(st->host, f->host_name, &li);
 	if (r == 0) {
 		st->host_ifindex[i] = li.ifindex;
@@ -151,7 +151,7 @@ static int create_veth(struct net_state *st, size_t i, pid_t pid)
 	if (r == 0)
 		r = net_nl_link_set(st->host, li.ifindex, &(struct net_nl_change){.up = 1});
 	if (r < 0)
-		return log_error_errno(r, "cannot bring up %s: %s", f->host_name, strerror(-r));
+		return log_error_errno(r, "cannot bring up %s: %m", f->host_name);
 	return 0;
 }
 
@@ -168,8 +168,8 @@ static int create_macvlan(struct net_state *st, const struct net_iface *f, pid_t
 									  .mac = f->mac,
 									  .mtu = f->mtu});
 	if (r < 0)
-		return log_error_errno(r, "cannot create macvlan %s on %s for %s: %s", f->name,
-				       f->link, st->name, strerror(-r));
+		return log_error_errno(r, "cannot create macvlan %s on %s for %s: %m", f->name,
+				       f->link, st->name);
 	return 0;
 }
 
@@ -185,8 +185,8 @@ static int move_phys(struct net_state *st, const struct net_iface *f, pid_t pid)
 			st->host, li.ifindex,
 			&(struct net_nl_change){.name = f->name, .up = 0, .ns_pid = pid});
 	if (r < 0)
-		return log_error_errno(r, "cannot move %s into %s as %s: %s", f->link, st->name,
-				       f->name, strerror(-r));
+		return log_error_errno(r, "cannot move %s into %s as %s: %m", f->link, st->name,
+				       f->name);
 	return 0;
 }
 
@@ -218,18 +218,16 @@ static int configure_inside(struct net_state *st, size_t i)
 	int r = net_nl_link_info(st->inner, f->name, &li);
 
 	if (r < 0)
-		return log_error_errno(r, "%s not found inside %s: %s", f->name, st->name,
-				       strerror(-r));
+		return log_error_errno(r, "%s not found inside %s: %m", f->name, st->name);
 	st->inner_ifindex[i] = li.ifindex;
 	r = set_link(st, f, li.ifindex);
 	if (r < 0)
-		return log_error_errno(r, "cannot set up %s in %s: %s", f->name, st->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot set up %s in %s: %m", f->name, st->name);
 	for (size_t a = 0; a < f->n_addrs; a++) {
 		r = net_nl_addr_add(st->inner, li.ifindex, &f->addrs[a]);
 		if (r < 0)
-			return log_error_errno(r, "cannot add address %zu of %s in %s: %s", a + 1,
-					       f->name, st->name, strerror(-r));
+			return log_error_errno(r, "cannot add address %zu of %s in %s: %m", a + 1,
+					       f->name, st->name);
 	}
 	if (f->n_routes && !f->up)
 		log_warn("%s of %s is down (up = false): its gateway and routes are not set",
@@ -238,8 +236,8 @@ static int configure_inside(struct net_state *st, size_t i)
 		r = net_nl_route_add(st->inner, li.ifindex, &f->routes[k]);
 		if (r < 0)
 			return log_error_errno(
-				r, "cannot add route %zu (gateways first) of %s in %s: %s", k + 1,
-				f->name, st->name, strerror(-r));
+				r, "cannot add route %zu (gateways first) of %s in %s: %m", k + 1,
+				f->name, st->name);
 	}
 	return 0;
 }
@@ -252,7 +250,7 @@ static int lo_up(struct net_state *st)
 	if (r == 0)
 		r = net_nl_link_set(st->inner, li.ifindex, &(struct net_nl_change){.up = 1});
 	if (r < 0)
-		return log_error_errno(r, "cannot bring up lo in %s: %s", st->name, strerror(-r));
+		return log_error_errno(r, "cannot bring up lo in %s: %m", st->name);
 	return 0;
 }
 
@@ -285,8 +283,7 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 	if (r == 0)
 		r = net_nl_open(st->netns_fd, &st->inner);
 	if (r < 0)
-		return log_error_errno(r, "cannot open a netlink socket for %s: %s", conf->name,
-				       strerror(-r));
+		return log_error_errno(r, "cannot open a netlink socket for %s: %m", conf->name);
 	return 0;
 }
 
@@ -337,8 +334,8 @@ static void give_back_phys(struct net_state *st)
 			st->inner, idx,
 			&(struct net_nl_change){.name = f->link, .up = 0, .ns_pid = getpid()});
 		if (r < 0)
-			log_warn("cannot give %s (%s in %s) back to the host: %s", f->link, f->name,
-				 st->name, strerror(-r));
+			log_warn_errno(r, "cannot give %s (%s in %s) back to the host: %m", f->link,
+				       f->name, st->name);
 	}
 }
 
@@ -359,7 +356,7 @@ void net_detach(struct net_state *st)
 			continue;
 		r = net_nl_link_del_owned(st->host, f->host_name, st->host_ifindex[i]);
 		if (r < 0 && r != -ENODEV && r != -ESTALE)
-			log_warn("cannot remove %s: %s", f->host_name, strerror(-r));
+			log_warn_errno(r, "cannot remove %s: %m", f->host_name);
 	}
 	for (char **b = st->bridges; st->host && b && *b; b++)
 		net_drop_auto_bridge(st->host, *b);

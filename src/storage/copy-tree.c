@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Fast, faithful copy of a directory tree. See copy.h for the contract.
+ * Fast, faithful copy of a directory tree. See copy-tree.h for the contract.
  *
  * One pass over the source: every directory is walked through its fd
  * (fdopendir + fstatat with AT_SYMLINK_NOFOLLOW), every entry is created in
@@ -14,7 +14,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* copy_file_range, O_NOATIME, CPU_COUNT */
 #endif
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -119,9 +119,9 @@ static bool is_mount_point(const struct copy_ctx *c, const struct stat *st, uint
 static int copy_fail(struct copy_ctx *c, const char *name, const char *what, int r)
 {
 	if (!atomic_exchange(&c->logged, true)) {
-		log_error("Failed to copy %s%s%.*s%s%s: %s: %s", c->src_name,
-			  c->path_len || name ? "/" : "", (int)c->path_len, c->path,
-			  c->path_len && name ? "/" : "", name ? name : "", what, strerror(-r));
+		log_error_errno(r, "Failed to copy %s%s%.*s%s%s: %s: %m", c->src_name,
+				c->path_len || name ? "/" : "", (int)c->path_len, c->path,
+				c->path_len && name ? "/" : "", name ? name : "", what);
 	}
 	return r;
 }
@@ -471,7 +471,7 @@ static void log_fd_fail(struct copy_ctx *c, int fd, const char *what, int r)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	path[n < 0 ? 0 : n] = '\0';
-	log_error("Failed to copy %s: %s: %s", n < 0 ? c->src_name : path, what, strerror(-r));
+	log_error_errno(r, "Failed to copy %s: %s: %m", n < 0 ? c->src_name : path, what);
 }
 
 static bool pool_pop(struct copy_pool *p, struct copy_job *job)
@@ -758,7 +758,7 @@ static int copy_root(struct copy_ctx *c, int src_dirfd, const char *src, int dst
 	c->root_dev = st.st_dev;
 	dfd = open_dst_root(c, dst_dirfd, dst);
 	if (dfd < 0) {
-		log_error("Failed to create %s: %s", dst, strerror(-dfd));
+		log_error_errno(dfd, "Failed to create %s: %m", dst);
 		atomic_store(&c->logged, true);
 		return dfd;
 	}

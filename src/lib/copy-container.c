@@ -2,7 +2,7 @@
 /* sysc-copy and restoring a snapshot under a new name: a new container from a
  * stopped one's entry (or a snapshot's), by the backend's clone when source
  * and target backends are the same, else by copying the mounted trees. */
-#include "lib/copy.h"
+#include "lib/copy-container.h"
 #include "config/config.h"
 #include "lib/create.h"
 #include "lib/hooks.h"
@@ -10,11 +10,12 @@
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/store.h"
-#include "storage/copy.h"
+#include "storage/copy-tree.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -23,18 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
-
-static void conf_freep(struct sysc_conf **c)
-{
-	conf_free(*c);
-}
-
-static void conf_edit_freep(struct conf_edit **e)
-{
-	conf_edit_free(*e);
-}
 
 /* Open path inside the rootfs as the container would see it: symlinks in an
  * untrusted rootfs cannot lead out of it. */
@@ -121,8 +111,8 @@ int copy_rootfs_new_identity(const char *rootfs, const char *old, const char *ne
 				return -ENOMEM;
 			r = write_in_root(rootfd, "/etc/hostname", line);
 			if (r < 0)
-				return log_error_errno(r, "cannot write /etc/hostname of %s: %s",
-						       new, strerror(-r));
+				return log_error_errno(r, "cannot write /etc/hostname of %s: %m",
+						       new);
 		}
 	}
 	if (read_in_root(rootfd, "/etc/hosts", &hosts) == 0) {
@@ -131,13 +121,11 @@ int copy_rootfs_new_identity(const char *rootfs, const char *old, const char *ne
 			return -ENOMEM;
 		if (strcmp(fixed, hosts) != 0 &&
 		    (r = write_in_root(rootfd, "/etc/hosts", fixed)) < 0)
-			return log_error_errno(r, "cannot write /etc/hosts of %s: %s", new,
-					       strerror(-r));
+			return log_error_errno(r, "cannot write /etc/hosts of %s: %m", new);
 	}
 	r = write_in_root(rootfd, "/etc/machine-id", "");
 	if (r < 0 && r != -ENOENT)
-		return log_error_errno(r, "cannot reset /etc/machine-id of %s: %s", new,
-				       strerror(-r));
+		return log_error_errno(r, "cannot reset /etc/machine-id of %s: %m", new);
 	return 0;
 }
 
@@ -191,12 +179,12 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 	_cleanup_(conf_edit_freep) struct conf_edit *ed = NULL;
 	_cleanup_free_ char *config = str_printf("%s/config", src->entry);
 	_cleanup_free_ char *rootfs = NULL;
-	struct timespec t0, t1;
+	int64_t t0;
 	int r;
 
 	if (!config)
 		return -ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotonic_us();
 	r = create_work_begin(p, dst, backend ? backend : src->ops->name, config, &w);
 	if (r == 0)
 		r = copy_rootfs(src, w, flags);
@@ -215,10 +203,8 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 	if (r == 0)
 		r = create_work_finish(w);
 	if (r == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("copied %s to %s (%s backend) in %.3fs", src->name, dst,
-			 create_work_backend(w)->name,
-			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			 create_work_backend(w)->name, (double)(monotonic_us() - t0) / 1e6);
 	}
 	create_work_free(w);
 	return r;
