@@ -150,9 +150,8 @@ void cgroup_rmdir_parents(const char *root, const char *parent);
  * not exist yet (-EEXIST). */
 int cgroup_mkdir_chain(const char *root, const char *relpath,
 		       int (*fn)(int parentfd, int fd, bool created, void *ud), void *ud);
-/* Sleep ms milliseconds (EINTR resumed); CLOCK_MONOTONIC in milliseconds. */
+/* Sleep ms milliseconds (EINTR resumed); time it with monotonic_ms(). */
 void cgroup_sleep_ms(unsigned ms);
-uint64_t cgroup_now_ms(void);
 
 /* ---- limits (limits-from-conf.c: config -> v2 values; cgroup1.c: the v1 translation) ---- */
 

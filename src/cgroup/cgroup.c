@@ -11,6 +11,7 @@
 #include "cgroup/cgroup-internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -269,7 +270,7 @@ bool cgroup_is_frozen(const char *parent, const char *name)
 
 int cgroup_kill_all(struct cgroup_set *cg, unsigned timeout_ms)
 {
-	uint64_t deadline = cgroup_now_ms() + timeout_ms;
+	int64_t deadline = monotonic_ms() + timeout_ms;
 	unsigned delay = 1;
 
 	for (;;) {
@@ -278,7 +279,7 @@ int cgroup_kill_all(struct cgroup_set *cg, unsigned timeout_ms)
 		/* repeated: forks that raced the previous round are caught now */
 		for (size_t i = 0; i < cg->n_ops; i++)
 			(void)cg->ops[i]->kill(cg);
-		if (cgroup_now_ms() >= deadline)
+		if (monotonic_ms() >= deadline)
 			break;
 		cgroup_sleep_ms(delay);
 		if (delay < 16)

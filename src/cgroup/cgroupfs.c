@@ -11,6 +11,7 @@
 #include "cgroup/cgroup-internal.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/monotonic.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -257,24 +258,16 @@ void cgroup_sleep_ms(unsigned ms)
 		;
 }
 
-uint64_t cgroup_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int rmdir_retry(int dirfd, const char *name)
 {
-	uint64_t deadline = cgroup_now_ms() + CGROUP_RMDIR_RETRY_MS;
+	int64_t deadline = monotonic_ms() + CGROUP_RMDIR_RETRY_MS;
 	unsigned delay = 1;
 
 	for (;;) {
 		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return 0;
 		/* tasks that were just killed may still be leaving */
-		if (errno != EBUSY || cgroup_now_ms() >= deadline)
+		if (errno != EBUSY || monotonic_ms() >= deadline)
 			return -errno;
 		cgroup_sleep_ms(delay);
 		if (delay < 20)

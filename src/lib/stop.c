@@ -11,6 +11,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 #include "util/proc.h"
 
@@ -22,14 +23,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int stop_cleanup_stale(const struct sysc_paths *p, const char *name)
 {
@@ -62,7 +55,7 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 		       const struct state_info *st, const struct stop_opts *o)
 {
 	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
-	int64_t deadline = now_ms() + (int64_t)timeout * 1000;
+	int64_t deadline = monotonic_ms() + (int64_t)timeout * 1000;
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, st->init_pid, 0);
 	bool sent = false;
 
@@ -71,7 +64,7 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 	if (pidfd >= 0 && state_proc_starttime(st->init_pid) != st->init_start)
 		CLOSE_FD(pidfd);
 	/* resend until a send is seen accepted: see send_halt() in the monitor */
-	while (pidfd >= 0 && !o->kill && now_ms() < deadline) {
+	while (pidfd >= 0 && !o->kill && monotonic_ms() < deadline) {
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 		if (!sent) {
 			bool accepted =
@@ -83,7 +76,7 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 		if (poll(&pfd, 1, 100) > 0)
 			break;
 	}
-	if (pidfd >= 0 && !o->kill && now_ms() >= deadline)
+	if (pidfd >= 0 && !o->kill && monotonic_ms() >= deadline)
 		log_warn("%s did not stop within %d s: killing it", conf->name, timeout);
 	return stop_cleanup_stale(p, conf->name);
 }
@@ -120,7 +113,7 @@ static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf
 	_cleanup_close_ int fd = control_open(p, conf->name);
 	struct control_response resp;
 	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
-	int64_t deadline = now_ms() + (int64_t)(timeout + 30) * 1000;
+	int64_t deadline = monotonic_ms() + (int64_t)(timeout + 30) * 1000;
 	int r;
 
 	if (fd < 0)
@@ -131,7 +124,7 @@ static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf
 		return log_error_errno(r < 0 ? r : resp.ret, "cannot reboot %s: %s", conf->name,
 				       r < 0 ? strerror(-r) : resp.message);
 	/* done when a new init runs */
-	while (now_ms() < deadline) {
+	while (monotonic_ms() < deadline) {
 		struct state_info st;
 		if (state_read(p, conf->name, &st) == 0 && st.state == STATE_RUNNING &&
 		    st.init_start != before->init_start)

@@ -6,6 +6,7 @@
 #include "lib/store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -15,21 +16,19 @@
 #include <time.h>
 #include <unistd.h>
 
-static double elapsed(const struct timespec *t0)
+/* Seconds since t0 (monotonic_us()). */
+static double elapsed(int64_t t0)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(monotonic_us() - t0) / 1e6;
 }
 
-static bool timed_out(const struct wait_opts *o, const struct timespec *t0)
+static bool timed_out(const struct wait_opts *o, int64_t t0)
 {
 	return o->timeout >= 0 && elapsed(t0) >= o->timeout;
 }
 
 static int wait_states(const struct sysc_paths *p, const char *name, unsigned mask,
-		       const struct wait_opts *o, const struct timespec *t0)
+		       const struct wait_opts *o, int64_t t0)
 {
 	for (;;) {
 		struct state_info st;
@@ -64,7 +63,7 @@ static int init_is_systemd(const struct state_info *st, const char *name)
 /* After RUNNING: a systemd guest is ready to be asked once its private
  * socket exists. 1 then, 0 for another init (RUNNING is all there is to know). */
 static int wait_systemd(const struct sysc_paths *p, const char *name, const struct wait_opts *o,
-			const struct timespec *t0)
+			int64_t t0)
 {
 	_cleanup_free_ char *sock = NULL;
 	struct state_info st;
@@ -95,7 +94,7 @@ int wait_container(const struct sysc_paths *p, const char *name, const struct wa
 {
 	unsigned mask = o->booted ? 1u << STATE_RUNNING : o->states;
 	struct sysc_conf *conf = NULL;
-	struct timespec t0;
+	int64_t t0;
 	int r;
 
 	if (ret_systemd)
@@ -107,11 +106,11 @@ int wait_container(const struct sysc_paths *p, const char *name, const struct wa
 	conf_free(conf);
 	if (r < 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = wait_states(p, name, mask, o, &t0);
+	t0 = monotonic_us();
+	r = wait_states(p, name, mask, o, t0);
 	if (r < 0 || !o->booted)
 		return r;
-	r = wait_systemd(p, name, o, &t0);
+	r = wait_systemd(p, name, o, t0);
 	if (r > 0 && ret_systemd)
 		*ret_systemd = true;
 	return r < 0 ? r : 0;

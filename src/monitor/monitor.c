@@ -16,6 +16,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/proc.h"
 #include "util/strv.h"
 #include "userns/userns.h"
@@ -80,14 +81,6 @@ struct monitor {
 	int64_t reboots[REBOOT_BURST_MAX];
 	unsigned n_reboots;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_state(struct monitor *m, enum sysc_state s)
 {
@@ -412,7 +405,7 @@ static void reply(int fd, const struct monitor *m, int ret, const char *msg, int
 
 static void send_halt(struct monitor *m, int sig)
 {
-	int64_t now = now_ms();
+	int64_t now = monotonic_ms();
 
 	if (m->halt_sent || m->init.pidfd < 0 || now < m->halt_next_ms)
 		return;
@@ -425,7 +418,7 @@ static void send_halt(struct monitor *m, int sig)
 static void begin_stop(struct monitor *m, int timeout_s, bool kill_now)
 {
 	int64_t deadline =
-		now_ms() +
+		monotonic_ms() +
 		(int64_t)(timeout_s > 0 ? timeout_s : (int)m->conf->init.stop_timeout) * 1000;
 
 	if (!m->stopping) {
@@ -640,7 +633,7 @@ static int poll_timeout(const struct monitor *m)
 
 	if (!m->stopping)
 		return -1;
-	left = m->kill_at_ms - now_ms();
+	left = m->kill_at_ms - monotonic_ms();
 	if (left <= 0)
 		return 0;
 	if (!m->halt_sent)
@@ -680,7 +673,7 @@ static int loop_once(struct monitor *m)
 		return log_error_errno(-errno, "poll: %m"), 0;
 	if (m->stopping) {
 		send_halt(m, m->conf->init.halt_signal);
-		if (now_ms() >= m->kill_at_ms && m->cg && !m->killed) {
+		if (monotonic_ms() >= m->kill_at_ms && m->cg && !m->killed) {
 			log_info("%s did not stop in time: killing it", m->conf->name);
 			m->killed = true;
 			cgroup_kill_all(m->cg, 5000);
@@ -754,7 +747,7 @@ static void open_log(struct monitor *m)
 static bool reboot_limit_hit(struct monitor *m)
 {
 	unsigned burst = m->conf->init.reboot_burst, k = 0;
-	int64_t now = now_ms(), since = now - (int64_t)m->conf->init.reboot_interval * 1000;
+	int64_t now = monotonic_ms(), since = now - (int64_t)m->conf->init.reboot_interval * 1000;
 
 	if (burst == 0)
 		return false;
