@@ -12,6 +12,8 @@
  */
 #pragma once
 
+#include "util/cleanup.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -38,10 +40,7 @@ int cgroup_create(const char *parent, const char *name, struct cgroup_set **ret)
  * crash). -ENOENT if it has none. */
 int cgroup_open(const char *parent, const char *name, struct cgroup_set **ret);
 void cgroup_set_free(struct cgroup_set *cg);
-static inline void cgroup_set_freep(struct cgroup_set **cg)
-{
-	cgroup_set_free(*cg);
-}
+DEFINE_CLEANUP_FUNC(struct cgroup_set *, cgroup_set_free)
 
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup, for clone3 CLONE_INTO_CGROUP.
  * Owned by cg: do not close. */

@@ -680,11 +680,7 @@ int conf_view_fill(const struct conf_view *v, struct sysc_conf **ret)
 	return 0;
 }
 
-static void config_destroyp(config_t **c)
-{
-	if (*c)
-		config_destroy(*c);
-}
+DEFINE_CLEANUP_FUNC(config_t *, config_destroy)
 
 int conf_view_open(struct conf_view *v, config_t cfg[2], const char *default_file, const char *file)
 {
