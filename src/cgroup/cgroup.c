@@ -365,8 +365,7 @@ int cgroup_get_limit(struct cgroup_set *cg, const char *key, char **ret)
 		return log_error_errno(-EOPNOTSUPP, "cgroup.%s: the host has no %s controller", key,
 				       controller_of(key));
 	if (r < 0)
-		return log_error_errno(r, "cgroup.%s: cannot read it for %s: %s", key, cg->name,
-				       strerror(-r));
+		return log_error_errno(r, "cgroup.%s: cannot read it for %s: %m", key, cg->name);
 	return 0;
 }
 

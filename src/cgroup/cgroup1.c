@@ -138,8 +138,7 @@ static int v1_create(struct cgroup_set *cg)
 		CLOSE_FD(d->fd);
 		fd = cgroup_mkdir_chain(d->root, cg->relpath, chain_level, d);
 		if (fd < 0)
-			return log_error_errno(fd, "cannot create cgroup %s: %s", d->path,
-					       strerror(-fd));
+			return log_error_errno(fd, "cannot create cgroup %s: %m", d->path);
 		d->fd = fd;
 	}
 	return 0;
@@ -160,8 +159,8 @@ static int v1_attach_except(struct cgroup_set *cg, pid_t pid, unsigned skip)
 			return log_error_errno(-ENOENT, "cgroup %s does not exist", d->path);
 		r = cgroup_write_at(d->fd, "cgroup.procs", buf);
 		if (r < 0)
-			return log_error_errno(r, "cannot move process %d into cgroup %s: %s",
-					       (int)pid, d->path, strerror(-r));
+			return log_error_errno(r, "cannot move process %d into cgroup %s: %m",
+					       (int)pid, d->path);
 	}
 	return 0;
 }
@@ -217,8 +216,8 @@ static int v1_freeze(struct cgroup_set *cg, bool frozen)
 		return -EOPNOTSUPP;
 	r = freezer_set(d, frozen, frozen ? FREEZE_WAIT_MS : 0);
 	if (r < 0)
-		return log_error_errno(r, "cannot %s cgroup %s: %s", frozen ? "freeze" : "thaw",
-				       d->path, strerror(-r));
+		return log_error_errno(r, "cannot %s cgroup %s: %m", frozen ? "freeze" : "thaw",
+				       d->path);
 	return 0;
 }
 
@@ -265,7 +264,7 @@ static int v1_remove(struct cgroup_set *cg)
 		else
 			r = cgroup_rmdir_tree(rootfd, cg->relpath + 1);
 		if (r < 0) {
-			log_error("cannot remove cgroup %s: %s", d->path, strerror(-r));
+			log_error_errno(r, "cannot remove cgroup %s: %m", d->path);
 			if (ret == 0)
 				ret = r;
 			continue;
@@ -606,8 +605,8 @@ static void log_write_error(struct cgroup_v1_dir *d, const char *key, const char
 			return;
 		}
 	}
-	log_error("cgroup.%s: cannot write \"%s\" to %s/%s: %s", key, w->value, d->path, w->file,
-		  strerror(-r));
+	log_error_errno(r, "cgroup.%s: cannot write \"%s\" to %s/%s: %m", key, w->value, d->path,
+			w->file);
 }
 
 /* Write one v2-vocabulary limit into the v1 hierarchies; logs naming the key. */
@@ -832,13 +831,12 @@ int cgroup_v1_devices_set(struct cgroup_set *cg, char *const *allow)
 		return -ENOENT;
 	r = cgroup_write_at(d->fd, "devices.deny", "a");
 	if (r < 0)
-		return log_error_errno(r, "cannot write \"a\" to %s/devices.deny: %s", d->path,
-				       strerror(-r));
+		return log_error_errno(r, "cannot write \"a\" to %s/devices.deny: %m", d->path);
 	for (size_t i = 0; allow && allow[i]; i++) {
 		r = cgroup_write_at(d->fd, "devices.allow", allow[i]);
 		if (r < 0)
-			return log_error_errno(r, "cannot write \"%s\" to %s/devices.allow: %s",
-					       allow[i], d->path, strerror(-r));
+			return log_error_errno(r, "cannot write \"%s\" to %s/devices.allow: %m",
+					       allow[i], d->path);
 	}
 	return 0;
 }

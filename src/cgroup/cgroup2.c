@@ -59,8 +59,8 @@ static void enable_controllers(int parentfd, const char *path)
 			snprintf(buf, sizeof(buf), "+%.*s", (int)n, p);
 			r = cgroup_write_at(parentfd, "cgroup.subtree_control", buf);
 			if (r < 0)
-				log_warn("cannot enable cgroup controller %s above %s: %s", buf + 1,
-					 path, strerror(-r));
+				log_warn_errno(r, "cannot enable cgroup controller %s above %s: %m",
+					       buf + 1, path);
 		}
 		p += n;
 	}
@@ -93,8 +93,7 @@ static int v2_create(struct cgroup_set *cg)
 	CLOSE_FD(cg->v2_fd);
 	fd = cgroup_mkdir_chain(cgroup_host_v2_root(), cg->relpath, chain_level, cg);
 	if (fd < 0)
-		return log_error_errno(fd, "cannot create cgroup %s: %s", cg->v2_path,
-				       strerror(-fd));
+		return log_error_errno(fd, "cannot create cgroup %s: %m", cg->v2_path);
 	cg->v2_fd = fd;
 	return 0;
 }
@@ -109,8 +108,8 @@ static int v2_attach(struct cgroup_set *cg, pid_t pid)
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	r = cgroup_write_at(cg->v2_fd, "cgroup.procs", buf);
 	if (r < 0)
-		return log_error_errno(r, "cannot move process %d into cgroup %s: %s", (int)pid,
-				       cg->v2_path, strerror(-r));
+		return log_error_errno(r, "cannot move process %d into cgroup %s: %m", (int)pid,
+				       cg->v2_path);
 	return 0;
 }
 
@@ -140,8 +139,8 @@ static int v2_freeze(struct cgroup_set *cg, bool frozen)
 	if (r == -ENOENT)
 		return -EOPNOTSUPP;
 	if (r < 0)
-		return log_error_errno(r, "cannot %s cgroup %s: %s", frozen ? "freeze" : "thaw",
-				       cg->v2_path, strerror(-r));
+		return log_error_errno(r, "cannot %s cgroup %s: %m", frozen ? "freeze" : "thaw",
+				       cg->v2_path);
 	if (!frozen)
 		return 0;
 	for (unsigned waited = 0; waited < FREEZE_WAIT_MS; waited += 5) {
@@ -189,7 +188,7 @@ static int v2_remove(struct cgroup_set *cg)
 		return log_error_errno(-errno, "cannot open %s: %m", cgroup_host_v2_root());
 	r = cgroup_rmdir_tree(rootfd, cg->relpath + 1);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove cgroup %s: %s", cg->v2_path, strerror(-r));
+		return log_error_errno(r, "cannot remove cgroup %s: %m", cg->v2_path);
 	CLOSE_FD(cg->v2_fd);
 	cgroup_rmdir_parents(cgroup_host_v2_root(), cg->parent);
 	return 0;
@@ -248,8 +247,8 @@ static int v2_set_limit(struct cgroup_set *cg, const char *key, const char *valu
 				value, allowed);
 		}
 	}
-	return log_error_errno(r, "cgroup.%s: cannot write \"%s\" to %s/%s: %s", key, value,
-			       cg->v2_path, key, strerror(-r));
+	return log_error_errno(r, "cgroup.%s: cannot write \"%s\" to %s/%s: %m", key, value,
+			       cg->v2_path, key);
 }
 
 static int v2_get_limit(struct cgroup_set *cg, const char *key, char **ret)

@@ -183,13 +183,13 @@ static void host_detect(void)
 	host.v2_root = CGROUP_HYBRID_ROOT;
 	r = fileio_read_at(AT_FDCWD, "/proc/self/mountinfo", &mountinfo, NULL);
 	if (r < 0) {
-		log_warn("cannot read /proc/self/mountinfo: %s; using no v1 cgroup hierarchies",
-			 strerror(-r));
+		log_warn_errno(
+			r, "cannot read /proc/self/mountinfo: %m; using no v1 cgroup hierarchies");
 		return;
 	}
 	r = cgroup_v1_parse_mountinfo(mountinfo, &host.v1, &host.n_v1);
 	if (r < 0)
-		log_warn("cannot parse /proc/self/mountinfo: %s", strerror(-r));
+		log_warn_errno(r, "cannot parse /proc/self/mountinfo: %m");
 }
 
 enum cgroup_mode cgroup_host_mode(void)

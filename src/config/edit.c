@@ -587,7 +587,7 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 		return log_error_errno(-ENOMEM, "out of memory");
 	r = fileio_write_atomic_at(AT_FDCWD, file, buf, len, 0644);
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot write: %s", file, strerror(-r));
+		return log_error_errno(r, "%s: cannot write: %m", file);
 	return 0;
 }
 
@@ -603,7 +603,7 @@ int conf_parse_key(const char *key, const char *value, struct sysc_conf **ret)
 		v.cfg[1] = &ed->cfg;
 		r = conf_view_fill(&v, ret);
 		if (r < 0)
-			log_error("%s: %s", key, strerror(-r));
+			log_error_errno(r, "%s: %m", key);
 	}
 	conf_edit_free(ed);
 	return r;

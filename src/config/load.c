@@ -379,7 +379,7 @@ int conf_read_file(config_t *cfg, const char *file)
 		int r = negative_errno();
 		if (r == -ENOENT)
 			return r;
-		return log_error_errno(r, "%s: cannot read: %s", file, strerror(-r));
+		return log_error_errno(r, "%s: cannot read: %m", file);
 	}
 	if (!config_read_file(cfg, file)) {
 		if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
@@ -726,7 +726,7 @@ static int load(const char *default_file, const char *file, bool require_name,
 	if (r == 0) {
 		r = conf_view_fill(&v, ret);
 		if (r < 0)
-			log_error("%s: %s", file, strerror(-r));
+			log_error_errno(r, "%s: %m", file);
 	}
 	conf_view_close(cfg);
 	return r;
@@ -807,7 +807,7 @@ int conf_global_load(const char *file, struct sysc_global **ret)
 	r = fill_all(&v, g);
 	if (r < 0) {
 		conf_global_free(g);
-		return log_error_errno(r, "%s: %s", file, strerror(-r));
+		return log_error_errno(r, "%s: %m", file);
 	}
 	*ret = g;
 	return 0;

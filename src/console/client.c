@@ -39,7 +39,7 @@ int console_client_attach(const struct sysc_paths *p, const char *name, int tty,
 		return log_error_errno(ctl, "container %s is not running", name);
 	r = control_console(ctl, tty, &sock, &resp);
 	if (r < 0)
-		return log_error_errno(r, "cannot reach the monitor of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot reach the monitor of %s: %m", name);
 	if (resp.ret < 0) {
 		log_error("%s", resp.message);
 		return resp.ret;

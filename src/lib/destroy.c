@@ -61,7 +61,7 @@ static int stop_if_running(const struct sysc_paths *p, const char *name, bool fo
 	int r = state_read(p, name, &s);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot read the state of %s: %m", name);
 	if (s.state == STATE_STOPPED)
 		return 0;
 	if (!force) {
@@ -121,7 +121,7 @@ int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 		return r; /* logged; the hidden leftover is swept by the next command */
 	r = fileio_rm_rf_at(store_fd, work);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove %s/%s: %s", p->store, work, strerror(-r));
+		return log_error_errno(r, "cannot remove %s/%s: %m", p->store, work);
 	if (conf && !conf->security.privileged)
 		idmap_release(p, conf->uuid); /* logged; at worst the range stays blocked */
 	log_info("destroyed container %s", name);

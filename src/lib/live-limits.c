@@ -40,7 +40,7 @@ static int open_running(const struct sysc_paths *p, const char *name, struct cgr
 	_cleanup_free_ char *key = paths_container_key(p, name);
 	r = key ? cgroup_open(p->cgroup_parent, key, ret) : -ENOMEM;
 	if (r < 0)
-		return log_error_errno(r, "cannot find the cgroups of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot find the cgroups of %s: %m", name);
 	return 1;
 }
 

@@ -27,7 +27,7 @@ static int check_stopped(const struct sysc_paths *p, const char *name)
 	int r = state_read(p, name, &st);
 
 	if (r < 0)
-		return log_error_errno(r, "cannot read the state of %s: %s", name, strerror(-r));
+		return log_error_errno(r, "cannot read the state of %s: %m", name);
 	if (st.state != STATE_STOPPED) {
 		log_error("container %s is already %s", name, state_name(st.state));
 		return -EBUSY;

@@ -45,8 +45,7 @@ int stop_cleanup_stale(const struct sysc_paths *p, const char *name)
 	net_cleanup_stale(run, name);
 	r = fileio_rm_rf_at(AT_FDCWD, run);
 	if (r < 0)
-		return log_error_errno(r, "cannot remove stale runtime directory %s: %s", run,
-				       strerror(-r));
+		return log_error_errno(r, "cannot remove stale runtime directory %s: %m", run);
 	return 0;
 }
 
@@ -117,12 +116,12 @@ static int reboot_via_monitor(const struct sysc_paths *p, const struct sysc_conf
 	int r;
 
 	if (fd < 0)
-		return log_error_errno(fd, "cannot reach the monitor of %s: %s", conf->name,
-				       strerror(-fd));
+		return log_error_errno(fd, "cannot reach the monitor of %s: %m", conf->name);
 	r = control_reboot(fd, &resp);
-	if (r < 0 || resp.ret < 0)
-		return log_error_errno(r < 0 ? r : resp.ret, "cannot reboot %s: %s", conf->name,
-				       r < 0 ? strerror(-r) : resp.message);
+	if (r < 0)
+		return log_error_errno(r, "cannot reboot %s: %m", conf->name);
+	if (resp.ret < 0)
+		return log_error_errno(resp.ret, "cannot reboot %s: %s", conf->name, resp.message);
 	/* done when a new init runs */
 	while (monotonic_ms() < deadline) {
 		struct state_info st;
@@ -149,7 +148,7 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 		return r;
 	r = state_read(p, name, &st);
 	if (r < 0) {
-		log_error("cannot read the state of %s: %s", name, strerror(-r));
+		log_error_errno(r, "cannot read the state of %s: %m", name);
 	} else if (st.state == STATE_STOPPED) {
 		if (st.stale)
 			stop_cleanup_stale(p, name);
@@ -166,8 +165,9 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 		if (stopped)
 			goto done;
 		if (r < 0 && st.monitor_alive)
-			log_warn("the monitor of %s did not answer (%s); stopping it directly",
-				 name, strerror(-r));
+			log_warn_errno(
+				r, "the monitor of %s did not answer (%m); stopping it directly",
+				name);
 		if (r < 0)
 			r = stop_direct(p, conf, &st, o);
 	}

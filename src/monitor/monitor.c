@@ -769,8 +769,8 @@ static void write_stop_reason(struct monitor *m, const char *reason)
 	int r = path ? fileio_replace_at(AT_FDCWD, path, reason, strlen(reason), 0644) : -ENOMEM;
 
 	if (r < 0)
-		log_warn("cannot record why %s stopped in %s: %s", m->conf->name,
-			 path ? path : STOP_REASON, strerror(-r));
+		log_warn_errno(r, "cannot record why %s stopped in %s: %m", m->conf->name,
+			       path ? path : STOP_REASON);
 }
 
 static void clear_stop_reason(struct monitor *m)
@@ -853,12 +853,11 @@ static int monitor_setup(struct monitor *m)
 		r = -errno;
 	m->run_dir_made = r == 0;
 	if (r < 0)
-		return log_error_errno(r, "cannot create runtime directory %s: %s", m->run_dir,
-				       strerror(-r));
+		return log_error_errno(r, "cannot create runtime directory %s: %m", m->run_dir);
 	m->listen_fd = control_listen(m->run_dir);
 	if (m->listen_fd < 0)
-		return log_error_errno(m->listen_fd, "cannot create control socket in %s: %s",
-				       m->run_dir, strerror(-m->listen_fd));
+		return log_error_errno(m->listen_fd, "cannot create control socket in %s: %m",
+				       m->run_dir);
 	r = console_ring_init(&m->ring, m->conf->console.buffer, console_log,
 			      m->conf->console.log_size);
 	if (r < 0)

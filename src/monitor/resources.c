@@ -71,8 +71,8 @@ static int apply_sysctls(const struct sysc_conf *conf)
 			return -ENOMEM;
 		r = fileio_write_string_at(AT_FDCWD, path, s->value);
 		if (r < 0)
-			return log_error_errno(r, "sysctl %s: cannot write \"%s\" to %s: %s",
-					       s->key, s->value, path, strerror(-r));
+			return log_error_errno(r, "sysctl %s: cannot write \"%s\" to %s: %m",
+					       s->key, s->value, path);
 	}
 	return 0;
 }
@@ -92,8 +92,7 @@ int resources_apply_process(const struct sysc_conf *conf, pid_t pid)
 			snprintf(path, sizeof(path), "/proc/self/oom_score_adj");
 		r = fileio_write_string_at(AT_FDCWD, path, buf);
 		if (r < 0)
-			return log_error_errno(r, "oom_score_adj: cannot set %s: %s", buf,
-					       strerror(-r));
+			return log_error_errno(r, "oom_score_adj: cannot set %s: %m", buf);
 	}
 	return apply_limits(conf, pid);
 }

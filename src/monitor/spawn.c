@@ -378,8 +378,7 @@ static int host_userns_setup(const struct spawn_params *p, pid_t pid, int sync_f
 			return t;
 		r = sync_send(sync_fd, SYNC_MOUNT_TREE, (int)i, t);
 		if (r < 0)
-			return log_error_errno(r, "cannot pass a mount to the child: %s",
-					       strerror(-r));
+			return log_error_errno(r, "cannot pass a mount to the child: %m");
 	}
 	/* devices.create: nodes the child cannot mknod, made here */
 	char *const *create = p->conf->devices.create;
@@ -389,8 +388,7 @@ static int host_userns_setup(const struct spawn_params *p, pid_t pid, int sync_f
 			return t;
 		r = sync_send(sync_fd, SYNC_MOUNT_TREE, (int)(p->conf->n_mounts + j), t);
 		if (r < 0)
-			return log_error_errno(r, "cannot pass a device to the child: %s",
-					       strerror(-r));
+			return log_error_errno(r, "cannot pass a device to the child: %m");
 	}
 	return 0;
 }
@@ -426,8 +424,7 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 		r = -errno;
 		close(sv[0]);
 		close(sv[1]);
-		return log_error_errno(r, "cannot create the container's init process: %s",
-				       strerror(-r));
+		return log_error_errno(r, "cannot create the container's init process: %m");
 	}
 	if (pid == 0) {
 		close(sv[0]);

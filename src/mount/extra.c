@@ -164,8 +164,8 @@ static int bind_tree(const struct conf_mount *m, const struct extra_opts *o, int
 	}
 	r = mount_set_attr(tree, o->set, o->clr, o->rbind);
 	if (r < 0)
-		return log_error_errno(r, "bind mount %s on %s: mount_setattr: %s", m->source,
-				       m->target, strerror(-r));
+		return log_error_errno(r, "bind mount %s on %s: mount_setattr: %m", m->source,
+				       m->target);
 	return TAKE_FD(tree);
 }
 
@@ -202,7 +202,7 @@ int mount_extra_bind_tree(const struct conf_mount *m, int userns_fd)
 
 	if (r < 0) {
 		free(o.fsopts);
-		return log_error_errno(r, "mount on %s: options: %s", m->target, strerror(-r));
+		return log_error_errno(r, "mount on %s: options: %m", m->target);
 	}
 	if (!(o.bind || !m->type || strcmp(m->type, "none") == 0))
 		r = -ENODATA;
@@ -226,7 +226,7 @@ int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m, int pre
 	r = parse_extra_opts(m->options, &o);
 	if (r < 0) {
 		free(o.fsopts);
-		return log_error_errno(r, "mount on %s: options: %s", m->target, strerror(-r));
+		return log_error_errno(r, "mount on %s: options: %m", m->target);
 	}
 	bind = o.bind || !m->type || strcmp(m->type, "none") == 0;
 	if (bind)

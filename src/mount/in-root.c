@@ -132,7 +132,7 @@ int mount_target(const struct mount_ctx *ctx, const char *path, enum mount_creat
 	else if (how == MOUNT_CREATE_FILE)
 		r = create_file_in_root(ctx, path);
 	if (r < 0)
-		return log_error_errno(r, "create mount point %s%s: %s%s", root, path, strerror(-r),
+		return log_error_errno(r, "create mount point %s%s: %m%s", root, path,
 				       r == -ENOTDIR
 					       ? " (it, or a parent, exists but is no directory "
 						 "inside the root; symlinks are followed only "
@@ -140,8 +140,7 @@ int mount_target(const struct mount_ctx *ctx, const char *path, enum mount_creat
 					       : "");
 	fd = mount_openat_root(ctx, path, how == MOUNT_CREATE_DIR ? O_PATH | O_DIRECTORY : O_PATH);
 	if (fd < 0)
-		return log_error_errno(fd, "resolve %s%s inside the root: %s", root, path,
-				       strerror(-fd));
+		return log_error_errno(fd, "resolve %s%s inside the root: %m", root, path);
 	return fd;
 }
 
@@ -186,8 +185,8 @@ int mount_rebind(const struct mount_ctx *ctx, const char *path, unsigned attr_se
 				       ctx->spec->rootfs, path);
 	r = mount_set_attr(tree, attr_set, attr_clr, false);
 	if (r < 0)
-		return log_error_errno(r, "set attributes of the bind of %s%s: %s",
-				       ctx->spec->rootfs, path, strerror(-r));
+		return log_error_errno(r, "set attributes of the bind of %s%s: %m",
+				       ctx->spec->rootfs, path);
 	if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return log_error_errno(negative_errno(), "bind %s%s onto itself: %m",
 				       ctx->spec->rootfs, path);
@@ -248,8 +247,8 @@ int mount_new_fs(const struct mount_ctx *ctx, const char *fstype, const char *so
 				       root, path);
 	r = fs_configure(fsfd, source, options);
 	if (r < 0)
-		return log_error_errno(r, "mount %s on %s%s (options \"%s\"): %s %s", fstype, root,
-				       path, options ? options : "", strerror(-r),
+		return log_error_errno(r, "mount %s on %s%s (options \"%s\"): %m %s", fstype, root,
+				       path, options ? options : "",
 				       fs_errmsg(fsfd, msg, sizeof(msg)));
 	mntfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attr);
 	if (mntfd < 0)
@@ -305,7 +304,7 @@ int mount_bind_fd(const struct mount_ctx *ctx, int srcfd, const char *what, cons
 		return r;
 	r = mount_set_attr(tree, attr, 0, false);
 	if (r < 0)
-		return log_error_errno(r, "bind %s on %s%s: mount_setattr: %s", what,
-				       ctx->spec->rootfs, path, strerror(-r));
+		return log_error_errno(r, "bind %s on %s%s: mount_setattr: %m", what,
+				       ctx->spec->rootfs, path);
 	return mount_attach(ctx, tree, what, path, how);
 }

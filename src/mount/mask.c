@@ -36,8 +36,8 @@ static int mask_one(const struct mount_ctx *ctx, const char *path)
 	if (fd == -ENOENT)
 		return 0;
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return log_error_errno(fd < 0 ? fd : negative_errno(), "mask %s%s: %s",
-				       ctx->spec->rootfs, path, strerror(fd < 0 ? -fd : errno));
+		return log_error_errno(fd < 0 ? fd : negative_errno(), "mask %s%s: %m",
+				       ctx->spec->rootfs, path);
 	if (S_ISDIR(st.st_mode))
 		return mount_new_fs(ctx, "tmpfs", "tmpfs", "size=0,mode=0555",
 				    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |

@@ -87,7 +87,7 @@ static int bind_host_sys(const struct mount_ctx *ctx)
 		return log_error_errno(negative_errno(), "bind the host's /sys: open_tree: %m");
 	r = mount_set_attr(tree, ATTR_API | MOUNT_ATTR_RDONLY, 0, true);
 	if (r < 0)
-		return log_error_errno(r, "bind the host's /sys read-only: %s", strerror(-r));
+		return log_error_errno(r, "bind the host's /sys read-only: %m");
 	return mount_attach(ctx, tree, "/sys", "/sys", MOUNT_CREATE_DIR);
 }
 
@@ -125,8 +125,7 @@ static int write_file_at(const struct mount_ctx *ctx, int dirfd, const char *nam
 				       ctx->spec->rootfs, name);
 	r = fileio_write_all(fd, data, len);
 	if (r < 0)
-		return log_error_errno(r, "write %s/run/host/%s: %s", ctx->spec->rootfs, name,
-				       strerror(-r));
+		return log_error_errno(r, "write %s/run/host/%s: %m", ctx->spec->rootfs, name);
 	return 0;
 }
 
@@ -140,9 +139,10 @@ static int write_os_release(const struct mount_ctx *ctx, int hostfd)
 	for (size_t i = 0; i < ARRAY_SIZE(paths) && r < 0; i++)
 		r = fileio_read_at(AT_FDCWD, paths[i], &data, &len);
 	if (r < 0) {
-		log_warn("no /etc/os-release or /usr/lib/os-release on the host: %s; "
-			 "%s/run/host/os-release not created",
-			 strerror(-r), ctx->spec->rootfs);
+		log_warn_errno(r,
+			       "no /etc/os-release or /usr/lib/os-release on the host: %m; "
+			       "%s/run/host/os-release not created",
+			       ctx->spec->rootfs);
 		return 0;
 	}
 	return write_file_at(ctx, hostfd, "os-release", data, len);

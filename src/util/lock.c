@@ -29,14 +29,13 @@ int lock_path(const char *path, const char *what)
 		return -ENOMEM;
 	r = fileio_mkdir_p(dirname(dir), 0755);
 	if (r < 0)
-		return log_error_errno(r, "cannot create lock directory for %s: %s", path,
-				       strerror(-r));
+		return log_error_errno(r, "cannot create lock directory for %s: %m", path);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open lock %s: %m", path);
 	r = lock_try_fd(fd);
 	if (r < 0)
-		return log_error_errno(r, "cannot lock %s: %s", path, strerror(-r));
+		return log_error_errno(r, "cannot lock %s: %m", path);
 	if (r == 0) {
 		log_info("waiting for another sysc command working on %s...", what);
 		while (flock(fd, LOCK_EX) < 0)
