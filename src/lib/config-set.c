@@ -35,31 +35,46 @@ static int edit_file(const struct sysc_paths *p, const char *file, const char *k
 	return r;
 }
 
-int config_set_key(const struct sysc_paths *p, const char *name, const char *key, const char *value)
+/* -EPERM, logged, if key is fixed once the container is created. */
+static int refuse_fixed(const char *name, const char *key)
+{
+	if (!config_set_is_fixed(key))
+		return 0;
+	log_error("%s of %s cannot be changed after create", key, name);
+	return -EPERM;
+}
+
+int config_set_key_unlocked(const struct sysc_paths *p, const char *name, const char *key,
+			    const char *value)
 {
 	_cleanup_free_ char *file = NULL;
-	_cleanup_close_ int lock = -EBADF;
-	int r;
+	int r = refuse_fixed(name, key);
 
-	if (config_set_is_fixed(key)) {
-		log_error("%s of %s cannot be changed after create", key, name);
-		return -EPERM;
-	}
+	if (r < 0)
+		return r;
 	file = paths_container_config(p, name);
 	if (!file)
 		return log_error_errno(-ENOMEM, "out of memory");
+	return edit_file(p, file, key, value);
+}
+
+int config_set_key(const struct sysc_paths *p, const char *name, const char *key, const char *value)
+{
+	_cleanup_close_ int lock = -EBADF;
+	int r = refuse_fixed(name, key);
+
+	if (r < 0)
+		return r;
 	lock = lock_container(p, name);
 	if (lock < 0)
 		return lock;
 	r = store_exists(p, name);
-	if (r < 0) {
-		errno = -r;
+	if (r < 0)
 		return log_error_errno(r, "cannot look up container \"%s\" in %s: %m", name,
 				       p->store);
-	}
 	if (r == 0) {
 		log_error("container \"%s\" does not exist (in %s)", name, p->store);
 		return -ENOENT;
 	}
-	return edit_file(p, file, key, value);
+	return config_set_key_unlocked(p, name, key, value);
 }

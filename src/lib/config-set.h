@@ -19,3 +19,8 @@ bool config_set_is_fixed(const char *key);
  * a missing container; logs its errors. */
 int config_set_key(const struct sysc_paths *p, const char *name, const char *key,
 		   const char *value);
+/* The same for a caller that already holds the container's lock
+ * (lock_container()) and knows the container exists: the fixed-keys rule,
+ * then the key is set or removed and the config written atomically. */
+int config_set_key_unlocked(const struct sysc_paths *p, const char *name, const char *key,
+			    const char *value);

@@ -2,6 +2,7 @@
 #include "lib/live-limits.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "lib/config-set.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
@@ -68,23 +69,6 @@ int limits_get(const struct sysc_paths *p, const char *name, const char *key, FI
 	return 0;
 }
 
-static int save(const struct sysc_paths *p, const char *name, const char *ckey, const char *value)
-{
-	_cleanup_free_ char *file = paths_container_config(p, name);
-	struct conf_edit *ed = NULL;
-	int r;
-
-	if (!file)
-		return -ENOMEM;
-	r = conf_edit_open(file, &ed);
-	if (r == 0)
-		r = conf_edit_set(ed, ckey, value);
-	if (r == 0)
-		r = conf_edit_write(ed, p->default_conf, file);
-	conf_edit_free(ed);
-	return r;
-}
-
 int limits_set(const struct sysc_paths *p, const char *name, const char *key, const char *value,
 	       bool do_save)
 {
@@ -115,7 +99,7 @@ int limits_set(const struct sysc_paths *p, const char *name, const char *key, co
 	if (r == 0 && running > 0)
 		r = cgroup_apply_limit(cg, &c->cgroup, k);
 	if (r == 0 && do_save)
-		r = save(p, name, ckey, value);
+		r = config_set_key_unlocked(p, name, ckey, value);
 	conf_free(c);
 	return r;
 }

@@ -2,7 +2,8 @@
 /* config_set_key() (src/lib/config-set.c), what sysc-config NAME KEY VALUE
  * and --unset call: the fixed-keys rule, a missing container, validation,
  * nothing changed on failure, a broken config can be fixed, the lock is
- * released. No root needed: a private store, run and conf dir. */
+ * released; config_set_key_unlocked() for a caller that holds the lock. No
+ * root needed: a private store, run and conf dir. */
 #include "tap.h"
 #include "lib/config-set.h"
 #include "lib/lock.h"
@@ -137,6 +138,21 @@ static void check_lock_released(const struct sysc_paths *p)
 	CHECK(fd >= 0 && lock_try_fd(fd) == 1, "the container lock was taken and released");
 }
 
+static void check_unlocked(const struct sysc_paths *p)
+{
+	_cleanup_close_ int lock = lock_container(p, "c1");
+	_cleanup_free_ char *set = NULL;
+
+	CHECK(lock >= 0, "the test holds the container lock");
+	CHECK(config_set_key_unlocked(p, "c1", "cgroup.pids.max", "100") == 0,
+	      "the unlocked variant sets a key while the caller holds the lock");
+	set = read_config("c1");
+	CHECK(set && strstr(set, "max = 100") && strstr(set, "name = \"c1\""),
+	      "the key is written, the rest kept");
+	CHECK(config_set_key_unlocked(p, "c1", "name", "other") == -EPERM,
+	      "the unlocked variant refuses a fixed key too");
+}
+
 int main(void)
 {
 	struct sysc_paths *p = NULL;
@@ -149,6 +165,7 @@ int main(void)
 	check_missing(p);
 	check_broken_fixed(p);
 	check_lock_released(p);
+	check_unlocked(p);
 	paths_free(p);
 	fileio_rm_rf_at(AT_FDCWD, root);
 	return tap_done();
