@@ -14,29 +14,30 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int socket_address(const char *run_dir, struct sockaddr_un *sa, socklen_t *len)
+/* A SOCK_SEQPACKET socket (with flags) and the address of the control socket
+ * in run_dir; -errno. */
+static int control_socket(const char *run_dir, int flags, struct sockaddr_un *sa, socklen_t *len)
 {
+	int fd;
+
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", run_dir, CONTROL_SOCKET) >=
 	    (int)sizeof(sa->sun_path))
 		return -ENAMETOOLONG;
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sa->sun_path) + 1);
-	return 0;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | flags, 0);
+	return fd < 0 ? -errno : fd;
 }
 
 int control_connect(const char *run_dir)
 {
 	struct sockaddr_un sa;
 	socklen_t len;
-	_cleanup_close_ int fd = -EBADF;
-	int r = socket_address(run_dir, &sa, &len);
+	_cleanup_close_ int fd = control_socket(run_dir, 0, &sa, &len);
 
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (connect(fd, (struct sockaddr *)&sa, len) < 0)
 		return -errno;
 	return TAKE_FD(fd);
@@ -46,14 +47,10 @@ int control_listen(const char *run_dir)
 {
 	struct sockaddr_un sa;
 	socklen_t len;
-	_cleanup_close_ int fd = -EBADF;
-	int r = socket_address(run_dir, &sa, &len);
+	_cleanup_close_ int fd = control_socket(run_dir, SOCK_NONBLOCK, &sa, &len);
 
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	unlink(sa.sun_path);
 	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 16) < 0)
 		return -errno;

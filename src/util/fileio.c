@@ -35,15 +35,13 @@ int fileio_read_at(int dirfd, const char *path, char **ret_data, size_t *ret_len
 			buf = n;
 			cap = ncap;
 		}
-		ssize_t r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
+		size_t want = cap - len - 1;
+		ssize_t r = fileio_read_all(fd, buf + len, want);
+		if (r < 0)
+			return (int)r;
 		len += (size_t)r;
+		if ((size_t)r < want) /* end of file */
+			break;
 	}
 	if (!buf) {
 		buf = malloc(1);
