@@ -33,10 +33,7 @@ int cmd_cache(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "F:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'F':
-			if (cli_output_format(optarg, &json) < 0)
-				return cli_usage_error("unknown format \"%s\"", optarg);
-			break;
+			CLI_FORMAT_CASE(json)
 			CLI_COMMON_CASES(usage)
 		}
 	}

@@ -57,12 +57,24 @@ static inline int cli_exit(int r)
 {
 	return r < 0 ? 1 : 0;
 }
+/* --format table|json: CLI_CONTINUE with *ret_json set, or the usage
+ * error's exit. */
 int cli_output_format(const char *arg, bool *ret_json);
+#define CLI_FORMAT_CASE(json)                                                                      \
+	case 'F': {                                                                                \
+		int _f = cli_output_format(optarg, &(json));                                       \
+		if (_f != CLI_CONTINUE)                                                            \
+			return _f;                                                                 \
+		break;                                                                             \
+	}
 /* A --timeout in seconds, 1..3600: CLI_CONTINUE, or the usage error's exit. */
 int cli_parse_timeout(const char *arg, int *ret);
 /* After the options, exactly one NAME: CLI_CONTINUE with *ret_name set, or
  * EXIT_USAGE (reported). */
 int cli_name_arg(int argc, char **argv, const char **ret_name);
+/* cli_name_arg(), then the paths: CLI_CONTINUE with both set (free *ret_paths
+ * with paths_free()), or the exit status to return (the error reported). */
+int cli_name_and_paths(int argc, char **argv, const char **ret_name, struct sysc_paths **ret_paths);
 
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);

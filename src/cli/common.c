@@ -66,8 +66,8 @@ int cli_output_format(const char *arg, bool *ret_json)
 	else if (strcmp(arg, "json") == 0)
 		*ret_json = true;
 	else
-		return -1;
-	return 0;
+		return cli_usage_error("unknown format \"%s\"", arg);
+	return CLI_CONTINUE;
 }
 
 int cli_name_arg(int argc, char **argv, const char **ret_name)
@@ -76,6 +76,16 @@ int cli_name_arg(int argc, char **argv, const char **ret_name)
 		return cli_usage_error(optind < argc ? "too many arguments" : "missing NAME");
 	*ret_name = argv[optind];
 	return CLI_CONTINUE;
+}
+
+int cli_name_and_paths(int argc, char **argv, const char **ret_name, struct sysc_paths **ret_paths)
+{
+	int r = cli_name_arg(argc, argv, ret_name);
+
+	if (r != CLI_CONTINUE)
+		return r;
+	r = cli_load_paths(ret_paths);
+	return r < 0 ? cli_exit(r) : CLI_CONTINUE;
 }
 
 int cli_parse_timeout(const char *arg, int *ret)

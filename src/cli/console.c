@@ -104,11 +104,9 @@ int cmd_console(int argc, char **argv)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+	if ((r = cli_name_and_paths(argc, argv, &name, &p)) != CLI_CONTINUE)
 		return r;
-	r = cli_load_paths(&p);
-	if (r == 0)
-		r = run(p, name, tty, escape, log);
+	r = run(p, name, tty, escape, log);
 	paths_free(p);
 	return cli_exit(r);
 }

@@ -36,11 +36,9 @@ int cmd_destroy(int argc, char **argv)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+	if ((r = cli_name_and_paths(argc, argv, &name, &p)) != CLI_CONTINUE)
 		return r;
-	r = cli_load_paths(&p);
-	if (r == 0)
-		r = destroy_container(p, name, force);
+	r = destroy_container(p, name, force);
 	paths_free(p);
 	return cli_exit(r);
 }

@@ -36,11 +36,9 @@ static int run(int argc, char **argv, const char *usage, bool frozen)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+	if ((r = cli_name_and_paths(argc, argv, &name, &p)) != CLI_CONTINUE)
 		return r;
-	r = cli_load_paths(&p);
-	if (r == 0)
-		r = freeze_container(p, name, frozen);
+	r = freeze_container(p, name, frozen);
 	paths_free(p);
 	return cli_exit(r);
 }

@@ -51,18 +51,13 @@ int cmd_info(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "F:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'F':
-			if (cli_output_format(optarg, &json) < 0)
-				return cli_usage_error("unknown format \"%s\"", optarg);
-			break;
+			CLI_FORMAT_CASE(json)
 			CLI_COMMON_CASES(usage)
 		}
 	}
-	if ((r = cli_name_arg(argc, argv, &name)) != CLI_CONTINUE)
+	if ((r = cli_name_and_paths(argc, argv, &name, &p)) != CLI_CONTINUE)
 		return r;
-	r = cli_load_paths(&p);
-	if (r == 0)
-		r = info_collect(p, name, &info);
+	r = info_collect(p, name, &info);
 	if (r == 0 && json) {
 		struct json j = {.f = stdout};
 		json_begin_object(&j);

@@ -109,10 +109,7 @@ int cmd_net(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
-		case 'F':
-			if (cli_output_format(optarg, &json) < 0)
-				return cli_usage_error("unknown format \"%s\"", optarg);
-			break;
+			CLI_FORMAT_CASE(json)
 			CLI_COMMON_CASES(usage)
 		}
 	}

@@ -59,10 +59,7 @@ static int parse_options(int argc, char **argv, struct snap_opts *o)
 		case 'L':
 			o->list = true;
 			break;
-		case 'F':
-			if (cli_output_format(optarg, &o->json) < 0)
-				return cli_usage_error("unknown format \"%s\"", optarg);
-			break;
+			CLI_FORMAT_CASE(o->json)
 		case 'r':
 			o->restore = optarg;
 			break;
