@@ -68,7 +68,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(hostname),
 	 .example = "\"web1.example.org\"",
-	 .doc = "Host name inside the container; defaults to the container name."},
+	 .doc = "Host name inside the container; defaults to the container name (with '_' as "
+		"'-', and a '-' or '.' at the end of a label left out)."},
 	{.path = "uuid",
 	 .type = CT_STRING,
 	 .check = conf_check_uuid,
