@@ -784,7 +784,8 @@ int conf_check_dev_allow(const char *s, char *reason, size_t len)
 
 	if (strcmp(s, "a") == 0)
 		return 0;
-	if (!strchr("cba", s[0]) || *p++ != ' ' || parse_devnum(p, true, &p) < 0)
+	/* strchr() finds the NUL too: an empty rule must not get past here */
+	if (!s[0] || !strchr("cba", s[0]) || *p++ != ' ' || parse_devnum(p, true, &p) < 0)
 		goto bad;
 	if (*p == ' ') {
 		for (p++; *p; p++) {

@@ -256,6 +256,8 @@ static const struct key_case cases[] = {
 	 " create = [\"/dev/net/tun c 10:200 0666\"]; };",
 	 "", NULL},
 	{"devices = { allow = [\"x 10:200 rwm\"]; };", "devices.allow", "invalid device rule"},
+	/* read past the end of the string (ASan; found by fuzz-config) */
+	{"devices = { allow = [\"\"]; };", "devices.allow", "invalid device rule"},
 	{"devices = { allow = [\"c 10:200 rwx\"]; };", "devices.allow", "invalid device rule"},
 	{"devices = { allow = [\"c 10:200 rrw\"]; };", "devices.allow", "invalid device rule"},
 	{"devices = { create = [\"/tmp/tun c 10:200 0666\"]; };", "devices.create",
