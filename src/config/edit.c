@@ -77,8 +77,13 @@ static int build_key(const struct conf_view *v, const struct conf_key *k, config
 	config_t tmp;
 	int r = 0;
 
-	if (!s && strcmp(k->path, "hostname") == 0 && v->schema == &conf_schema_container)
-		s = conf_view_lookup(v, "name", NULL);
+	if (!s && strcmp(k->path, "hostname") == 0 && v->schema == &conf_schema_container &&
+	    (s = conf_view_lookup(v, "name", NULL)) && config_setting_get_string(s)) {
+		_cleanup_free_ char *h = conf_hostname_from_name(config_setting_get_string(s));
+		config_setting_t *d =
+			h ? config_setting_add(dst, "hostname", CONFIG_TYPE_STRING) : NULL;
+		return d && config_setting_set_string(d, h) ? 0 : -ENOMEM;
+	}
 	if (s)
 		return conf_setting_copy(dst, last_component(k->path), s) ? 0 : -ENOMEM;
 	if (!k->def)

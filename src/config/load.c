@@ -668,7 +668,7 @@ int conf_view_fill(const struct conf_view *v, struct sysc_conf **ret)
 	r = fill_all(v, c);
 	if (r < 0)
 		return r;
-	if (!c->hostname && c->name && !(c->hostname = strdup(c->name)))
+	if (!c->hostname && c->name && !(c->hostname = conf_hostname_from_name(c->name)))
 		return -ENOMEM;
 	c->oom_score_adj_set = conf_view_lookup(v, "oom_score_adj", NULL) != NULL;
 	r = resolve_caps(v, c);

@@ -353,6 +353,37 @@ bad:
 		    s);
 }
 
+char *conf_hostname_from_name(const char *name)
+{
+	char *h = malloc(strlen(name) + 1), *o = h;
+
+	if (!h)
+		return NULL;
+	for (const char *p = name; *p;) {
+		size_t n = strcspn(p, "."), label = 0;
+		char *start = o + (o > h);
+
+		if (o > h)
+			*o++ = '.';
+		for (size_t i = 0; i < n && label < 63; i++) {
+			char c = p[i] == '_' ? '-' : p[i];
+			if (c == '-' && label == 0)
+				continue; /* a label starts with a letter or digit */
+			*o++ = c;
+			label++;
+		}
+		while (o > start && o[-1] == '-') /* ... and ends with one */
+			o--;
+		if (o == start) /* empty label: dropped with its dot */
+			o = start - (start > h);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	*o = '\0';
+	return h;
+}
+
 int conf_check_uuid(const char *s, char *reason, size_t len)
 {
 	size_t i;
@@ -776,7 +807,8 @@ int conf_check_dev_allow(const char *s, char *reason, size_t len)
 
 	if (strcmp(s, "a") == 0)
 		return 0;
-	if (!strchr("cba", s[0]) || *p++ != ' ' || parse_devnum(p, true, &p) < 0)
+	/* strchr() finds the NUL too: an empty rule must not get past here */
+	if (!s[0] || !strchr("cba", s[0]) || *p++ != ' ' || parse_devnum(p, true, &p) < 0)
 		goto bad;
 	if (*p == ' ') {
 		for (p++; *p; p++) {

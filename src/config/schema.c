@@ -68,7 +68,9 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(hostname),
 	 .example = "\"web1.example.org\"",
-	 .doc = "Host name inside the container; defaults to the container name."},
+	 .doc = "Host name inside the container; defaults to the container name, made a valid "
+		"host name where it is not one ('_' as '-'; a label's leading or trailing '-' "
+		"and empty labels left out)."},
 	{.path = "uuid",
 	 .type = CT_STRING,
 	 .check = conf_check_uuid,

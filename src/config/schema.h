@@ -136,6 +136,10 @@ int conf_parse_cap(const char *s, char **ret); /* normalised name */
 void conf_format_size(uint64_t v, char *buf, size_t len);
 int conf_check_name(const char *s, char *reason, size_t len);
 int conf_check_hostname(const char *s, char *reason, size_t len);
+/* The default host name of a container: its name made a valid host name
+ * ('_' as '-', no '-' at the ends of a label, no empty label, labels of at
+ * most 63 characters); the name itself when it is one. NULL: no memory. */
+char *conf_hostname_from_name(const char *name);
 int conf_check_uuid(const char *s, char *reason, size_t len);
 int conf_check_shifted(const char *s, char *reason, size_t len);
 int conf_check_abspath(const char *s, char *reason, size_t len);

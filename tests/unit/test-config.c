@@ -270,6 +270,8 @@ static const struct key_case cases[] = {
 	 " create = [\"/dev/net/tun c 10:200 0666\"]; };",
 	 "", NULL},
 	{"devices = { allow = [\"x 10:200 rwm\"]; };", "devices.allow", "invalid device rule"},
+	/* read past the end of the string (ASan; found by fuzz-config) */
+	{"devices = { allow = [\"\"]; };", "devices.allow", "invalid device rule"},
 	{"devices = { allow = [\"c 10:200 rwx\"]; };", "devices.allow", "invalid device rule"},
 	{"devices = { allow = [\"c 10:200 rrw\"]; };", "devices.allow", "invalid device rule"},
 	{"devices = { create = [\"/tmp/tun c 10:200 0666\"]; };", "devices.create",
@@ -754,6 +756,49 @@ static void test_help_get_dump(void)
 	free(buf);
 }
 
+/* A name that is no valid host name ('_', a '-' or '.' at the end of a label)
+ * gives a default host name that is one: it was the name as it is, which
+ * the config's own check refused in the dump (found by fuzz-config). */
+static void test_default_hostname(void)
+{
+	static const struct {
+		const char *name, *host;
+	} names[] = {
+		{"web1", "web1"},
+		{"my_box", "my-box"},
+		{"a_.-b_c.", "a.b-c"},
+		{"x-._y", "x.y"},
+		{"a123456789012345678901234567890123456789012345678901234567890123",
+		 "a12345678901234567890123456789012345678901234567890123456789012"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		_cleanup_free_ char *body = str_printf("name = \"%s\";\n", names[i].name);
+		const char *p = write_file("h.conf", body);
+		struct sysc_conf *c = NULL;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+		int r;
+
+		capture_start();
+		r = conf_load(NULL, p, &c);
+		capture_end();
+		CHECK(r == 0 && c && !strcmp(c->hostname, names[i].host), "name %s: host name %s",
+		      names[i].name, c ? c->hostname : "?");
+		conf_free(c);
+		f = open_memstream(&buf, &len);
+		r = conf_dump(NULL, p, f);
+		fclose(f);
+		p = write_file("h-dump.conf", buf);
+		capture_start();
+		r = r == 0 ? conf_check_file(p) : r;
+		capture_end();
+		CHECK(r == 0, "name %s: the dump loads back", names[i].name);
+		free(buf);
+	}
+}
+
 static int edit_set(struct conf_edit *ed, const char *key, const char *value, const char **err)
 {
 	int r;
@@ -1035,6 +1080,7 @@ int main(void)
 	test_merge();
 	test_foreign_text();
 	test_help_get_dump();
+	test_default_hostname();
 	test_edit();
 	test_global();
 	test_shipped_files();
