@@ -26,6 +26,14 @@ static char *tpath(const char *name)
 	return str_printf("%s/%s", root, name);
 }
 
+/* setenv copies the value: the path is ours to free */
+static void setenv_path(const char *var, const char *name)
+{
+	_cleanup_free_ char *path = tpath(name);
+
+	setenv(var, path, 1);
+}
+
 static void write_file(const char *name, const char *content)
 {
 	_cleanup_free_ char *path = tpath(name);
@@ -68,10 +76,10 @@ static void setup(void)
 	}
 	write_file("etc/default.conf", data);
 	write_file("store/c1/config", "name = \"c1\";\n");
-	setenv("SYSC_CONF_DIR", tpath("etc"), 1);
-	setenv("SYSC_RUN_DIR", tpath("run"), 1);
-	setenv("SYSC_STATE_DIR", tpath("state"), 1);
-	setenv("SYSC_PATH", tpath("store"), 1);
+	setenv_path("SYSC_CONF_DIR", "etc");
+	setenv_path("SYSC_RUN_DIR", "run");
+	setenv_path("SYSC_STATE_DIR", "state");
+	setenv_path("SYSC_PATH", "store");
 }
 
 static void check_fixed(const struct sysc_paths *p)

@@ -25,6 +25,14 @@ static char *tpath(const char *name)
 	return str_printf("%s/%s", root, name);
 }
 
+/* setenv copies the value: the path is ours to free */
+static void setenv_path(const char *var, const char *name)
+{
+	_cleanup_free_ char *path = tpath(name);
+
+	setenv(var, path, 1);
+}
+
 static void setup(void)
 {
 	const char *dirs[] = {"etc", "run", "state", "store", "store/c1", NULL};
@@ -44,10 +52,10 @@ static void setup(void)
 		exit(99);
 	fputs("name = \"c1\";\n", f);
 	fclose(f);
-	setenv("SYSC_CONF_DIR", tpath("etc"), 1);
-	setenv("SYSC_RUN_DIR", tpath("run"), 1);
-	setenv("SYSC_STATE_DIR", tpath("state"), 1);
-	setenv("SYSC_PATH", tpath("store"), 1);
+	setenv_path("SYSC_CONF_DIR", "etc");
+	setenv_path("SYSC_RUN_DIR", "run");
+	setenv_path("SYSC_STATE_DIR", "state");
+	setenv_path("SYSC_PATH", "store");
 	/* no such cgroup: the fake container is never frozen */
 	setenv("SYSC_CGROUP_PARENT", cgroup, 1);
 }
