@@ -55,7 +55,7 @@ test_build_package() {
 }
 
 test_install_run_purge() {
-	local t0=$SECONDS deb root c
+	local t0=$SECONDS deb root f
 	deb=$(ls "$PKG"/sysc_*_amd64.deb 2>/dev/null | head -n 1) || true
 	[[ -n $deb ]] || t_die "no package (test_build_package failed)"
 	# a fresh Debian 12, privileged (dpkg inside chowns and writes as root)
