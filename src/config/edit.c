@@ -42,6 +42,16 @@ static char *render_value(const config_setting_t *s)
 	}
 	buf[len - 2] = '\0'; /* ";\n" */
 	memmove(buf, buf + 4, len - 5);
+	/* on one line: a line break and its indentation become one space
+	 * (strings hold "\n" escaped) */
+	for (char *r = buf, *w = buf;; r++) {
+		if (*r == '\n') {
+			r += strspn(r + 1, " \t");
+			*w++ = ' ';
+		} else if (!(*w++ = *r)) {
+			break;
+		}
+	}
 	return buf;
 }
 
