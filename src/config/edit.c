@@ -159,7 +159,7 @@ static int text_check(struct conf_edit *ed, const char *file)
 	}
 	log_error("%s: cannot change this file in place (its text is too unusual for the "
 		  "editor: e.g. an @include or a value where a group is needed); nothing "
-		  "written: edit the file itself (sysc-config NAME --edit)",
+		  "written: edit the file itself (a container's: sysc-config NAME --edit)",
 		  file);
 	return -EINVAL;
 }

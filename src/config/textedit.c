@@ -300,7 +300,7 @@ static bool only_blank(const char *text, size_t from, size_t to)
  * comment follow pos on it, else SIZE_MAX. */
 static size_t rest_of_line(const char *text, size_t pos)
 {
-	while (text[pos] == ' ' || text[pos] == '\t')
+	while (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\r')
 		pos++;
 	if (text[pos] == '#' || (text[pos] == '/' && text[pos + 1] == '/'))
 		while (text[pos] && text[pos] != '\n')

@@ -101,6 +101,9 @@ static void check_text_remove(void)
 	      "a group over several lines");
 	CHECK(d && strcmp(d, base) == 0, "a missing key: nothing changes");
 	CHECK_STREQ(e, "b = 2;\n", "one of two settings on a line");
+	free(e);
+	e = edit("a = 1;\r\nb = 2;\r\n", P("a"), NULL, NULL);
+	CHECK_STREQ(e, "b = 2;\r\n", "a line ending in CRLF");
 }
 
 static void check_dotted(void)
