@@ -179,6 +179,45 @@ static void check_edit_file(void)
 	unlink(file);
 }
 
+/* A copy's new identity: the old host name, the id range and fixed MAC
+ * addresses go, each with its own line only. */
+static void check_new_identity(void)
+{
+	static const char user[] =
+		"name = \"old\";\n"
+		"hostname = \"old\"; # same as the name\n"
+		"network = (\n"
+		"  { type = \"veth\"; # the bridge\n"
+		"    hwaddr = \"02:00:00:00:00:01\";\n"
+		"    link = \"br0\"; }\n"
+		");\n"
+		"idmap = ( { container = 0; host = 100000; count = 65536; } );\n";
+	_cleanup_free_ char *file = str_printf("%s/config", tmp), *out = NULL;
+	struct conf_edit *ed = NULL;
+	FILE *f = fopen(file, "we");
+	int r;
+
+	if (!f)
+		exit(99);
+	fputs(user, f);
+	fclose(f);
+	r = conf_edit_open(file, &ed);
+	if (r == 0)
+		r = conf_edit_new_identity(ed, "old");
+	if (r == 0)
+		r = conf_edit_set(ed, "name", "new");
+	if (r == 0)
+		r = conf_edit_write(ed, NULL, file);
+	conf_edit_free(ed);
+	out = slurp(file);
+	CHECK(r == 0 && out &&
+		      strcmp(out,
+			     "name = \"new\";\nnetwork = (\n  { type = \"veth\"; # the bridge\n"
+			     "    link = \"br0\"; }\n);\n") == 0,
+	      "new identity: %s", out ? out : "(null)");
+	unlink(file);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -187,6 +226,7 @@ int main(void)
 	check_text_remove();
 	check_dotted();
 	check_edit_file();
+	check_new_identity();
 	rmdir(tmp);
 	return tap_done();
 }
