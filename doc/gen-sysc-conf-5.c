@@ -110,6 +110,21 @@ int main(void)
 	      "arrays as \\fB'[\"a\", \"b\"]'\\fR or \\fBa,b\\fR; groups and lists of groups "
 	      "only as whole values in libconfig syntax, e.g. \\fB'( { source = \"/a\"; "
 	      "target = \"/b\"; } )'\\fR.\n"
+	      ".PP\n"
+	      "A container's file stays as its user wrote it: \\fBsysc\\-create \\-f\\fR copies "
+	      "it with its comments and layout, and \\fBsysc\\-config\\fR changes only the "
+	      "setting it sets or removes (a new key goes after the last member of its group, "
+	      "with its indentation; missing groups are written nested on one line). The "
+	      "settings sysc adds (\\fBname\\fR, \\fBuuid\\fR, \\fBtemplate\\fR, "
+	      "\\fBrootfs.backend\\fR, \\fBidmap\\fR, the template's suggestions) are added "
+	      "the same way. A file whose text cannot be edited in place (e.g. one with "
+	      "\\fB@include\\fR) is an error, never rewritten: edit it with \\fBsysc\\-config "
+	      "\\fINAME\\fB \\-\\-edit\\fR.\n"
+	      ".PP\n"
+	      "A dotted name inside a file, such as \\fBmemory.max = \"96M\";\\fR in "
+	      "\\fBcgroup = { ... };\\fR, is a syntax error for libconfig; the error names the "
+	      "line and shows the nested form to write instead: "
+	      "\\fBmemory = { max = \"96M\"; };\\fR.\n"
 	      ".SH CONTAINER KEYS\n",
 	      stdout);
 	keys(&conf_schema_container);

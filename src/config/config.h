@@ -225,6 +225,11 @@ int conf_edit_set(struct conf_edit *ed, const char *key, const char *value);
 /* Merge the settings of a config file into the edit (groups merge key by
  * key; scalars, arrays and lists replace), as conf_load merges files. */
 int conf_edit_merge_file(struct conf_edit *ed, const char *file);
+/* For a line "a.b = VALUE;" of a file: "a = { b = VALUE; };" (malloc'd), the
+ * nested form libconfig accepts; NULL if the line has no dotted name. */
+char *conf_dotted_key_nested(const char *line);
+/* Is KEY set in the edit (or replaced by a value above it)? */
+bool conf_edit_has(struct conf_edit *ed, const char *key);
 /* Remove KEY (back to default). */
 int conf_edit_unset(struct conf_edit *ed, const char *key);
 /* Validate the whole edited config merged over default_file, then write to

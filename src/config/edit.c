@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "config/schema.h"
+#include "config/textedit.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -17,7 +18,151 @@ struct conf_edit {
 	const struct conf_schema *schema; /* container or global (sysc.conf) keys */
 	config_t cfg;
 	char *file;
+	char *text;   /* the file's text, edited in place alongside cfg */
+	int text_err; /* < 0: an edit the text editor could not make */
 };
+
+/* The value of s in libconfig syntax, without "v = " and ";\n". */
+static char *render_value(const config_setting_t *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	config_t tmp;
+
+	if (!f)
+		return NULL;
+	conf_config_init(&tmp);
+	if (conf_setting_copy(config_root_setting(&tmp), "v", s))
+		config_write(&tmp, f);
+	config_destroy(&tmp);
+	if (fclose(f) != 0 || len < 6 || strncmp(buf, "v = ", 4) != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len - 2] = '\0'; /* ";\n" */
+	memmove(buf, buf + 4, len - 5);
+	/* on one line: a line break and its indentation become one space
+	 * (strings hold "\n" escaped) */
+	for (char *r = buf, *w = buf;; r++) {
+		if (*r == '\n') {
+			r += strspn(r + 1, " \t");
+			*w++ = ' ';
+		} else if (!(*w++ = *r)) {
+			break;
+		}
+	}
+	return buf;
+}
+
+/* The path of s for the text editor: names, "[N]" for list elements. */
+static char **setting_path(const config_setting_t *s)
+{
+	char **path = NULL;
+	size_t n = 0;
+
+	for (; s && config_setting_parent(s); s = config_setting_parent(s)) {
+		char **np = realloc(path, (n + 2) * sizeof(*np));
+		char *seg;
+		if (!np)
+			goto fail;
+		path = np;
+		if (config_setting_name(s))
+			seg = strdup(config_setting_name(s));
+		else
+			seg = str_printf("[%d]", config_setting_index(s));
+		if (!seg)
+			goto fail;
+		memmove(path + 1, path, n * sizeof(*path));
+		path[0] = seg;
+		path[++n] = NULL;
+	}
+	if (!path)
+		path = calloc(1, sizeof(*path));
+	return path;
+fail:
+	strv_free(path);
+	return NULL;
+}
+
+/* Make the same change in the text as in the tree: set s (NULL: remove the
+ * setting at s_path). A failure is remembered for conf_edit_write(). */
+static void text_apply(struct conf_edit *ed, const config_setting_t *s, char **s_path)
+{
+	_cleanup_strv_ char **path = s ? setting_path(s) : NULL;
+	_cleanup_free_ char *value = s ? render_value(s) : NULL;
+	int r;
+
+	if (!ed || ed->text_err < 0)
+		return;
+	if (s && (!path || !value))
+		r = -ENOMEM;
+	else if (s)
+		r = conf_text_set(&ed->text, (const char *const *)path, value);
+	else
+		r = conf_text_remove(&ed->text, (const char *const *)s_path);
+	if (r < 0)
+		ed->text_err = r;
+}
+
+/* Are a and b the same value (group members in any order)? */
+static bool setting_equal(const config_setting_t *a, const config_setting_t *b)
+{
+	int type = config_setting_type(a);
+
+	if (type != config_setting_type(b) || config_setting_length(a) != config_setting_length(b))
+		return false;
+	switch (type) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return config_setting_get_int64(a) == config_setting_get_int64(b);
+	case CONFIG_TYPE_FLOAT:
+		return config_setting_get_float(a) == config_setting_get_float(b);
+	case CONFIG_TYPE_BOOL:
+		return config_setting_get_bool(a) == config_setting_get_bool(b);
+	case CONFIG_TYPE_STRING:
+		return strcmp(config_setting_get_string(a), config_setting_get_string(b)) == 0;
+	case CONFIG_TYPE_GROUP:
+		for (int i = 0; i < config_setting_length(a); i++) {
+			config_setting_t *m = config_setting_get_elem(a, (unsigned)i);
+			config_setting_t *o = config_setting_get_member(b, config_setting_name(m));
+			if (!o || !setting_equal(m, o))
+				return false;
+		}
+		return true;
+	default:
+		for (int i = 0; i < config_setting_length(a); i++)
+			if (!setting_equal(config_setting_get_elem(a, (unsigned)i),
+					   config_setting_get_elem(b, (unsigned)i)))
+				return false;
+		return true;
+	}
+}
+
+/* The edited text says what the edited tree says? Else log and -EINVAL:
+ * the file is never rewritten from the tree (which would drop its
+ * comments and layout). */
+static int text_check(struct conf_edit *ed, const char *file)
+{
+	config_t cfg;
+	bool same;
+
+	if (ed->text_err == -ENOMEM)
+		return log_error_errno(-ENOMEM, "out of memory");
+	if (ed->text_err == 0) {
+		conf_config_init(&cfg);
+		same = config_read_string(&cfg, ed->text) &&
+		       setting_equal(config_root_setting(&ed->cfg), config_root_setting(&cfg));
+		config_destroy(&cfg);
+		if (same)
+			return 0;
+	}
+	log_error("%s: cannot change this file in place (its text is too unusual for the "
+		  "editor: e.g. an @include or a value where a group is needed); nothing "
+		  "written: edit the file itself (a container's: sysc-config NAME --edit)",
+		  file);
+	return -EINVAL;
+}
 
 config_setting_t *conf_setting_copy(config_setting_t *parent, const char *name,
 				    const config_setting_t *src)
@@ -289,6 +434,20 @@ int conf_dump(const char *default_file, const char *file, FILE *out)
 	return r;
 }
 
+static int read_text(const char *file, char **ret)
+{
+	size_t len;
+	int r = fileio_read_at(AT_FDCWD, file, ret, &len);
+
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read: %m", file);
+	if (strlen(*ret) != len) {
+		log_error("%s: contains a NUL byte", file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int conf_edit_open(const char *file, struct conf_edit **ret)
 {
 	struct conf_edit *ed = calloc(1, sizeof(*ed));
@@ -301,11 +460,16 @@ int conf_edit_open(const char *file, struct conf_edit **ret)
 		r = conf_read_file(&ed->cfg, file);
 		if (r == -ENOENT)
 			log_error("%s: no such file", file);
+		if (r == 0)
+			r = read_text(file, &ed->text);
 		ed->file = strdup(file);
 		if (r == 0 && !ed->file)
 			r = log_error_errno(-ENOMEM, "out of memory");
 	} else {
 		conf_config_init(&ed->cfg);
+		ed->text = strdup("");
+		if (!ed->text)
+			r = log_error_errno(-ENOMEM, "out of memory");
 	}
 	if (r < 0) {
 		conf_edit_free(ed);
@@ -324,12 +488,17 @@ int conf_global_edit_open(const char *file, struct conf_edit **ret)
 		return log_error_errno(-ENOMEM, "out of memory");
 	ed->schema = &conf_schema_global;
 	r = conf_read_file(&ed->cfg, file);
-	if (r == -ENOENT)
+	if (r == 0)
+		r = read_text(file, &ed->text);
+	else if (r == -ENOENT && !(ed->text = strdup("")))
+		r = -ENOMEM;
+	else if (r == -ENOENT)
 		r = 0; /* a new file (cfg is initialised) */
 	if (r == 0)
 		r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
 	if (r < 0) {
 		config_destroy(&ed->cfg);
+		free(ed->text);
 		free(ed);
 		return r;
 	}
@@ -343,6 +512,7 @@ void conf_edit_free(struct conf_edit *ed)
 		return;
 	config_destroy(&ed->cfg);
 	free(ed->file);
+	free(ed->text);
 	free(ed);
 }
 
@@ -485,15 +655,17 @@ int conf_edit_set(struct conf_edit *ed, const char *key, const char *value)
 		parent = ensure_parent(config_root_setting(&ed->cfg), key);
 		if (parent && config_setting_get_member(parent, last_component(key)))
 			config_setting_remove(parent, last_component(key));
-		if (!parent || !conf_setting_copy(parent, last_component(key), s))
+		if (!parent || !(s = conf_setting_copy(parent, last_component(key), s)))
 			r = log_error_errno(-ENOMEM, "%s: out of memory", key);
+		else
+			text_apply(ed, s, NULL);
 	}
 	config_destroy(&tmp);
 	return r;
 }
 
 /* Merge src into dst: groups merge member by member, anything else replaces. */
-static int merge_group(config_setting_t *dst, const config_setting_t *src)
+static int merge_group(struct conf_edit *ed, config_setting_t *dst, const config_setting_t *src)
 {
 	for (int i = 0; i < config_setting_length(src); i++) {
 		config_setting_t *m = config_setting_get_elem(src, (unsigned)i);
@@ -502,21 +674,25 @@ static int merge_group(config_setting_t *dst, const config_setting_t *src)
 		int r;
 
 		if (d && config_setting_is_group(d) && config_setting_is_group(m)) {
-			r = merge_group(d, m);
+			r = merge_group(ed, d, m);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		if (d)
 			config_setting_remove(dst, name);
-		if (!conf_setting_copy(dst, name, m))
+		d = conf_setting_copy(dst, name, m);
+		if (!d)
 			return -ENOMEM;
+		text_apply(ed, d, NULL);
 	}
 	return 0;
 }
 
 int conf_edit_merge_file(struct conf_edit *ed, const char *file)
 {
+	config_setting_t *root = config_root_setting(&ed->cfg);
+	char *text = NULL;
 	config_t cfg;
 	int r;
 
@@ -525,13 +701,57 @@ int conf_edit_merge_file(struct conf_edit *ed, const char *file)
 		log_error("%s: no such file", file);
 	if (r == 0)
 		r = conf_validate_tree(&conf_schema_container, config_root_setting(&cfg), file);
-	if (r == 0) {
-		r = merge_group(config_root_setting(&ed->cfg), config_root_setting(&cfg));
-		if (r < 0)
-			log_error("%s: out of memory", file);
+	if (r == 0 && config_setting_length(root) == 0 && ed->text_err == 0) {
+		/* into an empty edit: the file's text as it is */
+		r = read_text(file, &text);
+		if (r == 0) {
+			free(ed->text);
+			ed->text = text;
+			r = merge_group(NULL, root, config_root_setting(&cfg));
+		}
+	} else if (r == 0) {
+		/* over settings: each of the file's values set in the text */
+		r = merge_group(ed, root, config_root_setting(&cfg));
 	}
+	if (r == -ENOMEM)
+		log_error("%s: out of memory", file);
 	config_destroy(&cfg);
 	return r;
+}
+
+bool conf_edit_has(struct conf_edit *ed, const char *key)
+{
+	config_setting_t *g = config_root_setting(&ed->cfg);
+	const char *p = key, *dot;
+
+	/* set, or under a value that is not a group (which replaced it) */
+	while ((dot = strchr(p, '.'))) {
+		char name[128];
+		size_t n = (size_t)(dot - p);
+		if (n >= sizeof(name))
+			return false;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		g = config_setting_get_member(g, name);
+		if (!g)
+			return false;
+		if (!config_setting_is_group(g))
+			return true;
+		p = dot + 1;
+	}
+	return config_setting_get_member(g, p) != NULL;
+}
+
+/* Remove s from the tree and the text. */
+static void remove_setting(struct conf_edit *ed, config_setting_t *s)
+{
+	_cleanup_strv_ char **path = setting_path(s);
+
+	if (!path)
+		ed->text_err = -ENOMEM;
+	else
+		text_apply(ed, NULL, path);
+	config_setting_remove_elem(config_setting_parent(s), (unsigned)config_setting_index(s));
 }
 
 int conf_edit_unset(struct conf_edit *ed, const char *key)
@@ -548,24 +768,17 @@ int conf_edit_unset(struct conf_edit *ed, const char *key)
 	}
 	if (!s)
 		return 0;
-	/* Remove, then remove the groups left empty. */
-	while (s != root) {
-		parent = config_setting_parent(s);
-		config_setting_remove(parent, config_setting_name(s));
-		if (parent == root || config_setting_length(parent) > 0)
-			break;
+	/* Remove, with the groups it leaves empty. */
+	while ((parent = config_setting_parent(s)) != root && config_setting_length(parent) == 1)
 		s = parent;
-	}
+	remove_setting(ed, s);
 	return 0;
 }
 
 int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *file)
 {
 	struct conf_view v = {.schema = &conf_schema_container, .file = {default_file, file}};
-	_cleanup_free_ char *buf = NULL;
 	config_t def;
-	size_t len = 0;
-	FILE *f;
 	int r = 0;
 
 	if (default_file)
@@ -584,13 +797,10 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 	config_destroy(&def);
 	if (r < 0)
 		return r;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return log_error_errno(-ENOMEM, "out of memory");
-	config_write(&ed->cfg, f);
-	if (fclose(f) != 0)
-		return log_error_errno(-ENOMEM, "out of memory");
-	r = fileio_write_atomic_at(AT_FDCWD, file, buf, len, 0644);
+	r = text_check(ed, file);
+	if (r < 0)
+		return r;
+	r = fileio_write_atomic_at(AT_FDCWD, file, ed->text, strlen(ed->text), 0644);
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot write: %m", file);
 	return 0;
@@ -623,16 +833,17 @@ int conf_edit_new_identity(struct conf_edit *ed, const char *old_name)
 
 	/* a host name that was the old container name follows the new one */
 	if (host && (h = config_setting_get_string(host)) && strcmp(h, old_name) == 0)
-		config_setting_remove(root, "hostname");
+		remove_setting(ed, host);
 	/* an unprivileged copy gets a host id range of its own (rootfs.shifted
 	 * stays: it says what the copied files' owners are) */
-	if (config_setting_get_member(root, "idmap"))
-		config_setting_remove(root, "idmap");
+	if ((host = config_setting_get_member(root, "idmap")))
+		remove_setting(ed, host);
 	/* a fixed MAC would clash with the original: derive from the new name */
 	for (int i = 0; net && i < config_setting_length(net); i++) {
 		config_setting_t *e = config_setting_get_elem(net, (unsigned)i);
-		if (e && config_setting_get_member(e, "hwaddr")) {
-			config_setting_remove(e, "hwaddr");
+		config_setting_t *hw = e ? config_setting_get_member(e, "hwaddr") : NULL;
+		if (hw) {
+			remove_setting(ed, hw);
 			log_info("network[%d]: the copy gets a new MAC address", i);
 		}
 	}

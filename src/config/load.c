@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading, validating and merging config files, and filling the structs. */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "config/diag.h"
 #include "config/schema.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 
@@ -372,6 +375,69 @@ void conf_config_init(config_t *cfg)
 	config_set_options(cfg, CONFIG_OPTION_SEMICOLON_SEPARATORS);
 }
 
+/* "memory.max = VALUE" -> "memory = { max = VALUE; };" (NULL if line is
+ * not a dotted name followed by '=' or ':'). */
+char *conf_dotted_key_nested(const char *line)
+{
+	const char *p = line + strspn(line, " \t"), *name = p, *v, *end;
+	_cleanup_free_ char *value = NULL;
+	char *s = NULL, *n;
+	bool dotted = false;
+
+	while (*p && (isalnum((unsigned char)*p) || strchr("_-*.", *p)))
+		dotted |= *p++ == '.';
+	v = p + strspn(p, " \t");
+	if (!dotted || (*v != '=' && *v != ':') || p == name || *name == '.' || p[-1] == '.')
+		return NULL;
+	v++;
+	v += strspn(v, " \t");
+	end = v + strlen(v);
+	while (end > v && strchr(" \t\r\n;,", end[-1]))
+		end--;
+	value = strndup(v, (size_t)(end - v));
+	if (!value)
+		return NULL;
+	/* from the last component outwards */
+	for (size_t i = (size_t)(p - name) + 1; i-- > 0;) {
+		const char *q = name + i;
+		if (i > 0 && q[-1] != '.')
+			continue;
+		const char *seg_end = strchr(q, '.');
+		int len = (int)((seg_end && seg_end < p ? seg_end : p) - q);
+		n = s ? str_printf("%.*s = { %s };", len, q, s)
+		      : str_printf("%.*s = %s;", len, q, value);
+		free(s);
+		if (!n)
+			return NULL;
+		s = n;
+	}
+	return s;
+}
+
+/* After a syntax error at file:line: a dotted name there gets the nested
+ * form to write instead (libconfig names cannot contain dots). */
+static void dotted_key_hint(const char *file, int line)
+{
+	_cleanup_free_ char *text = NULL, *nested = NULL;
+	const char *l;
+	size_t len;
+
+	if (line < 1 || fileio_read_at(AT_FDCWD, file, &text, &len) < 0)
+		return;
+	l = text;
+	for (int i = 1; i < line && l; i++)
+		if ((l = strchr(l, '\n')))
+			l++;
+	if (!l)
+		return;
+	*strchrnul(l, '\n') = '\0';
+	nested = conf_dotted_key_nested(l);
+	if (nested)
+		log_error("%s:%d: a setting name cannot contain dots inside a file; write the "
+			  "nested form: %s",
+			  file, line, nested);
+}
+
 int conf_read_file(config_t *cfg, const char *file)
 {
 	conf_config_init(cfg);
@@ -386,6 +452,8 @@ int conf_read_file(config_t *cfg, const char *file)
 			return log_error_errno(-EIO, "%s: cannot read", file);
 		log_error("%s:%d: %s", config_error_file(cfg) ? config_error_file(cfg) : file,
 			  config_error_line(cfg), config_error_text(cfg));
+		dotted_key_hint(config_error_file(cfg) ? config_error_file(cfg) : file,
+				config_error_line(cfg));
 		return -EINVAL;
 	}
 	return 0;

@@ -24,3 +24,10 @@ int config_set_key(const struct sysc_paths *p, const char *name, const char *key
  * then the key is set or removed and the config written atomically. */
 int config_set_key_unlocked(const struct sysc_paths *p, const char *name, const char *key,
 			    const char *value);
+/* sysc-config NAME --edit: under the container's lock, run $VISUAL,
+ * $EDITOR, sensible-editor or vi on a copy of the config; an unchanged copy
+ * writes nothing; a changed one is validated as a load would (and must keep
+ * name and rootfs.backend) and written atomically. An invalid one is shown
+ * and, on a terminal, the user is asked to edit again; never written.
+ * -EINVAL (logged) when the edit stays invalid. */
+int config_edit(const struct sysc_paths *p, const char *name);

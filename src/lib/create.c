@@ -289,7 +289,8 @@ static int make_rootfs(struct create_ctx *c)
 	return template_build(c->exe, rootfs, c->o->template_args);
 }
 
-/* Settings the template suggested apply unless the user's file set them. */
+/* Settings the template suggested apply unless the user's file set them
+ * (added after the user's text, which stays as it was written). */
 static int apply_template_settings(struct conf_edit *ed, char **settings)
 {
 	for (size_t i = 0; settings && settings[i]; i++) {
@@ -299,6 +300,8 @@ static int apply_template_settings(struct conf_edit *ed, char **settings)
 			log_error("template suggested an unknown config key \"%s\"", settings[i]);
 			return -EPROTO;
 		}
+		if (conf_edit_has(ed, settings[i]))
+			continue;
 		int r = conf_edit_set(ed, settings[i], eq + 1);
 		if (r < 0)
 			return r;
@@ -333,13 +336,15 @@ static int write_config(struct create_ctx *c, char **settings)
 	struct conf_edit *ed = NULL;
 	int r;
 
-	/* template suggestions first, then the user's file on top of them */
+	/* the user's file as written, then what the template suggested for
+	 * the keys it does not set */
 	r = conf_edit_open(NULL, &ed);
 	if (r < 0)
 		return r;
-	r = apply_template_settings(ed, settings);
-	if (r == 0 && c->o->config_file)
+	if (c->o->config_file)
 		r = conf_edit_merge_file(ed, c->o->config_file);
+	if (r == 0)
+		r = apply_template_settings(ed, settings);
 	if (r == 0)
 		r = conf_edit_set(ed, "template", c->o->template);
 	if (r == 0)

@@ -6,15 +6,21 @@
  * rebuilt as the merged view `sysc-config NAME` prints, which must read back
  * as the same config. An input starting
  * with "!KEY " is instead one `sysc-config set KEY VALUE` (conf_parse_key).
+ * Text libconfig reads is also edited in place (textedit.c: what sysc-config
+ * does to a file): setting and removing cgroup.memory.max must give text that
+ * libconfig reads with that one change.
  *
  * Inputs containing "@include" are skipped: libconfig would read the named
  * file from the host (an absolute path ignores the include directory).
  */
+#include <errno.h>
 #include <libconfig.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "config/config.h"
 #include "config/schema.h"
+#include "config/textedit.h"
 #include "tests/fuzz/fuzz.h"
 #include "util/cleanup.h"
 
@@ -83,6 +89,51 @@ static void fuzz_file(const char *text)
 	}
 }
 
+/* The text after an in-place edit reads back with the edit made (an edit
+ * the editor refuses, -EOPNOTSUPP, is fine; anything else is not). */
+static void check_text_edit(const char *text, const char *value)
+{
+	static const char *const path[] = {"cgroup", "memory", "max", NULL};
+	_cleanup_free_ char *t = strdup(text);
+	const char *got = NULL;
+	config_t cfg;
+	bool ok;
+	int r;
+
+	if (!t)
+		return;
+	r = value ? conf_text_set(&t, path, value) : conf_text_remove(&t, path);
+	if (r == -EOPNOTSUPP || r == -ENOMEM)
+		return;
+	conf_config_init(&cfg);
+	ok = r == 0 && config_read_string(&cfg, t);
+	if (ok && value)
+		ok = config_lookup_string(&cfg, "cgroup.memory.max", &got) &&
+		     strcmp(got, "1G") == 0;
+	else if (ok)
+		ok = !config_lookup(&cfg, "cgroup.memory.max");
+	config_destroy(&cfg);
+	if (!ok) {
+		fprintf(stderr, "%s of cgroup.memory.max (%d) in:\n%s\ngave:\n%s\n",
+			value ? "set" : "removal", r, text, t);
+		abort();
+	}
+}
+
+static void fuzz_text_edit(const char *text)
+{
+	config_t cfg;
+	bool valid;
+
+	conf_config_init(&cfg);
+	valid = config_read_string(&cfg, text);
+	config_destroy(&cfg);
+	if (!valid)
+		return;
+	check_text_edit(text, "\"1G\"");
+	check_text_edit(text, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	_cleanup_free_ char *text = NULL;
@@ -96,5 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_set(text);
 	else
 		fuzz_file(text);
+	if (text[0] != '!')
+		fuzz_text_edit(text);
 	return 0;
 }
