@@ -64,14 +64,13 @@ int config_set_key_unlocked(const struct sysc_paths *p, const char *name, const 
 	return edit_file(p, file, key, value);
 }
 
-int config_set_key(const struct sysc_paths *p, const char *name, const char *key, const char *value)
+/* The container's lock (an fd to close), after it is known to exist; or
+ * -errno, reported. */
+static int lock_existing(const struct sysc_paths *p, const char *name)
 {
-	_cleanup_close_ int lock = -EBADF;
-	int r = refuse_fixed(name, key);
+	_cleanup_close_ int lock = lock_container(p, name);
+	int r;
 
-	if (r < 0)
-		return r;
-	lock = lock_container(p, name);
 	if (lock < 0)
 		return lock;
 	r = store_exists(p, name);
@@ -82,6 +81,19 @@ int config_set_key(const struct sysc_paths *p, const char *name, const char *key
 		log_error("container \"%s\" does not exist (in %s)", name, p->store);
 		return -ENOENT;
 	}
+	return TAKE_FD(lock);
+}
+
+int config_set_key(const struct sysc_paths *p, const char *name, const char *key, const char *value)
+{
+	_cleanup_close_ int lock = -EBADF;
+	int r = refuse_fixed(name, key);
+
+	if (r < 0)
+		return r;
+	lock = lock_existing(p, name);
+	if (lock < 0)
+		return lock;
 	return config_set_key_unlocked(p, name, key, value);
 }
 
@@ -196,17 +208,9 @@ int config_edit(const struct sysc_paths *p, const char *name)
 	size_t len;
 	int r;
 
-	lock = lock_container(p, name);
+	lock = lock_existing(p, name);
 	if (lock < 0)
 		return lock;
-	r = store_exists(p, name);
-	if (r < 0)
-		return log_error_errno(r, "cannot look up container \"%s\" in %s: %m", name,
-				       p->store);
-	if (r == 0) {
-		log_error("container \"%s\" does not exist (in %s)", name, p->store);
-		return -ENOENT;
-	}
 	file = paths_container_config(p, name);
 	if (!file)
 		return log_error_errno(-ENOMEM, "out of memory");
