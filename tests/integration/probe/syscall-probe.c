@@ -37,17 +37,26 @@
 #define NETLINK_AUDIT 9
 #endif
 
-static long open_by_handle(void)
+struct root_handle {
+	struct file_handle h;
+	unsigned char data[128];
+};
+
+/* a handle of the container's own root, to be opened through the mount fd:
+ * the "shocker" escape does the same with a guessed host handle */
+static int root_handle(struct root_handle *fh)
 {
-	struct {
-		struct file_handle h;
-		unsigned char data[128];
-	} fh = {.h.handle_bytes = 128};
 	int mnt;
 
-	/* a handle of the container's own root, opened through the mount fd:
-	 * the "shocker" escape does the same with a guessed host handle */
-	if (name_to_handle_at(AT_FDCWD, "/", &fh.h, &mnt, 0) < 0)
+	*fh = (struct root_handle){.h.handle_bytes = sizeof(fh->data)};
+	return name_to_handle_at(AT_FDCWD, "/", &fh->h, &mnt, 0);
+}
+
+static long open_by_handle(void)
+{
+	struct root_handle fh;
+
+	if (root_handle(&fh) < 0)
 		return -1;
 	return syscall(SYS_open_by_handle_at, AT_FDCWD, &fh.h, O_RDONLY);
 }
@@ -222,13 +231,9 @@ static long probe_i386(const char *n, const char *arg)
 		return int80(I386_delete_module, low_str("sysc_no_such_module"), O_NONBLOCK, 0, 0,
 			     0);
 	if (!strcmp(n, "open_by_handle_at")) {
-		struct {
-			struct file_handle h;
-			unsigned char data[128];
-		} fh = {.h.handle_bytes = 128};
-		int mnt;
+		struct root_handle fh;
 
-		if (name_to_handle_at(AT_FDCWD, "/", &fh.h, &mnt, 0) < 0)
+		if (root_handle(&fh) < 0)
 			return -1;
 		return int80(I386_open_by_handle_at, AT_FDCWD, low_addr(&fh, sizeof(fh)), O_RDONLY,
 			     0, 0);
