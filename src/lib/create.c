@@ -269,6 +269,7 @@ static int make_rootfs(struct create_ctx *c)
 		r = cache_ensure(w->p, c->exe, key, c->o->template_args, &cache_rootfs);
 		if (r < 0)
 			return r;
+		template_key_remember(&c->key);
 		r = check_interrupt();
 		if (r < 0)
 			return r;

@@ -226,6 +226,8 @@ static int template_failed(const char *exe, const char *verb, int st)
 void template_key_done(struct template_key *k)
 {
 	free(k->key);
+	free(k->memo_path);
+	free(k->memo);
 	*k = (struct template_key){0};
 }
 
@@ -282,23 +284,38 @@ static char *memo_read(const char *path, const char *stamp, size_t len)
 	return strdup(data + len);
 }
 
-/* Best effort: a memo that cannot be written only means cache-key runs again. */
-static void memo_write(const char *path, const char *stamp, size_t len, const char *out)
+/* The memo: the stamp, then what cache-key printed. */
+static int memo_prepare(struct template_key *k, const char *path, const char *stamp, size_t len,
+			const char *out)
 {
-	_cleanup_free_ char *dir = strdup(path), *data = NULL;
 	size_t olen = strlen(out);
+
+	k->memo_path = strdup(path);
+	k->memo = malloc(len + olen);
+	if (!k->memo_path || !k->memo)
+		return -ENOMEM;
+	memcpy(k->memo, stamp, len);
+	memcpy(k->memo + len, out, olen);
+	k->memo_len = len + olen;
+	return 0;
+}
+
+void template_key_remember(const struct template_key *k)
+{
+	_cleanup_free_ char *dir = NULL;
 	int r;
 
-	if (!dir || !(data = malloc(len + olen)))
+	if (!k->memo_path)
+		return;
+	dir = strdup(k->memo_path);
+	if (!dir)
 		return;
 	*strrchr(dir, '/') = '\0';
-	memcpy(data, stamp, len);
-	memcpy(data + len, out, olen);
 	r = fileio_mkdir_p(dir, 0700);
 	if (r == 0)
-		r = fileio_replace_at(AT_FDCWD, path, data, len + olen, 0600);
+		r = fileio_replace_at(AT_FDCWD, k->memo_path, k->memo, k->memo_len, 0600);
 	if (r < 0)
-		log_debug("cannot remember the cache key in %s: %s", path, strerror(-r));
+		log_debug("cannot remember the cache key in %s: %s", k->memo_path, strerror(-r));
 }
 
 /* cache-key's output: the key on the first line, then promise lines;
@@ -366,7 +383,7 @@ int template_cache_key(const char *exe, char *const *args, const char *cache_dir
 	if (r < 0)
 		return r;
 	if (memo && path)
-		memo_write(path, stamp, len, copy);
+		return memo_prepare(ret, path, stamp, len, copy);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct sysc_paths;
 
@@ -31,8 +32,14 @@ int template_show_help(const struct sysc_paths *p, const char *name);
 struct template_key {
 	char *key;
 	bool configure_identity;
+	/* the memo to write once the key proved good (template_key_remember) */
+	char *memo_path, *memo;
+	size_t memo_len;
 };
 void template_key_done(struct template_key *k);
+/* Remember the key (when promised) after the cache it names was made or
+ * found: a failed build leaves no memo behind. Best effort. */
+void template_key_remember(const struct template_key *k);
 /* cache_dir: where the remembered keys are kept (NULL: never remembered). */
 int template_cache_key(const char *exe, char *const *args, const char *cache_dir,
 		       struct template_key *ret);

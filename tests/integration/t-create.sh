@@ -190,7 +190,7 @@ test_uncached_template() {
 # per template file and options, and sysc writes the identity itself
 test_template_promises() {
 	local log=$T_ROOT/promise.log tpl=$SYSC_TEMPLATE_DIR/sysc-testtpl n
-	trap 'rm -rf "${SYSC_CACHE_DIR:?}"/testtpl-promise*; grep -lsF "$SYSC_TEMPLATE_DIR" "$SYSC_CACHE_DIR"/.keys/* | xargs -r rm -f' EXIT
+	trap 'rm -rf "${SYSC_CACHE_DIR:?}"/testtpl-promise*' EXIT
 	: >"$log"
 	sysc-create p1 -t testtpl -- --promise --log "$log"
 	expect_eq "$(tr '\n' ' ' <"$log")" "cache-key build " "template runs, first create"
@@ -214,6 +214,11 @@ test_template_promises() {
 	# the template would refuse a name that is no host name; so does sysc
 	expect_fail 'container name "p_5" is not a valid host name' \
 		sysc-create p_5 -t testtpl -- --promise --log "$log"
+	# a key is remembered only once its cache was made
+	expect_fail 'failed during build' sysc-create p6 -t testtpl -- --promise --fail-build
+	if grep -lsF -- "--fail-build" "$SYSC_CACHE_DIR"/.keys/*; then
+		t_die "the key of a failed build was remembered"
+	fi
 	for n in p1 p2 p3 p4; do sysc-destroy "$n"; done
 	expect_store ""
 }
