@@ -7,6 +7,7 @@
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/store.h"
+#include "lib/rootfs-identity.h"
 #include "lib/template.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
@@ -43,6 +44,7 @@ struct create_ctx {
 	const struct create_opts *o;
 	struct create_work *w;
 	char *exe;
+	struct template_key key;
 };
 
 /* Seconds since t0 (monotonic_us()). */
@@ -254,17 +256,20 @@ int create_work_begin(const struct sysc_paths *p, const char *name, const char *
 static int make_rootfs(struct create_ctx *c)
 {
 	struct create_work *w = c->w;
-	_cleanup_free_ char *key = NULL, *cache_rootfs = NULL, *rootfs = NULL;
+	_cleanup_free_ char *cache_rootfs = NULL, *rootfs = NULL;
+	const char *key;
 	int64_t t0;
 	int r;
 
-	r = template_cache_key(c->exe, c->o->template_args, &key);
+	r = template_cache_key(c->exe, c->o->template_args, w->p->cache, &c->key);
 	if (r < 0)
 		return r;
+	key = c->key.key;
 	if (*key) {
 		r = cache_ensure(w->p, c->exe, key, c->o->template_args, &cache_rootfs);
 		if (r < 0)
 			return r;
+		template_key_remember(&c->key);
 		r = check_interrupt();
 		if (r < 0)
 			return r;
@@ -362,7 +367,10 @@ static int configure_rootfs(struct create_ctx *c)
 	if (!rootfs)
 		return -ENOMEM;
 	log_info("configuring %s...", c->o->name);
-	r = template_configure(c->exe, rootfs, c->o->name, c->o->template_args, &settings);
+	if (c->key.configure_identity)
+		r = rootfs_identity_write(rootfs, c->o->name);
+	else
+		r = template_configure(c->exe, rootfs, c->o->name, c->o->template_args, &settings);
 	if (r < 0)
 		return r;
 	return write_config(c, settings);
@@ -394,6 +402,7 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 		log_info("created container %s (%s backend) in %.2fs", o->name, c.w->backend->name,
 			 elapsed(t0));
 	create_work_free(c.w);
+	template_key_done(&c.key);
 	free(c.exe);
 	return r;
 }

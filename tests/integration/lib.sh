@@ -76,6 +76,9 @@ t_cleanup_all() {
 			losetup -d "$dev" 2>/dev/null
 		done
 	done
+	# cache keys the templates copied into T_ROOT had remembered in a
+	# shared cache (src/lib/template.c)
+	grep -lsF "$T_ROOT/" "$SYSC_CACHE_DIR"/.keys/* 2>/dev/null | xargs -r rm -f
 	rm -rf "$T_ROOT"
 }
 trap t_cleanup_all EXIT
