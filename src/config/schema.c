@@ -799,6 +799,26 @@ const struct conf_schema conf_schema_container = {"container", container_keys,
 						  ARRAY_SIZE(container_keys)};
 const struct conf_schema conf_schema_global = {"global", global_keys, ARRAY_SIZE(global_keys)};
 
+/* Keys sysc records itself rather than the user: a container keeps them in
+ * its facts file, beside its config. Add a key here when sysc starts
+ * recording one. */
+static const char *const fact_keys[] = {"uuid", "idmap", "rootfs.shifted", NULL};
+
+const char *const *conf_fact_keys(void)
+{
+	return fact_keys;
+}
+
+bool conf_key_is_fact(const char *key)
+{
+	for (size_t i = 0; fact_keys[i]; i++) {
+		size_t n = strlen(fact_keys[i]);
+		if (strncmp(key, fact_keys[i], n) == 0 && (key[n] == '\0' || key[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
 const struct conf_key *conf_schema_find(const struct conf_schema *sc, const char *path)
 {
 	for (size_t i = 0; i < sc->n_keys; i++)

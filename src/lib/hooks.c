@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/hooks.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/paths.h"
 #include "userns/userns.h"
 #include "util/cleanup.h"
@@ -221,7 +222,7 @@ int hooks_run_new(const struct sysc_paths *p, const char *entry, enum hook_momen
 
 	if (!config)
 		return log_error_errno(-ENOMEM, "out of memory");
-	r = conf_load(p->default_conf, config, &conf);
+	r = facts_load_conf(p, config, &conf);
 	if (r < 0)
 		return r;
 	r = hooks_run(

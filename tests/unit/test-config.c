@@ -725,7 +725,7 @@ static void test_help_get_dump(void)
 	for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
 		f = open_memstream(&buf, &len);
 		capture_start();
-		r = conf_get(def, p, gets[i].key, f);
+		r = conf_get(def, p, NULL, gets[i].key, f);
 		err = capture_end();
 		fclose(f);
 		CHECK(r == 0 && !strcmp(buf, gets[i].out), "get %s = \"%s\" (%s)", gets[i].key,
@@ -734,7 +734,7 @@ static void test_help_get_dump(void)
 	}
 	f = open_memstream(&buf, &len);
 	capture_start();
-	r = conf_get(def, p, "consol.ttys", f);
+	r = conf_get(def, p, NULL, "consol.ttys", f);
 	err = capture_end();
 	fclose(f);
 	CHECK(r == -ENOENT && strstr(err, "did you mean \"console.ttys\""), "get unknown (%s)",
@@ -742,7 +742,7 @@ static void test_help_get_dump(void)
 	free(buf);
 
 	f = open_memstream(&buf, &len);
-	r = conf_dump(def, p, f);
+	r = conf_dump(def, p, NULL, f);
 	fclose(f);
 	CHECK(r == 0 && strstr(buf, "name = \"c1\";") && strstr(buf, "ttys = 2;") &&
 		      strstr(buf, "max = \"2G\";") && strstr(buf, "halt_signal = \"SIGRTMIN+3\";"),
@@ -788,7 +788,7 @@ static void test_default_hostname(void)
 		      names[i].name, c ? c->hostname : "?");
 		conf_free(c);
 		f = open_memstream(&buf, &len);
-		r = conf_dump(NULL, p, f);
+		r = conf_dump(NULL, p, NULL, f);
 		fclose(f);
 		p = write_file("h-dump.conf", buf);
 		capture_start();
