@@ -808,9 +808,9 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 	return 0;
 }
 
-#define FACTS_HEADER                                                                   \
-	"# Facts sysc records about this container (not its settings: those are\n"     \
-	"# in the file \"config\" beside this one). Written by sysc, not to be edited;\n" \
+#define FACTS_HEADER                                                                               \
+	"# Facts sysc records about this container (not its settings: those are\n"                 \
+	"# in the file \"config\" beside this one). Written by sysc, not to be edited;\n"          \
 	"# see sysc-config(1).\n"
 
 int conf_facts_open(const char *file, struct conf_edit **ret)

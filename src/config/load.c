@@ -357,8 +357,9 @@ static void check_facts_group(struct conf_ctx *ctx, const config_setting_t *g, c
 {
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-		_cleanup_free_ char *path = *prefix ? str_printf("%s.%s", prefix, config_setting_name(m))
-						    : strdup(config_setting_name(m));
+		_cleanup_free_ char *path =
+			*prefix ? str_printf("%s.%s", prefix, config_setting_name(m))
+				: strdup(config_setting_name(m));
 		size_t n = path ? strlen(path) : 0;
 		bool above = false;
 

@@ -108,8 +108,8 @@ config_setting_t *conf_view_lookup(const struct conf_view *v, const char *path, 
 /* Read default_file (may be NULL or missing), file and facts_file (may be
  * NULL or missing) into cfg[0..2] and set up v. cfg must be released with
  * conf_view_close() in all cases. */
-int conf_view_open(struct conf_view *v, config_t cfg[3], const char *default_file,
-		   const char *file, const char *facts_file);
+int conf_view_open(struct conf_view *v, config_t cfg[3], const char *default_file, const char *file,
+		   const char *facts_file);
 void conf_view_close(config_t cfg[3]);
 /* Read file into cfg (config_init done here); logs; -ENOENT if missing. */
 int conf_read_file(config_t *cfg, const char *file);

@@ -57,9 +57,10 @@ static int edit_file(const struct sysc_paths *p, const char *file, const char *k
 static int refuse_fixed(const char *name, const char *key, const char *value)
 {
 	if (value && conf_key_is_fact(key)) {
-		log_error("%s of %s is recorded by sysc (in its facts file, beside its config), not "
-			  "set with sysc-config (--unset %s makes sysc forget it)",
-			  key, name, key);
+		log_error(
+			"%s of %s is recorded by sysc (in its facts file, beside its config), not "
+			"set with sysc-config (--unset %s makes sysc forget it)",
+			key, name, key);
 		return -EPERM;
 	}
 	if (!config_set_is_fixed(key))

@@ -50,7 +50,8 @@ int facts_pair_open(const char *config_file, struct facts_pair *ret)
 
 int facts_pair_write(const struct sysc_paths *p, struct facts_pair *fp)
 {
-	int r = fp->moved > 0 || fp->facts_changed ? conf_facts_write(fp->facts, fp->facts_file) : 0;
+	int r = fp->moved > 0 || fp->facts_changed ? conf_facts_write(fp->facts, fp->facts_file)
+						   : 0;
 
 	if (r == 0 && (fp->moved > 0 || fp->cfg_changed))
 		r = conf_edit_write(fp->cfg, p->default_conf, fp->config_file);

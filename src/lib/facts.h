@@ -31,7 +31,7 @@ int facts_migrate(const struct sysc_paths *p, const char *config_file);
 struct facts_pair {
 	struct conf_edit *cfg, *facts;
 	char *config_file, *facts_file;
-	int moved;	  /* facts moved out of the config */
+	int moved;	    /* facts moved out of the config */
 	bool cfg_changed;   /* set by the caller: write the config */
 	bool facts_changed; /* set by the caller: write the facts */
 };
