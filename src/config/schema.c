@@ -77,8 +77,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(uuid),
 	 .example = "\"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\"",
-	 .doc = "Container UUID, written by sysc-create, sysc-copy and sysc-import (a new one each "
-		"time); "
+	 .doc = "Container UUID, a fact sysc records (in NAME/facts): written by sysc-create, "
+		"sysc-copy and sysc-import (a new one each time); "
 		"init gets it as $container_uuid (empty when unset)."},
 	{.path = "template",
 	 .type = CT_STRING,
@@ -120,7 +120,7 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(rootfs.shifted),
 	 .example = "\"b:0:1000000:65536\"",
-	 .doc = "Written by sysc, not meant to be edited: the id mapping the owners of the "
+	 .doc = "A fact sysc records (in NAME/facts), not a setting: the id mapping the owners of the "
 		"rootfs are shifted to on disk (KIND:CONTAINER:HOST:COUNT, comma separated; "
 		"\"\" = not shifted). An unprivileged container whose store cannot be idmapped "
 		"(9p, NFS, FUSE) has its owners rewritten once at its first start and recorded "
@@ -667,7 +667,7 @@ static const struct conf_key container_keys[] = {
 	     "User namespace id mappings of an unprivileged container (security.privileged "
 	     "= false); ranges of the same kind must not overlap. Left unset, 65536 ids are "
 	     "allocated from root's /etc/subuid and /etc/subgid ranges (else from 1000000) "
-	     "and written here."),
+	     "and recorded as a fact (in NAME/facts)."),
 	{.path = "idmap.type",
 	 .type = CT_STRING,
 	 .choices = idmap_types,
