@@ -71,16 +71,18 @@ static int build_env(const struct hooks_ctx *ctx, const char *entry, enum hook_m
 {
 	_cleanup_strv_ char **env = NULL;
 	_cleanup_free_ char *config = str_printf("%s/config", entry);
+	_cleanup_free_ char *facts = str_printf("%s/facts", entry);
 	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", entry);
 	int r;
 
-	if (!config || !rootfs)
+	if (!config || !facts || !rootfs)
 		return -ENOMEM;
 	r = strv_push(&env, HOOK_PATH);
 	r = r ?: push_var(&env, "SYSC_NAME", ctx->conf->name);
 	r = r ?: push_var(&env, "SYSC_HOOK", hook_moment_name(m));
 	r = r ?: push_var(&env, "SYSC_PATH", ctx->store);
 	r = r ?: push_var(&env, "SYSC_CONFIG", config);
+	r = r ?: push_var(&env, "SYSC_FACTS", facts);
 	r = r ?: push_var(&env, "SYSC_ROOTFS", rootfs);
 	r = r ?: push_var(&env, "SYSC_ROOTFS_MOUNT", ctx->rootfs_mount);
 	r = r ?: push_var(&env, "SYSC_TARGET", ctx->target);
