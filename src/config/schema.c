@@ -120,7 +120,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(rootfs.shifted),
 	 .example = "\"b:0:1000000:65536\"",
-	 .doc = "A fact sysc records (in NAME/facts), not a setting: the id mapping the owners of the "
+	 .doc = "A fact sysc records (in NAME/facts), not a setting: the id mapping the owners of "
+		"the "
 		"rootfs are shifted to on disk (KIND:CONTAINER:HOST:COUNT, comma separated; "
 		"\"\" = not shifted). An unprivileged container whose store cannot be idmapped "
 		"(9p, NFS, FUSE) has its owners rewritten once at its first start and recorded "
