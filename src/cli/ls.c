@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/state.h"
@@ -136,7 +137,7 @@ int cmd_ls(int argc, char **argv)
 		_cleanup_free_ char *cfg = paths_container_config(p, names[i]);
 		rows[i].name = names[i];
 		/* a broken config is shown as BROKEN, its error logged, and ls goes on */
-		if (cfg && conf_load(p->default_conf, cfg, &rows[i].conf) < 0)
+		if (cfg && facts_load_conf(p, cfg, &rows[i].conf) < 0)
 			rows[i].conf = NULL;
 		state_read(p, names[i], &rows[i].st);
 		rows[i].ipv4 = ipv4_list(rows[i].conf);

@@ -77,8 +77,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(uuid),
 	 .example = "\"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\"",
-	 .doc = "Container UUID, written by sysc-create, sysc-copy and sysc-import (a new one each "
-		"time); "
+	 .doc = "Container UUID, a fact sysc records (in NAME/facts): written by sysc-create, "
+		"sysc-copy and sysc-import (a new one each time); "
 		"init gets it as $container_uuid (empty when unset)."},
 	{.path = "template",
 	 .type = CT_STRING,
@@ -120,7 +120,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(rootfs.shifted),
 	 .example = "\"b:0:1000000:65536\"",
-	 .doc = "Written by sysc, not meant to be edited: the id mapping the owners of the "
+	 .doc = "A fact sysc records (in NAME/facts), not a setting: the id mapping the owners of "
+		"the "
 		"rootfs are shifted to on disk (KIND:CONTAINER:HOST:COUNT, comma separated; "
 		"\"\" = not shifted). An unprivileged container whose store cannot be idmapped "
 		"(9p, NFS, FUSE) has its owners rewritten once at its first start and recorded "
@@ -667,7 +668,7 @@ static const struct conf_key container_keys[] = {
 	     "User namespace id mappings of an unprivileged container (security.privileged "
 	     "= false); ranges of the same kind must not overlap. Left unset, 65536 ids are "
 	     "allocated from root's /etc/subuid and /etc/subgid ranges (else from 1000000) "
-	     "and written here."),
+	     "and recorded as a fact (in NAME/facts)."),
 	{.path = "idmap.type",
 	 .type = CT_STRING,
 	 .choices = idmap_types,
@@ -798,6 +799,26 @@ static const struct conf_key global_keys[] = {
 const struct conf_schema conf_schema_container = {"container", container_keys,
 						  ARRAY_SIZE(container_keys)};
 const struct conf_schema conf_schema_global = {"global", global_keys, ARRAY_SIZE(global_keys)};
+
+/* Keys sysc records itself rather than the user: a container keeps them in
+ * its facts file, beside its config. Add a key here when sysc starts
+ * recording one. */
+static const char *const fact_keys[] = {"uuid", "idmap", "rootfs.shifted", NULL};
+
+const char *const *conf_fact_keys(void)
+{
+	return fact_keys;
+}
+
+bool conf_key_is_fact(const char *key)
+{
+	for (size_t i = 0; fact_keys[i]; i++) {
+		size_t n = strlen(fact_keys[i]);
+		if (strncmp(key, fact_keys[i], n) == 0 && (key[n] == '\0' || key[n] == '.'))
+			return true;
+	}
+	return false;
+}
 
 const struct conf_key *conf_schema_find(const struct conf_schema *sc, const char *path)
 {

@@ -314,23 +314,35 @@ static int apply_template_settings(struct conf_edit *ed, char **settings)
 	return 0;
 }
 
-int create_work_write_config(struct create_work *w, struct conf_edit *ed)
+int create_work_write_config(struct create_work *w, struct conf_edit *ed, const char *shifted)
 {
 	_cleanup_free_ char *dst = str_printf("%s/config", w->work_path);
+	_cleanup_free_ char *facts_file = str_printf("%s/facts", w->work_path);
+	_cleanup_(conf_edit_freep) struct conf_edit *facts = NULL;
 	char uuid[UUID_STR_LEN];
 	int r;
 
-	if (!dst)
+	if (!dst || !facts_file)
 		return -ENOMEM;
 	r = uuid_generate_random_str(uuid);
 	if (r == 0)
+		r = conf_facts_open(facts_file, &facts);
+	if (r == 0)
 		r = conf_edit_set(ed, "name", w->name);
 	if (r == 0)
-		r = conf_edit_set(ed, "uuid", uuid);
-	if (r == 0)
 		r = conf_edit_set(ed, "rootfs.backend", w->backend->name);
+	/* facts in the user's file or a source's old-style config are
+	 * recorded apart (a new uuid replaces the source's) */
+	if (r == 0)
+		r = conf_edit_move_facts(ed, facts);
+	if (r >= 0)
+		r = conf_edit_set(facts, "uuid", uuid);
+	if (r == 0 && shifted && *shifted)
+		r = conf_edit_set(facts, "rootfs.shifted", shifted);
 	if (r == 0)
 		r = conf_edit_write(ed, w->p->default_conf, dst);
+	if (r == 0)
+		r = conf_facts_write(facts, facts_file);
 	if (r == 0)
 		r = idmap_ensure(w->p, w->name, dst);
 	return r < 0 ? r : check_interrupt();
@@ -353,7 +365,7 @@ static int write_config(struct create_ctx *c, char **settings)
 	if (r == 0)
 		r = conf_edit_set(ed, "template", c->o->template);
 	if (r == 0)
-		r = create_work_write_config(c->w, ed);
+		r = create_work_write_config(c->w, ed, NULL);
 	conf_edit_free(ed);
 	return r;
 }
