@@ -130,7 +130,7 @@ static void plan(void)
 	CHECK(f->kind == NET_PHYS && !f->has_mac && !strcmp(f->link, "dummy1"),
 	      "phys keeps its own MAC");
 	char **lines = NULL;
-	CHECK(net_describe(c, "web1", &lines) == 0 && strv_length(lines) == 4, "described");
+	CHECK(net_describe(c, "web1", NULL, &lines) == 0 && strv_length(lines) == 4, "described");
 	CHECK(lines && strstr(lines[1], "eth0: veth, host end vs-web1-0 on bridge br0") &&
 		      strstr(lines[1], "10.77.0.5/24") && strstr(lines[1], "fd77::5/64"),
 	      "%s", lines ? lines[1] : "");
