@@ -29,7 +29,7 @@ ls_addr() { # the IPV4 column of sysc-ls
 }
 
 record() { # the sysc.conf record of network $1
-	grep -o "\"$1 ipv4=[^\"]*\"" "$SYSC_CONF_DIR/sysc.conf" | tr -d '"'
+	grep -v '^\s*#' "$SYSC_CONF_DIR/sysc.conf" | grep -o "\"$1 ipv4=[^\"]*\"" | tr -d '"'
 }
 
 bridge4() { # the bridge's IPv4 address of network $1, from its record
@@ -54,7 +54,7 @@ net_reset() {
 	for n in $(sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
 		hs sysc-stop -k "$n" >/dev/null 2>&1 || true
 	done
-	for n in $(grep -o '"[a-z0-9]* ipv4=' "$SYSC_CONF_DIR/sysc.conf" | tr -d '"' | cut -d' ' -f1); do
+	for n in $(grep -v '^\s*#' "$SYSC_CONF_DIR/sysc.conf" | grep -o '"[a-z0-9]* ipv4=' | tr -d '"' | cut -d' ' -f1); do
 		hs sysc-net delete -f "$n" >/dev/null 2>&1 || true
 	done
 	return 0
@@ -192,6 +192,20 @@ test_net_commands() {
 	expect_clean
 }
 
+# network = ( ) in a container's config: only lo, no lease, no sysc0
+test_no_network() {
+	trap net_reset EXIT
+	sysc-create n1 -t busybox -f "$(cfg none.conf <<<'network = ( );')" >/dev/null
+	hs sysc-start n1
+	expect_eq "$(inns n1 ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1)" lo "links of n1"
+	expect_eq "$(ls_addr n1)" - "address of n1"
+	[[ -z $(record sysc0) ]] || t_die "sysc0 recorded for a container without network"
+	! hs ip link show sysc0 >/dev/null 2>&1 || t_die "sysc0 made for a container without network"
+	! inside n1 grep -q 'written by sysc' /etc/resolv.conf 2>/dev/null || t_die "resolv.conf of n1 written"
+	hs sysc-stop n1
+	expect_clean
+}
+
 # each bad input: a clear error naming the culprit, and nothing changed
 test_bad_input() {
 	trap net_reset EXIT
@@ -232,5 +246,6 @@ test_bad_input() {
 t_run test_default_network
 t_run test_pool_addresses
 t_run test_net_commands
+t_run test_no_network
 t_run test_bad_input
 t_summary
