@@ -277,11 +277,12 @@ static int plan_one(struct net_iface *f, const struct net_managed *m, const stru
 		if (r == 0 && !has_default(f, AF_INET))
 			r = push_default(f, &m->a4);
 	}
+	/* no IPv6 default route: the host does not forward IPv6 (managed.c),
+	 * and a route into nowhere would make clients wait on every AAAA
+	 * answer instead of failing over to IPv4 at once */
 	if (r == 0 && want6) {
 		net_pool_addr6(m, idx, &a);
 		r = push_addr(f, &a);
-		if (r == 0 && !has_default(f, AF_INET6))
-			r = push_default(f, &m->a6);
 	}
 	return r;
 }

@@ -83,6 +83,10 @@ test_default_network() {
 	inns c1 ip -4 -o addr show eth0 | grep >/dev/null "inet $a/24" || t_die "eth0: $(inns c1 ip addr)"
 	inns c1 ip route show default | grep >/dev/null "^default via $br4 dev eth0" ||
 		t_die "route: $(inns c1 ip route)"
+	# the ULA pool address, and no IPv6 default route (the host does not forward IPv6)
+	inns c1 ip -6 -o addr show eth0 scope global | grep -E >/dev/null "inet6 fd[0-9a-f:]+::1:1/64" ||
+		t_die "IPv6: $(inns c1 ip -6 addr)"
+	[[ -z $(inns c1 ip -6 route show default) ]] || t_die "IPv6 default route: $(inns c1 ip -6 route)"
 	# NAT: the wan's server answers, and saw the host's uplink address
 	inside c1 bash -c "exec 3<>/dev/tcp/$WAN_ADDR/80 && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3" |
 		grep >/dev/null "$WAN_PAGE" || t_die "no page from the wan"
