@@ -203,8 +203,10 @@ int net_pool_release(const struct net_env *env, const char *uuid)
 {
 	_cleanup_close_ int lock = -EBADF;
 
-	if (!uuid)
-		return 0;
+	_cleanup_free_ char *path = str_printf("%s/" LEASES, env->state_dir);
+
+	if (!uuid || !path || access(path, F_OK) < 0)
+		return 0; /* no leases at all (nor a state dir to make for the lock) */
 	lock = net_managed_lock(env);
 	if (lock < 0)
 		return lock;
