@@ -128,10 +128,16 @@ static int list_record(struct list_ctx *c, const struct net_managed *m)
 		b = &c->b[c->n++];
 		memset(b, 0, sizeof(*b));
 		snprintf(b->name, sizeof(b->name), "%s", m->name);
-		if (m->has4)
-			net_format_addr(&m->a4, true, a), strv_push(&b->addrs, a);
-		if (m->has6)
-			net_format_addr(&m->a6, true, a), strv_push(&b->addrs, a);
+		if (m->has4) {
+			net_format_addr(&m->a4, true, a);
+			if (strv_push(&b->addrs, a) < 0)
+				return -ENOMEM;
+		}
+		if (m->has6) {
+			net_format_addr(&m->a6, true, a);
+			if (strv_push(&b->addrs, a) < 0)
+				return -ENOMEM;
+		}
 	}
 	snprintf(b->kind, sizeof(b->kind), "net");
 	b->nat = m->nat && m->has4;

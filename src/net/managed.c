@@ -817,8 +817,10 @@ int net_managed_set(const struct net_env *env, const char *name, const struct ne
 		r = net_nat_sync(env->conf_file, sk);
 		if (r == 0)
 			r = isolate_ports(sk, li.ifindex, list[i].isolated);
-		if (r == 0 && strcmp(old.domain, list[i].domain))
-			dns_stop(env, name), dns_ensure(env, &list[i]);
+		if (r == 0 && strcmp(old.domain, list[i].domain)) {
+			dns_stop(env, name); /* started again with the new domain */
+			dns_ensure(env, &list[i]);
+		}
 	}
 	net_nl_close(sk);
 	return r;
