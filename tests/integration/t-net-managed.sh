@@ -127,7 +127,7 @@ test_default_network() {
 # releases it
 test_pool_addresses() {
 	trap net_reset EXIT
-	local a1 a2 a3 u2
+	local a1 a2 a3 a5 u2
 	sysc-create b1 -t busybox >/dev/null
 	sysc-create b2 -t busybox >/dev/null
 	hs sysc-start b1
@@ -142,6 +142,13 @@ test_pool_addresses() {
 	a3=$(ls_addr b3)
 	[[ $a3 != "$a1" && $a3 != "$a2" && $a3 != - ]] || t_die "the copy got '$a3' (b1 $a1, b2 $a2)"
 	expect_eq "$(ls_addr b1)" "$a1" "b1 keeps its lease while stopped"
+	# an import too
+	sysc-export b1 "$T_ROOT/b1.tar" >/dev/null
+	sysc-import "$T_ROOT/b1.tar" b5 >/dev/null
+	hs sysc-start b5
+	a5=$(ls_addr b5)
+	[[ $a5 != "$a1" && $a5 != "$a2" && $a5 != "$a3" && $a5 != - ]] || t_die "the import got '$a5'"
+	hs sysc-stop b5
 	u2=$(sysc-info b2 | awk '/^UUID:/ {print $2}')
 	grep >/dev/null " $u2 " "$SYSC_STATE_DIR/net-leases" || t_die "no lease of b2: $(cat "$SYSC_STATE_DIR/net-leases")"
 	hs sysc-stop b2
