@@ -174,7 +174,8 @@ struct sysc_global {
 	char *default_backend; /* default "best" */
 	char *lvm_vg;
 	char *lvm_thinpool;
-	char *bridge; /* default bridge for `sysc-net` */
+	char *bridge;	 /* the managed bridge made on demand, default "sysc0" */
+	char **networks; /* managed networks: "NAME ipv4=CIDR|none ipv6=CIDR|none nat ..." */
 };
 
 /* Load a container config: default_file (may be NULL or not exist) merged

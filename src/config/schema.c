@@ -788,12 +788,27 @@ static const struct conf_key global_keys[] = {
 	{.path = "bridge",
 	 .type = CT_STRING,
 	 .check = conf_check_ifname,
+	 .def = "\"sysc0\"",
 	 .store = ST_STR,
 	 GL(bridge),
 	 .example = "\"sysc0\"",
-	 .doc = "Reserved for a default bridge of sysc-net: read and validated, but no command "
-		"uses "
-		"it yet (unset: none)."},
+	 .doc = "The managed bridge made on demand: the first start of a container with a veth "
+		"entry whose link names it records it in networks (IPv4 /24 and IPv6 ULA /64 "
+		"picked so they overlap nothing on the host, NAT) and makes it. Other managed "
+		"bridges are made by sysc-net create."},
+	{.path = "networks",
+	 .type = CT_STRV,
+	 .check = conf_check_net_record,
+	 .def = "[]",
+	 .store = ST_STRV,
+	 GL(networks),
+	 .example = "[\"sysc0 ipv4=10.91.27.1/24 ipv6=fd4e:2a1c:77d0:1::1/64 nat\"]",
+	 .doc = "Managed networks, written by sysc-net create, set and delete (and by the first "
+		"start on the default bridge): NAME, then ipv4=CIDR|none (the bridge's address "
+		"and the subnet of its address pool), ipv6=CIDR|none, nat or no-nat "
+		"(masquerade to the host's uplinks), isolated (no traffic between containers), "
+		"domain=D (DNS names NAME.D; default sysc). A missing bridge is made again from "
+		"its record at the next start of a container on it (e.g. after a reboot)."},
 };
 
 const struct conf_schema conf_schema_container = {"container", container_keys,

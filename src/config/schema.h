@@ -158,6 +158,7 @@ int conf_check_io_weight(const char *s, char *reason, size_t len);
 int conf_check_limit(const char *s, char *reason, size_t len);
 int conf_check_sysctl_key(const char *s, char *reason, size_t len);
 int conf_check_ifname(const char *s, char *reason, size_t len);
+int conf_check_net_record(const char *s, char *reason, size_t len);
 int conf_check_hwaddr(const char *s, char *reason, size_t len);
 int conf_check_cidr4(const char *s, char *reason, size_t len);
 int conf_check_cidr6(const char *s, char *reason, size_t len);

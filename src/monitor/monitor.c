@@ -141,7 +141,17 @@ static int setup_net(void *data, pid_t pid)
 {
 	struct monitor *m = data;
 
-	return net_attach(m->conf, m->key, pid, m->run_dir, &m->net);
+	struct net_env env;
+
+	paths_net_env(m->o->paths, &env);
+	return net_attach(m->conf, m->key, &env, pid, m->run_dir, &m->net);
+}
+
+static uint32_t net_nameserver(void *data)
+{
+	struct monitor *m = data;
+
+	return net_state_nameserver(m->net);
 }
 
 /* Keep init's namespaces open when stop hooks will want them. */
@@ -296,6 +306,7 @@ static int boot(struct monitor *m)
 		.storage_ctx = &m->storage_ctx,
 		.cmd = m->o->cmd,
 		.host_setup = setup_net,
+		.host_nameserver = net_nameserver,
 		.host_data = m,
 		.userns = userns_enabled(m->conf),
 		.prepare_root = prepare_root,

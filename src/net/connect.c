@@ -28,6 +28,8 @@ struct net_state {
 	int *inner_ifindex; /* per plan iface, once it exists inside; 0 before */
 	int *host_ifindex;  /* per plan iface: the veth host end this start made; 0 */
 	char **bridges;	    /* bridges named with create = true */
+	const struct net_env *env;
+	uint32_t nameserver; /* IPv4 of the first managed bridge, network order; 0 */
 };
 
 static int record_add(struct net_state *st, const char *fmt, ...)
@@ -152,6 +154,12 @@ static int create_veth(struct net_state *st, size_t i, pid_t pid)
 		r = net_nl_link_set(st->host, li.ifindex, &(struct net_nl_change){.up = 1});
 	if (r < 0)
 		return log_error_errno(r, "cannot bring up %s: %m", f->host_name);
+	if (f->isolated) {
+		r = net_nl_brport_isolated(st->host, li.ifindex, true);
+		if (r < 0)
+			return log_error_errno(r, "cannot isolate %s on bridge %s: %m",
+					       f->host_name, f->link);
+	}
 	return 0;
 }
 
@@ -254,8 +262,32 @@ static int lo_up(struct net_state *st)
 	return 0;
 }
 
-static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
-		     struct net_state **ret)
+/* Managed networks whose bridge is missing (the first start on the
+ * default bridge, after a reboot) are made from their record. */
+static int managed_up(struct net_state *st)
+{
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		struct net_link_info li;
+		struct net_managed m;
+		int r;
+
+		if (!f->managed || net_nl_link_info(st->host, f->link, &li) == 0)
+			continue;
+		_cleanup_close_ int lock = net_managed_lock(st->env);
+		if (lock < 0)
+			return lock;
+		r = net_managed_get(st->env->conf_file, f->link, &m);
+		if (r > 0)
+			r = net_managed_up(st->env, &m, st->host);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int state_new(const struct sysc_conf *conf, const char *key, const struct net_env *env,
+		     pid_t pid, const char *run_dir, struct net_state **ret)
 {
 	_cleanup_free_ char *nspath = str_printf("/proc/%d/ns/net", (int)pid);
 	struct net_state *st = calloc(1, sizeof(*st));
@@ -264,6 +296,7 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 	if (!st || !nspath)
 		return free(st), -ENOMEM;
 	st->netns_fd = -EBADF;
+	st->env = env;
 	*ret = st;
 	st->name = strdup(conf->name);
 	st->record = str_printf("%s/%s", run_dir, RECORD_FILE);
@@ -284,11 +317,19 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 		r = net_nl_open(st->netns_fd, &st->inner);
 	if (r < 0)
 		return log_error_errno(r, "cannot open a netlink socket for %s: %m", conf->name);
-	return 0;
+	r = net_plan_managed(&st->plan, env, st->host, conf->uuid, key, true, &st->nameserver);
+	if (r == 0 && env)
+		r = managed_up(st);
+	return r;
 }
 
-int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
-	       struct net_state **ret)
+uint32_t net_state_nameserver(const struct net_state *st)
+{
+	return st ? st->nameserver : 0;
+}
+
+int net_attach(const struct sysc_conf *conf, const char *key, const struct net_env *env, pid_t pid,
+	       const char *run_dir, struct net_state **ret)
 {
 	struct net_state *st = NULL;
 	int r;
@@ -296,7 +337,7 @@ int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const c
 	*ret = NULL;
 	if (!net_private_netns(conf))
 		return 0;
-	r = state_new(conf, key, pid, run_dir, &st);
+	r = state_new(conf, key, env, pid, run_dir, &st);
 	if (r == 0)
 		r = preflight(st);
 	if (r == 0)

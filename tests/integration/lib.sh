@@ -38,6 +38,14 @@ elif [[ ${SYSC_TEST_UNPRIVILEGED:-0} == 1 ]]; then
 	grep -q '^\s*privileged = false;' "$SYSC_CONF_DIR/default.conf" ||
 		{ echo "FAIL: setup: cannot make default.conf unprivileged"; exit 1; }
 fi
+# default.conf puts every container on the managed bridge sysc0, with NAT:
+# that is only for tests inside their own network namespaces (netns.sh), which
+# set T_DEFAULT_NETWORK=1; everywhere else containers get only lo, as before.
+if [[ ${T_DEFAULT_NETWORK:-0} != 1 ]]; then
+	sed -i '/^network = ( { type = "veth"; link = "sysc0"; } );$/d' "$SYSC_CONF_DIR/default.conf"
+	! grep -q '^network = ' "$SYSC_CONF_DIR/default.conf" ||
+		{ echo "FAIL: setup: cannot take the default network out of default.conf"; exit 1; }
+fi
 cp "$T_SRC"/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
 cp "$T_SRC"/tests/integration/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
 

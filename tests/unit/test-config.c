@@ -980,7 +980,7 @@ static void test_global(void)
 	CHECK(r == 0 && g && !strcmp(g->path, "/var/lib/sysc") &&
 		      !strcmp(g->cache_dir, "/var/cache/sysc") &&
 		      !strcmp(g->run_dir, "/run/sysc") && !strcmp(g->default_backend, "best") &&
-		      !g->lvm_vg && !g->bridge,
+		      !g->lvm_vg && !strcmp(g->bridge, "sysc0") && strv_length(g->networks) == 0,
 	      "global defaults");
 	conf_global_free(g);
 	g = NULL;
@@ -1000,6 +1000,21 @@ static void test_global(void)
 	CHECK(r == -EINVAL && !g && strstr(err, ":1: path: \"relative\" is not an absolute path") &&
 		      strstr(err, ":2: lvm.vgg: unknown key (did you mean \"lvm.vg\"?)"),
 	      "global errors (%s)", flat(err));
+	p = write_file("sysc.conf", "networks = [ \"br0 ipv4=10.1.2.1/24 ipv6=none nat isolated "
+				    "domain=lab\", \"br1 ipv4=none ipv6=fd00::1/64 no-nat\" ];\n");
+	r = conf_global_load(p, &g);
+	CHECK(r == 0 && g && strv_length(g->networks) == 2, "network records");
+	conf_global_free(g);
+	g = NULL;
+	p = write_file("sysc.conf", "networks = [ \"br0 ipv4=10.1.2.300/24\", \"br1 nat fast\", "
+				    "\"br2 domain=A_B\" ];\n");
+	capture_start();
+	r = conf_global_load(p, &g);
+	err = capture_end();
+	CHECK(r == -EINVAL && !g && strstr(err, "invalid item \"ipv4=10.1.2.300/24\"") &&
+		      strstr(err, "invalid item \"fast\"") &&
+		      strstr(err, "invalid item \"domain=A_B\""),
+	      "bad network records (%s)", flat(err));
 }
 
 static void test_shipped_files(void)
