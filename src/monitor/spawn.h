@@ -35,6 +35,8 @@ struct spawn_params {
 	/* host-side setup between clone3 and the child's "go" (network links) */
 	int (*host_setup)(void *data, pid_t pid);
 	void *host_data;
+	/* lxcfs mount whose resource views the container gets, or NULL */
+	const char *views_dir;
 	/* pre_mount, mount and start hooks run in the child */
 	const struct hooks_ctx *hooks;
 };
