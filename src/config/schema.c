@@ -335,7 +335,9 @@ static const struct conf_key container_keys[] = {
 		"uptime, from lxcfs (mounted on the host at sysc.conf's lxcfs_dir). \"auto\": "
 		"when lxcfs is mounted there; \"lxcfs\": a start fails if it is not; \"off\": "
 		"the host's files. Start lxcfs as `lxcfs -l --enable-cfs /var/lib/lxcfs` "
-		"(config/lxcfs-sysc.service)."},
+		"(the sysc package's drop-in for lxcfs.service does). On hybrid hosts the "
+		"container's v1 cgroup hierarchies are mounted read-only at /run/host/cgroup "
+		"whatever this says."},
 
 	LIST("network", network, n_network, struct conf_net, conf_check_network,
 	     "Network interfaces; no entry: a private network namespace with only lo. Type "
