@@ -51,6 +51,8 @@ static int own_cgroup(char *path, size_t size, int *v1)
 
 		if (!c2)
 			continue;
+		/* "ID:CONTROLLERS:PATH" */
+		*c1 = '\0';
 		*c2 = '\0';
 		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
 		if (has_item(c1 + 1, "memory")) {
