@@ -109,6 +109,10 @@ struct sysc_conf {
 	size_t n_limits;
 	struct conf_sysctl *sysctls;
 	size_t n_sysctls;
+	struct {
+		char *views; /* "auto" (default), "lxcfs", "off" */
+	} resources;
+
 	int oom_score_adj; /* -1000..1000, default 0 */
 	bool oom_score_adj_set;
 
@@ -176,6 +180,8 @@ struct sysc_global {
 	char *lvm_thinpool;
 	char *bridge;	 /* the managed bridge made on demand, default "sysc0" */
 	char **networks; /* managed networks: "NAME ipv4=CIDR|none ipv6=CIDR|none nat ..." */
+	/* lxcfs mount point, default /var/lib/lxcfs */
+	char *lxcfs_dir;
 };
 
 /* Load a container config: default_file (may be NULL or not exist) merged

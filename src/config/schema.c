@@ -52,6 +52,7 @@ static const char *const net_types[] = {"veth", "macvlan", "phys", "empty", "non
 static const char *const macvlan_modes[] = {"bridge", "private", "vepa", "passthru", NULL};
 static const char *const idmap_types[] = {"uid", "gid", "both", NULL};
 static const char *const global_backends[] = {"best", "dir", "btrfs", "overlay", "lvm", NULL};
+static const char *const views_modes[] = {"auto", "lxcfs", "off", NULL};
 
 static const struct conf_key container_keys[] = {
 	{.path = "name",
@@ -321,6 +322,23 @@ static const struct conf_key container_keys[] = {
 	 SC(oom_score_adj),
 	 .example = "-500",
 	 .doc = "OOM score adjustment of init, -1000 to 1000; unset: inherited."},
+
+	GROUP("resources", "What the guest sees of its resources."),
+	{.path = "resources.views",
+	 .type = CT_STRING,
+	 .choices = views_modes,
+	 .def = "\"auto\"",
+	 .store = ST_STR,
+	 SC(resources.views),
+	 .example = "\"lxcfs\"",
+	 .doc = "Resource views: the container's /proc/meminfo, cpuinfo, stat, uptime, loadavg, "
+		"swaps, diskstats, slabinfo and /sys/devices/system/cpu show its own limits and "
+		"uptime, from lxcfs (mounted on the host at sysc.conf's lxcfs_dir). \"auto\": "
+		"when lxcfs is mounted there; \"lxcfs\": a start fails if it is not; \"off\": "
+		"the host's files. Start lxcfs as `lxcfs -l --enable-cfs /var/lib/lxcfs` "
+		"(the sysc package's drop-in for lxcfs.service does). On hybrid hosts the "
+		"container's v1 cgroup hierarchies are mounted read-only at /run/host/cgroup "
+		"whatever this says."},
 
 	LIST("network", network, n_network, struct conf_net, conf_check_network,
 	     "Network interfaces; no entry: a private network namespace with only lo. Type "
@@ -770,6 +788,14 @@ static const struct conf_key global_keys[] = {
 	 GL(default_backend),
 	 .example = "\"btrfs\"",
 	 .doc = "Backend of new containers: best, dir, btrfs, overlay or lvm."},
+	{.path = "lxcfs_dir",
+	 .type = CT_STRING,
+	 .check = conf_check_abspath,
+	 .def = "\"/var/lib/lxcfs\"",
+	 .store = ST_STR,
+	 GL(lxcfs_dir),
+	 .example = "\"/run/lxcfs\"",
+	 .doc = "Where lxcfs is mounted, for the resource views of containers (resources.views)."},
 	GROUP("lvm", "LVM backend."),
 	{.path = "lvm.vg",
 	 .type = CT_STRING,

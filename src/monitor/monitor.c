@@ -10,6 +10,7 @@
 #include "monitor/keeper.h"
 #include "monitor/protocol.h"
 #include "monitor/spawn.h"
+#include "mount/mount.h"
 #include "storage/storage.h"
 #include "lib/store.h"
 #include "net/net.h"
@@ -312,9 +313,14 @@ static int boot(struct monitor *m)
 		.prepare_root = prepare_root,
 		.hooks = &m->hooks,
 	};
+	_cleanup_free_ char *views = NULL;
 	bool init_running = false;
 	int r = reopen_console_slave(m);
 
+	if (r == 0)
+		r = mount_views_find(m->conf->name, m->conf->resources.views,
+				     m->o->paths->global->lxcfs_dir, &views);
+	sp.views_dir = views;
 	if (r == 0 && sp.userns)
 		r = prepare_mount_point(m);
 	if (r < 0)

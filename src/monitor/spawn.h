@@ -38,6 +38,8 @@ struct spawn_params {
 	 * names, 0 none */
 	uint32_t (*host_nameserver)(void *data);
 	void *host_data;
+	/* lxcfs mount whose resource views the container gets, or NULL */
+	const char *views_dir;
 	/* pre_mount, mount and start hooks run in the child */
 	const struct hooks_ctx *hooks;
 };
