@@ -2,6 +2,7 @@
 /* sysc-net: managed bridges for containers. */
 #include "cli/cli.h"
 #include "lib/json.h"
+#include "lib/paths.h"
 #include "net/net.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
@@ -89,6 +90,7 @@ int cmd_net(int argc, char **argv)
 	};
 	_cleanup_strv_ char **v4 = NULL, **v6 = NULL;
 	struct net_bridge_opts o = {0};
+	struct sysc_paths *p = NULL;
 	bool force = false, json = false;
 	const char *verb;
 	char *end;
@@ -123,10 +125,16 @@ int cmd_net(int argc, char **argv)
 		return cli_usage_error("unknown command \"%s\" (create, delete or ls)", verb);
 	if (optind + 1 != argc)
 		return cli_usage_error(optind < argc ? "too many arguments" : "missing BRIDGE");
-	if (!strcmp(verb, "delete"))
-		return cli_exit(net_bridge_delete(argv[optind], force));
-	o.ipv4 = v4;
-	o.ipv6 = v6;
-	r = net_bridge_create(argv[optind], &o);
+	if (cli_load_paths(&p) < 0)
+		return 1;
+	if (!strcmp(verb, "delete")) {
+		r = net_bridge_delete(argv[optind], force, p->run);
+	} else {
+		o.ipv4 = v4;
+		o.ipv6 = v6;
+		o.run_dir = p->run;
+		r = net_bridge_create(argv[optind], &o);
+	}
+	paths_free(p);
 	return cli_exit(r);
 }

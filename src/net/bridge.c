@@ -3,6 +3,7 @@
  * `sysc-net delete`) or for a container with `create = true` (alias
  * "sysc:auto", removed when its last port goes). The alias is the record:
  * bridges do not outlive the host's boot, and neither need their records. */
+#include "net/dns.h"
 #include "net/nl.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -85,6 +86,23 @@ static int bridge_configure(struct nl_sock *sk, const char *name, const struct n
 	return 0;
 }
 
+/* A bridge with an IPv4 address gets DNS, DHCPv4 and RA (its first
+ * address of each family). */
+static int bridge_dns(const char *name, const struct net_bridge_opts *o)
+{
+	int r;
+
+	if (!o->run_dir || !o->ipv4 || !o->ipv4[0])
+		return 0;
+	r = net_dns_ensure(o->run_dir,
+			   &(struct net_dns_bridge){.name = name,
+						    .addr4 = o->ipv4[0],
+						    .addr6 = o->ipv6 ? o->ipv6[0] : NULL});
+	if (r < 0)
+		net_dns_stop(o->run_dir, name);
+	return r;
+}
+
 int net_bridge_create(const char *name, const struct net_bridge_opts *o)
 {
 	_cleanup_free_ struct net_addr *addrs = NULL;
@@ -111,13 +129,13 @@ int net_bridge_create(const char *name, const struct net_bridge_opts *o)
 	r = net_nl_bridge_add(sk, name, NET_ALIAS_MANAGED, o->mtu);
 	if (r < 0)
 		log_error_errno(r, "cannot create bridge %s: %m", name);
-	else if ((r = bridge_configure(sk, name, addrs, n)) < 0)
+	else if ((r = bridge_configure(sk, name, addrs, n)) < 0 || (r = bridge_dns(name, o)) < 0)
 		net_nl_link_del(sk, name);
 	net_nl_close(sk);
 	return r;
 }
 
-int net_bridge_delete(const char *name, bool force)
+int net_bridge_delete(const char *name, bool force, const char *run_dir)
 {
 	struct nl_sock *sk = NULL;
 	struct net_link_info li;
@@ -140,6 +158,8 @@ int net_bridge_delete(const char *name, bool force)
 		r = net_nl_link_del(sk, name);
 		if (r < 0)
 			log_error_errno(r, "cannot remove bridge %s: %m", name);
+		else if (run_dir)
+			r = net_dns_stop(run_dir, name);
 	}
 	net_nl_close(sk);
 	return r;

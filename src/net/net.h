@@ -54,9 +54,13 @@ struct net_bridge_opts {
 	char *const *ipv4; /* "a.b.c.d/len" */
 	char *const *ipv6;
 	uint32_t mtu; /* 0: default */
+	/* sysc's runtime dir: a bridge with an IPv4 address gets DNS, DHCPv4
+	 * and RA there (net/dns.h); NULL: none */
+	const char *run_dir;
 };
 int net_bridge_create(const char *name, const struct net_bridge_opts *o);
-int net_bridge_delete(const char *name, bool force);
+/* run_dir: where the bridge's DNS lives (stopped with it) */
+int net_bridge_delete(const char *name, bool force, const char *run_dir);
 struct net_bridge_info {
 	char name[16];
 	char kind[8]; /* "net" (sysc-net create) or "auto" (a container's create = true) */
