@@ -4,9 +4,9 @@
  * net_dns_ensure() forks (twice, so it belongs to no command or monitor)
  * "sysc-dns BRIDGE": it runs dnsmasq in the foreground, restarts it when it
  * dies (after 0.1 s, doubling up to 5 s while it keeps dying young), passes
- * SIGHUP on, stops it on SIGTERM, and removes <run>/net/BRIDGE and exits
- * when dnsmasq died and the bridge is gone. A killed supervisor leaves its
- * dnsmasq serving (PR_SET_PDEATHSIG would not survive dnsmasq's change of
+ * SIGHUP on, stops it on SIGTERM; when the bridge is gone (looked for every
+ * 2 s) it stops it, removes <run>/net/BRIDGE and exits. A killed supervisor
+ * leaves its dnsmasq serving (PR_SET_PDEATHSIG would not survive dnsmasq's change of
  * user); the next net_dns_ensure() or net_dns_host_add() (each container
  * start on the bridge) finds no supervisor, stops that dnsmasq by its pid
  * file and starts both again from the saved configuration. Changes go
@@ -40,15 +40,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DNSMASQ	       "/usr/sbin/dnsmasq"
-#define DNS_DOMAIN     "sysc"
-#define DNS_USER       "nobody"
-#define READY_WAIT_MS  5000
-#define STOP_WAIT_MS   5000
-#define RESTART_MIN_MS 100
-#define RESTART_MAX_MS 5000
-#define RAN_LONG_MS    10000
-#define LEASE_TIME     "1h"
+#define DNSMASQ		"/usr/sbin/dnsmasq"
+#define DNS_DOMAIN	"sysc"
+#define DNS_USER	"nobody"
+#define READY_WAIT_MS	5000
+#define STOP_WAIT_MS	5000
+#define RESTART_MIN_MS	100
+#define RESTART_MAX_MS	5000
+#define RAN_LONG_MS	10000
+#define BRIDGE_CHECK_MS 2000 /* how often the supervisor looks for its bridge */
+#define LEASE_TIME	"1h"
 
 struct saved_bridge {
 	char name[IF_NAMESIZE];
@@ -245,6 +246,15 @@ static int render_conf(const char *dir, const struct saved_bridge *b, char **ret
 
 /* ---------------------------------------------------------- supervisor */
 
+/* <run>/net, once its last bridge is gone */
+static void rmdir_net(const char *run_dir)
+{
+	_cleanup_free_ char *net = str_printf("%s/net", run_dir);
+
+	if (net)
+		rmdir(net);
+}
+
 static pid_t read_pid_file(const char *path, uint64_t *ret_start)
 {
 	_cleanup_free_ char *data = NULL;
@@ -365,9 +375,22 @@ static void supervise_reap(pid_t *child, int64_t started, unsigned *delay)
 	}
 }
 
-static __attribute__((noreturn)) void supervise(const char *dir, const char *bridge)
+/* The bridge was deleted without net_dns_stop() (e.g. by ip link del). */
+static __attribute__((noreturn)) void supervise_gone(const char *run_dir, const char *dir,
+						     const char *bridge, pid_t child)
 {
-	unsigned delay = 0; /* the restart delay; 0: none pending */
+	log_info("bridge %s is gone; stopping dnsmasq", bridge);
+	if (child > 0 && kill(child, SIGTERM) == 0)
+		waitpid(child, NULL, 0);
+	fileio_rm_rf_at(AT_FDCWD, dir);
+	rmdir_net(run_dir);
+	_exit(0);
+}
+
+static __attribute__((noreturn)) void supervise(const char *run_dir, const char *dir,
+						const char *bridge)
+{
+	unsigned delay = 0; /* the restart delay */
 	bool pending = false;
 	int64_t started = 0;
 	pid_t child = 0;
@@ -382,15 +405,13 @@ static __attribute__((noreturn)) void supervise(const char *dir, const char *bri
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	for (;;) {
-		struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000};
+		unsigned wait = child == 0 ? delay : BRIDGE_CHECK_MS;
+		struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000};
 		int s;
 
 		if (child == 0 && !pending) {
-			if (if_nametoindex(bridge) == 0) {
-				log_info("bridge %s is gone; stopping", bridge);
-				fileio_rm_rf_at(AT_FDCWD, dir);
-				_exit(0);
-			}
+			if (if_nametoindex(bridge) == 0)
+				supervise_gone(run_dir, dir, bridge, 0);
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			started = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 			child = spawn_dnsmasq(dir);
@@ -398,10 +419,12 @@ static __attribute__((noreturn)) void supervise(const char *dir, const char *bri
 				child = 0, pending = true, delay = RESTART_MAX_MS;
 			continue;
 		}
-		s = sigtimedwait(&set, &si, child == 0 ? &ts : NULL);
-		if (s < 0) {
-			if (errno == EAGAIN)
+		s = sigtimedwait(&set, &si, &ts);
+		if (s < 0 && errno == EAGAIN) {
+			if (child == 0)
 				pending = false;
+			else if (if_nametoindex(bridge) == 0)
+				supervise_gone(run_dir, dir, bridge, child);
 		} else if (s == SIGTERM || s == SIGINT) {
 			if (child > 0 && kill(child, SIGTERM) == 0)
 				waitpid(child, NULL, 0);
@@ -416,7 +439,7 @@ static __attribute__((noreturn)) void supervise(const char *dir, const char *bri
 	}
 }
 
-static int start_supervisor(const char *dir, const char *bridge)
+static int start_supervisor(const char *run_dir, const char *dir, const char *bridge)
 {
 	int status;
 	pid_t a = fork();
@@ -428,7 +451,7 @@ static int start_supervisor(const char *dir, const char *bridge)
 		setsid();
 		b = fork();
 		if (b == 0)
-			supervise(dir, bridge);
+			supervise(run_dir, dir, bridge);
 		if (b < 0 || write_supervisor_pid(dir, b) < 0) {
 			if (b > 0)
 				kill(b, SIGKILL);
@@ -525,15 +548,6 @@ static int make_dirs(const char *run_dir, const char *dir)
 	return 0;
 }
 
-/* <run>/net, once its last bridge is gone */
-static void rmdir_net(const char *run_dir)
-{
-	_cleanup_free_ char *net = str_printf("%s/net", run_dir);
-
-	if (net)
-		rmdir(net);
-}
-
 /* with the lock held: write the configuration, start or restart as needed */
 static int ensure_locked(const char *run_dir, const char *dir, const struct saved_bridge *b)
 {
@@ -578,7 +592,7 @@ static int ensure_locked(const char *run_dir, const char *dir, const struct save
 			kill(dm, SIGTERM);
 			wait_gone(dm, STOP_WAIT_MS);
 		}
-		r = start_supervisor(dir, b->name);
+		r = start_supervisor(run_dir, dir, b->name);
 		if (r < 0)
 			return r;
 	}

@@ -223,10 +223,40 @@ EOF2
 	expect_clean
 }
 
+test_bridge_deleted_behind_sysc() {
+	trap dns_cleanup EXIT
+	local i
+	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
+	wait_dnsmasq
+	ip -n "$NS_HOST" link del "$BR"
+	for i in $(seq 100); do
+		[[ -z $(dns_procs) && ! -e $DNS_DIR ]] && break
+		sleep 0.1
+	done
+	expect_eq "$(dns_procs)" "" "DNS processes after ip link del"
+	[[ ! -e $SYSC_RUN_DIR/net ]] || t_die "left: $(find "$SYSC_RUN_DIR/net")"
+	expect_clean
+}
+
+# `ip netns exec` (its own /etc/resolv.conf bound, /sys remounted) as well
+test_under_ip_netns_exec() {
+	trap dns_cleanup EXIT
+	local out
+	in_host_ip sysc-net create "$BR" --ipv4 "${S4}1/24"
+	wait_dnsmasq
+	out=$(in_host_ip busybox nslookup example.test "${S4}1" 2>&1) || t_die "lookup: $out"
+	grep -q "Address.*$WAN_NAME_ADDR" <<<"$out" || t_die "example.test: $out"
+	in_host_ip sysc-net delete "$BR"
+	expect_eq "$(dns_procs)" "" "DNS processes after delete"
+	expect_clean
+}
+
 netns_setup
 t_run test_names_and_forwarding
 t_run test_dhcp_same_address
 t_run test_router_advertisements
 t_run test_restarted_when_killed
 t_run test_no_dns_without_ipv4
+t_run test_bridge_deleted_behind_sysc
+t_run test_under_ip_netns_exec
 t_summary
