@@ -579,6 +579,8 @@ static int ensure_locked(const char *run_dir, const char *dir, const struct save
 	}
 	sup = supervisor_pid(dir);
 	dm = dnsmasq_pid(dir);
+	if (sup > 0) /* held by a net_dns_host_add() that did not finish */
+		kill(sup, SIGCONT);
 	if (sup > 0 && !changed)
 		return 0;
 	if (sup > 0) { /* the supervisor starts it again with the new configuration */
@@ -730,12 +732,61 @@ static int host_records(const struct net_dns_host *h, const char *domain, char *
 	return *ret_hosts && *ret_dhcp ? 0 : -ENOMEM;
 }
 
+/* dnsmasq does not give a configured address that is still leased to
+ * another MAC (a container that had it before, e.g. a destroyed one whose
+ * pool address was handed out again). The leases of DHCP (a dhcp.d line)
+ * held by another MAC: how many; with drop, also removed from the lease
+ * file (which dnsmasq reads at start only). */
+static int foreign_leases(const char *dir, const char *dhcp, bool drop)
+{
+	_cleanup_free_ char *path = str_printf("%s/leases", dir), *data = NULL, *keep = NULL;
+	char mac[18], ip[INET_ADDRSTRLEN], *save = NULL;
+	size_t len, n = 0;
+	int found = 0, r;
+
+	if (!path || sscanf(dhcp, "%17[^,],%15[^,],", mac, ip) != 2)
+		return -ENOMEM;
+	if (fileio_read_at(AT_FDCWD, path, &data, &len) < 0)
+		return 0;
+	keep = calloc(1, len + 1);
+	if (!keep)
+		return -ENOMEM;
+	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char lmac[64], lip[64];
+		if (sscanf(l, "%*s %63s %63s", lmac, lip) == 2 && !strcmp(lip, ip) &&
+		    strcasecmp(lmac, mac) != 0) {
+			found++;
+			continue;
+		}
+		n += (size_t)sprintf(keep + n, "%s\n", l);
+	}
+	if (!found || !drop)
+		return found;
+	r = fileio_write_atomic_at(AT_FDCWD, path, keep, n, 0644);
+	if (r < 0)
+		return log_error_errno(r, "cannot write %s: %m", path);
+	return found;
+}
+
+/* Stop dnsmasq with its supervisor held (SIGSTOP), so the lease file can be
+ * edited with nobody writing it and before a new dnsmasq reads it. */
+static pid_t hold_dnsmasq(const char *dir, pid_t sup)
+{
+	pid_t dm = dnsmasq_pid(dir);
+
+	kill(sup, SIGSTOP);
+	if (dm > 0 && kill(dm, SIGTERM) == 0)
+		wait_gone(dm, STOP_WAIT_MS);
+	return dm;
+}
+
 int net_dns_host_add(const char *run_dir, const char *bridge, const struct net_dns_host *h)
 {
 	_cleanup_free_ char *dir = NULL, *hosts = NULL, *dhcp = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct saved_bridge b;
-	int r, changed = 0;
+	int r, changed = 0, foreign = 0;
+	pid_t sup, old = 0;
 
 	if (!bridge_name_ok(bridge))
 		return -EINVAL;
@@ -755,21 +806,30 @@ int net_dns_host_add(const char *run_dir, const char *bridge, const struct net_d
 	r = host_records(h, b.domain, &hosts, &dhcp);
 	if (r < 0)
 		return r;
-	if (supervisor_pid(dir) == 0) {
+	sup = supervisor_pid(dir);
+	if (sup == 0) {
 		log_info("the DNS server of bridge %s is not running; starting it", bridge);
 		r = ensure_locked(run_dir, dir, &b);
 		if (r < 0)
 			return r;
+		sup = supervisor_pid(dir);
+	}
+	/* checked before our files make dnsmasq rewrite the lease file */
+	if (*dhcp && sup > 0 && foreign_leases(dir, dhcp, false) > 0) {
+		log_debug("bridge %s: dropping old leases of %s's address", bridge, h->name);
+		old = hold_dnsmasq(dir, sup);
+		foreign = foreign_leases(dir, dhcp, true);
 	}
 	r = put_file(dir, "hosts.d", h->name, hosts);
-	if (r < 0)
-		return r;
-	if (*dhcp)
-		changed = put_file(dir, "dhcp.d", h->name, dhcp);
-	else
-		changed = del_file(dir, "dhcp.d", h->name);
-	if (changed < 0)
-		return changed;
+	if (r == 0)
+		changed = *dhcp ? put_file(dir, "dhcp.d", h->name, dhcp)
+				: del_file(dir, "dhcp.d", h->name);
+	if (old || foreign) { /* the supervisor starts dnsmasq again, reading all */
+		kill(sup, SIGCONT);
+		return r < 0 ? r : changed < 0 ? changed : wait_dnsmasq(dir, bridge, old);
+	}
+	if (r < 0 || changed < 0)
+		return r < 0 ? r : changed;
 	if (changed > 0)
 		reload(dir);
 	return 0;

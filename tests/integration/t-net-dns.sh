@@ -147,7 +147,17 @@ EOF2
 	out=$(inside c2 udhcpc -i eth0 -n -q -f -t 2 -T 1 -s /bin/true 2>&1) &&
 		t_die "c2 got a lease: $out"
 	in_host sysc-stop c2
+	# c1 goes and c3 (another MAC) gets its address: the old lease is no
+	# obstacle
 	in_host sysc-stop c1
+	sysc-create c3 -t busybox -f "$(veth_conf 5)"
+	in_host sysc-start c3
+	[[ $(mac_of c3) != "$(grep -o '02:[0-9a-f:]*' "$DNS_DIR/dhcp.d/c1" 2>/dev/null)" ]] ||
+		t_die "c3 has the MAC of c1"
+	out=$(inside c3 udhcpc -i eth0 -n -q -f -t 5 -T 1 -s /bin/true 2>&1) ||
+		t_die "udhcpc in c3: $out"
+	grep -q "lease of ${S4}5 obtained from ${S4}1" <<<"$out" || t_die "udhcpc in c3: $out"
+	in_host sysc-stop c3
 	in_host sysc-net delete "$BR"
 	expect_clean
 }
