@@ -307,13 +307,12 @@ static void addr_first(const struct net_iface *f, int family, char *ret, size_t 
 
 /* A veth on a bridge with DNS (net/dns.h): the container's name answers
  * with its addresses and DHCP gives its MAC the same IPv4. Recorded first,
- * so net_cleanup_stale() removes it after a monitor crash. Not fatal: the
- * container works without being found by name. */
+ * so net_cleanup_stale() removes it after a monitor crash. Not fatal (the
+ * container works without being found by name): net_dns_host_add() logs. */
 static void dns_add(struct net_state *st, size_t i)
 {
 	const struct net_iface *f = &st->plan.ifaces[i];
 	char mac[18], a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
-	int r;
 
 	for (size_t k = 0; k < i; k++)
 		if (st->dns_added[k] && !strcmp(st->plan.ifaces[k].link, f->link))
@@ -321,15 +320,12 @@ static void dns_add(struct net_state *st, size_t i)
 	net_format_hwaddr(f->mac, mac);
 	addr_first(f, AF_INET, a4, sizeof(a4));
 	addr_first(f, AF_INET6, a6, sizeof(a6));
-	r = record_add(st, "dns %s %s", f->link, st->name);
-	if (r == 0)
-		r = net_dns_host_add(st->sysc_run, f->link,
-				     &(struct net_dns_host){.name = st->name,
-							    .mac = mac,
-							    .ipv4 = *a4 ? a4 : NULL,
-							    .ipv6 = *a6 ? a6 : NULL});
-	if (r < 0)
-		log_warn("%s is not registered with the DNS of bridge %s", st->name, f->link);
+	if (record_add(st, "dns %s %s", f->link, st->name) == 0)
+		net_dns_host_add(st->sysc_run, f->link,
+				 &(struct net_dns_host){.name = st->name,
+							.mac = mac,
+							.ipv4 = *a4 ? a4 : NULL,
+							.ipv6 = *a6 ? a6 : NULL});
 	st->dns_added[i] = true;
 }
 

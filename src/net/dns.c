@@ -712,8 +712,8 @@ static int host_records(const struct net_dns_host *h, const char *domain, char *
 	unsigned char mac[6];
 
 	if (!h->name || !name_hostname_valid(h->name) || strchr(h->name, '.'))
-		return log_error_errno(-EINVAL, "\"%s\" is not a DNS name: not registered",
-				       h->name ? h->name : "");
+		return log_warn_errno(-EINVAL, "\"%s\" is not a DNS name: not registered",
+				      h->name ? h->name : "");
 	if ((h->ipv4 && !addr_text(h->ipv4, AF_INET, a4, sizeof(a4), NULL)) ||
 	    (h->ipv6 && !addr_text(h->ipv6, AF_INET6, a6, sizeof(a6), NULL)))
 		return log_error_errno(-EINVAL, "invalid address of %s: \"%s\"", h->name,
