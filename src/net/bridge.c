@@ -98,6 +98,8 @@ static int bridge_dns(const char *name, const struct net_bridge_opts *o)
 			   &(struct net_dns_bridge){.name = name,
 						    .addr4 = o->ipv4[0],
 						    .addr6 = o->ipv6 ? o->ipv6[0] : NULL});
+	if (r == -ENOENT) /* no dnsmasq (warned): a bridge without DNS */
+		return 0;
 	if (r < 0)
 		net_dns_stop(o->run_dir, name);
 	return r;

@@ -561,9 +561,11 @@ static int ensure_locked(const char *run_dir, const char *dir, const struct save
 	if (!conf_path)
 		return -ENOMEM;
 	if (access(DNSMASQ, X_OK) < 0)
-		return log_error_errno(-ENOENT,
-				       "bridge %s: " DNSMASQ " not found (package dnsmasq-base)",
-				       b->name);
+		return log_warn_errno(
+			-ENOENT,
+			"bridge %s gets no DNS, DHCP or router advertisements: " DNSMASQ
+			" is not installed (package dnsmasq-base)",
+			b->name);
 	r = make_dirs(run_dir, dir);
 	if (r == 0)
 		r = render_conf(dir, b, &conf);

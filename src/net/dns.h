@@ -32,7 +32,8 @@ struct net_dns_host {
 };
 
 /* Start the bridge's dnsmasq, or keep it running (idempotent; a changed
- * bridge restarts it with its new configuration). Logs once; -errno. */
+ * bridge restarts it with its new configuration). Logs once; -errno;
+ * -ENOENT (a warning): dnsmasq is not installed, the bridge works without. */
 int net_dns_ensure(const char *run_dir, const struct net_dns_bridge *b);
 /* A running container: answered by name, served by DHCP. A bridge without
  * DNS (never ensured, or stopped): 0, nothing done. A supervisor found dead

@@ -233,6 +233,20 @@ EOF2
 	expect_clean
 }
 
+# without dnsmasq (a Recommends of the package) a bridge has no DNS
+test_no_dnsmasq_installed() {
+	trap dns_cleanup EXIT
+	local out
+	out=$(unshare -m sh -c 'mount --bind /dev/null /usr/sbin/dnsmasq && ns=$1 && shift &&
+		exec nsenter --net=/run/netns/"$ns" -- "$@"' sh "$NS_HOST" \
+		sysc-net create "$BR" --ipv4 "${S4}1/24" 2>&1) || t_die "create without dnsmasq: $out"
+	grep -q "bridge $BR gets no DNS.*dnsmasq-base" <<<"$out" || t_die "no warning: $out"
+	in_host ip -o addr show dev "$BR" | grep >/dev/null "inet ${S4}1/24" || t_die "no bridge $BR"
+	[[ ! -e $SYSC_RUN_DIR/net ]] || t_die "left: $(find "$SYSC_RUN_DIR/net")"
+	in_host sysc-net delete "$BR"
+	expect_clean
+}
+
 test_bridge_deleted_behind_sysc() {
 	trap dns_cleanup EXIT
 	local i
@@ -267,6 +281,7 @@ t_run test_dhcp_same_address
 t_run test_router_advertisements
 t_run test_restarted_when_killed
 t_run test_no_dns_without_ipv4
+t_run test_no_dnsmasq_installed
 t_run test_bridge_deleted_behind_sysc
 t_run test_under_ip_netns_exec
 t_summary
