@@ -659,14 +659,18 @@ static int put_file(const char *dir, const char *sub, const char *name, const ch
 	_cleanup_free_ char *old = NULL;
 	size_t len;
 	bool had;
-	int r;
+	int fd, r;
 
 	if (!tmp || !path)
 		return -ENOMEM;
 	had = fileio_read_at(AT_FDCWD, path, &old, &len) == 0;
 	if (had && !strcmp(old, data))
 		return 0;
-	r = fileio_write_atomic_at(AT_FDCWD, tmp, data, strlen(data), 0644);
+	/* runtime data (tmpfs, made again at each start): no fsync */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	r = fd < 0 ? -errno : fileio_write_all(fd, data, strlen(data));
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0) {
