@@ -543,6 +543,10 @@ static int make_dirs(const char *run_dir, const char *dir)
 		r = fileio_mkdir_p(h, 0755);
 	if (r == 0)
 		r = fileio_mkdir_p(d, 0755);
+	/* explicit modes, whatever the umask: dnsmasq reads them as nobody */
+	if (r == 0 && (chmod(net, 0755) < 0 || chmod(dir, 0755) < 0 || chmod(h, 0755) < 0 ||
+		       chmod(d, 0755) < 0))
+		r = -errno;
 	if (r < 0)
 		return log_error_errno(r, "cannot create %s: %m", dir);
 	return 0;
@@ -669,6 +673,8 @@ static int put_file(const char *dir, const char *sub, const char *name, const ch
 	/* runtime data (tmpfs, made again at each start): no fsync */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	r = fd < 0 ? -errno : fileio_write_all(fd, data, strlen(data));
+	if (r == 0 && fchmod(fd, 0644) < 0)
+		r = -errno;
 	if (fd >= 0 && close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)

@@ -17,6 +17,7 @@ DNS_DIR=$SYSC_RUN_DIR/net/$BR
 # /run/sysc is searchable by others: so is the test's tree, and dnsmasq
 # drops to nobody as it does there
 chmod 711 "$T_ROOT"
+mkdir -m 0755 "$SYSC_RUN_DIR" # (as the monitor makes it, whatever the umask)
 # the wan's HTTP server names the test's tree (netns.sh stops it at exit)
 T_HELPER_RE="http.server --bind $WAN_ADDR"
 
