@@ -4,14 +4,17 @@
  * the host through a netlink socket opened in that namespace; a record file
  * so a crashed monitor's links are found again by their stable names. */
 #include "config/config.h"
+#include "net/dns.h"
 #include "net/nl.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,8 @@ struct net_state {
 	char **bridges;	    /* bridges named with create = true */
 	const struct net_env *env;
 	uint32_t nameserver; /* IPv4 of the first managed bridge, network order; 0 */
+	char *sysc_run;	    /* sysc's runtime dir (the parent of run_dir): DNS */
+	bool *dns_added;    /* per plan iface: registered with its bridge's DNS */
 };
 
 static int record_add(struct net_state *st, const char *fmt, ...)
@@ -307,8 +312,11 @@ static int state_new(const struct sysc_conf *conf, const char *key, const struct
 		return r;
 	st->inner_ifindex = calloc(st->plan.n_ifaces + 1, sizeof(int));
 	st->host_ifindex = calloc(st->plan.n_ifaces + 1, sizeof(int));
-	if (!st->inner_ifindex || !st->host_ifindex)
+	st->dns_added = calloc(st->plan.n_ifaces + 1, sizeof(bool));
+	st->sysc_run = strdup(run_dir);
+	if (!st->inner_ifindex || !st->host_ifindex || !st->dns_added || !st->sysc_run)
 		return -ENOMEM;
+	dirname(st->sysc_run);
 	st->netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (st->netns_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", nspath);
@@ -326,6 +334,40 @@ static int state_new(const struct sysc_conf *conf, const char *key, const struct
 uint32_t net_state_nameserver(const struct net_state *st)
 {
 	return st ? st->nameserver : 0;
+}
+
+static void addr_first(const struct net_iface *f, int family, char *ret, size_t size)
+{
+	*ret = '\0';
+	for (size_t a = 0; a < f->n_addrs; a++)
+		if (f->addrs[a].family == family) {
+			inet_ntop(family, f->addrs[a].bytes, ret, (socklen_t)size);
+			return;
+		}
+}
+
+/* A veth on a bridge with DNS (net/dns.h): the container's name answers
+ * with its addresses and DHCP gives its MAC the same IPv4. Recorded first,
+ * so net_cleanup_stale() removes it after a monitor crash. Not fatal (the
+ * container works without being found by name): net_dns_host_add() logs. */
+static void dns_add(struct net_state *st, size_t i)
+{
+	const struct net_iface *f = &st->plan.ifaces[i];
+	char mac[18], a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+
+	for (size_t k = 0; k < i; k++)
+		if (st->dns_added[k] && !strcmp(st->plan.ifaces[k].link, f->link))
+			return; /* one name per bridge: its first interface there */
+	net_format_hwaddr(f->mac, mac);
+	addr_first(f, AF_INET, a4, sizeof(a4));
+	addr_first(f, AF_INET6, a6, sizeof(a6));
+	if (record_add(st, "dns %s %s", f->link, st->name) == 0)
+		net_dns_host_add(st->sysc_run, f->link,
+				 &(struct net_dns_host){.name = st->name,
+							.mac = mac,
+							.ipv4 = *a4 ? a4 : NULL,
+							.ipv6 = *a6 ? a6 : NULL});
+	st->dns_added[i] = true;
 }
 
 int net_attach(const struct sysc_conf *conf, const char *key, const struct net_env *env, pid_t pid,
@@ -350,6 +392,9 @@ int net_attach(const struct sysc_conf *conf, const char *key, const struct net_e
 		if (r == 0)
 			r = configure_inside(st, i);
 	}
+	for (size_t i = 0; r == 0 && i < st->plan.n_ifaces; i++)
+		if (st->plan.ifaces[i].kind == NET_VETH)
+			dns_add(st, i);
 	if (r < 0) {
 		net_detach(st);
 		return r;
@@ -384,6 +429,9 @@ void net_detach(struct net_state *st)
 {
 	if (!st)
 		return;
+	for (size_t i = 0; st->dns_added && i < st->plan.n_ifaces; i++)
+		if (st->dns_added[i])
+			net_dns_host_remove(st->sysc_run, st->plan.ifaces[i].link, st->name);
 	if (st->inner && st->inner_ifindex)
 		give_back_phys(st);
 	for (size_t i = 0; st->host && i < st->plan.n_ifaces; i++) {
@@ -411,6 +459,8 @@ void net_detach(struct net_state *st)
 	strv_free(st->bridges);
 	free(st->inner_ifindex);
 	free(st->host_ifindex);
+	free(st->dns_added);
+	free(st->sysc_run);
 	free(st->record);
 	free(st->name);
 	free(st);

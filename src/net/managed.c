@@ -14,10 +14,7 @@
 #include "util/log.h"
 #include "util/strv.h"
 
-#if __has_include("net/dns.h")
 #include "net/dns.h"
-#define HAVE_NET_DNS 1
-#endif
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -417,7 +414,6 @@ int net_nat_sync(const char *conf_file, struct nl_sock *sk)
 
 static void dns_ensure(const struct net_env *env, const struct net_managed *m)
 {
-#ifdef HAVE_NET_DNS
 	char a4[64], a6[64];
 	struct net_dns_bridge b = {.name = m->name, .domain = m->domain};
 	int r;
@@ -433,20 +429,11 @@ static void dns_ensure(const struct net_env *env, const struct net_managed *m)
 	r = net_dns_ensure(env->run_dir, &b);
 	if (r < 0)
 		log_warn_errno(r, "no DNS on %s: %m", m->name);
-#else
-	(void)env;
-	(void)m;
-#endif
 }
 
 static void dns_stop(const struct net_env *env, const char *name)
 {
-#ifdef HAVE_NET_DNS
 	net_dns_stop(env->run_dir, name);
-#else
-	(void)env;
-	(void)name;
-#endif
 }
 
 /* The bridge of m as its record says: made if missing (addresses, up),
