@@ -162,12 +162,13 @@ int cgroup_pin_cpus(struct cgroup_set *cg, unsigned n)
 
 	if (!allowed || !load)
 		return -ENOMEM;
-	if (fd < 0)
-		return log_error_errno(
-			-EOPNOTSUPP,
-			"resources.cpu_pinning: the host has no cpuset controller for "
-			"%s (set it to \"off\")",
-			cg->name);
+	if (fd < 0) {
+		/* "auto" pins where it can: without a cpuset the quota stays as it was */
+		log_warn("resources.cpu_pinning: the host has no cpuset controller for %s, "
+			 "not pinned",
+			 cg->name);
+		return 0;
+	}
 	up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (up < 0)
 		return log_error_errno(-errno,
@@ -186,8 +187,9 @@ int cgroup_pin_cpus(struct cgroup_set *cg, unsigned n)
 				"resources.cpu_pinning: cannot count the CPUs of the "
 				"containers beside %s: %m",
 				cg->relpath);
-	} else
+	} else {
 		n = CGROUP_PIN_MAX_CPUS; /* no quota: every CPU */
+	}
 	r = cgroup_pin_choose(allowed, load, n, &list);
 	if (r < 0)
 		return r;
