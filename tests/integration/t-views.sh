@@ -85,6 +85,7 @@ check_views() { # NAME
 	expect_eq "$(mem_total "$c")" 512 "$c: MemTotal"
 	expect_eq "$(sysc-attach "$c" -- grep -c '^processor' /proc/cpuinfo)" 1 "$c: processors in /proc/cpuinfo"
 	expect_eq "$(sysc-attach "$c" -- cat /sys/devices/system/cpu/online)" 0 "$c: online CPUs"
+	expect_eq "$(sysc-attach "$c" -- nproc)" 1 "$c: nproc (pinned to one CPU)"
 	# the container's uptime: no more than the time since its start
 	in=$(sysc-attach "$c" -- cut -d. -f1 /proc/uptime)
 	u1=$(uptime_s)
@@ -177,6 +178,7 @@ test_debian_views() {
 	expect_eq "$(sysc-attach dv -- stat -f -c %T /sys/fs/cgroup)" cgroup2fs "/sys/fs/cgroup"
 	expect_eq "$(sysc-attach dv -- free -m | awk '/^Mem:/ { print $2 }')" 512 "free -m"
 	expect_eq "$(sysc-attach dv -- getconf _NPROCESSORS_ONLN)" 1 "_NPROCESSORS_ONLN"
+	expect_eq "$(sysc-attach dv -- nproc)" 1 "coreutils nproc"
 	local out
 	out=$(sysc-attach dv -- cgroup-limit)
 	[[ $out == *" 536870912" ]] || t_die "limit inside: $out"
