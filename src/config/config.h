@@ -110,7 +110,8 @@ struct sysc_conf {
 	struct conf_sysctl *sysctls;
 	size_t n_sysctls;
 	struct {
-		char *views; /* "auto" (default), "lxcfs", "off" */
+		char *views;	   /* "auto" (default), "lxcfs", "off" */
+		char *cpu_pinning; /* "auto" (default), "off" */
 	} resources;
 
 	int oom_score_adj; /* -1000..1000, default 0 */

@@ -338,6 +338,9 @@ static int boot(struct monitor *m)
 	m->st.started = (int64_t)time(NULL);
 	r = cgroup_apply_limits(m->cg, &m->conf->cgroup);
 	if (r == 0)
+		r = cgroup_apply_cpu_pinning(m->cg, &m->conf->cgroup,
+					     m->conf->resources.cpu_pinning, false);
+	if (r == 0)
 		r = activate_storage(m);
 	if (r == 0)
 		r = unshift_rootfs(m);
