@@ -162,6 +162,7 @@ struct sysc_conf {
 	struct {
 		bool privileged;   /* default true until unprivileged lands */
 		bool no_new_privs; /* default false (systemd needs setuid binaries) */
+		bool nesting;	   /* default false: runtimes inside (doc/security.md) */
 	} security;
 };
 

@@ -240,6 +240,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 		.console_fd = p->console_slave,
 		.mount_cgroup2 = true,
 		.host_netns = !net_private_netns(conf),
+		.nesting = conf->security.nesting,
 		.mounts = conf->mounts,
 		.n_mounts = conf->n_mounts,
 		.before_pivot = child_mount_hooks,

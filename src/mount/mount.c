@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,7 +78,7 @@ static int setup_proc(const struct mount_ctx *ctx)
 	return mount_mask_paths(ctx, false);
 }
 
-static int bind_host_sys(const struct mount_ctx *ctx)
+static int bind_host_sys(const struct mount_ctx *ctx, const char *path)
 {
 	_cleanup_close_ int tree =
 		open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -88,21 +89,24 @@ static int bind_host_sys(const struct mount_ctx *ctx)
 	r = mount_set_attr(tree, ATTR_API | MOUNT_ATTR_RDONLY, 0, true);
 	if (r < 0)
 		return log_error_errno(r, "bind the host's /sys read-only: %m");
-	return mount_attach(ctx, tree, "/sys", "/sys", MOUNT_CREATE_DIR);
+	return mount_attach(ctx, tree, "/sys", path, MOUNT_CREATE_DIR);
+}
+
+/* A sysfs mounted from our netns shows that netns's devices. A user
+ * namespace may mount sysfs only for a netns it owns: sharing the host's
+ * network, it gets the host's /sys, read-only. */
+static int mount_sysfs(const struct mount_ctx *ctx, const char *path)
+{
+	if (ctx->spec->rootfs_tree >= 0 && ctx->spec->host_netns)
+		return bind_host_sys(ctx, path);
+	return mount_new_fs(ctx, "sysfs", "sysfs", NULL, ATTR_API | MOUNT_ATTR_RDONLY, path,
+			    MOUNT_CREATE_DIR);
 }
 
 static int setup_sys(const struct mount_ctx *ctx)
 {
-	int r;
+	int r = mount_sysfs(ctx, "/sys");
 
-	/* A sysfs mounted from our netns shows that netns's devices. A user
-	 * namespace may mount sysfs only for a netns it owns: sharing the
-	 * host's network, it gets the host's /sys, read-only. */
-	if (ctx->spec->rootfs_tree >= 0 && ctx->spec->host_netns)
-		r = bind_host_sys(ctx);
-	else
-		r = mount_new_fs(ctx, "sysfs", "sysfs", NULL, ATTR_API | MOUNT_ATTR_RDONLY, "/sys",
-				 MOUNT_CREATE_DIR);
 	if (r == 0)
 		r = mount_mask_paths(ctx, true);
 	if (r < 0 || !ctx->spec->mount_cgroup2)
@@ -111,6 +115,30 @@ static int setup_sys(const struct mount_ctx *ctx)
 	 * /sys/fs/cgroup exists in every sysfs; mounting on a ro mount is fine. */
 	return mount_new_fs(ctx, "cgroup2", "cgroup2", NULL, ATTR_API, "/sys/fs/cgroup",
 			    MOUNT_CREATE_NONE);
+}
+
+/*
+ * security.nesting: a proc and a sysfs with nothing mounted over them, in
+ * /dev/.sysc (0700, the container's root only), as LXC's nesting.conf
+ * does. The kernel lets a user namespace mount a fresh proc or sysfs only
+ * when one of its mount namespace's mounts of that filesystem is fully
+ * visible (mount_too_revealing(): no locked mount over anything but an
+ * empty directory); the masks of /proc and /sys become locked overmounts
+ * in every namespace made inside, so without these podman, unshare
+ * --mount-proc and a nested sysc get EPERM.
+ */
+static int setup_nesting(const struct mount_ctx *ctx)
+{
+	_cleanup_close_ int dev = mount_openat_root(ctx, "/dev", O_PATH | O_DIRECTORY);
+	int r;
+
+	if (dev < 0)
+		return log_error_errno(dev, "open %s/dev: %m", ctx->spec->rootfs);
+	if (mkdirat(dev, ".sysc", 0700) < 0)
+		return log_error_errno(negative_errno(), "mkdir %s/dev/.sysc: %m",
+				       ctx->spec->rootfs);
+	r = mount_new_fs(ctx, "proc", "proc", NULL, ATTR_API, "/dev/.sysc/proc", MOUNT_CREATE_DIR);
+	return r < 0 ? r : mount_sysfs(ctx, "/dev/.sysc/sys");
 }
 
 static int write_file_at(const struct mount_ctx *ctx, int dirfd, const char *name, const char *data,
@@ -228,6 +256,8 @@ int mount_setup_root(const struct mount_spec *spec)
 	if (r < 0)
 		return r;
 	r = mount_setup_dev(&ctx);
+	if (r == 0 && spec->nesting)
+		r = setup_nesting(&ctx);
 	if (r < 0)
 		return r;
 	r = setup_run(&ctx);

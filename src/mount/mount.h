@@ -23,6 +23,7 @@ struct mount_spec {
 	unsigned n_ttys;
 	bool mount_cgroup2; /* mount cgroup2 at /sys/fs/cgroup (cgroupns already unshared) */
 	bool host_netns;    /* shares the host's netns: /proc/sys/net stays read-only */
+	bool nesting;	    /* security.nesting: uncovered proc and sysfs in /dev/.sysc */
 	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
 	size_t n_mounts;
 	const int *mount_trees;	   /* NULL, or per mount: its prepared bind tree, or -1 */
