@@ -1,0 +1,138 @@
+#!/bin/bash
+# security.nesting (issue 18): container runtimes inside a container.
+# Uncovered proc and sysfs in /dev/.sysc (root inside only) so nested user
+# namespaces may mount fresh ones, /dev/fuse and /dev/net/tun, an id range
+# of 262144 allocated host-wide, sysc inside sysc; off, all of it fails as
+# before. The escape tests (t-security.sh) run again with nesting on.
+. "$(dirname "$0")/lib.sh"
+
+NEST=$(cfg nest.conf <<'EOF2'
+security = { privileged = false; nesting = true; };
+init = { halt_signal = "SIGUSR2"; };
+EOF2
+)
+FLAT=$(cfg flat.conf <<'EOF2'
+security = { privileged = false; nesting = false; };
+init = { halt_signal = "SIGUSR2"; };
+EOF2
+)
+
+# count of a container's (only) idmap line
+idmap_count() {
+	sysc-config "$1" idmap | awk '/count =/ { gsub(";", ""); print $3; exit }'
+}
+
+test_fresh_proc_in_nested_userns() {
+	sysc-create n1 -t busybox -f "$NEST" >/dev/null 2>&1
+	sysc-create f1 -t busybox -f "$FLAT" >/dev/null 2>&1
+	sysc-start n1
+	sysc-start f1
+	# a new user, mount and pid namespace with a fresh proc, as podman and
+	# rootless runtimes make them
+	sysc-attach n1 -- unshare -Urmpf --mount-proc true ||
+		t_die "unshare --mount-proc failed with nesting on"
+	expect_eq "$(sysc-attach n1 -- unshare -Urmpf --mount-proc cat /proc/1/comm)" cat \
+		"pid 1 of the fresh proc"
+	# and a fresh sysfs (read-only, as /sys is) in a new network namespace
+	sysc-attach n1 -- unshare -Urmn sh -c 'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /mnt && test -d /mnt/class/net/lo' ||
+		t_die "no fresh sysfs with nesting on"
+	# nesting off: refused as before
+	sysc-attach f1 -- unshare -Urmpf --mount-proc true 2>/dev/null &&
+		t_die "unshare --mount-proc worked with nesting off"
+	sysc-attach f1 -- test -e /dev/.sysc && t_die "/dev/.sysc with nesting off"
+	sysc-stop n1
+	sysc-stop f1
+	expect_clean
+}
+
+test_uncovered_mounts_are_root_only() {
+	sysc-create n2 -t busybox -f "$NEST" >/dev/null 2>&1
+	sysc-start n2
+	sysc-attach n2 -- sh -c 'echo u1:x:1000:1000::/:/bin/sh >>/etc/passwd'
+	expect_eq "$(sysc-attach n2 -- stat -c '%a %U' /dev/.sysc)" "700 root" "mode of /dev/.sysc"
+	sysc-attach n2 -- test -r /dev/.sysc/proc/1/status || t_die "root cannot read /dev/.sysc/proc"
+	sysc-attach n2 -- test -d /dev/.sysc/sys/kernel || t_die "no sysfs in /dev/.sysc/sys"
+	sysc-attach -u u1 n2 -- ls /dev/.sysc/proc >/dev/null 2>&1 &&
+		t_die "a user inside listed /dev/.sysc/proc"
+	sysc-attach -u u1 n2 -- cat /dev/.sysc/sys/kernel/uevent_seqnum >/dev/null 2>&1 &&
+		t_die "a user inside read /dev/.sysc/sys"
+	# the uncovered proc is still the container's: no host process in it
+	expect_eq "$(sysc-attach n2 -- cat /dev/.sysc/proc/1/comm)" init "pid 1 of the uncovered proc"
+	# the host's root-only sysctls stay read-only to the container's root
+	sysc-attach n2 -- sh -c 'echo 1 >/dev/.sysc/proc/sys/kernel/sysrq' 2>/dev/null &&
+		t_die "root inside wrote kernel.sysrq through the uncovered proc"
+	sysc-attach n2 -- sh -c 'echo h >/dev/.sysc/proc/sysrq-trigger' 2>/dev/null &&
+		t_die "root inside wrote sysrq-trigger"
+	sysc-stop n2
+	expect_clean
+}
+
+test_fuse_and_tun() {
+	sysc-create n3 -t busybox -f "$NEST" >/dev/null 2>&1
+	sysc-create f3 -t busybox -f "$FLAT" >/dev/null 2>&1
+	sysc-start n3
+	sysc-start f3
+	expect_eq "$(sysc-attach n3 -- stat -c '%F %t:%T %a' /dev/fuse)" "character special file a:e5 666" "/dev/fuse"
+	expect_eq "$(sysc-attach n3 -- stat -c '%F %t:%T %a' /dev/net/tun)" "character special file a:c8 666" "/dev/net/tun"
+	# openable: the device policy allows them
+	sysc-attach n3 -- sh -c 'exec 3<>/dev/fuse' || t_die "cannot open /dev/fuse"
+	sysc-attach n3 -- sh -c 'exec 3<>/dev/net/tun' || t_die "cannot open /dev/net/tun"
+	sysc-attach f3 -- test -e /dev/fuse && t_die "/dev/fuse with nesting off"
+	sysc-attach f3 -- test -e /dev/net/tun && t_die "/dev/net/tun with nesting off"
+	sysc-stop n3
+	sysc-stop f3
+	expect_clean
+}
+
+test_privileged_nesting_refused() {
+	sysc-create pn -t busybox -f "$(cfg pn.conf <<'EOF2'
+security = { privileged = true; nesting = true; };
+init = { halt_signal = "SIGUSR2"; };
+EOF2
+)" >/dev/null 2>&1
+	expect_fail 'pn: security.nesting needs security.privileged = false' sysc-start pn
+	expect_clean
+}
+
+test_id_ranges() {
+	local s2=$T_ROOT/store2 a b c
+	T_STORES+=("$s2")
+	sysc-create r1 -t busybox -f "$NEST" >/dev/null 2>&1
+	sysc-create r2 -t busybox -f "$FLAT" >/dev/null 2>&1
+	SYSC_PATH=$s2 sysc-create r3 -t busybox -f "$NEST" >/dev/null 2>&1
+	expect_eq "$(idmap_count r1)" 262144 "ids of a nesting container"
+	expect_eq "$(idmap_count r2)" 65536 "ids of a container without nesting"
+	expect_eq "$(SYSC_PATH=$s2 idmap_count r3)" 262144 "ids of a nesting container in store 2"
+	a=$(host_base r1) b=$(host_base r2) c=$(SYSC_PATH=$s2 host_base r3)
+	# no two overlap, whatever the store
+	((b >= a + 262144 || a >= b + 65536)) || t_die "r1 $a and r2 $b overlap"
+	((c >= a + 262144 || a >= c + 262144)) || t_die "r1 $a and r3 (store 2) $c overlap"
+	((c >= b + 65536 || b >= c + 262144)) || t_die "r2 $b and r3 (store 2) $c overlap"
+	# nesting turned on later: a bigger range at the next start
+	sysc-config r2 security.nesting true
+	sysc-start r2
+	expect_eq "$(idmap_count r2)" 262144 "ids after nesting was turned on"
+	expect_eq "$(sysc-attach r2 -- cat /proc/self/uid_map | awk '{ print $1, $3 }')" "0 262144" "uid_map inside"
+	b=$(host_base r2)
+	((b >= a + 262144 || a >= b + 262144)) || t_die "r1 $a and the grown r2 $b overlap"
+	((c >= b + 262144 || b >= c + 262144)) || t_die "r3 $c and the grown r2 $b overlap"
+	sysc-stop r2
+	SYSC_PATH=$s2 sysc-destroy r3
+	expect_clean
+}
+
+# The escape tests, every container with nesting on.
+test_escape_suite_with_nesting() {
+	local out
+	out=$(SYSC_TEST_NESTING=1 SYSC_TEST_CACHE=${SYSC_TEST_CACHE:-} bash "$(dirname "$0")/t-security.sh" 2>&1)
+	grep -q '^# t-security.sh: [1-9][0-9]* passed, 0 failed, 0 skipped' <<<"$out" ||
+		t_die "t-security.sh with nesting on: $(grep -E '^(FAIL|SKIP|#)' <<<"$out")"
+}
+
+t_run test_fresh_proc_in_nested_userns
+t_run test_uncovered_mounts_are_root_only
+t_run test_fuse_and_tun
+t_run test_privileged_nesting_refused
+t_run test_id_ranges
+t_run test_escape_suite_with_nesting
+t_summary
