@@ -22,6 +22,116 @@ idmap_count() {
 	sysc-config "$1" idmap | awk '/count =/ { gsub(";", ""); print $3; exit }'
 }
 
+# local_repo ROOT PKG...: a local apt repository in ROOT/root/local with
+# the packages that `apt-get install PKG...` needs on top of that rootfs
+# (resolved against its dpkg status, fetched from the host's apt sources,
+# kept in the test cache for the next run), as t-package.sh does
+local_repo() {
+	local root=$1 need key dir
+	shift
+	apt-get -s -o Dir::State::status="$root/var/lib/dpkg/status" install --no-install-recommends \
+		"$@" >"$T_ROOT/sim.out" 2>&1 || t_die "apt-get -s: $(tail -n 5 "$T_ROOT/sim.out")"
+	need=$(awk '/^Inst / { print $2 }' "$T_ROOT/sim.out" | sort)
+	key=$(sha256sum <<<"$need" | cut -c1-12)
+	dir=$SYSC_CACHE_DIR/t-nesting-debs-$key
+	if [[ ! -f $dir/Packages ]]; then
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		(cd "$dir.tmp" && apt-get download $need) >"$T_ROOT/dl.out" 2>&1 ||
+			t_die "apt-get download: $(tail -n 5 "$T_ROOT/dl.out")"
+		(cd "$dir.tmp" && dpkg-scanpackages . /dev/null >Packages) 2>/dev/null
+		mv "$dir.tmp" "$dir"
+	fi
+	mkdir -p "$root/root/local" "$root/root/local.d"
+	cp "$dir"/*.deb "$dir/Packages" "$root/root/local/"
+	echo 'deb [trusted=yes] file:/root/local ./' >"$root/root/local.list"
+}
+
+# install PKG... in the running container NAME from its local repository
+local_install() {
+	local name=$1
+	shift
+	local apt=(apt-get -o Dir::Etc::SourceList=/root/local.list -o Dir::Etc::SourceParts=/root/local.d
+		-o APT::Sandbox::User=root)
+	sysc-attach "$name" -- "${apt[@]}" update >"$T_ROOT/update.out" 2>&1 ||
+		t_die "apt-get update: $(cat "$T_ROOT/update.out")"
+	sysc-attach "$name" -- env DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y \
+		--no-install-recommends "$@" >"$T_ROOT/install.out" 2>&1 ||
+		t_die "apt-get install: $(tail -n 20 "$T_ROOT/install.out")"
+}
+
+# sysc of this tree, run inside the container "outer" against a store of
+# its own there
+IN_ENV=(-e PATH=/opt/sysc:/usr/sbin:/usr/bin:/sbin:/bin -e SYSC_PATH=/var/lib/sysc-in
+	-e SYSC_RUN_DIR=/run/sysc-in -e SYSC_STATE_DIR=/var/lib/sysc-in/.host
+	-e SYSC_CONF_DIR=/etc/sysc-in -e SYSC_TEMPLATE_DIR=/opt/sysc/templates
+	-e SYSC_CACHE_DIR=/var/cache/sysc-in)
+in_o() {
+	sysc-attach outer "${IN_ENV[@]}" -- "$@"
+}
+
+test_sysc_inside_sysc() {
+	local root base ib pid log=$T_ROOT/inner.log
+	sysc-create outer -t debian -f "$(cfg outer.conf <<EOF2
+security = { privileged = false; nesting = true; };
+mounts = ( { source = "$T_BUILD"; target = "/opt/sysc"; type = "none"; options = "bind,ro"; } );
+EOF2
+)" >"$T_ROOT/create.log" 2>&1 || t_die "create: $(tail -n 5 "$T_ROOT/create.log")"
+	root=$SYSC_PATH/outer/rootfs
+	base=$(host_base outer)
+	# the libraries of the in-tree sysc, and busybox for its template
+	local_repo "$root" libconfig9 libcap2 libseccomp2 libnl-3-200 libnl-route-3-200 \
+		libbtrfsutil1 busybox-static
+	mkdir -p "$root/etc/sysc-in"
+	cp "$T_SRC/config/default.conf" "$T_SRC/config/sysc.conf" "$root/etc/sysc-in/"
+	sed -i 's|^path = .*|path = "/var/lib/sysc-in";|' "$root/etc/sysc-in/sysc.conf"
+	printf 'init = { halt_signal = "SIGUSR2"; };\n' >"$root/root/inner.conf"
+	sysc-start outer
+	wait_running outer
+	local_install outer libconfig9 libcap2 libseccomp2 libnl-3-200 libnl-route-3-200 \
+		libbtrfsutil1 busybox-static
+
+	in_o sysc-create inner -t busybox -f /root/inner.conf >"$log" 2>&1 ||
+		t_die "create inside: $(cat "$log")"
+	# its ids come from the outer container's own (uid_map), above its users
+	ib=$(in_o sysc-config inner idmap | awk '/host =/ { gsub(";", ""); print $3; exit }')
+	((ib >= 65536 && ib + 65536 <= 262144)) || t_die "inner range $ib outside the outer's ids"
+	in_o sysc-start inner >"$log" 2>&1 || t_die "start inside: $(cat "$log")"
+	# what it did instead of what a user namespace cannot
+	grep -q 'idmapped mount of its rootfs is refused' "$log" || t_die "start: $(cat "$log")"
+	grep -q 'shifting the owners' "$log" || t_die "start: $(cat "$log")"
+	grep -q 'no BPF program in a user namespace' "$log" || t_die "start: $(cat "$log")"
+	expect_eq "$(in_o sysc-attach inner -- echo hi)" hi "attach inside"
+	expect_eq "$(in_o sysc-attach inner -- cat /proc/self/uid_map | awk '{ print $1, $2, $3 }')" \
+		"0 $ib 65536" "uid_map of the inner container"
+	# on the host: the outer's range, offset by the inner's
+	pid=$(in_o sysc-info inner --format json | grep -o '"pid":[0-9]*' | cut -d: -f2)
+	[[ -n $pid ]] || t_die "no inner init pid"
+	expect_eq "$(in_o stat -c %u /proc/"$pid")" "$ib" "owner of the inner init, as the outer sees it"
+	expect_eq "$(sysc-attach outer -- sh -c "stat -c %u /proc/$pid" | head -n 1)" "$ib" "owner seen by the outer's root"
+	[[ -n $(ps -eo uid= | awk -v u=$((base + ib)) '$1 == u') ]] ||
+		t_die "no host process with uid $((base + ib)) (outer base $base + inner base $ib)"
+	in_o sysc-stop inner
+	in_o sysc-destroy inner
+	# nothing left inside: mounts, cgroups, runtime files, processes
+	[[ -z $(in_o grep sysc-in /proc/self/mountinfo) ]] || t_die "mounts left inside"
+	in_o test -d /sys/fs/cgroup/sysc && t_die "cgroups left inside: $(in_o find /sys/fs/cgroup/sysc)"
+	[[ -z $(in_o ls -A /run/sysc-in | grep -v '^\.\?locks$') ]] || t_die "runtime files left inside"
+	[[ -z $(ps -eo uid= | awk -v u=$((base + ib)) '$1 == u') ]] || t_die "inner processes left"
+
+	# nesting off: the inner start fails as before
+	sysc-stop outer
+	sysc-config outer security.nesting false
+	sysc-start outer
+	wait_running outer
+	in_o sysc-create inner -t busybox -f /root/inner.conf >"$log" 2>&1 ||
+		t_die "create inside without nesting: $(cat "$log")"
+	in_o sysc-start inner >"$log" 2>&1 && t_die "inner start worked without nesting"
+	echo "# without nesting: $(grep -i error "$log" | head -n 1)"
+	in_o sysc-destroy -f inner >/dev/null 2>&1
+	sysc-stop outer
+	expect_clean
+}
+
 test_fresh_proc_in_nested_userns() {
 	sysc-create n1 -t busybox -f "$NEST" >/dev/null 2>&1
 	sysc-create f1 -t busybox -f "$FLAT" >/dev/null 2>&1
@@ -124,7 +234,7 @@ test_id_ranges() {
 # The escape tests, every container with nesting on.
 test_escape_suite_with_nesting() {
 	local out
-	out=$(SYSC_TEST_NESTING=1 SYSC_TEST_CACHE=${SYSC_TEST_CACHE:-} bash "$(dirname "$0")/t-security.sh" 2>&1)
+	out=$(T_ONLY= SYSC_TEST_NESTING=1 SYSC_TEST_CACHE=${SYSC_TEST_CACHE:-} bash "$(dirname "$0")/t-security.sh" 2>&1)
 	grep -q '^# t-security.sh: [1-9][0-9]* passed, 0 failed, 0 skipped' <<<"$out" ||
 		t_die "t-security.sh with nesting on: $(grep -E '^(FAIL|SKIP|#)' <<<"$out")"
 }
@@ -134,5 +244,6 @@ t_run test_uncovered_mounts_are_root_only
 t_run test_fuse_and_tun
 t_run test_privileged_nesting_refused
 t_run test_id_ranges
+t_run test_sysc_inside_sysc
 t_run test_escape_suite_with_nesting
 t_summary
