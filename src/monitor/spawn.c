@@ -256,6 +256,12 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	if (child_receive(p, sync_fd, &tree, &mount_trees) < 0)
 		_exit(1);
 	spec.mount_trees = mount_trees;
+	/* (cgroup_v1 freed with the child's exec or exit) */
+	if (conf->security.nesting && cgroup_host_is_hybrid()) {
+		spec.cgroup_v1 = cgroup_v1_mount_list();
+		if (!spec.cgroup_v1)
+			child_fail(sync_fd, log_error_errno(-ENOMEM, "out of memory"));
+	}
 	if (p->userns) {
 		r = child_become_root(p, tree);
 		if (r < 0)

@@ -95,7 +95,7 @@ static int bind_host_sys(const struct mount_ctx *ctx, const char *path)
 /* A sysfs mounted from our netns shows that netns's devices. A user
  * namespace may mount sysfs only for a netns it owns: sharing the host's
  * network, it gets the host's /sys, read-only. */
-static int mount_sysfs(const struct mount_ctx *ctx, const char *path)
+int mount_sysfs(const struct mount_ctx *ctx, const char *path)
 {
 	if (ctx->spec->rootfs_tree >= 0 && ctx->spec->host_netns)
 		return bind_host_sys(ctx, path);
@@ -111,34 +111,12 @@ static int setup_sys(const struct mount_ctx *ctx)
 		r = mount_mask_paths(ctx, true);
 	if (r < 0 || !ctx->spec->mount_cgroup2)
 		return r;
+	if (ctx->spec->cgroup_v1)
+		return mount_nesting_cgroups(ctx);
 	/* From a non-initial cgroupns nsdelegate is refused: plain cgroup2.
 	 * /sys/fs/cgroup exists in every sysfs; mounting on a ro mount is fine. */
 	return mount_new_fs(ctx, "cgroup2", "cgroup2", NULL, ATTR_API, "/sys/fs/cgroup",
 			    MOUNT_CREATE_NONE);
-}
-
-/*
- * security.nesting: a proc and a sysfs with nothing mounted over them, in
- * /dev/.sysc (0700, the container's root only), as LXC's nesting.conf
- * does. The kernel lets a user namespace mount a fresh proc or sysfs only
- * when one of its mount namespace's mounts of that filesystem is fully
- * visible (mount_too_revealing(): no locked mount over anything but an
- * empty directory); the masks of /proc and /sys become locked overmounts
- * in every namespace made inside, so without these podman, unshare
- * --mount-proc and a nested sysc get EPERM.
- */
-static int setup_nesting(const struct mount_ctx *ctx)
-{
-	_cleanup_close_ int dev = mount_openat_root(ctx, "/dev", O_PATH | O_DIRECTORY);
-	int r;
-
-	if (dev < 0)
-		return log_error_errno(dev, "open %s/dev: %m", ctx->spec->rootfs);
-	if (mkdirat(dev, ".sysc", 0700) < 0)
-		return log_error_errno(negative_errno(), "mkdir %s/dev/.sysc: %m",
-				       ctx->spec->rootfs);
-	r = mount_new_fs(ctx, "proc", "proc", NULL, ATTR_API, "/dev/.sysc/proc", MOUNT_CREATE_DIR);
-	return r < 0 ? r : mount_sysfs(ctx, "/dev/.sysc/sys");
 }
 
 static int write_file_at(const struct mount_ctx *ctx, int dirfd, const char *name, const char *data,
@@ -257,7 +235,7 @@ int mount_setup_root(const struct mount_spec *spec)
 		return r;
 	r = mount_setup_dev(&ctx);
 	if (r == 0 && spec->nesting)
-		r = setup_nesting(&ctx);
+		r = mount_nesting(&ctx);
 	if (r < 0)
 		return r;
 	r = setup_run(&ctx);

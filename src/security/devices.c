@@ -142,20 +142,21 @@ int devices_cgroup_apply(struct cgroup_set *cg, const struct devices_rule *rules
 		if (strv_push(&lines, buf) < 0)
 			return -ENOMEM;
 	}
-	r = cgroup_v1_devices_set(cg, lines);
-	if (r < 0 && r != -ENOENT)
-		return r; /* logged */
 	/* sysc inside a container: a user namespace other than the initial
-	 * one cannot load a BPF program (CAP_SYS_ADMIN of the initial one).
-	 * The device policy of the container sysc runs in applies to every
-	 * cgroup below its own (the v1 devices controller is hierarchical; a
-	 * v2 program attached with BPF_F_ALLOW_MULTI runs for descendants),
-	 * and the user namespace forbids mknod: those enforce devices then. */
+	 * one can neither load a BPF program nor write devices.allow (both
+	 * need CAP_SYS_ADMIN of the initial one). The device policy of the
+	 * container sysc runs in applies to every cgroup below its own (the
+	 * v1 devices controller is hierarchical; a v2 program attached with
+	 * BPF_F_ALLOW_MULTI runs for descendants), and the user namespace
+	 * forbids mknod: those enforce devices then. */
 	if (!userns_self_initial()) {
 		log_info("device policy: no BPF program in a user namespace; the device "
 			 "policy of the container sysc runs in applies");
 		return 0;
 	}
+	r = cgroup_v1_devices_set(cg, lines);
+	if (r < 0 && r != -ENOENT)
+		return r; /* logged */
 	/* on a hybrid host the v1 controller already enforces: the BPF program is
 	 * a second fence; on a pure v2 host it is the only one */
 	int b = devices_bpf_attach(cgroup_v2_path(cg), rules, n);
