@@ -132,6 +132,69 @@ EOF2
 	expect_clean
 }
 
+# podman from Debian inside (no registry: an image imported from a busybox
+# tarball), as root and as a user made with plain useradd, with limits on
+# a hybrid host through the container's own v1 hierarchies
+test_podman_inside() {
+	local root bb=$T_ROOT/bbimg
+	sysc-create pod -t debian -f "$(cfg pod.conf <<'EOF2'
+security = { privileged = false; nesting = true; };
+EOF2
+)" >"$T_ROOT/create.log" 2>&1 || t_die "create: $(tail -n 5 "$T_ROOT/create.log")"
+	root=$SYSC_PATH/pod/rootfs
+	local_repo "$root" podman runc crun uidmap
+	mkdir -p "$bb/bin"
+	cp /bin/busybox "$bb/bin/"
+	for a in sh echo cat; do ln -s busybox "$bb/bin/$a"; done
+	tar -C "$bb" -cf "$root/srv/bb.tar" .
+	chmod 644 "$root/srv/bb.tar"
+	# the runtime podman's cgroupfs manager drives (no systemd cgroup
+	# manager); rlimits the container cannot raise (host.md)
+	mkdir -p "$root/etc/containers"
+	cat >"$root/etc/containers/containers.conf" <<'EOF2'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+EOF2
+	sysc-start pod
+	wait_running pod
+	local_install pod podman runc crun uidmap
+	sysc-attach pod -- useradd -m u1
+	expect_eq "$(sysc-attach pod -- grep '^u1:' /etc/subuid)" "u1:100000:65536" "u1's subordinate ids"
+	sysc-attach pod -- podman import /srv/bb.tar bb >/dev/null 2>&1 || t_die "podman import as root"
+	sysc-attach -u u1 pod -- podman import /srv/bb.tar bb >/dev/null 2>&1 || t_die "podman import as u1"
+
+	expect_eq "$(sysc-attach pod -- podman run --rm --network none bb echo hi 2>&1)" hi "podman as root"
+	expect_eq "$(sysc-attach -u u1 pod -- podman run --rm --network none bb echo hi 2>&1 | tail -n 1)" \
+		hi "podman as u1"
+	expect_eq "$(sysc-attach pod -- podman run --rm --network none -m 64m --cpus 0.5 --pids-limit 100 bb \
+		cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+		/sys/fs/cgroup/pids/pids.max 2>&1)" "$(printf '67108864\n50000\n100')" "limits of podman's container"
+	sysc-attach pod -- unshare -Urmpf --mount-proc true || t_die "unshare --mount-proc in Debian"
+	# the container's own limits stay out of its reach
+	sysc-attach pod -- sh -c 'echo -1 >/sys/fs/cgroup/memory/memory.limit_in_bytes' 2>/dev/null &&
+		t_die "the container changed its own memory limit"
+	sysc-attach pod -- sh -c 'echo max >/sys/fs/cgroup/pids/pids.max' 2>/dev/null &&
+		t_die "the container changed its own pids limit"
+
+	# nesting off: what needed it fails, as before
+	sysc-stop pod
+	sysc-config pod security.nesting false
+	sysc-start pod
+	wait_running pod
+	sysc-attach pod -- podman run --rm --network none -m 64m bb echo hi >/dev/null 2>&1 &&
+		t_die "podman -m worked without nesting"
+	sysc-attach -u u1 pod -- podman run --rm --network none bb echo hi >/dev/null 2>&1 &&
+		t_die "rootless podman worked without nesting"
+	sysc-attach pod -- unshare -Urmpf --mount-proc true 2>/dev/null &&
+		t_die "unshare --mount-proc worked without nesting"
+	sysc-stop pod
+	expect_clean
+}
+
 test_fresh_proc_in_nested_userns() {
 	sysc-create n1 -t busybox -f "$NEST" >/dev/null 2>&1
 	sysc-create f1 -t busybox -f "$FLAT" >/dev/null 2>&1
@@ -244,6 +307,7 @@ t_run test_uncovered_mounts_are_root_only
 t_run test_fuse_and_tun
 t_run test_privileged_nesting_refused
 t_run test_id_ranges
+t_run test_podman_inside
 t_run test_sysc_inside_sysc
 t_run test_escape_suite_with_nesting
 t_summary
