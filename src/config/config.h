@@ -178,6 +178,10 @@ struct sysc_global {
 	char *bridge; /* default bridge for `sysc-net` */
 };
 
+/* Is devices.create entry one that security.nesting added (/dev/fuse,
+ * /dev/net/tun), not one of the config file's? */
+bool conf_nesting_device(const struct sysc_conf *c, const char *entry);
+
 /* Load a container config: default_file (may be NULL or not exist) merged
  * under file (groups merge key by key; scalars, arrays and lists replace),
  * then validated. On failure logs "FILE:LINE: KEY: reason" and returns -EINVAL

@@ -728,14 +728,24 @@ static int resolve_caps(const struct conf_view *v, struct sysc_conf *c)
 
 /* security.nesting: /dev/fuse and /dev/net/tun, made and allowed as
  * devices.create entries are (unless the config makes those paths itself). */
+static const char *const nesting_nodes[] = {"/dev/fuse c 10:229 0666",
+					    "/dev/net/tun c 10:200 0666"};
+
+bool conf_nesting_device(const struct sysc_conf *c, const char *entry)
+{
+	for (size_t i = 0; c->security.nesting && i < ARRAY_SIZE(nesting_nodes); i++)
+		if (strcmp(entry, nesting_nodes[i]) == 0)
+			return true;
+	return false;
+}
+
 static int nesting_devices(struct sysc_conf *c)
 {
-	static const char *const nodes[] = {"/dev/fuse c 10:229 0666",
-					    "/dev/net/tun c 10:200 0666"};
+	const char *const *nodes = nesting_nodes;
 
 	if (!c->security.nesting)
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(nesting_nodes); i++) {
 		size_t len = strcspn(nodes[i], " ");
 		bool have = false;
 		for (size_t k = 0; c->devices.create && c->devices.create[k]; k++)
