@@ -231,11 +231,21 @@ test_uncovered_mounts_are_root_only() {
 		t_die "a user inside read /dev/.sysc/sys"
 	# the uncovered proc is still the container's: no host process in it
 	expect_eq "$(sysc-attach n2 -- cat /dev/.sysc/proc/1/comm)" init "pid 1 of the uncovered proc"
-	# the host's root-only sysctls stay read-only to the container's root
-	sysc-attach n2 -- sh -c 'echo 1 >/dev/.sysc/proc/sys/kernel/sysrq' 2>/dev/null &&
-		t_die "root inside wrote kernel.sysrq through the uncovered proc"
-	sysc-attach n2 -- sh -c 'echo h >/dev/.sysc/proc/sysrq-trigger' 2>/dev/null &&
-		t_die "root inside wrote sysrq-trigger"
+	# what the masks hid stays the host root's: no write to a global
+	# sysctl, no read of timer_list or the firmware tables (no kcore on
+	# this kernel), kernel addresses zeroed
+	sysc-attach n2 -- test -f /dev/.sysc/proc/sys/vm/drop_caches || t_die "no vm.drop_caches"
+	sysc-attach n2 -- sh -c 'echo 1 >/dev/.sysc/proc/sys/vm/drop_caches' 2>/dev/null &&
+		t_die "root inside wrote vm.drop_caches through the uncovered proc"
+	sysc-attach n2 -- test -e /dev/.sysc/proc/timer_list || t_die "no timer_list in the uncovered proc"
+	sysc-attach n2 -- sh -c 'cat /dev/.sysc/proc/timer_list' >/dev/null 2>&1 &&
+		t_die "root inside read timer_list"
+	[[ -z $(sysc-attach n2 -- cat /dev/.sysc/proc/kallsyms | awk '$1 !~ /^0+$/' | head -n 1) ]] ||
+		t_die "kernel addresses in the uncovered kallsyms"
+	if [[ -e /sys/firmware/acpi/tables/DSDT ]]; then
+		sysc-attach n2 -- sh -c 'cat /dev/.sysc/sys/firmware/acpi/tables/DSDT' >/dev/null 2>&1 &&
+			t_die "root inside read the ACPI DSDT"
+	fi
 	sysc-stop n2
 	expect_clean
 }
