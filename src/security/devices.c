@@ -244,6 +244,11 @@ int devices_node_tree(const char *entry)
 		return log_error_errno(-errno, "devices.create: mknod %s (%c %u:%u): %m", n.path,
 				       n.type, n.major, n.minor);
 	tree = open_tree(mnt, base, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	/* Linux before 6.15 cannot clone from a detached mount: the tmpfs
+	 * itself then, whose root is a directory holding the node (the child
+	 * attaches it and binds the node from there, dev.c) */
+	if (tree < 0 && errno == EINVAL)
+		return TAKE_FD(mnt);
 	if (tree < 0)
 		return log_error_errno(-errno, "devices.create: %s: open_tree: %m", n.path);
 	return tree;
