@@ -90,11 +90,14 @@ EOF2
 	local_install outer libconfig9 libcap2 libseccomp2 libnl-3-200 libnl-route-3-200 \
 		libbtrfsutil1 busybox-static
 
+	# a user of the outer's own, with Debian's subordinate ids 100000:65536
+	sysc-attach outer -- useradd -m u1
 	in_o sysc-create inner -t busybox -f /root/inner.conf >"$log" 2>&1 ||
 		t_die "create inside: $(cat "$log")"
-	# its ids come from the outer container's own (uid_map), above its users
+	# its ids come from the outer container's own (uid_map), above its
+	# users and outside u1's subordinate ids
 	ib=$(in_o sysc-config inner idmap | awk '/host =/ { gsub(";", ""); print $3; exit }')
-	((ib >= 65536 && ib + 65536 <= 262144)) || t_die "inner range $ib outside the outer's ids"
+	((ib >= 165536 && ib + 65536 <= 262144)) || t_die "inner range $ib: not in 165536-262143"
 	in_o sysc-start inner >"$log" 2>&1 || t_die "start inside: $(cat "$log")"
 	# what it did instead of what a user namespace cannot
 	grep -q 'idmapped mount of its rootfs is refused' "$log" || t_die "start: $(cat "$log")"
@@ -312,12 +315,41 @@ test_escape_suite_with_nesting() {
 		t_die "t-security.sh with nesting on: $(grep -E '^(FAIL|SKIP|#)' <<<"$out")"
 }
 
-t_run test_fresh_proc_in_nested_userns
-t_run test_uncovered_mounts_are_root_only
-t_run test_fuse_and_tun
-t_run test_privileged_nesting_refused
-t_run test_id_ranges
-t_run test_podman_inside
-t_run test_sysc_inside_sysc
-t_run test_escape_suite_with_nesting
-t_summary
+# ------------------------------------------ pure cgroup v2 (QEMU guest)
+# Debian's 6.1 kernel with cgroup_no_v1=all (tests/qemu, as t-cgroup2.sh):
+# there the monitor cannot clone a node out of a detached tmpfs (before
+# 6.15), and delegation is the container's own cgroup2 subtree.
+test_nesting_pure_v2() {
+	sysc-create n1 -t busybox -f "$NEST" >/dev/null 2>&1
+	sysc-start n1
+	expect_eq "$(sysc-attach n1 -- stat -c '%t:%T' /dev/fuse)" "a:e5" "/dev/fuse"
+	sysc-attach n1 -- sh -c 'exec 3<>/dev/net/tun' || t_die "cannot open /dev/net/tun"
+	sysc-attach n1 -- test -e /dev/.sysc-node && t_die "scratch mount point left in /dev"
+	sysc-attach n1 -- unshare -Urmpf --mount-proc true || t_die "unshare --mount-proc"
+	# the container's root enables controllers below it (its processes in
+	# a leaf first: no internal processes) and limits a child
+	sysc-attach n1 -- sh -c 'mkdir /sys/fs/cgroup/init &&
+		for p in $(cat /sys/fs/cgroup/cgroup.procs); do echo $p >/sys/fs/cgroup/init/cgroup.procs; done &&
+		echo "+memory +pids" >/sys/fs/cgroup/cgroup.subtree_control &&
+		mkdir /sys/fs/cgroup/job && echo 67108864 >/sys/fs/cgroup/job/memory.max' ||
+		t_die "no memory controller for the container's subtree: $(sysc-attach n1 -- cat /sys/fs/cgroup/cgroup.controllers)"
+	expect_eq "$(sysc-attach n1 -- cat /sys/fs/cgroup/job/memory.max)" 67108864 "memory.max below the container"
+	sysc-attach n1 -- sh -c 'echo max >/sys/fs/cgroup/memory.max' 2>/dev/null &&
+		t_die "the container changed its own memory.max"
+	sysc-stop n1
+	expect_clean
+}
+
+if qemu_guest; then
+	qemu_guest_run test_nesting_pure_v2
+else
+	t_run test_fresh_proc_in_nested_userns
+	t_run test_uncovered_mounts_are_root_only
+	t_run test_fuse_and_tun
+	t_run test_privileged_nesting_refused
+	t_run test_id_ranges
+	t_run test_podman_inside
+	t_run test_sysc_inside_sysc
+	t_run test_escape_suite_with_nesting
+	qemu_host_main --append cgroup_no_v1=all
+fi
