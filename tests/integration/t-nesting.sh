@@ -36,6 +36,7 @@ local_repo() {
 	dir=$SYSC_CACHE_DIR/t-nesting-debs-$key
 	if [[ ! -f $dir/Packages ]]; then
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		# shellcheck disable=SC2086 # (one package per word)
 		(cd "$dir.tmp" && apt-get download $need) >"$T_ROOT/dl.out" 2>&1 ||
 			t_die "apt-get download: $(tail -n 5 "$T_ROOT/dl.out")"
 		(cd "$dir.tmp" && dpkg-scanpackages . /dev/null >Packages) 2>/dev/null
@@ -118,7 +119,7 @@ EOF2
 	# nothing left inside: mounts, cgroups, runtime files, processes
 	[[ -z $(in_o grep sysc-in /proc/self/mountinfo) ]] || t_die "mounts left inside"
 	in_o test -d /sys/fs/cgroup/sysc && t_die "cgroups left inside: $(in_o find /sys/fs/cgroup/sysc)"
-	[[ -z $(in_o ls -A /run/sysc-in | grep -v '^\.\?locks$') ]] || t_die "runtime files left inside"
+	! in_o ls -A /run/sysc-in | grep -qv '^\.\?locks$' || t_die "runtime files left inside"
 	[[ -z $(ps -eo uid= | awk -v u=$((base + ib)) '$1 == u') ]] || t_die "inner processes left"
 
 	# nesting off: the inner start fails as before
@@ -310,7 +311,7 @@ test_id_ranges() {
 # The escape tests, every container with nesting on.
 test_escape_suite_with_nesting() {
 	local out
-	out=$(T_ONLY= SYSC_TEST_NESTING=1 SYSC_TEST_CACHE=${SYSC_TEST_CACHE:-} bash "$(dirname "$0")/t-security.sh" 2>&1)
+	out=$(T_ONLY='' SYSC_TEST_NESTING=1 SYSC_TEST_CACHE=${SYSC_TEST_CACHE:-} bash "$(dirname "$0")/t-security.sh" 2>&1)
 	grep -q '^# t-security.sh: [1-9][0-9]* passed, 0 failed, 0 skipped' <<<"$out" ||
 		t_die "t-security.sh with nesting on: $(grep -E '^(FAIL|SKIP|#)' <<<"$out")"
 }
@@ -328,6 +329,7 @@ test_nesting_pure_v2() {
 	sysc-attach n1 -- unshare -Urmpf --mount-proc true || t_die "unshare --mount-proc"
 	# the container's root enables controllers below it (its processes in
 	# a leaf first: no internal processes) and limits a child
+	# shellcheck disable=SC2016 # (expanded inside)
 	sysc-attach n1 -- sh -c 'mkdir /sys/fs/cgroup/init &&
 		for p in $(cat /sys/fs/cgroup/cgroup.procs); do echo $p >/sys/fs/cgroup/init/cgroup.procs; done &&
 		echo "+memory +pids" >/sys/fs/cgroup/cgroup.subtree_control &&
