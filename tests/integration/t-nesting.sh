@@ -70,6 +70,15 @@ in_o() {
 	sysc-attach outer "${IN_ENV[@]}" -- "$@"
 }
 
+# the host uids of the processes in the container "outer"'s cgroups (host
+# uids are not unique across test runs: each has its own id registry)
+outer_uids() {
+	local v2=/sys/fs/cgroup p
+	[[ -d $v2/unified ]] && v2=$v2/unified
+	find "$v2/$SYSC_CGROUP_PARENT/outer" -name cgroup.procs -exec cat {} + 2>/dev/null |
+		while read -r p; do stat -c %u "/proc/$p" 2>/dev/null || true; done
+}
+
 test_sysc_inside_sysc() {
 	local root base ib pid log=$T_ROOT/inner.log
 	sysc-create outer -t debian -f "$(cfg outer.conf <<EOF2
@@ -112,15 +121,15 @@ EOF2
 	[[ -n $pid ]] || t_die "no inner init pid"
 	expect_eq "$(in_o stat -c %u /proc/"$pid")" "$ib" "owner of the inner init, as the outer sees it"
 	expect_eq "$(sysc-attach outer -- sh -c "stat -c %u /proc/$pid" | head -n 1)" "$ib" "owner seen by the outer's root"
-	[[ -n $(ps -eo uid= | awk -v u=$((base + ib)) '$1 == u') ]] ||
-		t_die "no host process with uid $((base + ib)) (outer base $base + inner base $ib)"
+	outer_uids | grep -qx $((base + ib)) ||
+		t_die "no process of outer with host uid $((base + ib)) (outer base $base + inner base $ib)"
 	in_o sysc-stop inner
 	in_o sysc-destroy inner
 	# nothing left inside: mounts, cgroups, runtime files, processes
 	[[ -z $(in_o grep sysc-in /proc/self/mountinfo) ]] || t_die "mounts left inside"
 	in_o test -d /sys/fs/cgroup/sysc && t_die "cgroups left inside: $(in_o find /sys/fs/cgroup/sysc)"
 	! in_o ls -A /run/sysc-in | grep -qv '^\.\?locks$' || t_die "runtime files left inside"
-	[[ -z $(ps -eo uid= | awk -v u=$((base + ib)) '$1 == u') ]] || t_die "inner processes left"
+	! outer_uids | grep -qx $((base + ib)) || t_die "inner processes left"
 
 	# nesting off: the inner start fails as before
 	sysc-stop outer
