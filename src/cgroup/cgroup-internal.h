@@ -36,6 +36,10 @@ enum {
 	CGROUP_V1_BLKIO = 1u << 5,
 	CGROUP_V1_DEVICES = 1u << 6,
 	CGROUP_V1_FREEZER = 1u << 7,
+	/* no controller: the named hierarchy systemd keeps in a hybrid or
+	 * legacy layout; a nesting container's systemd needs its own cgroup
+	 * there (LXC gives it one too) */
+	CGROUP_V1_NAMED_SYSTEMD = 1u << 8,
 };
 
 /* One mounted v1 hierarchy of the host. */

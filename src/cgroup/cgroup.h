@@ -122,6 +122,16 @@ int cgroup_apply_cpu_pinning(struct cgroup_set *cg, const struct conf_cgroup *c,
  * hierarchy (pure v2: src/security/devices-bpf.c does it). Logs failures. */
 int cgroup_v1_devices_set(struct cgroup_set *cg, char *const *allow);
 
+/* security.nesting on a hybrid host: the container's own directory in
+ * every v1 hierarchy, with its cgroup.procs, tasks and cgroup.clone_children,
+ * is given to uid/gid (its root), so it may make and limit cgroups below it;
+ * its own limit files stay the host's. */
+int cgroup_v1_delegate(struct cgroup_set *cg, uid_t uid, gid_t gid);
+/* The host's v1 hierarchies as "NAME CONTROLLERS" (the mount point's last
+ * component, the comma-separated controllers: "memory memory"), for
+ * mounting them in a container; malloc'd strv, NULL when out of memory. */
+char **cgroup_v1_mount_list(void);
+
 /* Host facts. */
 bool cgroup_host_is_hybrid(void);
 /* Hybrid hosts: the i-th (from 0) v1 controller hierarchy sysc uses: its

@@ -167,6 +167,7 @@ struct sysc_conf {
 	struct {
 		bool privileged;   /* default true until unprivileged lands */
 		bool no_new_privs; /* default false (systemd needs setuid binaries) */
+		bool nesting;	   /* default false: runtimes inside (doc/security.md) */
 	} security;
 };
 
@@ -184,6 +185,10 @@ struct sysc_global {
 	/* lxcfs mount point, default /var/lib/lxcfs */
 	char *lxcfs_dir;
 };
+
+/* Is devices.create entry one that security.nesting added (/dev/fuse,
+ * /dev/net/tun), not one of the config file's? */
+bool conf_nesting_device(const struct sysc_conf *c, const char *entry);
 
 /* Load a container config: default_file (may be NULL or not exist) merged
  * under file (groups merge key by key; scalars, arrays and lists replace),

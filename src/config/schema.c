@@ -757,6 +757,18 @@ static const struct conf_key container_keys[] = {
 	 SC(security.no_new_privs),
 	 .example = "true",
 	 .doc = "Set no_new_privs on init (breaks setuid programs such as su)."},
+	{.path = "security.nesting",
+	 .type = CT_BOOL,
+	 .def = "false",
+	 .store = ST_BOOL,
+	 SC(security.nesting),
+	 .example = "true",
+	 .doc = "true: container runtimes work inside (podman, Docker, sysc): an uncovered proc "
+		"and sysfs under /dev/.sysc (readable by root inside only) so that nested user "
+		"namespaces may mount fresh ones, /dev/fuse and /dev/net/tun, writable cgroup "
+		"hierarchies for the container's own subtree, and an id range of 262144 "
+		"(room for the guest's own /etc/subuid ranges and a nested sysc). Needs "
+		"security.privileged = false. See doc/security.md for what it opens up."},
 };
 
 static const struct conf_key global_keys[] = {
