@@ -302,6 +302,7 @@ qemu_timing() { # a "# ..." line shown after the guest's tests, whatever their r
 qemu_debian_cache() {
 	local dir=$QEMU_CACHE/templates key img mb
 	key=$("$SYSC_TEMPLATE_DIR/sysc-debian" cache-key) || return 1
+	key=${key%%$'\n'*} # (the first line; promises may follow)
 	img=$dir/tplcache.$key.ext4
 	if [[ ! -d $dir/$key/rootfs ]]; then
 		mkdir -p "$dir"
