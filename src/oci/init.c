@@ -201,6 +201,13 @@ static int bind_mount(const struct mount_ctx *ctx, const char *source, const cha
 
 	if (fd < 0)
 		return log_error_errno(negative_errno(), "bind mount %s on %s: %m", source, dest);
+	/* the access time modes are one field: clearing one means clearing it */
+	if ((set | clr) & (MOUNT_ATTR__ATIME | MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME)) {
+		clr = (clr & ~(unsigned)(MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME)) |
+		      MOUNT_ATTR__ATIME;
+		set &= ~(unsigned)MOUNT_ATTR__ATIME |
+		       (set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME));
+	}
 	if ((set || clr) && (r = mount_set_attr(fd, set, clr, recursive)) < 0)
 		return log_error_errno(r, "bind mount %s on %s: cannot set its flags: %m", source,
 				       dest);
@@ -497,6 +504,24 @@ out:
 	return r;
 }
 
+/* No mount namespace: the host's mounts stay as they are (nothing is
+ * mounted, it would be the host's), init is only chrooted. */
+static int chroot_root(const struct oci_init_params *p, int sock)
+{
+	struct msg m;
+	int r;
+
+	if (p->spec->n_mounts || p->spec->masked_paths || p->spec->readonly_paths)
+		log_warn("no mount namespace: mounts, maskedPaths and readonlyPaths are not "
+			 "applied");
+	if ((r = msg_send(sock, MSG_HOOKS, 0)) < 0 || (r = msg_recv(sock, MSG_OK, &m)) < 0)
+		return r;
+	if (chroot(p->spec->root_path) < 0 || chdir("/") < 0)
+		return log_error_errno(negative_errno(), "cannot chroot into %s: %m",
+				       p->spec->root_path);
+	return 0;
+}
+
 /* After pivot_root: paths are the container's own. */
 static int mask_paths(char *const *paths)
 {
@@ -635,10 +660,13 @@ static int setup_process(const struct oci_init_params *p)
 				       s->domainname);
 	if ((r = apply_sysctl(s->sysctl)) < 0)
 		return r;
-	if ((r = mask_paths(s->masked_paths)) < 0 || (r = readonly_paths(s->readonly_paths)) < 0)
-		return r;
-	if (s->root_readonly && (r = root_readonly()) < 0)
-		return r;
+	if (oci_spec_namespace(s, CLONE_NEWNS)) {
+		if ((r = mask_paths(s->masked_paths)) < 0 ||
+		    (r = readonly_paths(s->readonly_paths)) < 0)
+			return r;
+		if (s->root_readonly && (r = root_readonly()) < 0)
+			return r;
+	}
 	if ((r = apply_process_limits(&s->process)) < 0)
 		return r;
 	if (!p->no_new_keyring &&
@@ -654,14 +682,13 @@ static int setup_process(const struct oci_init_params *p)
 	return 0;
 }
 
-/* Block until `start` opens the fifo for reading. */
-static int wait_for_start(int fifo)
+/* Block until `start` opens the fifo for reading. state_dir is an O_PATH fd
+ * of the state directory, opened before the root changed: a name looked up
+ * from it needs neither the host's paths nor /proc. */
+static int wait_for_start(int state_dir)
 {
-	char path[64];
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_close_ int fd = openat(state_dir, "exec.fifo", O_WRONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_error_errno(negative_errno(), "cannot open the exec fifo: %m");
 	if (write(fd, "0", 1) != 1)
@@ -678,22 +705,26 @@ static int load_seccomp(void *prog)
 	return 0;
 }
 
-int oci_exec_process(const struct oci_process *pr, const struct seccomp_profile *seccomp,
-		     unsigned preserve_fds)
+int oci_seccomp_prepare(const struct seccomp_profile *seccomp, void **ret_prog)
 {
-	_cleanup_free_ void *prog = NULL;
 	void *ctx = NULL;
+	int r;
+
+	*ret_prog = NULL;
+	if (!seccomp)
+		return 0;
+	r = seccomp_build(seccomp, true, &ctx);
+	if (r >= 0)
+		r = seccomp_compile(ctx, ret_prog);
+	seccomp_ctx_free(ctx);
+	return r;
+}
+
+int oci_exec_process(const struct oci_process *pr, void *prog, unsigned preserve_fds)
+{
 	uint64_t all = (UINT64_C(2) << caps_last_cap()) - 1;
 	int r;
 
-	if (seccomp) {
-		r = seccomp_build(seccomp, true, &ctx);
-		if (r >= 0)
-			r = seccomp_compile(ctx, &prog);
-		seccomp_ctx_free(ctx);
-		if (r < 0)
-			return r;
-	}
 	if (chdir(pr->cwd) < 0)
 		return log_error_errno(negative_errno(), "process.cwd %s: %m", pr->cwd);
 	if (pr->has_umask)
@@ -730,17 +761,19 @@ int oci_exec_process(const struct oci_process *pr, const struct seccomp_profile 
 static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo)
 {
 	const struct oci_spec *s = p->spec;
+	void *prog = NULL;
 	int r;
 
 	if (setsid() < 0)
 		stage_fail(sock, negative_errno());
-	if (!oci_spec_namespace(s, CLONE_NEWNS))
-		stage_fail(sock, log_error_errno(-EINVAL, "linux.namespaces: sysc-oci needs a "
-							  "mount namespace"));
-	r = setup_root(p, sock);
+	r = oci_spec_namespace(s, CLONE_NEWNS) ? setup_root(p, sock) : chroot_root(p, sock);
 	if (r < 0)
 		stage_fail(sock, r);
 	r = setup_process(p);
+	if (r < 0)
+		stage_fail(sock, r);
+	/* all the work before the fifo: once started, init execs at once */
+	r = oci_seccomp_prepare(s->seccomp, &prog);
 	if (r < 0)
 		stage_fail(sock, r);
 	if (msg_send(sock, MSG_READY, 0) < 0)
@@ -754,7 +787,7 @@ static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo
 	if (oci_hooks_run(s->hooks.list[OCI_HOOK_START_CONTAINER],
 			  s->hooks.n[OCI_HOOK_START_CONTAINER], "{}") < 0)
 		_exit(1);
-	oci_exec_process(&s->process, s->seccomp, p->preserve_fds);
+	oci_exec_process(&s->process, prog, p->preserve_fds);
 	_exit(127);
 }
 
@@ -836,16 +869,13 @@ static int talk_to_init(const struct oci_init_params *p, int sock, pid_t stage1,
 int oci_init_create(const struct oci_init_params *p, pid_t *ret_pid)
 {
 	_cleanup_close_ int fifo = -EBADF;
-	_cleanup_free_ char *fifo_path = str_printf("%s/exec.fifo", p->state_dir);
 	int sv[2];
 	pid_t s1, pid = 0;
 	int r, status;
 
-	if (!fifo_path)
-		return -ENOMEM;
-	fifo = open(fifo_path, O_PATH | O_CLOEXEC);
+	fifo = open(p->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fifo < 0)
-		return log_error_errno(negative_errno(), "cannot open %s: %m", fifo_path);
+		return log_error_errno(negative_errno(), "cannot open %s: %m", p->state_dir);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return negative_errno();
 	s1 = fork();

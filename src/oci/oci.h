@@ -236,11 +236,12 @@ int oci_init_create(const struct oci_init_params *p, pid_t *ret_pid);
  * console_sock (SCM_RIGHTS), the slave made stdio, the controlling terminal
  * and (init) /dev/console. */
 int oci_console_setup(int console_sock, bool bind_console);
-/* The process as asked: cwd, umask, capabilities, user, no_new_privs,
- * seccomp, fds above 2 + preserve_fds closed on exec; then exec. Returns
- * -errno (logged) only on failure. */
-int oci_exec_process(const struct oci_process *pr, const struct seccomp_profile *seccomp,
-		     unsigned preserve_fds);
+/* The seccomp filter compiled (NULL when none), before the fifo. */
+int oci_seccomp_prepare(const struct seccomp_profile *seccomp, void **ret_prog);
+/* The process as asked: cwd, umask, capabilities, user, no_new_privs, the
+ * filter prog (freed by exec), fds above 2 + preserve_fds closed on exec;
+ * then exec. Returns -errno (logged) only on failure. */
+int oci_exec_process(const struct oci_process *pr, void *prog, unsigned preserve_fds);
 
 /* ---- operations (runtime.c) ---- */
 

@@ -220,7 +220,7 @@ static int create_hooks(void *data, pid_t pid)
 	int r;
 
 	c->st->pid = pid;
-	json = oci_state_json(c->st, OCI_CREATING, false);
+	json = oci_state_json(c->st, OCI_CREATED, false);
 	if (!json)
 		return -ENOMEM;
 	c->st->pid = 0;
@@ -388,7 +388,8 @@ static int create_state_dir(const struct oci_opts *o, const char *id, char **ret
 		return log_error_errno(negative_errno(), "cannot make %s: %m", dir);
 	}
 	fifo = str_printf("%s/exec.fifo", dir);
-	if (!fifo || mkfifo(fifo, 0622) < 0) {
+	/* writable by init in a user namespace: mode 0622 whatever the umask */
+	if (!fifo || mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0) {
 		r = fifo ? negative_errno() : -ENOMEM;
 		rmdir(dir);
 		return log_error_errno(r, "cannot make %s/exec.fifo: %m", dir);
@@ -927,6 +928,7 @@ static _Noreturn void exec_child(const struct oci_state *st, const struct oci_sp
 				 struct cgroup_set *cg, int pidfd, int console, int report)
 {
 	int flags = other_namespaces(st->pid), status;
+	void *prog = NULL;
 	pid_t pid;
 
 	if (cgroup_attach(cg, getpid()) < 0)
@@ -945,7 +947,9 @@ static _Noreturn void exec_child(const struct oci_state *st, const struct oci_sp
 				_exit(126);
 			close(console);
 		}
-		oci_exec_process(pr, s->seccomp, e->preserve_fds);
+		if (oci_seccomp_prepare(s->seccomp, &prog) < 0)
+			_exit(126);
+		oci_exec_process(pr, prog, e->preserve_fds);
 		_exit(127);
 	}
 	(void)fileio_write_all(report, &pid, sizeof(pid));
