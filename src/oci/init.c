@@ -758,6 +758,15 @@ int oci_exec_process(const struct oci_process *pr, void *prog, unsigned preserve
 	return log_error_errno(negative_errno(), "exec %s: %m", pr->args[0]);
 }
 
+/* systemd learns that it runs in a container from $container. */
+static int system_container_env(struct oci_process *pr)
+{
+	for (size_t i = 0; pr->env && pr->env[i]; i++)
+		if (str_startswith(pr->env[i], "container="))
+			return 0;
+	return strv_push(&pr->env, "container=sysc");
+}
+
 static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo)
 {
 	const struct oci_spec *s = p->spec;
@@ -784,6 +793,8 @@ static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo
 	if (wait_for_start(fifo) < 0)
 		_exit(1);
 	close(fifo);
+	if (s->system_container && system_container_env((struct oci_process *)&s->process) < 0)
+		_exit(1);
 	if (oci_hooks_run(s->hooks.list[OCI_HOOK_START_CONTAINER],
 			  s->hooks.n[OCI_HOOK_START_CONTAINER], "{}") < 0)
 		_exit(1);

@@ -281,6 +281,34 @@ static int apply_resources(struct cgroup_set *cg, const struct oci_resources *re
 	return 0;
 }
 
+/* A system container's init (systemd) manages its cgroup2 subtree: in a
+ * user namespace it must own it (as sysc-start does). */
+static int delegate_cgroup(struct cgroup_set *cg, const struct oci_spec *s)
+{
+	static const char *const files[] = {"", "/cgroup.procs", "/cgroup.subtree_control",
+					    "/cgroup.threads"};
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	if (!oci_spec_namespace(s, CLONE_NEWUSER))
+		return 0;
+	for (size_t i = 0; i < s->n_uid_mappings; i++)
+		if (s->uid_mappings[i].container_id == 0)
+			uid = s->uid_mappings[i].host_id;
+	for (size_t i = 0; i < s->n_gid_mappings; i++)
+		if (s->gid_mappings[i].container_id == 0)
+			gid = s->gid_mappings[i].host_id;
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		_cleanup_free_ char *path = str_printf("%s%s", cgroup_v2_path(cg), files[i]);
+
+		if (!path)
+			return -ENOMEM;
+		if (chown(path, uid, gid) < 0 && errno != ENOENT)
+			return log_error_errno(negative_errno(), "cannot delegate %s: %m", path);
+	}
+	return 0;
+}
+
 static int write_pid_file(const char *path, pid_t pid)
 {
 	_cleanup_free_ char *copy = strdup(path);
@@ -452,6 +480,8 @@ int oci_create(const struct oci_opts *o, const char *id, const struct oci_create
 	if ((r = apply_resources(cg, &s->resources)) < 0)
 		goto fail;
 	if (s->resources.has_devices && (r = apply_devices(cg, s)) < 0)
+		goto fail;
+	if (s->system_container && (r = delegate_cgroup(cg, s)) < 0)
 		goto fail;
 	if (chdir(bundle) < 0) {
 		r = log_error_errno(negative_errno(), "cannot enter the bundle %s: %m", bundle);
