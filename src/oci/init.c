@@ -435,6 +435,13 @@ static unsigned long propagation_flags(const char *name)
 	return MS_UNBINDABLE | MS_REC;
 }
 
+static unsigned long tree_flags(const char *propagation)
+{
+	unsigned long f = propagation_flags(propagation);
+
+	return f & (MS_SHARED | MS_UNBINDABLE) ? MS_SLAVE | MS_REC : f;
+}
+
 static int enter_root(const struct oci_init_params *p)
 {
 	const char *root = p->spec->root_path;
@@ -469,11 +476,9 @@ static int setup_root(const struct oci_init_params *p, int sock)
 	struct msg m;
 	int r;
 
-	if (mount(NULL, "/", NULL,
-		  propagation_flags(s->rootfs_propagation) & MS_SHARED
-			  ? MS_SLAVE | MS_REC
-			  : propagation_flags(s->rootfs_propagation),
-		  NULL) < 0)
+	/* private or slave now; shared and unbindable once pivoted (an
+	 * unbindable tree could not be bound) */
+	if (mount(NULL, "/", NULL, tree_flags(s->rootfs_propagation), NULL) < 0)
 		return log_error_errno(negative_errno(), "cannot make the mount tree private: %m");
 	if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return log_error_errno(negative_errno(), "cannot bind the root %s: %m",
