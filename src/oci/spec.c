@@ -1056,8 +1056,12 @@ static struct json_object *parse_text(const char *file, const char *text)
 					break;
 				}
 		} else {
-			log_error("%s: not valid JSON: %s (at byte %zu)", file,
-				  json_tokener_error_desc(e), json_tokener_get_parse_end(tok));
+			if (e == json_tokener_continue)
+				log_error("%s: not valid JSON: it ends too early", file);
+			else
+				log_error("%s: not valid JSON: %s (at byte %zu)", file,
+					  json_tokener_error_desc(e),
+					  json_tokener_get_parse_end(tok));
 			json_object_put(o);
 			o = NULL;
 		}

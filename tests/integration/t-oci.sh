@@ -228,6 +228,30 @@ t_system_container() {
 	expect_oci_clean sys1 sys2
 }
 
+# a pod: the second container joins the first one's network, IPC and UTS
+# namespaces by path (as pods join the pause container's)
+t_pod_join_by_path() {
+	local a=$T_ROOT/b5 b=$T_ROOT/b6 pid want got
+	make_bundle "$a" '["sleep", "100"]'
+	oci create --bundle "$a" pause1 </dev/null >/dev/null
+	oci start pause1
+	pid=$(state_field pause1 pid)
+	make_bundle "$b" '["sh", "-c", "hostname; readlink /proc/self/ns/net /proc/self/ns/ipc /proc/self/ns/uts"]' \
+		", \"annotations\": {}"
+	sed -i "s|\"namespaces\": \[.*\]|\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"network\", \"path\": \"/proc/$pid/ns/net\"}, {\"type\": \"ipc\", \"path\": \"/proc/$pid/ns/ipc\"}, {\"type\": \"uts\", \"path\": \"/proc/$pid/ns/uts\"}]|" "$b/config.json"
+	sed -i 's|"hostname": "ocitest"|"hostname": ""|' "$b/config.json"
+	grep -q "/proc/$pid/ns/net" "$b/config.json" || t_die "bundle not edited: $(cat "$b/config.json")"
+	oci create --bundle "$b" member1 </dev/null >"$b/out" 2>&1
+	oci start member1
+	for _ in $(seq 50); do [[ $(wc -l <"$b/out") -ge 4 ]] && break; sleep 0.1; done
+	want="ocitest $(readlink /proc/$pid/ns/net /proc/$pid/ns/ipc /proc/$pid/ns/uts | tr '\n' ' ')"
+	got=$(tr '\n' ' ' <"$b/out")
+	expect_eq "$got" "$want" "hostname and namespaces of the member"
+	oci delete --force member1
+	oci delete --force pause1
+	expect_oci_clean pause1 member1
+}
+
 # --- the OCI runtime-tools validation suite ---
 
 # files runc 1.1.5 passes here (../shared/oci/runc-1.1.5-summary.txt)
@@ -296,5 +320,6 @@ t_run t_lifecycle
 t_run t_console_socket
 t_run t_bad_input
 t_run t_system_container
+t_run t_pod_join_by_path
 t_run t_runtime_tools_suite
 t_summary
