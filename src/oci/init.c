@@ -689,16 +689,21 @@ static int setup_process(const struct oci_init_params *p)
 
 /* Block until `start` opens the fifo for reading. state_dir is an O_PATH fd
  * of the state directory, opened before the root changed: a name looked up
- * from it needs neither the host's paths nor /proc. */
+ * from it needs neither the host's paths nor /proc. The fifo stays open
+ * (O_CLOEXEC): `start` reads its end of file when init has exec'd. */
 static int wait_for_start(int state_dir)
 {
-	_cleanup_close_ int fd = openat(state_dir, "exec.fifo", O_WRONLY | O_CLOEXEC);
+	int fd = openat(state_dir, "exec.fifo", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return log_error_errno(negative_errno(), "cannot open the exec fifo: %m");
-	if (write(fd, "0", 1) != 1)
-		return log_error_errno(negative_errno(), "cannot write the exec fifo: %m");
-	return 0;
+	if (write(fd, "0", 1) != 1) {
+		int r = log_error_errno(negative_errno(), "cannot write the exec fifo: %m");
+
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 static int load_seccomp(void *prog)
@@ -797,7 +802,7 @@ static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo
 		close(p->console_sock);
 	if (wait_for_start(fifo) < 0)
 		_exit(1);
-	close(fifo);
+	close(fifo); /* the state directory's fd; the fifo stays open until exec */
 	if (s->system_container && system_container_env((struct oci_process *)&s->process) < 0)
 		_exit(1);
 	if (oci_hooks_run(s->hooks.list[OCI_HOOK_START_CONTAINER],

@@ -542,19 +542,30 @@ int oci_start(const struct oci_opts *o, const char *id)
 		return log_error_errno(negative_errno(), "cannot start container %s: %m", id);
 	p[0] = (struct pollfd){.fd = fd, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = pfd, .events = POLLIN};
-	for (;;) {
+	/* init's byte, then the end of file when its exec closed the fifo:
+	 * start returns with the container's program running */
+	for (bool got = false;;) {
+		ssize_t n;
+
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return negative_errno();
 		}
-		if (p[0].revents & POLLIN && read(fd, &c, 1) == 1)
-			break;
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			n = read(fd, &c, 1);
+			if (n == 1 && !got) {
+				got = true;
+				unlink(fifo);
+				continue;
+			}
+			if (n == 0 && got)
+				break;
+		}
 		if (p[1].revents)
 			return log_error_errno(-ESRCH, "cannot start container %s: its init died",
 					       id);
 	}
-	unlink(fifo);
 	hooks_warn(st, OCI_HOOK_POSTSTART, OCI_RUNNING);
 	return 0;
 }
