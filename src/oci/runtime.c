@@ -518,6 +518,70 @@ fail:
 
 /* ---- start, state, kill, delete ---- */
 
+#define OCI_HANDLER_GRACE_MS 200
+
+static uint64_t boottime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* When start returned: kill uses it (see wait_for_handler). */
+static void mark_started(const struct oci_state *st)
+{
+	_cleanup_close_ int dfd = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%" PRIu64, boottime_ms());
+
+	if (dfd >= 0)
+		(void)fileio_replace_at(dfd, "started", buf, (size_t)n, 0600);
+}
+
+/* Does pid catch or ignore sig (SigCgt, SigIgn of /proc/PID/status)? A
+ * process that is not the init of a PID namespace (NSpid ending in 1) gets
+ * the default action anyway: true. */
+static bool sig_handled(pid_t pid, int sig)
+{
+	char path[64], *text = NULL, *p, *nl;
+	bool yes = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (fileio_read_at(AT_FDCWD, path, &text, NULL) < 0)
+		return true;
+	p = strstr(text, "NSpid:");
+	nl = p ? strchr(p, '\n') : NULL;
+	if (!p || !nl || nl - p < 2 || nl[-1] != '1' || (nl[-2] != '\t' && nl[-2] != ' ')) {
+		free(text);
+		return true;
+	}
+	for (const char *key = "SigIgn:\t"; key; key = key[3] == 'I' ? "SigCgt:\t" : NULL) {
+		p = strstr(text, key);
+		if (p && (strtoull(p + strlen(key), NULL, 16) >> (sig - 1)) & 1)
+			yes = true;
+	}
+	free(text);
+	return yes;
+}
+
+/* A PID namespace's init only gets the signals it handles (but SIGKILL and
+ * SIGSTOP): one sent before the program installed its handler is dropped by
+ * the kernel. Right after start (OCI_HANDLER_GRACE_MS), wait for the handler
+ * so that `start; kill` does what it says; later the signal goes at once. */
+static void wait_for_handler(const struct oci_state *st, int sig)
+{
+	_cleanup_free_ char *path = str_printf("%s/started", st->dir), *text = NULL;
+	uint64_t started;
+
+	if (sig == SIGKILL || sig == SIGSTOP || !path ||
+	    fileio_read_at(AT_FDCWD, path, &text, NULL) < 0)
+		return;
+	started = strtoull(text, NULL, 10);
+	while (boottime_ms() < started + OCI_HANDLER_GRACE_MS && !sig_handled(st->pid, sig))
+		usleep(2000);
+}
+
 int oci_start(const struct oci_opts *o, const char *id)
 {
 	_cleanup_(oci_state_freep) struct oci_state *st = NULL;
@@ -566,6 +630,7 @@ int oci_start(const struct oci_opts *o, const char *id)
 			return log_error_errno(-ESRCH, "cannot start container %s: its init died",
 					       id);
 	}
+	mark_started(st);
 	hooks_warn(st, OCI_HOOK_POSTSTART, OCI_RUNNING);
 	return 0;
 }
@@ -609,6 +674,7 @@ int oci_kill(const struct oci_opts *o, const char *id, int sig, bool all)
 	}
 	if (st->status == OCI_STOPPED)
 		return log_error_errno(-ESRCH, "container not running");
+	wait_for_handler(st, sig);
 	if (kill(st->pid, sig) < 0) {
 		if (errno == ESRCH)
 			return log_error_errno(-ESRCH, "no such process");

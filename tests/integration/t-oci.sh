@@ -117,6 +117,14 @@ EOF
 	expect_eq "$(state_field c1 status)" running "state after start"
 	out=$(oci exec c1 sh -c 'hostname; echo $$')
 	expect_eq "$(head -n1 <<<"$out")" ocitest "hostname seen by exec"
+	expect_eq "$(oci exec -e X=42 --cwd /tmp c1 sh -c 'echo $X $(pwd)')" "42 /tmp" "exec -e --cwd"
+	local rc=0
+	oci exec c1 sh -c 'exit 7' || rc=$?
+	expect_eq "$rc" 7 "exec passes the command's exit status"
+	oci exec --detach --pid-file "$T_ROOT/exec.pid" c1 sleep 50
+	grep -Eqx '[0-9]+' "$T_ROOT/exec.pid" || t_die "exec pid file: '$(cat "$T_ROOT/exec.pid")'"
+	expect_eq "$(readlink /proc/$(cat "$T_ROOT/exec.pid")/ns/pid)" "$(readlink /proc/$pid/ns/pid)" \
+		"detached exec in the container's pid namespace"
 	oci ps --format json c1 | grep -q "$pid" || t_die "ps lacks init $pid: $(oci ps --format json c1)"
 	oci list --format json | grep -q '"id":"c1"' || t_die "list: $(oci list --format json)"
 	oci pause c1
