@@ -14,6 +14,8 @@
 #include "util/monotonic.h"
 #include "util/strv.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -91,7 +93,16 @@ static int set_new(const char *parent, const char *name, struct cgroup_set **ret
 		return -ENOMEM;
 	cg->v2_fd = -EBADF;
 	cg->mode = mode;
-	r = cgroup_build_relpath(parent, name, &cg->parent, &cg->relpath);
+	/* parent NULL: at the top of the hierarchy (an OCI cgroupsPath "/name") */
+	r = cgroup_build_relpath(parent ? parent : "top", name, &cg->parent, &cg->relpath);
+	if (r == 0 && !parent) {
+		free(cg->parent);
+		free(cg->relpath);
+		cg->parent = strdup("");
+		cg->relpath = str_printf("/%s", name);
+		if (!cg->parent || !cg->relpath)
+			return -ENOMEM;
+	}
 	if (r < 0)
 		return log_error_errno(r, "invalid cgroup name '%s/%s'", parent ? parent : "",
 				       name ? name : "");
@@ -394,4 +405,56 @@ int cgroup_apply_limits(struct cgroup_set *cg, const struct conf_cgroup *c)
 int cgroup_apply_limit(struct cgroup_set *cg, const struct conf_cgroup *c, const char *key)
 {
 	return apply_limits(cg, c, key);
+}
+
+int cgroup_set_cpu_shares(struct cgroup_set *cg, uint64_t shares)
+{
+	char v[32];
+	int r;
+
+	for (size_t i = 0; i < cg->n_v1; i++) {
+		struct cgroup_v1_dir *d = &cg->v1[i];
+
+		if (!(d->mask & CGROUP_V1_CPU) || d->fd < 0)
+			continue;
+		snprintf(v, sizeof(v), "%" PRIu64, shares);
+		r = cgroup_write_at(d->fd, "cpu.shares", v);
+		if (r < 0)
+			return log_error_errno(r, "cannot write \"%s\" to %s/cpu.shares: %m", v,
+					       d->path);
+		return 0;
+	}
+	snprintf(v, sizeof(v), "%" PRIu64, cgroup_shares_to_weight(shares));
+	return cgroup_set_limit(cg, "cpu.weight", v);
+}
+
+struct pid_list {
+	pid_t *pids;
+	size_t n;
+};
+
+static int add_pid(pid_t pid, void *ud)
+{
+	struct pid_list *l = ud;
+	pid_t *p = realloc(l->pids, (l->n + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	l->pids = p;
+	l->pids[l->n++] = pid;
+	return 0;
+}
+
+int cgroup_pids(struct cgroup_set *cg, pid_t **ret, size_t *ret_n)
+{
+	struct pid_list l = {0};
+	int r = cgroup_walk_procs(cg->v2_fd, add_pid, &l);
+
+	if (r < 0) {
+		free(l.pids);
+		return log_error_errno(r, "cannot list the processes of %s: %m", cg->v2_path);
+	}
+	*ret = l.pids;
+	*ret_n = l.n;
+	return 0;
 }

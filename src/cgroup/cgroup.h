@@ -33,7 +33,8 @@ struct cgroup_stats {
 
 struct conf_cgroup;
 
-/* Create the container's cgroups (parent dirs as needed). A stale, empty
+/* Create the container's cgroups (parent dirs as needed; parent NULL: at the
+ * top of each hierarchy, for OCI's cgroupsPath "/name"). A stale, empty
  * cgroup of the same name (left by a crash) is removed first; one that
  * still has processes gives -EBUSY. Logs failures naming the path. */
 int cgroup_create(const char *parent, const char *name, struct cgroup_set **ret);
@@ -116,6 +117,12 @@ bool cgroup_limit_key_known(const char *key);
  * parent is given back. Logs failures. */
 int cgroup_apply_cpu_pinning(struct cgroup_set *cg, const struct conf_cgroup *c,
 			     const char *pinning, bool live);
+
+/* cpu.shares exactly as OCI gives it (v1 cpu.shares on hybrid hosts, the
+ * nearest cpu.weight on v2). Logs. */
+int cgroup_set_cpu_shares(struct cgroup_set *cg, uint64_t shares);
+/* The pids in the container's cgroup (v2, any depth), for sysc-oci ps. */
+int cgroup_pids(struct cgroup_set *cg, pid_t **ret, size_t *ret_n);
 
 /* v1 devices controller (hybrid hosts): devices.deny "a", then each line
  * ("c 1:3 rwm") to devices.allow. -ENOENT when there is no devices

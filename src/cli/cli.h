@@ -100,3 +100,4 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_archive_extract(int argc, char **argv);
 int cmd_storage(int argc, char **argv);
+int cmd_oci(int argc, char **argv);

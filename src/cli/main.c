@@ -31,6 +31,7 @@ const struct cli_command cli_commands[] = {
 	{"export", "write a stopped container to a tar archive", cmd_export},
 	{"import", "create a container from an exported archive", cmd_import},
 	{"storage", "set up a storage backend (lvm volume group and thin pool)", cmd_storage},
+	{"oci", "the OCI runtime (runc's command line) for containerd, podman, Kubernetes", cmd_oci},
 	/* hidden (no summary): for templates/sysc-tarball */
 	{"archive-extract", NULL, cmd_archive_extract},
 	{"help", "list commands, or describe a config key", cmd_help},

@@ -109,3 +109,32 @@ int caps_apply_final(uint64_t keep)
 		return log_error_errno(-errno, "cannot set the process capabilities: %m");
 	return 0;
 }
+
+int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient)
+{
+	_cleanup_(cap_freep) cap_t caps = cap_init();
+	int last = caps_last_cap();
+
+	if (!caps)
+		return -ENOMEM;
+	for (int c = 0; c <= last; c++) {
+		cap_value_t v = c;
+		uint64_t bit = UINT64_C(1) << c;
+
+		if ((effective & bit) && cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0)
+			return -EINVAL;
+		if ((permitted & bit) && cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET) < 0)
+			return -EINVAL;
+		if ((inheritable & bit) && cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET) < 0)
+			return -EINVAL;
+	}
+	if (cap_set_proc(caps) < 0)
+		return log_error_errno(-errno, "cannot set the process capabilities: %m");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return log_error_errno(-errno, "cannot clear the ambient capabilities: %m");
+	for (int c = 0; c <= last; c++)
+		if ((ambient & (UINT64_C(1) << c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return log_error_errno(-errno, "cannot raise ambient capability %d: %m", c);
+	return 0;
+}

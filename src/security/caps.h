@@ -23,3 +23,7 @@ int caps_apply_bounding(uint64_t keep);
 /* Clear the inheritable and ambient sets; limit effective and permitted to
  * keep (they only shrink: a non-root user keeps what it has, i.e. none). */
 int caps_apply_final(uint64_t keep);
+/* Exactly these sets (OCI's process.capabilities), ambient last (each must
+ * be permitted and inheritable). */
+int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable,
+		    uint64_t ambient);

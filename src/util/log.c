@@ -16,6 +16,7 @@ static int to_stderr = 1;
 static char *rotate_path; /* the file extra_fd appends to, rotated at rotate_max */
 static uint64_t rotate_max;
 static pid_t rotate_pid; /* only the process that asked rotates (not its forks) */
+static int json_lines;	 /* extra_fd gets JSON lines (sysc-oci --log-format json) */
 
 void log_set_program(const char *name)
 {
@@ -83,6 +84,35 @@ void log_set_stderr(int on)
 	to_stderr = on;
 }
 
+void log_set_json(int on)
+{
+	json_lines = on;
+}
+
+/* {"level":"error","msg":"...","time":"2026-01-01T00:00:00Z"}, as runc logs */
+static void json_line(int fd, enum log_level level, const char *msg, time_t t)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+	char esc[4 * 2048 + 1], stamp[32];
+	size_t n = 0;
+	struct tm tm;
+
+	for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof(esc) - 7; p++) {
+		if (*p == '"' || *p == '\\') {
+			esc[n++] = '\\';
+			esc[n++] = (char)*p;
+		} else if (*p < 0x20)
+			n += (size_t)snprintf(esc + n, sizeof(esc) - n, "\\u%04x", *p);
+		else
+			esc[n++] = (char)*p;
+	}
+	esc[n] = '\0';
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	dprintf(fd, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", names[level], esc,
+		stamp);
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = {"error: ", "warning: ", "", "debug: "};
@@ -97,8 +127,11 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (extra_fd >= 0) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		dprintf(extra_fd, "%lld.%03ld %s: %s%s\n", (long long)ts.tv_sec,
-			ts.tv_nsec / 1000000, program, prefix[level], msg);
+		if (json_lines)
+			json_line(extra_fd, level, msg, ts.tv_sec);
+		else
+			dprintf(extra_fd, "%lld.%03ld %s: %s%s\n", (long long)ts.tv_sec,
+				ts.tv_nsec / 1000000, program, prefix[level], msg);
 		rotate();
 	}
 	errno = saved;

@@ -27,6 +27,8 @@ int log_get_fd(void);
 void log_set_rotate(const char *path, uint64_t max);
 /* Whether messages go to stderr (the monitor turns this off after detaching). */
 void log_set_stderr(int on);
+/* Lines to the log_set_fd() file as JSON ({"level":...,"msg":...,"time":...}). */
+void log_set_json(int on);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
