@@ -90,7 +90,7 @@ EOF2
 	base=$(host_base outer)
 	# the libraries of the in-tree sysc, and busybox for its template
 	local_repo "$root" libconfig9 libcap2 libseccomp2 libnl-3-200 libnl-route-3-200 \
-		libbtrfsutil1 busybox-static
+		libbtrfsutil1 busybox-static libnftables1 dnsmasq-base
 	mkdir -p "$root/etc/sysc-in"
 	cp "$T_SRC/config/default.conf" "$T_SRC/config/sysc.conf" "$root/etc/sysc-in/"
 	sed -i 's|^path = .*|path = "/var/lib/sysc-in";|' "$root/etc/sysc-in/sysc.conf"
@@ -98,7 +98,7 @@ EOF2
 	sysc-start outer
 	wait_running outer
 	local_install outer libconfig9 libcap2 libseccomp2 libnl-3-200 libnl-route-3-200 \
-		libbtrfsutil1 busybox-static
+		libbtrfsutil1 busybox-static libnftables1 dnsmasq-base
 
 	# a user of the outer's own, with Debian's subordinate ids 100000:65536
 	sysc-attach outer -- useradd -m u1
@@ -123,8 +123,12 @@ EOF2
 	expect_eq "$(sysc-attach outer -- sh -c "stat -c %u /proc/$pid" | head -n 1)" "$ib" "owner seen by the outer's root"
 	outer_uids | grep -qx $((base + ib)) ||
 		t_die "no process of outer with host uid $((base + ib)) (outer base $base + inner base $ib)"
+	# on the inner sysc's own default network, made in the outer's netns
+	in_o sysc-attach inner -- ip -4 -o addr show dev eth0 | grep -q ' inet 10\.' ||
+		t_die "inner eth0: $(in_o sysc-attach inner -- ip addr 2>&1)"
 	in_o sysc-stop inner
 	in_o sysc-destroy inner
+	in_o sysc-net delete sysc0
 	# nothing left inside: mounts, cgroups, runtime files, processes
 	[[ -z $(in_o grep sysc-in /proc/self/mountinfo) ]] || t_die "mounts left inside"
 	in_o test -d /sys/fs/cgroup/sysc && t_die "cgroups left inside: $(in_o find /sys/fs/cgroup/sysc)"
