@@ -10,6 +10,7 @@
 #include "util/log.h"
 #include "util/strv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 struct net_state {
 	char *name; /* container */
+	char *key;  /* paths_container_key() */
 	char *record;
 	int netns_fd;
 	struct nl_sock *host, *inner;
@@ -266,8 +268,9 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 	st->netns_fd = -EBADF;
 	*ret = st;
 	st->name = strdup(conf->name);
+	st->key = strdup(key);
 	st->record = str_printf("%s/%s", run_dir, RECORD_FILE);
-	if (!st->name || !st->record)
+	if (!st->name || !st->key || !st->record)
 		return -ENOMEM;
 	r = net_plan_build(conf, key, &st->plan);
 	if (r < 0)
@@ -285,6 +288,24 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 	if (r < 0)
 		return log_error_errno(r, "cannot open a netlink socket for %s: %m", conf->name);
 	return 0;
+}
+
+/* Port forwards to the first IPv4 address of a veth interface. */
+static int add_ports(struct net_state *st, const struct sysc_conf *conf)
+{
+	char addr4[INET_ADDRSTRLEN];
+
+	if (!conf->ports || !conf->ports[0])
+		return 0;
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+
+		for (size_t a = 0; f->kind == NET_VETH && a < f->n_addrs; a++)
+			if (f->addrs[a].family == AF_INET &&
+			    inet_ntop(AF_INET, f->addrs[a].bytes, addr4, sizeof(addr4)))
+				return net_ports_add(conf, st->key, addr4, f->link, st->record);
+	}
+	return net_ports_add(conf, st->key, NULL, NULL, st->record);
 }
 
 int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
@@ -309,6 +330,8 @@ int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const c
 		if (r == 0)
 			r = configure_inside(st, i);
 	}
+	if (r == 0)
+		r = add_ports(st, conf);
 	if (r < 0) {
 		net_detach(st);
 		return r;
@@ -360,8 +383,10 @@ void net_detach(struct net_state *st)
 	}
 	for (char **b = st->bridges; st->host && b && *b; b++)
 		net_drop_auto_bridge(st->host, *b);
-	if (st->record)
+	if (st->record) {
+		net_ports_remove(st->record);
 		unlink(st->record);
+	}
 	net_nl_close(st->inner);
 	net_nl_close(st->host);
 	if (st->netns_fd >= 0)
@@ -371,6 +396,7 @@ void net_detach(struct net_state *st)
 	free(st->inner_ifindex);
 	free(st->host_ifindex);
 	free(st->record);
+	free(st->key);
 	free(st->name);
 	free(st);
 }

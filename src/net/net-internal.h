@@ -60,3 +60,12 @@ void net_plan_free(struct net_plan *p);
 int net_parse_addr(const char *s, int family, struct net_addr *ret); /* "ADDR[/LEN]" */
 int net_parse_route(const char *s, struct net_route *ret);	     /* "DEST via GW" */
 const char *net_kind_name(enum net_kind k);
+
+/* ports.c: the container's port forwards (conf->ports) to addr4 ("a.b.c.d",
+ * its first IPv4 address) on bridge; the undo lines go to record first.
+ * Logs; a host port another container forwards: -EADDRINUSE naming it. */
+int net_ports_add(const struct sysc_conf *conf, const char *key, const char *addr4,
+		  const char *bridge, const char *record);
+/* Undo the port lines of record (only what the record's container owns);
+ * the last forward takes the chains and sets with it. */
+void net_ports_remove(const char *record);

@@ -27,6 +27,172 @@ monitor_pid() {
 # as they were (a cgroup2 mount from the initial cgroup namespace sets them)
 cgroup2_opts() { awk '$9 == "cgroup2" { print $5, $NF }' /proc/1/mountinfo; }
 
+# a config: veth on $BR with address $S4$2, ports $3 (a libconfig array)
+port_conf() {
+	cfg "$1.conf" <<EOF2
+network = ( { type = "veth"; link = "$BR"; ipv4 = ["$S4$2/24"]; gateway4 = "${S4}1"; } );
+ports = $3;
+EOF2
+}
+
+ruleset() { in_host nft list ruleset; }
+
+# a web server on port 80 inside (busybox httpd, gone with the container)
+serve() {
+	in_host sysc-attach "$1" -- /bin/busybox sh -c \
+		"mkdir -p /www && echo page-of-$1 >/www/index.html && busybox httpd -p 80 -h /www"
+	local i
+	for i in $(seq 50); do
+		in_host curl -s --max-time 2 "http://$S4$2/" 2>/dev/null | grep -q "page-of-$1" && return 0
+		sleep 0.1
+	done
+	t_die "no web server in $1"
+}
+
+# GET URL from the wan or the host ($1): the page, or nothing
+get_wan() { in_wan curl -s --max-time 2 "$1" 2>/dev/null || true; }
+get_host() { in_host curl -s --max-time 2 "$1" 2>/dev/null || true; }
+
+ports_cleanup() {
+	local n
+	for n in $(sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
+		in_host sysc-stop -k "$n" >/dev/null 2>&1 || true
+	done
+	in_host sysc-net delete "$BR" >/dev/null 2>&1 || true
+	return 0
+}
+
+test_ports_forward() {
+	trap ports_cleanup EXIT
+	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-create pf1 -t busybox -f "$(port_conf pf1 2 '["tcp:8080:80", "tcp:127.0.0.1:2222:80", "udp:5353:53"]')"
+	in_host sysc-info pf1 | grep -E >/dev/null '^Ports: +tcp:8080:80, tcp:127.0.0.1:2222:80, udp:5353:53$' ||
+		t_die "sysc-info: $(in_host sysc-info pf1)"
+	local before run1 i
+	before=$(ruleset)
+	for i in 1 2 3; do
+		in_host sysc-start pf1
+		serve pf1 2
+		# the wan through the uplink; the host itself at its uplink
+		# address and at 127.0.0.1; the 127.0.0.1-only forward not from the wan
+		expect_eq "$(get_wan "http://$UPLINK_ADDR:8080/")" page-of-pf1 "wan -> uplink:8080 (start $i)"
+		expect_eq "$(get_host "http://127.0.0.1:8080/")" page-of-pf1 "host -> 127.0.0.1:8080"
+		expect_eq "$(get_host "http://$UPLINK_ADDR:8080/")" page-of-pf1 "host -> uplink:8080"
+		expect_eq "$(get_host "http://127.0.0.1:2222/")" page-of-pf1 "host -> 127.0.0.1:2222"
+		expect_eq "$(get_wan "http://$UPLINK_ADDR:2222/")" "" "wan -> uplink:2222 (127.0.0.1 only)"
+		# the same rules at every start: nothing added twice
+		if [[ $i == 1 ]]; then
+			run1=$(ruleset)
+			grep -q 'tcp . 8080 comment "sysc:pf1"' <<<"$run1" || t_die "no forward: $run1"
+		else
+			expect_eq "$(ruleset)" "$run1" "rule set at start $i"
+		fi
+		in_host sysc-stop pf1
+		expect_eq "$(get_wan "http://$UPLINK_ADDR:8080/")" "" "wan -> uplink:8080 after stop"
+		expect_eq "$(get_host "http://127.0.0.1:8080/")" "" "host -> 127.0.0.1:8080 after stop"
+		expect_eq "$(ruleset)" "$before" "rule set after stop $i"
+	done
+	expect_eq "$(in_host cat /proc/sys/net/ipv4/conf/$BR/route_localnet)" 0 "route_localnet of $BR after stop"
+	in_host sysc-net delete "$BR"
+	sysc-destroy pf1
+	expect_clean
+}
+
+test_ports_monitor_killed() {
+	trap ports_cleanup EXIT
+	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-create pk1 -t busybox -f "$(port_conf pk1 3 '["tcp:8081:80"]')"
+	local before mon
+	before=$(ruleset)
+	in_host sysc-start pk1
+	serve pk1 3
+	mon=$(monitor_pid pk1)
+	[[ -n $mon ]] || t_die "no monitor pid"
+	kill -9 "$mon"
+	# the container and its forward outlive the monitor; the stop removes both
+	expect_eq "$(get_wan "http://$UPLINK_ADDR:8081/")" page-of-pk1 "wan -> uplink:8081, monitor killed"
+	in_host sysc-stop -t 2 pk1
+	expect_eq "$(ruleset)" "$before" "rule set after a killed monitor and a stop"
+	expect_eq "$(get_host "http://127.0.0.1:8081/")" "" "host -> 127.0.0.1:8081 after stop"
+	# and it starts again (its old forward is not someone else's)
+	in_host sysc-start pk1
+	serve pk1 3
+	expect_eq "$(get_host "http://127.0.0.1:8081/")" page-of-pk1 "host -> 127.0.0.1:8081 after restart"
+	in_host sysc-stop pk1
+	expect_eq "$(ruleset)" "$before" "rule set after the last stop"
+	in_host sysc-net delete "$BR"
+	sysc-destroy pk1
+	expect_clean
+}
+
+test_ports_taken() {
+	trap ports_cleanup EXIT
+	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-create pt1 -t busybox -f "$(port_conf pt1 4 '["tcp:8082:80", "udp:8082:53"]')"
+	sysc-create pt2 -t busybox -f "$(port_conf pt2 5 '["tcp:9000:80", "tcp:8082:81"]')"
+	sysc-create pt3 -t busybox -f "$(port_conf pt3 6 '["tcp:127.0.0.1:8082:80"]')"
+	local before running
+	before=$(ruleset)
+	in_host sysc-start pt1
+	serve pt1 4
+	running=$(ruleset)
+	expect_fail 'host port 8082/tcp is taken by container pt1' in_host sysc-start pt2
+	expect_fail 'host port 8082/tcp is taken by container pt1' in_host sysc-start pt3
+	# nothing of theirs left: no rules, no links, not running
+	expect_eq "$(ruleset)" "$running" "rule set after the refused starts"
+	in_host ip -o link | grep -E 'vs-pt[23]-' && t_die "links of a refused start left"
+	in_host sysc-ls | grep -E >/dev/null '^pt2 +STOPPED' || t_die "pt2: $(in_host sysc-ls)"
+	expect_eq "$(get_wan "http://$UPLINK_ADDR:8082/")" page-of-pt1 "pt1's forward after the refused starts"
+	# the port is free again once its owner stops
+	in_host sysc-stop pt1
+	in_host sysc-start pt2
+	serve pt2 5
+	expect_eq "$(get_wan "http://$UPLINK_ADDR:9000/")" page-of-pt2 "wan -> uplink:9000 (pt2)"
+	in_host sysc-stop pt2
+	expect_eq "$(ruleset)" "$before" "rule set after all stops"
+	in_host sysc-net delete "$BR"
+	sysc-destroy pt1
+	sysc-destroy pt2
+	sysc-destroy pt3
+	expect_clean
+}
+
+test_ports_bad_spec() {
+	local spec
+	for spec in sctp:1:2 tcp:8080 tcp:0:80 tcp:80:65536 tcp:1.2.3:80:80 tcp:localhost:80:80 tcp:1:2:3:4; do
+		expect_fail "ports: invalid port forward \"$spec\"" \
+			sysc-create pb1 -t busybox -f "$(port_conf pb1 7 "[\"$spec\"]")"
+	done
+	expect_fail 'host port 80/tcp is forwarded twice' \
+		sysc-create pb1 -t busybox -f "$(port_conf pb1 7 '["tcp:80:80", "tcp:127.0.0.1:80:81"]')"
+	cfg noveth.conf <<<'ports = ["tcp:80:80"];' >/dev/null
+	expect_fail 'port forwards need a network entry of type "veth"' \
+		sysc-create pb1 -t busybox -f "$T_ROOT/noveth.conf"
+	expect_store ""
+	sysc-create pb1 -t busybox -f "$(port_conf pb1 7 '["tcp:80:80"]')"
+	expect_fail 'ports: invalid port forward "tcp:80:x"' sysc-config pb1 ports '["tcp:80:x"]'
+	expect_eq "$(sysc-config pb1 ports)" "tcp:80:80" "ports after a refused set"
+	sysc-destroy pb1
+	expect_clean
+}
+
+test_ports_ip_netns_exec() {
+	trap ports_cleanup EXIT
+	in_host_ip sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-create pi1 -t busybox -f "$(port_conf pi1 8 '["tcp:8083:80"]')"
+	local before
+	before=$(ruleset)
+	in_host_ip sysc-start pi1
+	serve pi1 8
+	expect_eq "$(get_wan "http://$UPLINK_ADDR:8083/")" page-of-pi1 "wan -> uplink:8083 (ip netns exec)"
+	expect_eq "$(in_host_ip curl -s --max-time 2 http://127.0.0.1:8083/)" page-of-pi1 "127.0.0.1:8083 (ip netns exec)"
+	in_host_ip sysc-stop pi1
+	expect_eq "$(ruleset)" "$before" "rule set after stop"
+	in_host_ip sysc-net delete "$BR"
+	sysc-destroy pi1
+	expect_clean
+}
+
 test_ip_netns_exec() {
 	local before
 	before=$(cgroup2_opts)
@@ -54,4 +220,9 @@ test_ip_netns_exec() {
 
 netns_setup
 t_run test_ip_netns_exec
+t_run test_ports_bad_spec
+t_run test_ports_forward
+t_run test_ports_monitor_killed
+t_run test_ports_taken
+t_run test_ports_ip_netns_exec
 t_summary
