@@ -290,6 +290,24 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 	return 0;
 }
 
+/* Anti-spoofing on every veth port of a bridge sysc made. */
+static int add_guards(struct net_state *st)
+{
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		struct net_link_info li;
+		int r;
+
+		if (f->kind != NET_VETH || net_nl_link_info(st->host, f->link, &li) < 0 ||
+		    strncmp(li.alias, "sysc:", 5) != 0)
+			continue;
+		r = net_guard_add(f, st->key, st->record);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Port forwards to the first IPv4 address of a veth interface. */
 static int add_ports(struct net_state *st, const struct sysc_conf *conf)
 {
@@ -330,6 +348,8 @@ int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const c
 		if (r == 0)
 			r = configure_inside(st, i);
 	}
+	if (r == 0)
+		r = add_guards(st);
 	if (r == 0)
 		r = add_ports(st, conf);
 	if (r < 0) {
@@ -385,6 +405,7 @@ void net_detach(struct net_state *st)
 		net_drop_auto_bridge(st->host, *b);
 	if (st->record) {
 		net_ports_remove(st->record);
+		net_guard_remove(st->record);
 		unlink(st->record);
 	}
 	net_nl_close(st->inner);

@@ -69,3 +69,12 @@ int net_ports_add(const struct sysc_conf *conf, const char *key, const char *add
 /* Undo the port lines of record (only what the record's container owns);
  * the last forward takes the chains and sets with it. */
 void net_ports_remove(const char *record);
+/* The lock of sysc's nftables changes, <run>/.locks/.net-ports, from a
+ * container's record <run>/<key>/net: an fd to close, or -errno (logged). */
+int net_fw_lock(const char *record);
+
+/* guard.c: anti-spoofing for the veth f on a sysc bridge (its MAC and
+ * addresses only); the undo line goes to record first. */
+int net_guard_add(const struct net_iface *f, const char *key, const char *record);
+/* Undo the guard lines of record. */
+void net_guard_remove(const char *record);

@@ -88,7 +88,7 @@ static const char *proto_name(int proto)
 
 /* <run>/.locks/.net-ports (beside the per-container locks; no container
  * name starts with a dot), from the record <run>/<key>/net */
-static int lock_ports(const char *record)
+int net_fw_lock(const char *record)
 {
 	_cleanup_free_ char *copy = strdup(record), *path = NULL;
 
@@ -97,7 +97,7 @@ static int lock_ports(const char *record)
 	path = str_printf("%s/.locks/.net-ports", dirname(dirname(copy)));
 	if (!path)
 		return -ENOMEM;
-	return lock_path(path, "the port forwards of another container");
+	return lock_path(path, "the firewall rules of another container");
 }
 
 static int sysctl_write(const char *path, const char *value)
@@ -257,7 +257,7 @@ void net_ports_remove(const char *record)
 	if (fileio_read_at(AT_FDCWD, record, &data, NULL) < 0 ||
 	    (!strstr(data, "\nport ") && strncmp(data, "port ", 5)))
 		return;
-	lock = lock_ports(record);
+	lock = net_fw_lock(record);
 	if (lock < 0)
 		return;
 	if (undo_lines(data) > 0)
@@ -317,7 +317,7 @@ int net_ports_add(const struct sysc_conf *conf, const char *key, const char *add
 				       "interface (network ipv4)",
 				       conf->name);
 	snprintf(what, sizeof(what), "port forwards of %s", conf->name);
-	lock = lock_ports(record);
+	lock = net_fw_lock(record);
 	if (lock < 0)
 		return lock;
 	for (char **s = conf->ports; *s; s++) {

@@ -105,6 +105,7 @@ int net_cleanup_stale(const char *run_dir, const char *name)
 		net_drop_auto_bridge(host, *b);
 	net_nl_close(host);
 	net_ports_remove(path);
+	net_guard_remove(path);
 	unlink(path);
 	return 0;
 }

@@ -193,6 +193,56 @@ test_ports_ip_netns_exec() {
 	expect_clean
 }
 
+# a command in container $1's network namespace (host programs)
+inns() {
+	local pid
+	pid=$(cinit "$1")
+	shift
+	nsenter -t "$pid" -n "$@"
+}
+
+test_anti_spoofing() {
+	trap ports_cleanup EXIT
+	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-create ga1 -t busybox -f "$(port_conf ga1 20 '[]')"
+	sysc-create ga2 -t busybox -f "$(port_conf ga2 21 '[]')"
+	local before mac
+	before=$(ruleset)
+	in_host sysc-start ga1
+	in_host sysc-start ga2
+	# its own addresses: through
+	inns ga1 busybox ping -c1 -W2 "${S4}21" >/dev/null || t_die "ga1 -> ga2"
+	inns ga1 busybox ping -c1 -W2 "${S4}1" >/dev/null || t_die "ga1 -> bridge"
+	# a forged source address (ga2's, or one nobody has): nothing gets through
+	inns ga1 ip addr add "${S4}99/24" dev eth0
+	inns ga1 busybox ping -c1 -W1 -I "${S4}99" "${S4}21" >/dev/null && t_die "forged ${S4}99 -> ga2 got through"
+	inns ga1 busybox ping -c1 -W1 -I "${S4}99" "${S4}1" >/dev/null && t_die "forged ${S4}99 -> bridge got through"
+	inns ga1 ip addr del "${S4}99/24" dev eth0
+	inns ga1 busybox ping -c1 -W2 "${S4}1" >/dev/null || t_die "ga1 -> bridge after the forgery"
+	# a forged MAC: nothing gets through either
+	mac=$(inns ga1 ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	[[ -n $mac ]] || t_die "no MAC of ga1's eth0"
+	inns ga1 ip neigh flush dev eth0
+	inns ga1 ip link set eth0 address 02:00:00:00:00:99
+	inns ga1 busybox ping -c1 -W1 "${S4}21" >/dev/null && t_die "forged MAC -> ga2 got through"
+	inns ga1 ip link set eth0 address "$mac"
+	inns ga1 ip neigh flush dev eth0
+	inns ga1 busybox ping -c1 -W2 "${S4}21" >/dev/null || t_die "ga1 -> ga2 with its own MAC again"
+	# one port's rules go with its container; the last takes the table
+	[[ $(ruleset) == *guard-vs-ga1-0* ]] || t_die "no guard of ga1: $(ruleset)"
+	in_host sysc-stop ga1
+	[[ $(ruleset) != *guard-vs-ga1-0* ]] || t_die "guard of ga1 left: $(ruleset)"
+	[[ $(ruleset) == *guard-vs-ga2-0* ]] || t_die "guard of ga2 gone with ga1: $(ruleset)"
+	# a SIGKILLed monitor: the stop after it removes the rules too
+	kill -9 "$(monitor_pid ga2)"
+	in_host sysc-stop -t 2 ga2
+	expect_eq "$(ruleset)" "$before" "rule set after the stops"
+	in_host sysc-net delete "$BR"
+	sysc-destroy ga1
+	sysc-destroy ga2
+	expect_clean
+}
+
 test_ip_netns_exec() {
 	local before
 	before=$(cgroup2_opts)
@@ -225,4 +275,5 @@ t_run test_ports_forward
 t_run test_ports_monitor_killed
 t_run test_ports_taken
 t_run test_ports_ip_netns_exec
+t_run test_anti_spoofing
 t_summary
