@@ -243,6 +243,20 @@ test_anti_spoofing() {
 	expect_clean
 }
 
+test_ports_import_trust() {
+	sysc-create pe1 -t busybox -f "$(port_conf pe1 9 '["tcp:2222:22"]')"
+	sysc-export pe1 "$T_ROOT/pe1.tar"
+	expect_fail 'ports\[0\]: tcp:2222:22 takes a port on the host.s addresses \(--allow ports\)' \
+		sysc-import "$T_ROOT/pe1.tar" pe2
+	expect_store "pe1"
+	sysc-import "$T_ROOT/pe1.tar" pe2 --allow ports
+	expect_eq "$(sysc-config pe2 ports)" "tcp:2222:22" "ports of the import"
+	sysc-destroy pe1
+	sysc-destroy pe2
+	rm -f "$T_ROOT/pe1.tar"
+	expect_clean
+}
+
 test_ip_netns_exec() {
 	local before
 	before=$(cgroup2_opts)
@@ -276,4 +290,5 @@ t_run test_ports_monitor_killed
 t_run test_ports_taken
 t_run test_ports_ip_netns_exec
 t_run test_anti_spoofing
+t_run test_ports_import_trust
 t_summary
