@@ -442,8 +442,9 @@ static const struct conf_key container_keys[] = {
 	 .doc = "Port forwards from the host to the container's first IPv4 address (on a "
 		"veth interface): \"PROTO:[HOSTADDR:]HOSTPORT:PORT\", PROTO tcp or udp; without "
 		"HOSTADDR every address of the host, 127.0.0.1 included. Set at start, removed at "
-		"stop (nftables table inet sysc); a host port another running container forwards "
-		"refuses the start. See sysc-net(1)."},
+		"stop (nftables table inet sysc); a host port that another running container "
+		"forwards or a program of the host listens on refuses the start, and so does a "
+		"HOSTADDR the host does not have."},
 	GROUP("capabilities", "Capability bounding set. drop and keep are mutually exclusive; "
 			      "one set in the container file overrides the other from the "
 			      "default file."),

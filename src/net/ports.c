@@ -33,11 +33,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <libgen.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define T "inet " NFT_TABLE
@@ -264,6 +267,53 @@ void net_ports_remove(const char *record)
 		teardown_if_unused();
 }
 
+static bool host_has_addr(struct in_addr a)
+{
+	struct ifaddrs *list = NULL;
+	bool found = false;
+
+	if (getifaddrs(&list) < 0)
+		return true; /* cannot tell: the bind below still checks */
+	for (struct ifaddrs *i = list; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+			((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == a.s_addr;
+	freeifaddrs(list);
+	return found;
+}
+
+/* A socket of the host's on the port: the forward would take its traffic
+ * from outside. A bind (TCP: SO_REUSEADDR, so only a listener counts, not
+ * connections in TIME_WAIT) to the forward's host address, or to every
+ * address, fails with EADDRINUSE then. */
+static int host_port_free(const char *name, const char *spec, const struct conf_port *p)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(p->host_port)};
+	_cleanup_close_ int fd = socket(
+		AF_INET, (p->proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	int one = 1;
+
+	if (fd < 0)
+		return log_error_errno(-errno, "port forward %s of %s: socket: %m", spec, name);
+	if (p->host_addr[0])
+		inet_pton(AF_INET, p->host_addr, &sa.sin_addr);
+	if (p->proto == IPPROTO_TCP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (p->host_addr[0] && !host_has_addr(sa.sin_addr))
+		return log_error_errno(-EADDRNOTAVAIL,
+				       "port forward %s of %s: %s is not an address of the host",
+				       spec, name, p->host_addr);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return 0;
+	if (errno == EADDRINUSE)
+		return log_error_errno(-EADDRINUSE,
+				       "port forward %s of %s: host port %u/%s is in use on the "
+				       "host (a program there has it: ss -lnp sport = %u)",
+				       spec, name, p->host_port, proto_name(p->proto),
+				       p->host_port);
+	return log_error_errno(-errno, "port forward %s of %s: cannot check host port %u/%s: %m",
+			       spec, name, p->host_port, proto_name(p->proto));
+}
+
 /* After a failed create: a message naming the owner of each taken port. */
 static int report_taken(const char *name, const char *key, char *const *specs)
 {
@@ -328,6 +378,9 @@ int net_ports_add(const struct sysc_conf *conf, const char *key, const char *add
 		r = conf_parse_port(*s, &p, why, sizeof(why));
 		if (r < 0)
 			return log_error_errno(r, "%s: %s", what, why);
+		r = host_port_free(conf->name, *s, &p);
+		if (r < 0)
+			return r;
 		r = append_add(&script, key, &p, addr4);
 		if (r < 0)
 			return r;

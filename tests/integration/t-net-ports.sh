@@ -143,6 +143,21 @@ test_ports_taken() {
 	in_host ip -o link | grep -E 'vs-pt[23]-' && t_die "links of a refused start left"
 	in_host sysc-ls | grep -E >/dev/null '^pt2 +STOPPED' || t_die "pt2: $(in_host sysc-ls)"
 	expect_eq "$(get_wan "http://$UPLINK_ADDR:8082/")" page-of-pt1 "pt1's forward after the refused starts"
+	# a program of the host's on the port, or an address the host does not have
+	sysc-create pt4 -t busybox -f "$(port_conf pt4 7 '["tcp:8084:80"]')"
+	in_host python3 -c 'import socket, time
+s = socket.socket(); s.bind(("0.0.0.0", 8084)); s.listen(); time.sleep(600)' &
+	local lpid=$! i
+	for i in $(seq 100); do
+		in_host bash -c 'exec 3<>/dev/tcp/127.0.0.1/8084' 2>/dev/null && break
+		sleep 0.05
+	done
+	expect_fail 'port forward tcp:8084:80 of pt4: host port 8084/tcp is in use on the host' in_host sysc-start pt4
+	kill "$lpid"
+	wait "$lpid" 2>/dev/null || true
+	sysc-config pt4 ports '["tcp:203.0.113.9:8084:80"]'
+	expect_fail 'port forward tcp:203.0.113.9:8084:80 of pt4: 203.0.113.9 is not an address of the host' in_host sysc-start pt4
+	expect_eq "$(ruleset)" "$running" "rule set after the refused starts"
 	# the port is free again once its owner stops
 	in_host sysc-stop pt1
 	in_host sysc-start pt2
@@ -154,6 +169,7 @@ test_ports_taken() {
 	sysc-destroy pt1
 	sysc-destroy pt2
 	sysc-destroy pt3
+	sysc-destroy pt4
 	expect_clean
 }
 
