@@ -49,12 +49,29 @@ serve() {
 	t_die "no web server in $1"
 }
 
+# a UDP echo server on port $2 in container $1's network namespace (a host
+# program; its pid in UDP_PID), and a client: the answer to "ping-udp"
+UDP_ECHO='import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", int(__import__("sys").argv[1])))
+while True:
+    d, a = s.recvfrom(100); s.sendto(b"echo-" + d, a)'
+UDP_ASK='import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(b"ping-udp", (sys.argv[1], int(sys.argv[2])))
+try: print(s.recvfrom(100)[0].decode())
+except OSError: pass'
+udp_echo() {
+	nsenter -t "$(cinit "$1")" -n python3 -c "$UDP_ECHO" "$2" &
+	UDP_PID=$!
+}
+
 # GET URL from the wan or the host ($1): the page, or nothing
 get_wan() { in_wan curl -s --max-time 2 "$1" 2>/dev/null || true; }
 get_host() { in_host curl -s --max-time 2 "$1" 2>/dev/null || true; }
 
 ports_cleanup() {
 	local n
+	[[ -z ${UDP_PID:-} ]] || kill "$UDP_PID" 2>/dev/null || true
 	for n in $(sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
 		in_host sysc-stop -k "$n" >/dev/null 2>&1 || true
 	done
@@ -80,6 +97,18 @@ test_ports_forward() {
 		expect_eq "$(get_host "http://$UPLINK_ADDR:8080/")" page-of-pf1 "host -> uplink:8080"
 		expect_eq "$(get_host "http://127.0.0.1:2222/")" page-of-pf1 "host -> 127.0.0.1:2222"
 		expect_eq "$(get_wan "http://$UPLINK_ADDR:2222/")" "" "wan -> uplink:2222 (127.0.0.1 only)"
+		if [[ $i == 1 ]]; then
+			udp_echo pf1 53
+			local got="" k
+			for k in $(seq 20); do
+				got=$(in_wan python3 -c "$UDP_ASK" "$UPLINK_ADDR" 5353)
+				[[ -n $got ]] && break
+			done
+			expect_eq "$got" echo-ping-udp "wan -> uplink:5353/udp"
+			expect_eq "$(in_host python3 -c "$UDP_ASK" 127.0.0.1 5353)" echo-ping-udp "host -> 127.0.0.1:5353/udp"
+			kill "$UDP_PID"
+			wait "$UDP_PID" 2>/dev/null || true
+		fi
 		# the same rules at every start: nothing added twice
 		if [[ $i == 1 ]]; then
 			run1=$(ruleset)
