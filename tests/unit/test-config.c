@@ -592,10 +592,12 @@ static void test_ports(void)
 		if (pcases[i].proto)
 			CHECK(r == 0 && p.proto == pcases[i].proto &&
 				      !strcmp(p.host_addr, pcases[i].addr) &&
-				      p.host_port == pcases[i].host_port && p.port == pcases[i].port,
+				      p.host_port == pcases[i].host_port &&
+				      p.port == pcases[i].port,
 			      "conf_parse_port(\"%s\") = %d %s", pcases[i].s, r, why);
 		else
-			CHECK(r == -EINVAL && strstr(why, pcases[i].why) && strstr(why, pcases[i].s),
+			CHECK(r == -EINVAL && strstr(why, pcases[i].why) &&
+				      strstr(why, pcases[i].s),
 			      "conf_parse_port(\"%s\") refused: %s", pcases[i].s, why);
 	}
 }
