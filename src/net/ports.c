@@ -14,13 +14,17 @@
  *                   container's reply must come back to the host)
  *   ports-localnet  bridge . addr: bridges whose route_localnet sysc set
  *                   (a packet from 127.0.0.1 may leave through them)
+ *   ports-hairpin   bridge . bridge of the same bridges: a container reaching
+ *                   a forward to its own bridge through a host address is
+ *                   masqueraded too (or the reply would bypass the host)
  * Chains ports-pre (prerouting), ports-out (output), ports-post
- * (postrouting) and ports-guard (raw prerouting: nothing from outside with
- * a 127.0.0.0/8 address gets in, what route_localnet would let through).
- * The undo data is a line per forward in the container's net record, so a
- * SIGKILLed monitor's forwards are removed by net_cleanup_stale(); the last
- * forward going takes the chains and sets with it. A lock file in the
- * runtime dir orders that against a concurrent start.
+ * (postrouting: masquerade from 127.0.0.0/8, and hairpin) and ports-guard
+ * (raw prerouting: nothing from outside with a 127.0.0.0/8 address gets
+ * in, what route_localnet would let through). The undo data is a line per
+ * forward in the container's net record, so a SIGKILLed monitor's forwards
+ * are removed by net_cleanup_stale(); the last forward going takes the
+ * chains and sets with it. A lock file in the runtime dir orders that
+ * against a concurrent start.
  */
 #include "config/config.h"
 #include "net/net-internal.h"
@@ -57,6 +61,7 @@ static const char setup_script[] =
 	"ipv4_addr . inet_service; }\n"
 	"add set " T " ports-dst { type ipv4_addr . inet_proto . inet_service; }\n"
 	"add set " T " ports-localnet { type ifname . ipv4_addr; }\n"
+	"add set " T " ports-hairpin { type ifname . ifname; }\n"
 	"flush chain " T " ports-pre\n"
 	"flush chain " T " ports-out\n"
 	"flush chain " T " ports-post\n"
@@ -71,6 +76,8 @@ static const char setup_script[] =
 	"th dport map @ports-any\n"
 	"add rule " T " ports-post ip saddr 127.0.0.0/8 ip daddr . meta l4proto . th dport "
 	"@ports-dst masquerade\n"
+	"add rule " T " ports-post ct status dnat iifname . oifname @ports-hairpin ip daddr . "
+	"meta l4proto . th dport @ports-dst masquerade\n"
 	"add rule " T " ports-guard iif != lo ip daddr 127.0.0.0/8 drop\n"
 	"add rule " T " ports-guard iif != lo ip saddr 127.0.0.0/8 drop\n";
 
@@ -82,7 +89,8 @@ static const char teardown_script[] = "delete chain " T " ports-pre\n"
 				      "delete map " T " ports-any\n"
 				      "delete map " T " ports-addr\n"
 				      "delete set " T " ports-dst\n"
-				      "delete set " T " ports-localnet\n";
+				      "delete set " T " ports-localnet\n"
+				      "delete set " T " ports-hairpin\n";
 
 static const char *proto_name(int proto)
 {
@@ -213,8 +221,13 @@ static void localnet_release(const char *bridge, const char *addr4)
 		free(TAKE_PTR(out));
 	needle = str_printf("\"%s\" . ", bridge);
 	path = str_printf("/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
-	if (needle && path && !set_has("ports-localnet", needle))
-		sysctl_write(path, "0");
+	if (!needle || !path || set_has("ports-localnet", needle))
+		return;
+	sysctl_write(path, "0");
+	free(cmd);
+	cmd = str_printf("delete element " T " ports-hairpin { \"%s\" . \"%s\" }", bridge, bridge);
+	if (cmd && nft_query(cmd, &out) == 0)
+		free(TAKE_PTR(out));
 }
 
 /* The last forward gone: chains and sets go, and the table when it is empty. */
@@ -412,8 +425,10 @@ int net_ports_add(const struct sysc_conf *conf, const char *key, const char *add
 	r = record_line(record, lines);
 	if (r == 0)
 		r = nft_runf(what,
-			     "add element " T " ports-localnet { \"%s\" . %s comment \"sysc:%s\" }",
-			     bridge, addr4, key);
+			     "add element " T
+			     " ports-localnet { \"%s\" . %s comment \"sysc:%s\" }\n"
+			     "add element " T " ports-hairpin { \"%s\" . \"%s\" }",
+			     bridge, addr4, key, bridge, bridge);
 	if (r == 0) {
 		r = sysctl_write(path, "1");
 		if (r < 0)

@@ -98,6 +98,8 @@ test_ports_forward() {
 		expect_eq "$(get_host "http://127.0.0.1:2222/")" page-of-pf1 "host -> 127.0.0.1:2222"
 		expect_eq "$(get_wan "http://$UPLINK_ADDR:2222/")" "" "wan -> uplink:2222 (127.0.0.1 only)"
 		if [[ $i == 1 ]]; then
+			in_host sysc-info pf1 --format json | grep -F >/dev/null '"ports":"tcp:8080:80, tcp:127.0.0.1:2222:80, udp:5353:53"' ||
+				t_die "sysc-info json: $(in_host sysc-info pf1 --format json)"
 			udp_echo pf1 53
 			local got="" k
 			for k in $(seq 20); do
@@ -302,6 +304,36 @@ test_ports_import_trust() {
 	expect_clean
 }
 
+# GET / of host:port from inside container $1 (busybox nc), the page or nothing
+get_in() {
+	in_host sysc-attach "$1" -- /bin/busybox sh -c \
+		"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 $2 $3 | tail -n 1" 2>/dev/null || true
+}
+
+test_ports_hairpin() {
+	trap 'ports_cleanup; [[ -z ${BRNF:-} ]] || in_host sysctl -qw net.bridge.bridge-nf-call-iptables="$BRNF"' EXIT
+	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-create ph1 -t busybox -f "$(port_conf ph1 30 '["tcp:8086:80"]')"
+	sysc-create ph2 -t busybox -f "$(port_conf ph2 31 '[]')"
+	# routed, not seen by br_netfilter (bridged IP through the host's
+	# hooks, as on this host: it would undo the DNAT on the bridge itself)
+	BRNF=$(in_host cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || true)
+	[[ -z $BRNF ]] || in_host sysctl -qw net.bridge.bridge-nf-call-iptables=0
+	in_host sysc-start ph1
+	in_host sysc-start ph2
+	serve ph1 30
+	# a neighbour on the same bridge through the host's addresses, and ph1 itself
+	expect_eq "$(get_in ph2 "${S4}1" 8086)" page-of-ph1 "ph2 -> bridge address:8086"
+	expect_eq "$(get_in ph2 "$UPLINK_ADDR" 8086)" page-of-ph1 "ph2 -> uplink:8086"
+	expect_eq "$(get_in ph1 "$UPLINK_ADDR" 8086)" page-of-ph1 "ph1 -> uplink:8086 (itself)"
+	in_host sysc-stop ph1
+	in_host sysc-stop ph2
+	in_host sysc-net delete "$BR"
+	sysc-destroy ph1
+	sysc-destroy ph2
+	expect_clean
+}
+
 test_ip_netns_exec() {
 	local before
 	before=$(cgroup2_opts)
@@ -335,5 +367,6 @@ t_run test_ports_monitor_killed
 t_run test_ports_taken
 t_run test_ports_ip_netns_exec
 t_run test_anti_spoofing
+t_run test_ports_hairpin
 t_run test_ports_import_trust
 t_summary
