@@ -10,7 +10,7 @@
  *       probes, DHCP discovery); not checked when it has none
  *   IPv6 source: its IPv6 addresses, link-local, :: (DAD), and any prefix
  *       with the EUI-64 interface id of its MAC (SLAAC)
- * The record line "guard HOSTIF" undoes it (stop, net_cleanup_stale());
+ * The record line "guard HOSTIF KEY" undoes it (stop, net_cleanup_stale());
  * the last port takes the chain, the map and the empty table with it.
  */
 #include "net/net-internal.h"
@@ -123,7 +123,7 @@ int net_guard_add(const struct net_iface *f, const char *key, const char *record
 	int r;
 
 	snprintf(what, sizeof(what), "anti-spoofing rules of %s", f->host_name);
-	line = str_printf("guard %s\n", f->host_name);
+	line = str_printf("guard %s %s\n", f->host_name, key);
 	r = line ? guard_script(f, key, &script) : -ENOMEM;
 	if (r < 0)
 		return log_error_errno(r, "%s: %m", what);
@@ -140,10 +140,19 @@ int net_guard_add(const struct net_iface *f, const char *key, const char *record
 	return nft_run(what, script);
 }
 
-static void remove_port(const char *hostif)
+/* Only the port of key: the element's comment names its owner. */
+static void remove_port(const char *key, const char *hostif)
 {
-	_cleanup_free_ char *cmd = NULL, *out = NULL;
+	_cleanup_free_ char *cmd = NULL, *out = NULL, *mine = NULL;
 
+	cmd = str_printf("get element " BT " guard-ports { \"%s\" }", hostif);
+	mine = str_printf("comment \"sysc:%s\"", key);
+	if (!cmd || !mine || nft_query(cmd, &out) < 0)
+		return;
+	if (!strstr(out, mine))
+		return;
+	free(TAKE_PTR(out));
+	free(cmd);
 	/* one at a time: any of them may be gone already */
 	cmd = str_printf("delete element " BT " guard-ports { \"%s\" }", hostif);
 	if (cmd && nft_query(cmd, &out) == 0)
@@ -168,10 +177,10 @@ void net_guard_remove(const char *record)
 	if (lock < 0)
 		return;
 	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char hostif[32];
+		char hostif[32], key[256];
 
-		if (sscanf(l, "guard %31s", hostif) == 1) {
-			remove_port(hostif);
+		if (sscanf(l, "guard %31s %255s", hostif, key) == 2) {
+			remove_port(key, hostif);
 			any = true;
 		}
 	}
