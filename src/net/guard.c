@@ -153,15 +153,12 @@ static void remove_port(const char *key, const char *hostif)
 		return;
 	free(TAKE_PTR(out));
 	free(cmd);
-	/* one at a time: any of them may be gone already */
-	cmd = str_printf("delete element " BT " guard-ports { \"%s\" }", hostif);
-	if (cmd && nft_query(cmd, &out) == 0)
-		free(TAKE_PTR(out));
-	free(cmd);
-	cmd = str_printf("flush chain " BT " guard-%s\ndelete chain " BT " guard-%s", hostif,
-			 hostif);
-	if (cmd && nft_query(cmd, &out) == 0)
-		free(TAKE_PTR(out));
+	/* the element is there and jumps to the chain: one transaction */
+	cmd = str_printf("delete element " BT " guard-ports { \"%s\" }\n"
+			 "flush chain " BT " guard-%s\ndelete chain " BT " guard-%s",
+			 hostif, hostif, hostif);
+	if (cmd)
+		nft_run("removing sysc's anti-spoofing rules", cmd);
 }
 
 void net_guard_remove(const char *record)

@@ -120,22 +120,41 @@ static int sysctl_write(const char *path, const char *value)
 	return fileio_write_all(fd, value, strlen(value));
 }
 
-/* The owner KEY of host port p, from its ports-taken element; NULL when free. */
-static char *port_owner(const struct conf_port *p)
+/* The listing of one of our sets; NULL when it (or the table) does not exist. */
+static char *list_set(const char *set)
 {
-	_cleanup_free_ char *out = NULL, *cmd = NULL;
-	const char *c, *e;
+	_cleanup_free_ char *cmd = str_printf("list set " T " %s", set);
+	char *out = NULL;
 
-	cmd = str_printf("get element " T " ports-taken { %s . %u }", proto_name(p->proto),
-			 p->host_port);
 	if (!cmd || nft_query(cmd, &out) < 0)
 		return NULL;
-	c = strstr(out, "comment \"sysc:");
-	if (!c)
-		return strdup("?");
-	c += strlen("comment \"sysc:");
-	e = strchr(c, '"');
-	return e ? strndup(c, (size_t)(e - c)) : NULL;
+	return out;
+}
+
+/* The owner KEY of host port p in the listing of ports-taken: "?" for an
+ * element without our comment, NULL when the port is free. */
+static char *owner_in(const char *taken, const struct conf_port *p)
+{
+	static const char *const ends[] = {",", " }", "\n"};
+	const char *pr = proto_name(p->proto), *c, *e;
+	char pat[64];
+
+	if (!taken)
+		return NULL;
+	/* "tcp . 80 comment" is no part of "tcp . 8080 comment" */
+	snprintf(pat, sizeof(pat), "%s . %u comment \"sysc:", pr, p->host_port);
+	c = strstr(taken, pat);
+	if (c) {
+		c += strlen(pat);
+		e = strchr(c, '"');
+		return e ? strndup(c, (size_t)(e - c)) : strdup("?");
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(ends); k++) {
+		snprintf(pat, sizeof(pat), "%s . %u%s", pr, p->host_port, ends[k]);
+		if (strstr(taken, pat))
+			return strdup("?");
+	}
+	return NULL;
 }
 
 static int append_add(char **script, const char *key, const struct conf_port *p, const char *addr4)
@@ -166,19 +185,23 @@ static int append_add(char **script, const char *key, const struct conf_port *p,
 	return 0;
 }
 
-/* Undo one "port KEY SPEC ADDR BRIDGE" record line: only what KEY owns. */
-static void remove_one(const char *key, const char *spec, const char *addr4)
+/* The deletions undoing one "port KEY SPEC ADDR BRIDGE" record line: the
+ * port's elements only when KEY owns it (taken), its ports-dst element
+ * (keyed by the container's own address) always. */
+static int undo_port(char ***cmds, const char *taken, const char *key, const char *spec,
+		     const char *addr4)
 {
 	_cleanup_free_ char *owner = NULL;
 	struct conf_port p;
-	char why[160], cmd[256], *out = NULL;
+	char why[160], cmd[256];
+	const char *pr;
+	int r = 0;
 
 	if (conf_parse_port(spec, &p, why, sizeof(why)) < 0)
-		return;
-	owner = port_owner(&p);
+		return 0;
+	pr = proto_name(p.proto);
+	owner = owner_in(taken, &p);
 	if (owner && !strcmp(owner, key)) {
-		const char *pr = proto_name(p.proto);
-
 		if (p.host_addr[0])
 			snprintf(cmd, sizeof(cmd),
 				 "delete element " T " ports-addr { %s . %s . %u }", p.host_addr,
@@ -186,45 +209,47 @@ static void remove_one(const char *key, const char *spec, const char *addr4)
 		else
 			snprintf(cmd, sizeof(cmd), "delete element " T " ports-any { %s . %u }", pr,
 				 p.host_port);
-		if (nft_query(cmd, &out) == 0)
-			free(out);
+		r = strv_push(cmds, cmd);
 		snprintf(cmd, sizeof(cmd), "delete element " T " ports-taken { %s . %u }", pr,
 			 p.host_port);
-		if (nft_query(cmd, &out) == 0)
-			free(out);
+		r = r ?: strv_push(cmds, cmd);
 	}
-	/* keyed by the container's own address: its own */
-	snprintf(cmd, sizeof(cmd), "delete element " T " ports-dst { %s . %s . %u }", addr4,
-		 proto_name(p.proto), p.port);
-	if (nft_query(cmd, &out) == 0)
+	snprintf(cmd, sizeof(cmd), "delete element " T " ports-dst { %s . %s . %u }", addr4, pr,
+		 p.port);
+	if (r == 0 && !strv_contains(*cmds, cmd))
+		r = strv_push(cmds, cmd);
+	return r;
+}
+
+/* All deletions in one transaction; when one element is gone already (a
+ * failed start, a crash half-way), each on its own. */
+static void run_deletions(char **cmds)
+{
+	_cleanup_free_ char *batch = cmds ? strv_join(cmds, "\n") : NULL;
+	char *out = NULL;
+
+	if (!batch)
+		return;
+	if (nft_query(batch, &out) == 0) {
 		free(out);
+		return;
+	}
+	for (char **c = cmds; *c; c++)
+		if (nft_query(*c, &out) == 0)
+			free(out);
 }
 
-/* ret: whether set holds an element at all (or, with needle, one containing it) */
-static bool set_has(const char *set, const char *needle)
+/* route_localnet off and the hairpin element gone for a bridge no forward
+ * leads to any more. */
+static void localnet_release(const char *bridge, const char *localnet)
 {
-	_cleanup_free_ char *out = NULL, *cmd = str_printf("list set " T " %s", set);
+	_cleanup_free_ char *needle = NULL, *path = NULL, *cmd = NULL, *out = NULL;
 
-	if (!cmd || nft_query(cmd, &out) < 0)
-		return false;
-	if (!strstr(out, "elements = {"))
-		return false;
-	return !needle || strstr(out, needle);
-}
-
-static void localnet_release(const char *bridge, const char *addr4)
-{
-	_cleanup_free_ char *cmd = NULL, *out = NULL, *needle = NULL, *path = NULL;
-
-	cmd = str_printf("delete element " T " ports-localnet { \"%s\" . %s }", bridge, addr4);
-	if (cmd && nft_query(cmd, &out) == 0)
-		free(TAKE_PTR(out));
 	needle = str_printf("\"%s\" . ", bridge);
 	path = str_printf("/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
-	if (!needle || !path || set_has("ports-localnet", needle))
+	if (!needle || !path || (localnet && strstr(localnet, needle)))
 		return;
 	sysctl_write(path, "0");
-	free(cmd);
 	cmd = str_printf("delete element " T " ports-hairpin { \"%s\" . \"%s\" }", bridge, bridge);
 	if (cmd && nft_query(cmd, &out) == 0)
 		free(TAKE_PTR(out));
@@ -233,11 +258,12 @@ static void localnet_release(const char *bridge, const char *addr4)
 /* The last forward gone: chains and sets go, and the table when it is empty. */
 static void teardown_if_unused(void)
 {
-	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *taken = list_set("ports-taken"), *localnet = NULL;
 
-	if (set_has("ports-taken", NULL) || set_has("ports-localnet", NULL))
+	if (!taken || strstr(taken, "elements = {"))
 		return;
-	if (nft_query("list chain " T " ports-pre", &out) < 0)
+	localnet = list_set("ports-localnet");
+	if (localnet && strstr(localnet, "elements = {"))
 		return;
 	if (nft_run("removing sysc's port forward rules", teardown_script) == 0)
 		nft_table_drop_if_unused("inet");
@@ -245,24 +271,35 @@ static void teardown_if_unused(void)
 
 static int undo_lines(const char *text)
 {
-	_cleanup_free_ char *copy = strdup(text);
+	_cleanup_free_ char *copy = strdup(text), *taken = list_set("ports-taken"),
+			    *localnet = NULL;
+	_cleanup_strv_ char **cmds = NULL, **bridges = NULL;
 	char *save = NULL;
-	int n = 0;
+	int n = 0, r = 0;
 
 	if (!copy)
 		return -ENOMEM;
-	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char key[256], spec[64], addr[32], bridge[32];
+	for (char *l = strtok_r(copy, "\n", &save); l && r == 0; l = strtok_r(NULL, "\n", &save)) {
+		char key[256], spec[64], addr[32], bridge[32], cmd[160];
 
 		if (sscanf(l, "port %255s %63s %31s %31s", key, spec, addr, bridge) == 4) {
-			remove_one(key, spec, addr);
+			r = undo_port(&cmds, taken, key, spec, addr);
 			n++;
 		} else if (sscanf(l, "localnet %31s %31s", bridge, addr) == 2) {
-			localnet_release(bridge, addr);
+			snprintf(cmd, sizeof(cmd),
+				 "delete element " T " ports-localnet { \"%s\" . %s }", bridge,
+				 addr);
+			r = strv_push(&cmds, cmd);
+			if (r == 0 && !strv_contains(bridges, bridge))
+				r = strv_push(&bridges, bridge);
 			n++;
 		}
 	}
-	return n;
+	run_deletions(cmds);
+	localnet = bridges ? list_set("ports-localnet") : NULL;
+	for (char **b = bridges; b && *b; b++)
+		localnet_release(*b, localnet);
+	return r < 0 ? r : n;
 }
 
 void net_ports_remove(const char *record)
@@ -327,32 +364,39 @@ static int host_port_free(const char *name, const char *spec, const struct conf_
 			       spec, name, p->host_port, proto_name(p->proto));
 }
 
-/* After a failed create: a message naming the owner of each taken port. */
-static int report_taken(const char *name, const char *key, char *const *specs)
+/* Under the lock: a port another container has refuses the start, naming
+ * it; a leftover of this container's own (a record lost with a crash) goes,
+ * so a restart never sees itself as the owner of a port. */
+static int check_taken(const char *name, const char *key, const char *addr4, const char *bridge,
+		       char *const *specs)
 {
-	for (char *const *s = specs; *s; s++) {
+	_cleanup_free_ char *taken = list_set("ports-taken"), *own = NULL;
+
+	for (char *const *s = specs; taken && *s; s++) {
 		_cleanup_free_ char *owner = NULL;
 		struct conf_port p;
 		char why[160];
 
 		if (conf_parse_port(*s, &p, why, sizeof(why)) < 0)
 			continue;
-		owner = port_owner(&p);
+		owner = owner_in(taken, &p);
 		if (owner && strcmp(owner, key) != 0)
 			return log_error_errno(-EADDRINUSE,
 					       "port forward %s of %s: host port %u/%s is taken by "
 					       "container %s",
 					       *s, name, p.host_port, proto_name(p.proto), owner);
+		if (owner) {
+			char *l = str_printf("%sport %s %s %s %s\n", own ?: "", key, *s, addr4,
+					     bridge);
+			if (!l)
+				return -ENOMEM;
+			free(own);
+			own = l;
+		}
 	}
+	if (own)
+		undo_lines(own);
 	return 0;
-}
-
-/* A leftover of this container's own (a record lost with a crash): away with
- * it, so a restart never sees itself as the owner of a port. */
-static void drop_own_leftovers(const char *key, const char *addr4, char *const *specs)
-{
-	for (char *const *s = specs; *s; s++)
-		remove_one(key, *s, addr4);
 }
 
 static int record_line(const char *record, const char *line)
@@ -409,9 +453,8 @@ int net_ports_add(const struct sysc_conf *conf, const char *key, const char *add
 		r = nft_run(what, setup_script);
 	if (r < 0)
 		return r;
-	drop_own_leftovers(key, addr4, conf->ports);
 	/* under the lock: no other start adds a port in between */
-	r = report_taken(conf->name, key, conf->ports);
+	r = check_taken(conf->name, key, addr4, bridge, conf->ports);
 	if (r == 0)
 		r = nft_run(what, script);
 	if (r < 0)
