@@ -12,6 +12,7 @@ trap 'netns_cleanup; t_cleanup_all' EXIT
 T_HELPER_RE=$WAN_DIR
 BR=spb$$
 S4=10.232.$(($$ % 200)).
+S6=fd32:$(($$ % 9000))::
 
 # every sysc command of this file runs in the "host" namespace
 hs() { in_host "$@"; }
@@ -250,31 +251,53 @@ inns() {
 
 test_anti_spoofing() {
 	trap ports_cleanup EXIT
-	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	sysc-create ga1 -t busybox -f "$(port_conf ga1 20 '[]')"
-	sysc-create ga2 -t busybox -f "$(port_conf ga2 21 '[]')"
+	in_host sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
+	local n
+	for n in 1 2; do
+		cfg ga$n.conf >/dev/null <<EOF2
+network = ( { type = "veth"; link = "$BR"; ipv4 = ["${S4}2$n/24"]; ipv6 = ["${S6}2$n/64"]; } );
+EOF2
+	done
+	sysc-create ga1 -t busybox -f "$T_ROOT/ga1.conf"
+	sysc-create ga2 -t busybox -f "$T_ROOT/ga2.conf"
 	local before mac
 	before=$(ruleset)
 	in_host sysc-start ga1
 	in_host sysc-start ga2
 	# its own addresses: through
-	inns ga1 busybox ping -c1 -W2 "${S4}21" >/dev/null || t_die "ga1 -> ga2"
+	inns ga1 busybox ping -c1 -W2 "${S4}22" >/dev/null || t_die "ga1 -> ga2"
 	inns ga1 busybox ping -c1 -W2 "${S4}1" >/dev/null || t_die "ga1 -> bridge"
 	# a forged source address (ga2's, or one nobody has): nothing gets through
 	inns ga1 ip addr add "${S4}99/24" dev eth0
-	inns ga1 busybox ping -c1 -W1 -I "${S4}99" "${S4}21" >/dev/null && t_die "forged ${S4}99 -> ga2 got through"
+	inns ga1 busybox ping -c1 -W1 -I "${S4}99" "${S4}22" >/dev/null && t_die "forged ${S4}99 -> ga2 got through"
 	inns ga1 busybox ping -c1 -W1 -I "${S4}99" "${S4}1" >/dev/null && t_die "forged ${S4}99 -> bridge got through"
 	inns ga1 ip addr del "${S4}99/24" dev eth0
 	inns ga1 busybox ping -c1 -W2 "${S4}1" >/dev/null || t_die "ga1 -> bridge after the forgery"
+	# IPv6: its own address, and SLAAC's (EUI-64 of its MAC) in any prefix;
+	# another one: nothing
+	local eui
+	mac=$(inns ga1 ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	[[ -n $mac ]] || t_die "no MAC of ga1's eth0"
+	local m
+	IFS=: read -ra m <<<"$mac"
+	eui=$(printf '%x:%xff:fe%02x:%x' $(((0x${m[0]} ^ 2) * 256 + 0x${m[1]})) $((0x${m[2]})) \
+		$((0x${m[3]})) $((0x${m[4]} * 256 + 0x${m[5]})))
+	inns ga1 busybox ping -c1 -W2 "${S6}22" >/dev/null || t_die "ga1 -> ga2 IPv6"
+	inns ga1 ip addr add "${S6}99/64" dev eth0 nodad
+	inns ga1 busybox ping -c1 -W1 -I "${S6}99" "${S6}22" >/dev/null && t_die "forged ${S6}99 -> ga2 got through"
+	inns ga1 ip addr del "${S6}99/64" dev eth0
+	inns ga1 ip addr add "${S6}$eui/64" dev eth0 nodad
+	inns ga1 busybox ping -c1 -W2 -I "${S6}$eui" "${S6}22" >/dev/null || t_die "SLAAC ${S6}$eui -> ga2"
+	inns ga1 ip addr del "${S6}$eui/64" dev eth0
 	# a forged MAC: nothing gets through either
 	mac=$(inns ga1 ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 	[[ -n $mac ]] || t_die "no MAC of ga1's eth0"
 	inns ga1 ip neigh flush dev eth0
 	inns ga1 ip link set eth0 address 02:00:00:00:00:99
-	inns ga1 busybox ping -c1 -W1 "${S4}21" >/dev/null && t_die "forged MAC -> ga2 got through"
+	inns ga1 busybox ping -c1 -W1 "${S4}22" >/dev/null && t_die "forged MAC -> ga2 got through"
 	inns ga1 ip link set eth0 address "$mac"
 	inns ga1 ip neigh flush dev eth0
-	inns ga1 busybox ping -c1 -W2 "${S4}21" >/dev/null || t_die "ga1 -> ga2 with its own MAC again"
+	inns ga1 busybox ping -c1 -W2 "${S4}22" >/dev/null || t_die "ga1 -> ga2 with its own MAC again"
 	# one port's rules go with its container; the last takes the table
 	[[ $(ruleset) == *guard-vs-ga1-0* ]] || t_die "no guard of ga1: $(ruleset)"
 	in_host sysc-stop ga1
