@@ -15,6 +15,7 @@
 #include "util/cleanup.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -113,6 +114,11 @@ int cgroup_v1_devices_set(struct cgroup_set *cg, char *const *allow);
 
 /* Host facts. */
 bool cgroup_host_is_hybrid(void);
+/* Hybrid hosts: the i-th (from 0) v1 controller hierarchy sysc uses: its
+ * host mount point (owned by the module) and its controllers as mount
+ * options ("cpu,cpuacct", malloc'd; NULL when out of memory). false past the
+ * last one (and on pure v2 hosts). */
+bool cgroup_host_v1_hierarchy(size_t i, const char **ret_path, char **ret_controllers);
 /* Absolute path of the host's v2 mount (/sys/fs/cgroup or /sys/fs/cgroup/unified);
  * NULL on hosts without one (cgroup_create then fails with -EOPNOTSUPP). */
 const char *cgroup_host_v2_root(void);

@@ -346,3 +346,21 @@ const char *cgroup_host_v2_root(void)
 	host_detect();
 	return host.v2_root;
 }
+
+bool cgroup_host_v1_hierarchy(size_t i, const char **ret_path, char **ret_controllers)
+{
+	char buf[128] = "";
+
+	host_detect();
+	if (i >= host.n_v1)
+		return false;
+	for (size_t c = 0; c < ARRAY_SIZE(controllers); c++)
+		if (host.v1[i].mask & controllers[c].bit) {
+			size_t l = strlen(buf);
+			snprintf(buf + l, sizeof(buf) - l, "%s%s", l ? "," : "",
+				 controllers[c].name);
+		}
+	*ret_path = host.v1[i].path;
+	*ret_controllers = strdup(buf);
+	return true;
+}

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "lib/config-set.h"
+#include "lib/facts.h"
 #include "lib/paths.h"
 #include "lib/store.h"
 #include "util/cleanup.h"
@@ -37,7 +38,7 @@ int cmd_config(int argc, char **argv)
 	};
 	struct sysc_paths *p = NULL;
 	const char *unset = NULL, *name;
-	_cleanup_free_ char *file = NULL;
+	_cleanup_free_ char *file = NULL, *facts = NULL;
 	bool edit = false;
 	int c, r, nargs;
 
@@ -63,6 +64,8 @@ int cmd_config(int argc, char **argv)
 		r = store_check_name(name);
 	if (r == 0 && !(file = paths_container_config(p, name)))
 		r = -ENOMEM;
+	if (r == 0 && !(facts = facts_file_of(file)))
+		r = -ENOMEM;
 	if (r == 0 && edit) {
 		r = config_edit(p, name);
 	} else if (r == 0 && (unset || nargs == 3)) {
@@ -74,8 +77,9 @@ int cmd_config(int argc, char **argv)
 		r = store_load_conf(p, name, &conf);
 		conf_free(conf);
 		if (r == 0)
-			r = nargs == 2 ? conf_get(p->default_conf, file, argv[optind + 1], stdout)
-				       : conf_dump(p->default_conf, file, stdout);
+			r = nargs == 2 ? conf_get(p->default_conf, file, facts, argv[optind + 1],
+						  stdout)
+				       : conf_dump(p->default_conf, file, facts, stdout);
 	}
 	paths_free(p);
 	return cli_exit(r);

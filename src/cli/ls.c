@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "net/net.h"
 #include "lib/store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -30,15 +32,25 @@ struct row {
 	char *ipv4;
 };
 
-static char *ipv4_list(const struct sysc_conf *c)
+/* the configured addresses, else the pool address leased on a managed network */
+static char *ipv4_list(const struct sysc_paths *p, const struct sysc_conf *c)
 {
 	_cleanup_strv_ char **all = NULL;
+	_cleanup_free_ char *key = NULL;
+	struct net_env env;
+	char *leased = NULL;
 
 	for (size_t i = 0; c && i < c->n_network; i++)
 		for (size_t k = 0; c->network[i].ipv4 && c->network[i].ipv4[k]; k++)
 			if (strv_push(&all, c->network[i].ipv4[k]) < 0)
 				return NULL;
-	return all ? strv_join(all, ",") : strdup("-");
+	if (all || !c)
+		return all ? strv_join(all, ",") : strdup("-");
+	paths_net_env(p, &env);
+	key = paths_container_key(p, c->name);
+	if (key && net_first_address(c, key, &env, &leased) == 0 && leased)
+		return leased;
+	return strdup("-");
 }
 
 /* "-" for a privileged container, else its uid mapping (0:HOST:COUNT,...) */
@@ -96,6 +108,8 @@ static void print_json(struct row *rows, size_t n)
 		for (size_t k = 0; c && k < c->n_network; k++)
 			for (size_t a = 0; c->network[k].ipv4 && c->network[k].ipv4[a]; a++)
 				json_string(&j, c->network[k].ipv4[a]);
+		if (rows[i].ipv4 && !strchr(rows[i].ipv4, '/') && strcmp(rows[i].ipv4, "-"))
+			json_string(&j, rows[i].ipv4); /* leased */
 		json_end_array(&j);
 		json_end_object(&j);
 	}
@@ -136,10 +150,10 @@ int cmd_ls(int argc, char **argv)
 		_cleanup_free_ char *cfg = paths_container_config(p, names[i]);
 		rows[i].name = names[i];
 		/* a broken config is shown as BROKEN, its error logged, and ls goes on */
-		if (cfg && conf_load(p->default_conf, cfg, &rows[i].conf) < 0)
+		if (cfg && facts_load_conf(p, cfg, &rows[i].conf) < 0)
 			rows[i].conf = NULL;
 		state_read(p, names[i], &rows[i].st);
-		rows[i].ipv4 = ipv4_list(rows[i].conf);
+		rows[i].ipv4 = ipv4_list(p, rows[i].conf);
 	}
 	if (r == 0)
 		json ? print_json(rows, n) : print_table(rows, n);

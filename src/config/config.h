@@ -116,6 +116,10 @@ struct sysc_conf {
 	size_t n_limits;
 	struct conf_sysctl *sysctls;
 	size_t n_sysctls;
+	struct {
+		char *views; /* "auto" (default), "lxcfs", "off" */
+	} resources;
+
 	int oom_score_adj; /* -1000..1000, default 0 */
 	bool oom_score_adj_set;
 
@@ -182,7 +186,10 @@ struct sysc_global {
 	char *default_backend; /* default "best" */
 	char *lvm_vg;
 	char *lvm_thinpool;
-	char *bridge; /* default bridge for `sysc-net` */
+	char *bridge;	 /* the managed bridge made on demand, default "sysc0" */
+	char **networks; /* managed networks: "NAME ipv4=CIDR|none ipv6=CIDR|none nat ..." */
+	/* lxcfs mount point, default /var/lib/lxcfs */
+	char *lxcfs_dir;
 };
 
 /* Load a container config: default_file (may be NULL or not exist) merged
@@ -192,6 +199,15 @@ struct sysc_global {
 int conf_load(const char *default_file, const char *file, struct sysc_conf **ret);
 void conf_free(struct sysc_conf *conf);
 DEFINE_CLEANUP_FUNC(struct sysc_conf *, conf_free)
+/* The same for a container's config file with its facts, facts_file (the
+ * keys sysc records itself, see conf_key_is_fact(); NULL or missing: none)
+ * merged over it: a fact set in both comes from facts_file. */
+int conf_load_facts(const char *default_file, const char *file, const char *facts_file,
+		    struct sysc_conf **ret);
+/* The keys sysc records rather than the user (uuid, idmap, ...),
+ * NULL-terminated; is KEY one of them or inside one? */
+const char *const *conf_fact_keys(void);
+bool conf_key_is_fact(const char *key);
 /* The same for a config that has no name yet (a create's -f file). */
 int conf_load_unnamed(const char *default_file, const char *file, struct sysc_conf **ret);
 
@@ -214,12 +230,14 @@ bool conf_key_known(const char *key);
 int conf_key_help(const char *key, FILE *out);
 
 /* Print the effective value of KEY in the merged view (libconfig syntax for
- * groups/lists, plain text for scalars; arrays one element per line).
+ * groups/lists, plain text for scalars; arrays one element per line), with
+ * facts_file (NULL or missing: none) merged over file as conf_load_facts().
  * Unknown key: -ENOENT (logged, with did-you-mean); known but unset:
  * prints the default. */
-int conf_get(const char *default_file, const char *file, const char *key, FILE *out);
+int conf_get(const char *default_file, const char *file, const char *facts_file, const char *key,
+	     FILE *out);
 /* Print the whole effective config in libconfig syntax. */
-int conf_dump(const char *default_file, const char *file, FILE *out);
+int conf_dump(const char *default_file, const char *file, const char *facts_file, FILE *out);
 
 /* Editing a config file: open (file NULL = empty), set keys from text values
  * (parsed according to the key's type: "2G", "[\"a\",\"b\"]", "true", ...;
@@ -245,6 +263,16 @@ int conf_edit_unset(struct conf_edit *ed, const char *key);
 int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *file);
 void conf_edit_free(struct conf_edit *ed);
 DEFINE_CLEANUP_FUNC(struct conf_edit *, conf_edit_free)
+/* A container's facts file to edit with conf_edit_set()/conf_edit_unset():
+ * missing is empty (written with a header saying what the file is); every
+ * setting must be a fact. */
+int conf_facts_open(const char *file, struct conf_edit **ret);
+/* Validate (facts only) and write atomically (mode 0644). */
+int conf_facts_write(struct conf_edit *ed, const char *file);
+/* Move the facts set in ed (a container's config) into facts, in tree and
+ * text: one facts already holds is dropped from ed. Returns how many were
+ * moved (0: ed holds none), or -errno (logged). */
+int conf_edit_move_facts(struct conf_edit *ed, struct conf_edit *facts);
 /* For a copy of container old_name: a host name equal to the old name and
  * fixed MAC addresses are removed, so they follow the new name. */
 int conf_edit_new_identity(struct conf_edit *ed, const char *old_name);

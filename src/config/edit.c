@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "config/schema.h"
@@ -382,18 +383,19 @@ static int check_key(const struct conf_schema *sc, const char *key, const struct
 	return 0;
 }
 
-int conf_get(const char *default_file, const char *file, const char *key, FILE *out)
+int conf_get(const char *default_file, const char *file, const char *facts_file, const char *key,
+	     FILE *out)
 {
 	const struct conf_key *k;
 	struct conf_view v;
-	config_t cfg[2], tmp;
+	config_t cfg[3], tmp;
 	config_setting_t *s;
 	int r;
 
 	r = check_key(&conf_schema_container, key, &k);
 	if (r < 0)
 		return r;
-	r = conf_view_open(&v, cfg, default_file, file);
+	r = conf_view_open(&v, cfg, default_file, file, facts_file);
 	if (r == 0)
 		r = conf_view_validate(&v, false);
 	if (r < 0)
@@ -414,13 +416,13 @@ out:
 	return r;
 }
 
-int conf_dump(const char *default_file, const char *file, FILE *out)
+int conf_dump(const char *default_file, const char *file, const char *facts_file, FILE *out)
 {
 	struct conf_view v;
-	config_t cfg[2], tmp;
+	config_t cfg[3], tmp;
 	int r;
 
-	r = conf_view_open(&v, cfg, default_file, file);
+	r = conf_view_open(&v, cfg, default_file, file, facts_file);
 	if (r == 0)
 		r = conf_view_validate(&v, false);
 	if (r == 0) {
@@ -804,6 +806,85 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot write: %m", file);
 	return 0;
+}
+
+#define FACTS_HEADER                                                                               \
+	"# Facts sysc records about this container (not its settings: those are\n"                 \
+	"# in the file \"config\" beside this one). Written by sysc, not to be edited;\n"          \
+	"# see sysc-config(1).\n"
+
+int conf_facts_open(const char *file, struct conf_edit **ret)
+{
+	struct conf_edit *ed = NULL;
+	int r;
+
+	if (access(file, F_OK) == 0)
+		r = conf_edit_open(file, &ed);
+	else if (errno != ENOENT)
+		r = log_error_errno(-errno, "%s: cannot read: %m", file);
+	else
+		r = conf_edit_open(NULL, &ed);
+	if (r == 0 && !*ed->text) {
+		free(ed->text);
+		ed->text = strdup(FACTS_HEADER);
+		if (!ed->text)
+			r = log_error_errno(-ENOMEM, "out of memory");
+	}
+	if (r == 0)
+		r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
+	if (r == 0)
+		r = conf_check_facts_only(config_root_setting(&ed->cfg), file);
+	if (r < 0) {
+		conf_edit_free(ed);
+		return r;
+	}
+	*ret = ed;
+	return 0;
+}
+
+int conf_facts_write(struct conf_edit *ed, const char *file)
+{
+	int r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
+
+	if (r == 0)
+		r = conf_check_facts_only(config_root_setting(&ed->cfg), file);
+	if (r == 0)
+		r = text_check(ed, file);
+	if (r < 0)
+		return r;
+	r = fileio_write_atomic_at(AT_FDCWD, file, ed->text, strlen(ed->text), 0644);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot write: %m", file);
+	return 0;
+}
+
+int conf_edit_move_facts(struct conf_edit *ed, struct conf_edit *facts)
+{
+	config_setting_t *root = config_root_setting(&ed->cfg);
+	config_setting_t *froot = config_root_setting(&facts->cfg);
+	int n = 0;
+
+	for (const char *const *f = conf_fact_keys(); *f; f++) {
+		config_setting_t *s = conf_tree_lookup(root, *f), *parent, *d;
+
+		if (!s)
+			continue;
+		/* recorded in facts already (a move cut short): theirs wins */
+		if (!conf_tree_lookup(froot, *f)) {
+			parent = ensure_parent(froot, *f);
+			d = parent ? conf_setting_copy(parent, last_component(*f), s) : NULL;
+			if (!d)
+				return log_error_errno(-ENOMEM, "%s: out of memory", *f);
+			text_apply(facts, d, NULL);
+		}
+		/* out of the config, with the groups it leaves empty */
+		while ((parent = config_setting_parent(s)) != root &&
+		       config_setting_length(parent) == 1)
+			s = parent;
+		remove_setting(ed, s);
+		n++;
+	}
+	return n;
 }
 
 int conf_parse_key(const char *key, const char *value, struct sysc_conf **ret)

@@ -337,7 +337,7 @@ config_setting_t *conf_tree_lookup(config_setting_t *root, const char *path)
 
 config_setting_t *conf_view_lookup(const struct conf_view *v, const char *path, int *ret_which)
 {
-	for (int i = 1; i >= 0; i--) {
+	for (int i = 2; i >= 0; i--) {
 		config_setting_t *s;
 		if (!v->cfg[i])
 			continue;
@@ -351,15 +351,53 @@ config_setting_t *conf_view_lookup(const struct conf_view *v, const char *path, 
 	return NULL;
 }
 
+/* Every setting under g (at path prefix) is a fact or a group on the way
+ * to one. */
+static void check_facts_group(struct conf_ctx *ctx, const config_setting_t *g, const char *prefix)
+{
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		_cleanup_free_ char *path =
+			*prefix ? str_printf("%s.%s", prefix, config_setting_name(m))
+				: strdup(config_setting_name(m));
+		size_t n = path ? strlen(path) : 0;
+		bool above = false;
+
+		if (!path) {
+			conf_error(ctx, m, prefix, "out of memory");
+			return;
+		}
+		if (conf_key_is_fact(path))
+			continue;
+		for (const char *const *f = conf_fact_keys(); *f; f++)
+			above |= strncmp(*f, path, n) == 0 && (*f)[n] == '.';
+		if (above && config_setting_is_group(m))
+			check_facts_group(ctx, m, path);
+		else
+			conf_error(ctx, m, path,
+				   "not a fact sysc records: it belongs in the container's config");
+	}
+}
+
+int conf_check_facts_only(const config_setting_t *root, const char *file)
+{
+	struct conf_ctx ctx = {.file = file};
+
+	check_facts_group(&ctx, root, "");
+	return ctx.n_errors ? -EINVAL : 0;
+}
+
 int conf_view_validate(const struct conf_view *v, bool require_name)
 {
 	struct conf_ctx ctx = {.file = v->file[1]};
 	int r = 0;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (v->cfg[i] &&
 		    conf_validate_tree(v->schema, config_root_setting(v->cfg[i]), v->file[i]) < 0)
 			r = -EINVAL;
+	if (v->cfg[2] && conf_check_facts_only(config_root_setting(v->cfg[2]), v->file[2]) < 0)
+		r = -EINVAL;
 	if (require_name && !conf_view_lookup(v, "name", NULL))
 		conf_error(&ctx, NULL, "name", "missing required key");
 	/* each file was checked on its own: here the two merged */
@@ -753,11 +791,13 @@ int conf_view_fill(const struct conf_view *v, struct sysc_conf **ret)
 
 DEFINE_CLEANUP_FUNC(config_t *, config_destroy)
 
-int conf_view_open(struct conf_view *v, config_t cfg[2], const char *default_file, const char *file)
+int conf_view_open(struct conf_view *v, config_t cfg[3], const char *default_file, const char *file,
+		   const char *facts_file)
 {
-	int r = 0;
+	int r = 0, q;
 
-	*v = (struct conf_view){.schema = &conf_schema_container, .file = {default_file, file}};
+	*v = (struct conf_view){.schema = &conf_schema_container,
+				.file = {default_file, file, facts_file}};
 	if (default_file)
 		r = conf_read_file(&cfg[0], default_file);
 	else
@@ -765,7 +805,7 @@ int conf_view_open(struct conf_view *v, config_t cfg[2], const char *default_fil
 	if (default_file && r == 0)
 		v->cfg[0] = &cfg[0];
 	if (file) {
-		int q = conf_read_file(&cfg[1], file);
+		q = conf_read_file(&cfg[1], file);
 		if (q == -ENOENT)
 			q = log_error_errno(q, "%s: no such file", file);
 		r = r < 0 && r != -ENOENT ? r : q;
@@ -775,23 +815,33 @@ int conf_view_open(struct conf_view *v, config_t cfg[2], const char *default_fil
 	}
 	if (r == 0)
 		v->cfg[1] = &cfg[1];
-	return r;
+	/* missing: none recorded yet, or all still in the file (a container
+	 * made before facts had a file of their own) */
+	if (!facts_file) {
+		conf_config_init(&cfg[2]);
+		return r;
+	}
+	q = conf_read_file(&cfg[2], facts_file);
+	if (q == 0)
+		v->cfg[2] = &cfg[2];
+	return r < 0 ? r : q == -ENOENT ? 0 : q;
 }
 
-void conf_view_close(config_t cfg[2])
+void conf_view_close(config_t cfg[3])
 {
 	config_destroy(&cfg[0]);
 	config_destroy(&cfg[1]);
+	config_destroy(&cfg[2]);
 }
 
-static int load(const char *default_file, const char *file, bool require_name,
-		struct sysc_conf **ret)
+static int load(const char *default_file, const char *file, const char *facts_file,
+		bool require_name, struct sysc_conf **ret)
 {
 	struct conf_view v;
-	config_t cfg[2];
+	config_t cfg[3];
 	int r;
 
-	r = conf_view_open(&v, cfg, default_file, file);
+	r = conf_view_open(&v, cfg, default_file, file, facts_file);
 	if (r == 0)
 		r = conf_view_validate(&v, require_name);
 	if (r == 0) {
@@ -805,12 +855,18 @@ static int load(const char *default_file, const char *file, bool require_name,
 
 int conf_load(const char *default_file, const char *file, struct sysc_conf **ret)
 {
-	return load(default_file, file, true, ret);
+	return load(default_file, file, NULL, true, ret);
+}
+
+int conf_load_facts(const char *default_file, const char *file, const char *facts_file,
+		    struct sysc_conf **ret)
+{
+	return load(default_file, file, facts_file, true, ret);
 }
 
 int conf_load_unnamed(const char *default_file, const char *file, struct sysc_conf **ret)
 {
-	return load(default_file, file, false, ret);
+	return load(default_file, file, NULL, false, ret);
 }
 
 int conf_check_foreign_text(const char *file, const char *text, size_t len)

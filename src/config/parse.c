@@ -619,6 +619,43 @@ int conf_check_ifname(const char *s, char *reason, size_t len)
 	return 0;
 }
 
+/* "NAME ipv4=CIDR|none ipv6=CIDR|none nat|no-nat [isolated] [domain=D]": a
+ * managed network as sysc-net records it in sysc.conf (src/net/managed.c). */
+static int check_addr(const char *s, int family, bool allow_len, bool need_len);
+
+static int check_net_item(const char *t)
+{
+	if (!strncmp(t, "ipv4=", 5))
+		return !strcmp(t + 5, "none") ? 0 : check_addr(t + 5, AF_INET, true, true);
+	if (!strncmp(t, "ipv6=", 5))
+		return !strcmp(t + 5, "none") ? 0 : check_addr(t + 5, AF_INET6, true, true);
+	if (!strncmp(t, "domain=", 7))
+		return t[7] && t[7] != '.' && strlen(t + 7) < 64 &&
+				       !t[7 +
+					  strspn(t + 7, "abcdefghijklmnopqrstuvwxyz0123456789-.")]
+			       ? 0
+			       : -EINVAL;
+	return !strcmp(t, "nat") || !strcmp(t, "no-nat") || !strcmp(t, "isolated") ? 0 : -EINVAL;
+}
+
+int conf_check_net_record(const char *s, char *reason, size_t len)
+{
+	char *copy = strdup(s), *save = NULL, *t;
+	int r = 0;
+
+	if (!copy)
+		return fail(reason, len, "out of memory");
+	t = strtok_r(copy, " ", &save);
+	if (!t || conf_check_ifname(t, reason, len) < 0)
+		r = fail(reason, len, "invalid network record \"%s\" (expected NAME ipv4=... ...)",
+			 s);
+	while (r == 0 && (t = strtok_r(NULL, " ", &save)))
+		if (check_net_item(t) < 0)
+			r = fail(reason, len, "network record \"%s\": invalid item \"%s\"", s, t);
+	free(copy);
+	return r;
+}
+
 int conf_check_hwaddr(const char *s, char *reason, size_t len)
 {
 	unsigned b[6];

@@ -52,6 +52,7 @@ static const char *const net_types[] = {"veth", "macvlan", "phys", "empty", "non
 static const char *const macvlan_modes[] = {"bridge", "private", "vepa", "passthru", NULL};
 static const char *const idmap_types[] = {"uid", "gid", "both", NULL};
 static const char *const global_backends[] = {"best", "dir", "btrfs", "overlay", "lvm", NULL};
+static const char *const views_modes[] = {"auto", "lxcfs", "off", NULL};
 
 static const struct conf_key container_keys[] = {
 	{.path = "name",
@@ -77,8 +78,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(uuid),
 	 .example = "\"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\"",
-	 .doc = "Container UUID, written by sysc-create, sysc-copy and sysc-import (a new one each "
-		"time); "
+	 .doc = "Container UUID, a fact sysc records (in NAME/facts): written by sysc-create, "
+		"sysc-copy and sysc-import (a new one each time); "
 		"init gets it as $container_uuid (empty when unset)."},
 	{.path = "template",
 	 .type = CT_STRING,
@@ -120,7 +121,8 @@ static const struct conf_key container_keys[] = {
 	 .store = ST_STR,
 	 SC(rootfs.shifted),
 	 .example = "\"b:0:1000000:65536\"",
-	 .doc = "Written by sysc, not meant to be edited: the id mapping the owners of the "
+	 .doc = "A fact sysc records (in NAME/facts), not a setting: the id mapping the owners of "
+		"the "
 		"rootfs are shifted to on disk (KIND:CONTAINER:HOST:COUNT, comma separated; "
 		"\"\" = not shifted). An unprivileged container whose store cannot be idmapped "
 		"(9p, NFS, FUSE) has its owners rewritten once at its first start and recorded "
@@ -320,6 +322,23 @@ static const struct conf_key container_keys[] = {
 	 SC(oom_score_adj),
 	 .example = "-500",
 	 .doc = "OOM score adjustment of init, -1000 to 1000; unset: inherited."},
+
+	GROUP("resources", "What the guest sees of its resources."),
+	{.path = "resources.views",
+	 .type = CT_STRING,
+	 .choices = views_modes,
+	 .def = "\"auto\"",
+	 .store = ST_STR,
+	 SC(resources.views),
+	 .example = "\"lxcfs\"",
+	 .doc = "Resource views: the container's /proc/meminfo, cpuinfo, stat, uptime, loadavg, "
+		"swaps, diskstats, slabinfo and /sys/devices/system/cpu show its own limits and "
+		"uptime, from lxcfs (mounted on the host at sysc.conf's lxcfs_dir). \"auto\": "
+		"when lxcfs is mounted there; \"lxcfs\": a start fails if it is not; \"off\": "
+		"the host's files. Start lxcfs as `lxcfs -l --enable-cfs /var/lib/lxcfs` "
+		"(the sysc package's drop-in for lxcfs.service does). On hybrid hosts the "
+		"container's v1 cgroup hierarchies are mounted read-only at /run/host/cgroup "
+		"whatever this says."},
 
 	LIST("network", network, n_network, struct conf_net, conf_check_network,
 	     "Network interfaces; no entry: a private network namespace with only lo. Type "
@@ -680,7 +699,7 @@ static const struct conf_key container_keys[] = {
 	     "User namespace id mappings of an unprivileged container (security.privileged "
 	     "= false); ranges of the same kind must not overlap. Left unset, 65536 ids are "
 	     "allocated from root's /etc/subuid and /etc/subgid ranges (else from 1000000) "
-	     "and written here."),
+	     "and recorded as a fact (in NAME/facts)."),
 	{.path = "idmap.type",
 	 .type = CT_STRING,
 	 .choices = idmap_types,
@@ -782,6 +801,14 @@ static const struct conf_key global_keys[] = {
 	 GL(default_backend),
 	 .example = "\"btrfs\"",
 	 .doc = "Backend of new containers: best, dir, btrfs, overlay or lvm."},
+	{.path = "lxcfs_dir",
+	 .type = CT_STRING,
+	 .check = conf_check_abspath,
+	 .def = "\"/var/lib/lxcfs\"",
+	 .store = ST_STR,
+	 GL(lxcfs_dir),
+	 .example = "\"/run/lxcfs\"",
+	 .doc = "Where lxcfs is mounted, for the resource views of containers (resources.views)."},
 	GROUP("lvm", "LVM backend."),
 	{.path = "lvm.vg",
 	 .type = CT_STRING,
@@ -800,17 +827,52 @@ static const struct conf_key global_keys[] = {
 	{.path = "bridge",
 	 .type = CT_STRING,
 	 .check = conf_check_ifname,
+	 .def = "\"sysc0\"",
 	 .store = ST_STR,
 	 GL(bridge),
 	 .example = "\"sysc0\"",
-	 .doc = "Reserved for a default bridge of sysc-net: read and validated, but no command "
-		"uses "
-		"it yet (unset: none)."},
+	 .doc = "The managed bridge made on demand: the first start of a container with a veth "
+		"entry whose link names it records it in networks (IPv4 /24 and IPv6 ULA /64 "
+		"picked so they overlap nothing on the host, NAT) and makes it. Other managed "
+		"bridges are made by sysc-net create."},
+	{.path = "networks",
+	 .type = CT_STRV,
+	 .check = conf_check_net_record,
+	 .def = "[]",
+	 .store = ST_STRV,
+	 GL(networks),
+	 .example = "[\"sysc0 ipv4=10.91.27.1/24 ipv6=fd4e:2a1c:77d0:1::1/64 nat\"]",
+	 .doc = "Managed networks, written by sysc-net create, set and delete (and by the first "
+		"start on the default bridge): NAME, then ipv4=CIDR|none (the bridge's address "
+		"and the subnet of its address pool), ipv6=CIDR|none, nat or no-nat "
+		"(masquerade to the host's uplinks), isolated (no traffic between containers), "
+		"domain=D (DNS names NAME.D; default sysc). A missing bridge is made again from "
+		"its record at the next start of a container on it (e.g. after a reboot)."},
 };
 
 const struct conf_schema conf_schema_container = {"container", container_keys,
 						  ARRAY_SIZE(container_keys)};
 const struct conf_schema conf_schema_global = {"global", global_keys, ARRAY_SIZE(global_keys)};
+
+/* Keys sysc records itself rather than the user: a container keeps them in
+ * its facts file, beside its config. Add a key here when sysc starts
+ * recording one. */
+static const char *const fact_keys[] = {"uuid", "idmap", "rootfs.shifted", NULL};
+
+const char *const *conf_fact_keys(void)
+{
+	return fact_keys;
+}
+
+bool conf_key_is_fact(const char *key)
+{
+	for (size_t i = 0; fact_keys[i]; i++) {
+		size_t n = strlen(fact_keys[i]);
+		if (strncmp(key, fact_keys[i], n) == 0 && (key[n] == '\0' || key[n] == '.'))
+			return true;
+	}
+	return false;
+}
 
 const struct conf_key *conf_schema_find(const struct conf_schema *sc, const char *path)
 {

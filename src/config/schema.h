@@ -96,18 +96,21 @@ void conf_schema_print_example(const struct conf_key *k, FILE *out);
 
 struct conf_view {
 	const struct conf_schema *schema;
-	config_t *cfg[2];    /* [0] default file (may be NULL), [1] the file */
-	const char *file[2]; /* their names, for messages */
+	config_t *cfg[3];    /* [0] default file (may be NULL), [1] the file,
+			      * [2] its facts (may be NULL; win over [1]) */
+	const char *file[3]; /* their names, for messages */
 };
 
 config_setting_t *conf_tree_lookup(config_setting_t *root, const char *path);
-/* Effective setting of path: the file's if set there, else the default's. */
+/* Effective setting of path: the facts' if set there, else the file's, else
+ * the default's. */
 config_setting_t *conf_view_lookup(const struct conf_view *v, const char *path, int *ret_which);
-/* Read default_file (may be NULL or missing) and file into cfg[0], cfg[1]
- * and set up v. cfg must be released with conf_view_close() in all cases. */
-int conf_view_open(struct conf_view *v, config_t cfg[2], const char *default_file,
-		   const char *file);
-void conf_view_close(config_t cfg[2]);
+/* Read default_file (may be NULL or missing), file and facts_file (may be
+ * NULL or missing) into cfg[0..2] and set up v. cfg must be released with
+ * conf_view_close() in all cases. */
+int conf_view_open(struct conf_view *v, config_t cfg[3], const char *default_file, const char *file,
+		   const char *facts_file);
+void conf_view_close(config_t cfg[3]);
 /* Read file into cfg (config_init done here); logs; -ENOENT if missing. */
 int conf_read_file(config_t *cfg, const char *file);
 /* Parse "v = TEXT;" into cfg; returns the setting v or NULL (logged). */
@@ -117,6 +120,8 @@ int conf_validate_tree(const struct conf_schema *sc, config_setting_t *root, con
 /* Validate one setting against key k, displayed as disp. */
 void conf_validate_setting(struct conf_ctx *ctx, const struct conf_schema *sc,
 			   const struct conf_key *k, const config_setting_t *s, const char *disp);
+/* The settings of a facts file are all facts (logged per setting). */
+int conf_check_facts_only(const config_setting_t *root, const char *file);
 /* Both trees plus the merged-view checks (e.g. name required). */
 int conf_view_validate(const struct conf_view *v, bool require_name);
 int conf_view_fill(const struct conf_view *v, struct sysc_conf **ret);
@@ -153,6 +158,7 @@ int conf_check_io_weight(const char *s, char *reason, size_t len);
 int conf_check_limit(const char *s, char *reason, size_t len);
 int conf_check_sysctl_key(const char *s, char *reason, size_t len);
 int conf_check_ifname(const char *s, char *reason, size_t len);
+int conf_check_net_record(const char *s, char *reason, size_t len);
 int conf_check_hwaddr(const char *s, char *reason, size_t len);
 int conf_check_cidr4(const char *s, char *reason, size_t len);
 int conf_check_cidr6(const char *s, char *reason, size_t len);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "console/history.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/paths.h"
 #include "monitor/control-client.h"
 #include "util/cleanup.h"
@@ -80,7 +81,7 @@ int console_print_log(const struct sysc_paths *p, const char *name)
 	r = from_monitor(p, name);
 	if (r == 0 || r == -EPIPE)
 		return 0;
-	if (conf_load(p->default_conf, cfg, &conf) == 0)
+	if (facts_load_conf(p, cfg, &conf) == 0)
 		want = (off_t)conf->console.buffer;
 	conf_free(conf);
 	return from_file(p->store, name, want);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/config-set.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/store.h"
@@ -27,23 +28,41 @@ bool config_set_is_fixed(const char *key)
 	return false;
 }
 
+/* In the same write: facts still in the config move to the facts file; a
+ * fact is unset there (sysc forgets it), any other key set or unset in the
+ * config. */
 static int edit_file(const struct sysc_paths *p, const char *file, const char *key,
 		     const char *value)
 {
-	struct conf_edit *ed = NULL;
-	int r = conf_edit_open(file, &ed);
+	struct facts_pair fp;
+	int r = facts_pair_open(file, &fp);
 
+	if (r < 0)
+		return r;
+	if (conf_key_is_fact(key)) {
+		r = conf_edit_unset(fp.facts, key);
+		fp.facts_changed = true;
+	} else {
+		r = value ? conf_edit_set(fp.cfg, key, value) : conf_edit_unset(fp.cfg, key);
+		fp.cfg_changed = true;
+	}
 	if (r == 0)
-		r = value ? conf_edit_set(ed, key, value) : conf_edit_unset(ed, key);
-	if (r == 0)
-		r = conf_edit_write(ed, p->default_conf, file);
-	conf_edit_free(ed);
+		r = facts_pair_write(p, &fp);
+	facts_pair_done(&fp);
 	return r;
 }
 
-/* -EPERM, logged, if key is fixed once the container is created. */
-static int refuse_fixed(const char *name, const char *key)
+/* -EPERM, logged, if key is fixed once the container is created, or a
+ * fact sysc records (which may only be unset: forgotten). */
+static int refuse_fixed(const char *name, const char *key, const char *value)
 {
+	if (value && conf_key_is_fact(key)) {
+		log_error(
+			"%s of %s is recorded by sysc (in its facts file, beside its config), not "
+			"set with sysc-config (--unset %s makes sysc forget it)",
+			key, name, key);
+		return -EPERM;
+	}
 	if (!config_set_is_fixed(key))
 		return 0;
 	log_error("%s of %s cannot be changed after create", key, name);
@@ -54,7 +73,7 @@ int config_set_key_unlocked(const struct sysc_paths *p, const char *name, const 
 			    const char *value)
 {
 	_cleanup_free_ char *file = NULL;
-	int r = refuse_fixed(name, key);
+	int r = refuse_fixed(name, key, value);
 
 	if (r < 0)
 		return r;
@@ -87,7 +106,7 @@ static int lock_existing(const struct sysc_paths *p, const char *name)
 int config_set_key(const struct sysc_paths *p, const char *name, const char *key, const char *value)
 {
 	_cleanup_close_ int lock = -EBADF;
-	int r = refuse_fixed(name, key);
+	int r = refuse_fixed(name, key, value);
 
 	if (r < 0)
 		return r;
@@ -129,14 +148,35 @@ static int run_editor(const char *file)
 	return r == 0 ? 0 : -ECANCELED;
 }
 
-/* The edited config is valid (as a load of the container sees it), and its
- * fixed keys are unchanged. */
+/* No fact in the edited config (when the config held none before). */
+static int refuse_facts(const char *edited, const char *facts)
+{
+	_cleanup_(conf_edit_freep) struct conf_edit *ed = NULL;
+	int r = conf_edit_open(edited, &ed);
+
+	for (const char *const *f = conf_fact_keys(); r == 0 && *f; f++)
+		if (conf_edit_has(ed, *f)) {
+			log_error("%s: %s: recorded by sysc (in %s), not a setting of the config",
+				  edited, *f, facts);
+			r = -EINVAL;
+		}
+	return r;
+}
+
+/* The edited config is valid (as a load of the container sees it, with its
+ * facts), holds no facts if it held none, and its fixed keys are
+ * unchanged. */
 static int check_edited(const struct sysc_paths *p, const char *name, const char *orig,
-			const char *edited)
+			const char *edited, bool no_facts)
 {
 	_cleanup_(conf_freep) struct sysc_conf *before = NULL, *after = NULL;
-	int r = conf_load(p->default_conf, edited, &after);
+	_cleanup_free_ char *facts = facts_file_of(orig);
+	int r = facts ? 0 : -ENOMEM;
 
+	if (r == 0 && no_facts)
+		r = refuse_facts(edited, facts);
+	if (r == 0)
+		r = conf_load_facts(p->default_conf, edited, facts, &after);
 	if (r < 0)
 		return r;
 	if (!after->name || strcmp(after->name, name) != 0) {
@@ -144,7 +184,7 @@ static int check_edited(const struct sysc_paths *p, const char *name, const char
 		return -EINVAL;
 	}
 	/* a broken config may be fixed: the old backend if it can be read */
-	if (conf_load(p->default_conf, orig, &before) == 0 && before->rootfs.backend &&
+	if (conf_load_facts(p->default_conf, orig, facts, &before) == 0 && before->rootfs.backend &&
 	    (!after->rootfs.backend || strcmp(before->rootfs.backend, after->rootfs.backend))) {
 		log_error("%s: rootfs.backend: must stay \"%s\" (fixed at create)", edited,
 			  before->rootfs.backend);
@@ -168,7 +208,7 @@ static bool ask_again(void)
 }
 
 static int edit_loop(const struct sysc_paths *p, const char *name, const char *file,
-		     const char *tmp, const char *orig)
+		     const char *tmp, const char *orig, bool no_facts)
 {
 	for (;;) {
 		_cleanup_free_ char *text = NULL;
@@ -184,7 +224,7 @@ static int edit_loop(const struct sysc_paths *p, const char *name, const char *f
 			log_info("%s: no change", file);
 			return 0;
 		}
-		r = strlen(text) == len ? check_edited(p, name, file, tmp) : -EINVAL;
+		r = strlen(text) == len ? check_edited(p, name, file, tmp, no_facts) : -EINVAL;
 		if (r == 0) {
 			r = fileio_write_atomic_at(AT_FDCWD, file, text, len, 0644);
 			if (r < 0)
@@ -205,6 +245,7 @@ int config_edit(const struct sysc_paths *p, const char *name)
 	_cleanup_close_ int lock = -EBADF, fd = -EBADF;
 	_cleanup_free_ char *file = NULL, *orig = NULL, *tmp = NULL;
 	const char *dir = getenv("TMPDIR");
+	bool no_facts;
 	size_t len;
 	int r;
 
@@ -214,6 +255,12 @@ int config_edit(const struct sysc_paths *p, const char *name)
 	file = paths_container_config(p, name);
 	if (!file)
 		return log_error_errno(-ENOMEM, "out of memory");
+	/* the user edits only their own settings: facts out first (a config
+	 * too broken to move them is edited as it is) */
+	r = facts_migrate(p, file);
+	if (r < 0)
+		log_warn("%s: facts not moved out, the config is edited as it is", file);
+	no_facts = r >= 0;
 	r = fileio_read_at(AT_FDCWD, file, &orig, &len);
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read: %m", file);
@@ -228,7 +275,7 @@ int config_edit(const struct sysc_paths *p, const char *name)
 	if (r < 0)
 		log_error_errno(r, "%s: cannot write: %m", tmp);
 	else
-		r = edit_loop(p, name, file, tmp, orig);
+		r = edit_loop(p, name, file, tmp, orig, no_facts);
 	unlink(tmp);
 	return r;
 }

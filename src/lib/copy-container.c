@@ -4,6 +4,7 @@
  * and target backends are the same, else by copying the mounted trees. */
 #include "lib/copy-container.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/create.h"
 #include "lib/hooks.h"
 #include "lib/lock.h"
@@ -178,6 +179,7 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 	struct create_work *w = NULL;
 	_cleanup_(conf_edit_freep) struct conf_edit *ed = NULL;
 	_cleanup_free_ char *config = str_printf("%s/config", src->entry);
+	_cleanup_(conf_freep) struct sysc_conf *src_conf = NULL;
 	_cleanup_free_ char *rootfs = NULL;
 	int64_t t0;
 	int r;
@@ -185,7 +187,10 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 	if (!config)
 		return -ENOMEM;
 	t0 = monotonic_us();
-	r = create_work_begin(p, dst, backend ? backend : src->ops->name, config, &w);
+	/* its facts: the copied files' owners are as the source's on disk */
+	r = facts_load_conf(p, config, &src_conf);
+	if (r == 0)
+		r = create_work_begin(p, dst, backend ? backend : src->ops->name, config, &w);
 	if (r == 0)
 		r = copy_rootfs(src, w, flags);
 	if (r == 0) {
@@ -197,7 +202,7 @@ int copy_from_source(const struct sysc_paths *p, const struct copy_source *src, 
 	if (r == 0)
 		r = conf_edit_new_identity(ed, src->name);
 	if (r == 0)
-		r = create_work_write_config(w, ed);
+		r = create_work_write_config(w, ed, src_conf->rootfs.shifted);
 	if (r == 0)
 		r = run_clone_hooks(p, src, w);
 	if (r == 0)

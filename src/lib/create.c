@@ -7,6 +7,7 @@
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/store.h"
+#include "lib/rootfs-identity.h"
 #include "lib/template.h"
 #include "storage/storage.h"
 #include "util/cleanup.h"
@@ -43,6 +44,7 @@ struct create_ctx {
 	const struct create_opts *o;
 	struct create_work *w;
 	char *exe;
+	struct template_key key;
 };
 
 /* Seconds since t0 (monotonic_us()). */
@@ -254,17 +256,20 @@ int create_work_begin(const struct sysc_paths *p, const char *name, const char *
 static int make_rootfs(struct create_ctx *c)
 {
 	struct create_work *w = c->w;
-	_cleanup_free_ char *key = NULL, *cache_rootfs = NULL, *rootfs = NULL;
+	_cleanup_free_ char *cache_rootfs = NULL, *rootfs = NULL;
+	const char *key;
 	int64_t t0;
 	int r;
 
-	r = template_cache_key(c->exe, c->o->template_args, &key);
+	r = template_cache_key(c->exe, c->o->template_args, w->p->cache, &c->key);
 	if (r < 0)
 		return r;
+	key = c->key.key;
 	if (*key) {
 		r = cache_ensure(w->p, c->exe, key, c->o->template_args, &cache_rootfs);
 		if (r < 0)
 			return r;
+		template_key_remember(&c->key);
 		r = check_interrupt();
 		if (r < 0)
 			return r;
@@ -309,23 +314,35 @@ static int apply_template_settings(struct conf_edit *ed, char **settings)
 	return 0;
 }
 
-int create_work_write_config(struct create_work *w, struct conf_edit *ed)
+int create_work_write_config(struct create_work *w, struct conf_edit *ed, const char *shifted)
 {
 	_cleanup_free_ char *dst = str_printf("%s/config", w->work_path);
+	_cleanup_free_ char *facts_file = str_printf("%s/facts", w->work_path);
+	_cleanup_(conf_edit_freep) struct conf_edit *facts = NULL;
 	char uuid[UUID_STR_LEN];
 	int r;
 
-	if (!dst)
+	if (!dst || !facts_file)
 		return -ENOMEM;
 	r = uuid_generate_random_str(uuid);
 	if (r == 0)
+		r = conf_facts_open(facts_file, &facts);
+	if (r == 0)
 		r = conf_edit_set(ed, "name", w->name);
 	if (r == 0)
-		r = conf_edit_set(ed, "uuid", uuid);
-	if (r == 0)
 		r = conf_edit_set(ed, "rootfs.backend", w->backend->name);
+	/* facts in the user's file or a source's old-style config are
+	 * recorded apart (a new uuid replaces the source's) */
+	if (r == 0)
+		r = conf_edit_move_facts(ed, facts);
+	if (r >= 0)
+		r = conf_edit_set(facts, "uuid", uuid);
+	if (r == 0 && shifted && *shifted)
+		r = conf_edit_set(facts, "rootfs.shifted", shifted);
 	if (r == 0)
 		r = conf_edit_write(ed, w->p->default_conf, dst);
+	if (r == 0)
+		r = conf_facts_write(facts, facts_file);
 	if (r == 0)
 		r = idmap_ensure(w->p, w->name, dst);
 	return r < 0 ? r : check_interrupt();
@@ -348,7 +365,7 @@ static int write_config(struct create_ctx *c, char **settings)
 	if (r == 0)
 		r = conf_edit_set(ed, "template", c->o->template);
 	if (r == 0)
-		r = create_work_write_config(c->w, ed);
+		r = create_work_write_config(c->w, ed, NULL);
 	conf_edit_free(ed);
 	return r;
 }
@@ -362,7 +379,10 @@ static int configure_rootfs(struct create_ctx *c)
 	if (!rootfs)
 		return -ENOMEM;
 	log_info("configuring %s...", c->o->name);
-	r = template_configure(c->exe, rootfs, c->o->name, c->o->template_args, &settings);
+	if (c->key.configure_identity)
+		r = rootfs_identity_write(rootfs, c->o->name);
+	else
+		r = template_configure(c->exe, rootfs, c->o->name, c->o->template_args, &settings);
 	if (r < 0)
 		return r;
 	return write_config(c, settings);
@@ -394,6 +414,7 @@ int create_container(const struct sysc_paths *p, const struct create_opts *o)
 		log_info("created container %s (%s backend) in %.2fs", o->name, c.w->backend->name,
 			 elapsed(t0));
 	create_work_free(c.w);
+	template_key_done(&c.key);
 	free(c.exe);
 	return r;
 }

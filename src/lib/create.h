@@ -44,8 +44,11 @@ int create_work_empty_rootfs(struct create_work *w);
 /* After the caller made <work>/rootfs itself (e.g. backend clone): record
  * it for rollback and mount it. */
 int create_work_mount(struct create_work *w);
-/* Write <work>/config from ed, setting name, a new uuid and rootfs.backend. */
-int create_work_write_config(struct create_work *w, struct conf_edit *ed);
+/* Write <work>/config from ed, setting name and rootfs.backend, and
+ * <work>/facts: a new uuid, rootfs.shifted = shifted (NULL or "": not
+ * shifted; a copy's files are as its source's), the facts ed held (moved out
+ * of it) and an id range (idmap_ensure()). */
+int create_work_write_config(struct create_work *w, struct conf_edit *ed, const char *shifted);
 /* Unmount and move the work entry into place as NAME. */
 int create_work_finish(struct create_work *w);
 void create_work_free(struct create_work *w);

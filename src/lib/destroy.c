@@ -5,6 +5,7 @@
 #include "lib/idmap.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
+#include "net/net.h"
 #include "lib/state.h"
 #include "lib/stop.h"
 #include "lib/store.h"
@@ -124,6 +125,12 @@ int destroy_container(const struct sysc_paths *p, const char *name, bool force)
 		return log_error_errno(r, "cannot remove %s/%s: %m", p->store, work);
 	if (conf && !conf->security.privileged)
 		idmap_release(p, conf->uuid); /* logged; at worst the range stays blocked */
+	if (conf) {
+		struct net_env env;
+
+		paths_net_env(p, &env);
+		net_pool_release(&env, conf->uuid); /* logged; at worst an address stays leased */
+	}
 	log_info("destroyed container %s", name);
 	return 0;
 }

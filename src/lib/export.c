@@ -2,6 +2,7 @@
 #include "lib/export.h"
 #include "archive/tar.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
@@ -112,7 +113,7 @@ static int read_config(struct export_ctx *c, char **ret, size_t *ret_len)
 static int read_shifted(struct export_ctx *c)
 {
 	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
-	int r = conf_load_unnamed(c->p->default_conf, c->config_path, &conf);
+	int r = facts_load_conf(c->p, c->config_path, &conf);
 
 	if (r < 0)
 		return r;

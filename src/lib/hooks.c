@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/hooks.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/paths.h"
 #include "userns/userns.h"
 #include "util/cleanup.h"
@@ -70,16 +71,18 @@ static int build_env(const struct hooks_ctx *ctx, const char *entry, enum hook_m
 {
 	_cleanup_strv_ char **env = NULL;
 	_cleanup_free_ char *config = str_printf("%s/config", entry);
+	_cleanup_free_ char *facts = str_printf("%s/facts", entry);
 	_cleanup_free_ char *rootfs = str_printf("%s/rootfs", entry);
 	int r;
 
-	if (!config || !rootfs)
+	if (!config || !facts || !rootfs)
 		return -ENOMEM;
 	r = strv_push(&env, HOOK_PATH);
 	r = r ?: push_var(&env, "SYSC_NAME", ctx->conf->name);
 	r = r ?: push_var(&env, "SYSC_HOOK", hook_moment_name(m));
 	r = r ?: push_var(&env, "SYSC_PATH", ctx->store);
 	r = r ?: push_var(&env, "SYSC_CONFIG", config);
+	r = r ?: push_var(&env, "SYSC_FACTS", facts);
 	r = r ?: push_var(&env, "SYSC_ROOTFS", rootfs);
 	r = r ?: push_var(&env, "SYSC_ROOTFS_MOUNT", ctx->rootfs_mount);
 	r = r ?: push_var(&env, "SYSC_TARGET", ctx->target);
@@ -221,7 +224,7 @@ int hooks_run_new(const struct sysc_paths *p, const char *entry, enum hook_momen
 
 	if (!config)
 		return log_error_errno(-ENOMEM, "out of memory");
-	r = conf_load(p->default_conf, config, &conf);
+	r = facts_load_conf(p, config, &conf);
 	if (r < 0)
 		return r;
 	r = hooks_run(

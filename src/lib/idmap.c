@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/idmap.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "userns/shift.h"
@@ -226,7 +227,7 @@ static int registry_sync_store(const struct sysc_paths *p, const char *self, str
 			return -ENOMEM;
 		if (strcmp(cfg, self) == 0 || access(cfg, F_OK) < 0)
 			continue;
-		if (conf_load(p->default_conf, cfg, &c) < 0)
+		if (facts_load_conf(p, cfg, &c) < 0)
 			continue; /* logged; an invalid config holds no range we can see */
 		for (size_t k = 0; r == 0 && k < c->n_idmap; k++)
 			r = registry_add(g, c->idmap[k].host, c->idmap[k].count, p->store_id,
@@ -314,11 +315,10 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 	_cleanup_free_ char *value = NULL, *uuid = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct sysc_conf *c = NULL;
-	struct conf_edit *ed = NULL;
 	uint64_t start = 0;
 	int r;
 
-	r = conf_load(p->default_conf, cfg, &c);
+	r = facts_load_conf(p, cfg, &c);
 	if (r < 0)
 		return r;
 	bool needed = !c->security.privileged && c->n_idmap == 0;
@@ -354,12 +354,7 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 			   (unsigned long long)start, IDMAP_BLOCK);
 	if (!value)
 		return -ENOMEM;
-	r = conf_edit_open(cfg, &ed);
-	if (r == 0)
-		r = conf_edit_set(ed, "idmap", value);
-	if (r == 0)
-		r = conf_edit_write(ed, p->default_conf, cfg);
-	conf_edit_free(ed);
+	r = facts_set(p, cfg, "idmap", value);
 	if (r == 0)
 		log_info("%s: container ids 0-%u are host ids %llu-%llu", name, IDMAP_BLOCK - 1,
 			 (unsigned long long)start, (unsigned long long)(start + IDMAP_BLOCK - 1));
@@ -372,7 +367,6 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 	_cleanup_free_ struct conf_idmap *from = NULL;
 	_cleanup_free_ char *what = str_printf("the rootfs of %s", conf->name);
 	_cleanup_free_ char *text = userns_shift_format(to, n_to);
-	struct conf_edit *ed = NULL;
 	size_t n_from = 0;
 	int64_t t0, t1;
 	long n;
@@ -396,12 +390,7 @@ int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf,
 	if (n < 0)
 		return (int)n;
 	t1 = monotonic_ms();
-	r = conf_edit_open(conf->file, &ed);
-	if (r == 0)
-		r = conf_edit_set(ed, "rootfs.shifted", text);
-	if (r == 0)
-		r = conf_edit_write(ed, p->default_conf, conf->file);
-	conf_edit_free(ed);
+	r = facts_set(p, conf->file, "rootfs.shifted", text);
 	if (r < 0)
 		return log_error_errno(r, "%s: owners shifted, but cannot record it in %s: %m",
 				       conf->name, conf->file);

@@ -204,7 +204,7 @@ static int write_config(struct import_ctx *c, const char *name)
 		if (r == 0)
 			r = conf_edit_new_identity(ed, c->archived_name);
 	}
-	return r < 0 ? r : create_work_write_config(c->w, ed);
+	return r < 0 ? r : create_work_write_config(c->w, ed, NULL);
 }
 
 int import_container(const struct sysc_paths *p, const struct import_opts *o)

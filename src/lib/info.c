@@ -87,7 +87,11 @@ static int add_network(struct info *info, const struct sysc_paths *p, const stru
 					   "network4", "network5", "network6", "network7"};
 	_cleanup_strv_ char **lines = NULL;
 	_cleanup_free_ char *key = paths_container_key(p, c->name);
-	int r = key ? net_describe(c, key, &lines) : -ENOMEM;
+	struct net_env env;
+	int r;
+
+	paths_net_env(p, &env);
+	r = key ? net_describe(c, key, &env, &lines) : -ENOMEM;
 
 	if (r == 0 && !net_private_netns(c))
 		log_warn("%s shares the host's network namespace (network type \"none\")", c->name);
@@ -107,6 +111,15 @@ static int add_static(struct info *info, const struct sysc_paths *p, const struc
 			if (strv_push(&ips, c->network[i].ipv4[k]) < 0)
 				return -ENOMEM;
 	ipstr = ips ? strv_join(ips, ", ") : NULL;
+	if (!ips) {
+		/* a pool address of a managed network, once leased */
+		_cleanup_free_ char *key = paths_container_key(p, c->name);
+		struct net_env env;
+
+		paths_net_env(p, &env);
+		if (key && net_first_address(c, key, &env, &ipstr) < 0)
+			ipstr = NULL;
+	}
 	portstr = c->ports && c->ports[0] ? strv_join(c->ports, ", ") : NULL;
 	r = r ?: add_str(info, "hostname", "Hostname:", c->hostname);
 	r = r ?: add_str(info, "uuid", "UUID:", c->uuid);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/paths.h"
 #include "config/config.h"
+#include "net/net.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
@@ -102,6 +103,7 @@ void paths_free(struct sysc_paths *p)
 	free(p->hooks);
 	free(p->cgroup_parent);
 	free(p->default_conf);
+	free(p->global_conf);
 	free(p->store_real);
 	conf_global_free(p->global);
 	free(p);
@@ -135,6 +137,7 @@ int paths_load(const char *store_override, struct sysc_paths **ret)
 	p->hooks = pick(getenv("SYSC_HOOK_DIR"), NULL, NULL, SYSC_HOOKDIR);
 	p->cgroup_parent = pick(getenv("SYSC_CGROUP_PARENT"), NULL, NULL, "sysc");
 	p->default_conf = str_printf("%s/default.conf", p->conf_dir);
+	p->global_conf = TAKE_PTR(global_file);
 	if (!p->store || !p->cache || !p->run || !p->state || !p->templates || !p->hooks ||
 	    !p->cgroup_parent || !p->default_conf) {
 		paths_free(p);
@@ -181,4 +184,14 @@ char *paths_container_lock(const struct sysc_paths *p, const char *name)
 	_cleanup_free_ char *key = paths_container_key(p, name);
 
 	return key ? str_printf("%s/.locks/%s", p->run, key) : NULL;
+}
+
+void paths_net_env(const struct sysc_paths *p, struct net_env *ret)
+{
+	*ret = (struct net_env){
+		.conf_file = p->global_conf,
+		.state_dir = p->state,
+		.run_dir = p->run,
+		.default_bridge = p->global->bridge ? p->global->bridge : "sysc0",
+	};
 }

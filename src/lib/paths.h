@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 struct sysc_global;
+struct net_env;
 
 struct sysc_paths {
 	char *store;
@@ -36,6 +37,7 @@ struct sysc_paths {
 	char *hooks;
 	char *cgroup_parent;
 	char *default_conf; /* <conf_dir>/default.conf */
+	char *global_conf;  /* <conf_dir>/sysc.conf */
 	char *store_real;   /* the store's canonical path (as far as it exists) */
 	char store_id[13];  /* 12 hex digits of a hash of store_real */
 	bool store_default; /* store_real is the configured store: plain names */
@@ -56,3 +58,8 @@ char *paths_container_run(const struct sysc_paths *p, const char *name);
 char *paths_container_key(const struct sysc_paths *p, const char *name);
 /* <run>/.locks/<key>: the container's lock */
 char *paths_container_lock(const struct sysc_paths *p, const char *name);
+
+/* Where src/net keeps the managed networks: sysc.conf (records), state
+ * (leases, lock), run (containers' records, DNS), the default bridge. The
+ * strings belong to p. */
+void paths_net_env(const struct sysc_paths *p, struct net_env *ret);

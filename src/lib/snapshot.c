@@ -143,11 +143,25 @@ static int write_meta(int fd, const char *comment)
 	return r;
 }
 
+/* name (config, facts) from from_fd into to_fd; a missing facts file (a
+ * container made before they had a file of their own) is copied as
+ * missing: 0, or 1 if copied. */
+static int copy_meta(int from_fd, int to_fd, const char *name)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	int r = fileio_read_at(from_fd, name, &data, &len);
+
+	if (r == -ENOENT && strcmp(name, "facts") == 0)
+		return 0;
+	if (r == 0)
+		r = fileio_write_atomic_at(to_fd, name, data, len, 0644);
+	return r < 0 ? r : 1;
+}
+
 static int make_snapshot(struct snap_ctx *s, int snaps_fd, const char *tmp, const char *comment)
 {
 	_cleanup_close_ int fd = openat(snaps_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_free_ char *config = NULL;
-	size_t len;
 	int r;
 
 	if (fd < 0)
@@ -155,10 +169,10 @@ static int make_snapshot(struct snap_ctx *s, int snaps_fd, const char *tmp, cons
 	r = s->ops->clone(&s->sctx, s->entry_fd, &s->sctx, fd, STORAGE_CLONE_READONLY);
 	if (r < 0)
 		return r;
-	r = fileio_read_at(s->entry_fd, "config", &config, &len);
-	if (r == 0)
-		r = fileio_write_atomic_at(fd, "config", config, len, 0644);
-	if (r == 0)
+	r = copy_meta(s->entry_fd, fd, "config");
+	if (r >= 0)
+		r = copy_meta(s->entry_fd, fd, "facts");
+	if (r >= 0)
 		r = write_meta(fd, comment);
 	if (r < 0) {
 		log_error_errno(r, "cannot write the snapshot's metadata: %m");
@@ -409,10 +423,8 @@ static int restore_in_place(struct snap_ctx *s, int snap_fd, const char *snap)
 {
 	_cleanup_free_ char *t = str_printf("%s/.restore-XXXXXX", s->entry);
 	_cleanup_close_ int tmp_fd = -EBADF;
-	_cleanup_free_ char *config = NULL;
 	const char *tmp;
-	size_t len;
-	int r;
+	int r, has_facts = 0;
 
 	if (!t)
 		return -ENOMEM;
@@ -427,9 +439,9 @@ static int restore_in_place(struct snap_ctx *s, int snap_fd, const char *snap)
 	r = s->ops->clone(&s->sctx, snap_fd, &s->sctx, tmp_fd, 0);
 	if (r < 0)
 		goto fail;
-	r = fileio_read_at(snap_fd, "config", &config, &len);
-	if (r == 0)
-		r = fileio_write_atomic_at(tmp_fd, "config", config, len, 0644);
+	r = copy_meta(snap_fd, tmp_fd, "config");
+	if (r >= 0)
+		r = has_facts = copy_meta(snap_fd, tmp_fd, "facts");
 	if (r < 0) {
 		log_error_errno(r, "cannot read the config of snapshot %s: %m", snap);
 		s->ops->destroy(&s->sctx, tmp_fd);
@@ -440,7 +452,11 @@ static int restore_in_place(struct snap_ctx *s, int snap_fd, const char *snap)
 		s->ops->destroy(&s->sctx, tmp_fd); /* the clone is back in tmp */
 		goto fail;
 	}
-	if (renameat(tmp_fd, "config", s->entry_fd, "config") < 0)
+	/* the snapshot's facts with its config; none: its config holds them */
+	if (has_facts ? renameat(tmp_fd, "facts", s->entry_fd, "facts") < 0
+		      : unlinkat(s->entry_fd, "facts", 0) < 0 && errno != ENOENT)
+		r = log_error_errno(-errno, "cannot restore the facts of %s: %m", s->name);
+	else if (renameat(tmp_fd, "config", s->entry_fd, "config") < 0)
 		r = log_error_errno(-errno, "cannot restore the config of %s: %m", s->name);
 	if (r < 0)
 		goto fail;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/store.h"
 #include "config/config.h"
+#include "lib/facts.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
 #include "lib/state.h"
@@ -141,7 +142,7 @@ int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_co
 	cfg = paths_container_config(p, name);
 	if (!cfg)
 		return -ENOMEM;
-	return conf_load(p->default_conf, cfg, ret);
+	return facts_load_conf(p, cfg, ret);
 }
 
 int store_read_state(const struct sysc_paths *p, const char *name, struct state_info *ret)

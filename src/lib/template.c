@@ -13,6 +13,8 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -221,26 +223,167 @@ static int template_failed(const char *exe, const char *verb, int st)
 	return -EPROTO;
 }
 
-int template_cache_key(const char *exe, char *const *args, char **ret_key)
+void template_key_done(struct template_key *k)
+{
+	free(k->key);
+	free(k->memo_path);
+	free(k->memo);
+	*k = (struct template_key){0};
+}
+
+/* The remembered keys: <cache>/.keys/<FNV-1a 64 of the stamp> holds the
+ * stamp followed by what cache-key printed. The stamp names the template
+ * file by path, device, inode, size, mtime and ctime (an edit or a reinstall
+ * makes a new stamp) and every argument, each string length-prefixed, so
+ * only the same template and arguments match it (a hash collision is a
+ * miss). */
+static char *memo_stamp(const char *exe, char *const *args, size_t *ret_len)
+{
+	_cleanup_free_ char *s = NULL;
+	struct stat st;
+	size_t n = 0;
+	char *t;
+
+	if (stat(exe, &st) < 0)
+		return NULL;
+	for (size_t i = 0; args && args[i]; i++)
+		n++;
+	s = str_printf("sysc-key-memo 1\n%zu:%s\n%llx %llx %lld %lld.%09ld %lld.%09ld\nargs %zu\n",
+		       strlen(exe), exe, (unsigned long long)st.st_dev,
+		       (unsigned long long)st.st_ino, (long long)st.st_size,
+		       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec, n);
+	for (size_t i = 0; s && args && args[i]; i++) {
+		t = str_printf("%s%zu:%s\n", s, strlen(args[i]), args[i]);
+		free(s);
+		s = t;
+	}
+	if (s)
+		*ret_len = strlen(s);
+	return TAKE_PTR(s);
+}
+
+static char *memo_path(const char *cache_dir, const char *stamp, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)stamp[i]) * 0x100000001b3ULL;
+	return str_printf("%s/.keys/%016llx", cache_dir, (unsigned long long)h);
+}
+
+/* What cache-key printed for this stamp, or NULL. */
+static char *memo_read(const char *path, const char *stamp, size_t len)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t n;
+
+	if (fileio_read_at(AT_FDCWD, path, &data, &n) < 0 || n < len ||
+	    memcmp(data, stamp, len) != 0)
+		return NULL;
+	return strdup(data + len);
+}
+
+/* The memo: the stamp, then what cache-key printed. */
+static int memo_prepare(struct template_key *k, const char *path, const char *stamp, size_t len,
+			const char *out)
+{
+	size_t olen = strlen(out);
+
+	k->memo_path = strdup(path);
+	k->memo = malloc(len + olen);
+	if (!k->memo_path || !k->memo)
+		return -ENOMEM;
+	memcpy(k->memo, stamp, len);
+	memcpy(k->memo + len, out, olen);
+	k->memo_len = len + olen;
+	return 0;
+}
+
+void template_key_remember(const struct template_key *k)
+{
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	if (!k->memo_path)
+		return;
+	dir = strdup(k->memo_path);
+	if (!dir)
+		return;
+	*strrchr(dir, '/') = '\0';
+	r = fileio_mkdir_p(dir, 0700);
+	if (r == 0)
+		r = fileio_replace_at(AT_FDCWD, k->memo_path, k->memo, k->memo_len, 0600);
+	if (r < 0)
+		log_debug("cannot remember the cache key in %s: %s", k->memo_path, strerror(-r));
+}
+
+/* cache-key's output: the key on the first line, then promise lines;
+ * unknown lines are ignored (a newer template's promises). */
+static int parse_key_output(const char *exe, char *out, bool *ret_memo, struct template_key *ret)
+{
+	char *line = out, *next;
+
+	*ret_memo = false;
+	ret->configure_identity = false;
+	next = line + strcspn(line, "\n");
+	if (*next)
+		*next++ = '\0';
+	for (const char *c = line; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    *c) ||
+		    (c == line && *c == '.')) {
+			log_error("template %s printed an invalid cache key \"%s\"", exe, line);
+			return -EPROTO;
+		}
+	ret->key = strdup(line);
+	if (!ret->key)
+		return -ENOMEM;
+	for (line = next; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		if (strcmp(line, "key-depends=options") == 0)
+			*ret_memo = true;
+		else if (strcmp(line, "configure=identity") == 0)
+			ret->configure_identity = true;
+	}
+	return 0;
+}
+
+int template_cache_key(const char *exe, char *const *args, const char *cache_dir,
+		       struct template_key *ret)
 {
 	_cleanup_strv_ char **argv = NULL;
-	_cleanup_free_ char *out = NULL;
-	int r = build_argv(exe, "cache-key", NULL, NULL, args, &argv);
+	_cleanup_free_ char *out = NULL, *stamp = NULL, *path = NULL, *copy = NULL;
+	size_t len = 0;
+	bool memo;
+	int r;
 
+	if (cache_dir && (stamp = memo_stamp(exe, args, &len)) &&
+	    (path = memo_path(cache_dir, stamp, len)) && (out = memo_read(path, stamp, len))) {
+		r = parse_key_output(exe, out, &memo, ret);
+		if (r == 0 && memo) {
+			log_debug("cache key %s remembered in %s", ret->key, path);
+			return 0;
+		}
+		template_key_done(ret);
+		free(TAKE_PTR(out));
+	}
+	r = build_argv(exe, "cache-key", NULL, NULL, args, &argv);
 	if (r < 0)
 		return r;
 	r = run_sandboxed(argv, &out);
 	if (r != 0)
 		return template_failed(exe, "cache-key", r);
-	out[strcspn(out, "\n")] = '\0';
-	for (char *c = out; *c; c++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
-			    *c) ||
-		    (c == out && *c == '.')) {
-			log_error("template %s printed an invalid cache key \"%s\"", exe, out);
-			return -EPROTO;
-		}
-	*ret_key = TAKE_PTR(out);
+	copy = strdup(out);
+	if (!copy)
+		return -ENOMEM;
+	r = parse_key_output(exe, out, &memo, ret);
+	if (r < 0)
+		return r;
+	if (memo && path)
+		return memo_prepare(ret, path, stamp, len, copy);
 	return 0;
 }
 

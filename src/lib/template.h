@@ -12,14 +12,37 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct sysc_paths;
 
 /* Resolve a template name (or a path containing '/') to an executable. */
 int template_find(const struct sysc_paths *p, const char *name, char **ret_exe);
 /* Print the template's --help (its options) on stdout. */
 int template_show_help(const struct sysc_paths *p, const char *name);
-/* "" when the result must not be cached. */
-int template_cache_key(const char *exe, char *const *args, char **ret_key);
+/* What cache-key said: the key ("" when the result must not be cached) and
+ * the promises of its further lines (templates/README.md):
+ *   key-depends=options   the key depends only on the template and ARGS, so
+ *                         it is remembered in <cache>/.keys/ per template
+ *                         file (path, inode, size, times) and ARGS, and the
+ *                         template is not run again for it;
+ *   configure=identity    configure would only write the host identity
+ *                         (rootfs_identity_write()), which sysc does itself. */
+struct template_key {
+	char *key;
+	bool configure_identity;
+	/* the memo to write once the key proved good (template_key_remember) */
+	char *memo_path, *memo;
+	size_t memo_len;
+};
+void template_key_done(struct template_key *k);
+/* Remember the key (when promised) after the cache it names was made or
+ * found: a failed build leaves no memo behind. Best effort. */
+void template_key_remember(const struct template_key *k);
+/* cache_dir: where the remembered keys are kept (NULL: never remembered). */
+int template_cache_key(const char *exe, char *const *args, const char *cache_dir,
+		       struct template_key *ret);
 int template_build(const char *exe, const char *rootfs, char *const *args);
 /* ret_settings: NULL-terminated "KEY=VALUE" lines suggested by the template. */
 int template_configure(const char *exe, const char *rootfs, const char *name, char *const *args,

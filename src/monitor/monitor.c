@@ -10,6 +10,7 @@
 #include "monitor/keeper.h"
 #include "monitor/protocol.h"
 #include "monitor/spawn.h"
+#include "mount/mount.h"
 #include "storage/storage.h"
 #include "lib/store.h"
 #include "net/net.h"
@@ -141,7 +142,17 @@ static int setup_net(void *data, pid_t pid)
 {
 	struct monitor *m = data;
 
-	return net_attach(m->conf, m->key, pid, m->run_dir, &m->net);
+	struct net_env env;
+
+	paths_net_env(m->o->paths, &env);
+	return net_attach(m->conf, m->key, &env, pid, m->run_dir, &m->net);
+}
+
+static uint32_t net_nameserver(void *data)
+{
+	struct monitor *m = data;
+
+	return net_state_nameserver(m->net);
 }
 
 /* Keep init's namespaces open when stop hooks will want them. */
@@ -296,14 +307,20 @@ static int boot(struct monitor *m)
 		.storage_ctx = &m->storage_ctx,
 		.cmd = m->o->cmd,
 		.host_setup = setup_net,
+		.host_nameserver = net_nameserver,
 		.host_data = m,
 		.userns = userns_enabled(m->conf),
 		.prepare_root = prepare_root,
 		.hooks = &m->hooks,
 	};
+	_cleanup_free_ char *views = NULL;
 	bool init_running = false;
 	int r = reopen_console_slave(m);
 
+	if (r == 0)
+		r = mount_views_find(m->conf->name, m->conf->resources.views,
+				     m->o->paths->global->lxcfs_dir, &views);
+	sp.views_dir = views;
 	if (r == 0 && sp.userns)
 		r = prepare_mount_point(m);
 	if (r < 0)

@@ -11,11 +11,13 @@
 #include "security/security.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/strv.h"
 #include "userns/userns.h"
 #include <grp.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sys/mount.h>
 #include <fcntl.h>
@@ -37,6 +39,8 @@ enum { SYNC_TTY = 1, SYNC_ERROR = 2 };
 /* and from the monitor: a prepared bind mount tree (index in conf->mounts),
  * then "go" (with the rootfs tree when unprivileged) */
 enum { SYNC_MOUNT_TREE = 3, SYNC_GO = 4 };
+/* and, before "go", the guest's nameserver (an IPv4 address, network order) */
+enum { SYNC_NAMESERVER = 5 };
 
 struct sync_msg {
 	int32_t type;
@@ -171,7 +175,7 @@ static int child_start_hooks(const struct spawn_params *p)
 
 /* The monitor's fds (bind mount trees, the rootfs tree), until "go". */
 static int child_receive(const struct spawn_params *p, int sync_fd, int *ret_tree,
-			 int **ret_mount_trees)
+			 int **ret_mount_trees, uint32_t *ret_ns)
 {
 	const struct sysc_conf *conf = p->conf;
 	size_t n = conf->n_mounts + strv_length(conf->devices.create);
@@ -197,6 +201,8 @@ static int child_receive(const struct spawn_params *p, int sync_fd, int *ret_tre
 			*ret_mount_trees = trees;
 			return 0;
 		}
+		if (m.type == SYNC_NAMESERVER)
+			*ret_ns = (uint32_t)m.value;
 		if (m.type == SYNC_MOUNT_TREE && fd >= 0 && m.value >= 0 && (size_t)m.value < n)
 			trees[m.value] = fd;
 		else if (fd >= 0)
@@ -228,6 +234,30 @@ static int child_become_root(const struct spawn_params *p, int tree)
 	return 0;
 }
 
+/* The guest's /etc/resolv.conf names the DNS server of its managed network
+ * (written by its root, in its root; a symlink there is replaced). A
+ * read-only root keeps its own. */
+static void child_write_resolv(const char *name, uint32_t ns)
+{
+	char a[INET_ADDRSTRLEN], text[96];
+	_cleanup_close_ int fd = -EBADF;
+	int n;
+
+	if (!ns || !inet_ntop(AF_INET, &ns, a, sizeof(a)))
+		return;
+	n = snprintf(text, sizeof(text),
+		     "# written by sysc: the DNS of the container's network\n"
+		     "nameserver %s\n",
+		     a);
+	fd = open("/etc/.resolv.conf.sysc", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0 || fileio_write_all(fd, text, (size_t)n) < 0 ||
+	    rename("/etc/.resolv.conf.sysc", "/etc/resolv.conf") < 0) {
+		log_warn_errno(-errno, "cannot write /etc/resolv.conf of %s: %m", name);
+		unlink("/etc/.resolv.conf.sysc");
+	}
+}
+
 static _Noreturn void child_main(const struct spawn_params *p, const struct security_policy *pol,
 				 int sync_fd)
 {
@@ -240,6 +270,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 		.console_fd = p->console_slave,
 		.mount_cgroup2 = true,
 		.host_netns = !net_private_netns(conf),
+		.views_dir = p->views_dir,
 		.mounts = conf->mounts,
 		.n_mounts = conf->n_mounts,
 		.before_pivot = child_mount_hooks,
@@ -249,10 +280,11 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	sigset_t all;
 	char **env;
 	int r, errfd, tree = -EBADF;
+	uint32_t nameserver = 0;
 
 	/* wait until the monitor has put us into every cgroup hierarchy (and,
 	 * unprivileged, has written our id maps and sent the rootfs tree) */
-	if (child_receive(p, sync_fd, &tree, &mount_trees) < 0)
+	if (child_receive(p, sync_fd, &tree, &mount_trees, &nameserver) < 0)
 		_exit(1);
 	spec.mount_trees = mount_trees;
 	if (p->userns) {
@@ -279,6 +311,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	r = mount_setup_root(&spec);
 	if (r < 0)
 		child_fail(sync_fd, r);
+	child_write_resolv(conf->name, nameserver);
 	r = child_make_ttys(sync_fd, conf->console.ttys);
 	if (r < 0)
 		child_fail(sync_fd, r);
@@ -438,6 +471,8 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 		r = cgroup_attach_v1(p->cg, pid);
 	if (r == 0 && p->host_setup)
 		r = p->host_setup(p->host_data, pid);
+	if (r == 0 && p->host_nameserver && p->host_nameserver(p->host_data))
+		r = sync_send(sv[0], SYNC_NAMESERVER, (int)p->host_nameserver(p->host_data), -1);
 	if (r == 0)
 		r = devices_cgroup_apply(p->cg, dev, n_dev);
 	if (r == 0)

@@ -34,7 +34,12 @@ struct spawn_params {
 	int (*prepare_root)(void *data, pid_t pid, int userns_fd);
 	/* host-side setup between clone3 and the child's "go" (network links) */
 	int (*host_setup)(void *data, pid_t pid);
+	/* after host_setup: the IPv4 (network order) the guest's resolv.conf
+	 * names, 0 none */
+	uint32_t (*host_nameserver)(void *data);
 	void *host_data;
+	/* lxcfs mount whose resource views the container gets, or NULL */
+	const char *views_dir;
 	/* pre_mount, mount and start hooks run in the child */
 	const struct hooks_ctx *hooks;
 };

@@ -19,5 +19,13 @@ int mount_extra(const struct mount_ctx *ctx, const struct conf_mount *m, int pre
 /* The /dev part: tmpfs, nodes, devpts, ptmx, console, ttys, links, shm, mqueue. */
 int mount_setup_dev(const struct mount_ctx *ctx);
 
+/* views.c: lxcfs's files over /proc and /sys/devices/system/cpu (after
+ * both are mounted); on hybrid hosts the v1 hierarchies read-only at
+ * /run/host/cgroup/<name>: their mount points made while /run/host is
+ * writable (mount_cgroup_v1_dirs), mounted after (mount_cgroup_v1). Log. */
+int mount_setup_views(const struct mount_ctx *ctx);
+int mount_cgroup_v1_dirs(const struct mount_ctx *ctx);
+int mount_cgroup_v1(const struct mount_ctx *ctx);
+
 /* Mask the host-revealing files of /proc (sys false) or /sys (true) (mask.c). Logs. */
 int mount_mask_paths(const struct mount_ctx *ctx, bool sys);

@@ -176,6 +176,9 @@ static int setup_run(const struct mount_ctx *ctx)
 		if (r < 0)
 			return r;
 	}
+	r = mount_cgroup_v1_dirs(ctx);
+	if (r < 0)
+		return r;
 	return mount_rebind(ctx, "/run/host", MOUNT_ATTR_RDONLY, 0);
 }
 
@@ -225,12 +228,16 @@ int mount_setup_root(const struct mount_spec *spec)
 	if (r < 0)
 		return r;
 	r = setup_sys(&ctx);
+	if (r == 0)
+		r = mount_setup_views(&ctx);
 	if (r < 0)
 		return r;
 	r = mount_setup_dev(&ctx);
 	if (r < 0)
 		return r;
 	r = setup_run(&ctx);
+	if (r == 0)
+		r = mount_cgroup_v1(&ctx);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < spec->n_mounts; i++) {

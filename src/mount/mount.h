@@ -23,6 +23,9 @@ struct mount_spec {
 	unsigned n_ttys;
 	bool mount_cgroup2; /* mount cgroup2 at /sys/fs/cgroup (cgroupns already unshared) */
 	bool host_netns;    /* shares the host's netns: /proc/sys/net stays read-only */
+	/* lxcfs mount whose views are bound over /proc and /sys/devices/system/cpu
+	 * files, or NULL (views.c) */
+	const char *views_dir;
 	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
 	size_t n_mounts;
 	const int *mount_trees;	   /* NULL, or per mount: its prepared bind tree, or -1 */
@@ -49,6 +52,12 @@ struct mount_spec {
  * (path and operation), e.g. "mount proc on /var/lib/sysc/d1/rootfs/proc: ...".
  */
 int mount_setup_root(const struct mount_spec *spec);
+
+/* Host side, before the container starts: the lxcfs mount whose views the
+ * container gets (views "auto", "lxcfs" or "off", from resources.views;
+ * lxcfs_dir from sysc.conf) in *ret, or NULL for none. "lxcfs" with no
+ * lxcfs answering there: -errno, logged naming what to start. */
+int mount_views_find(const char *name, const char *views, const char *lxcfs_dir, char **ret);
 
 /* Unprivileged containers: the detached tree of config mount m when it is a
  * bind mount (idmapped for userns_fd with the "idmap" option), made by the

@@ -50,73 +50,6 @@ void net_drop_auto_bridge(struct nl_sock *host, const char *name)
 		log_debug("removed bridge %s (no ports left)", name);
 }
 
-static int parse_all(char *const *list, int family, struct net_addr **ret, size_t *n)
-{
-	for (size_t i = 0; list && list[i]; i++) {
-		struct net_addr *a = realloc(*ret, (*n + 1) * sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		*ret = a;
-		if (net_parse_addr(list[i], family, &a[*n]) < 0 || !strchr(list[i], '/'))
-			return log_error_errno(-EINVAL, "invalid %s address \"%s\" (expected %s)",
-					       family == AF_INET ? "IPv4" : "IPv6", list[i],
-					       family == AF_INET ? "a.b.c.d/len" : "x::y/len");
-		(*n)++;
-	}
-	return 0;
-}
-
-static int bridge_configure(struct nl_sock *sk, const char *name, const struct net_addr *addrs,
-			    size_t n)
-{
-	struct net_link_info li;
-	int r = net_nl_link_info(sk, name, &li);
-
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = net_nl_addr_add(sk, li.ifindex, &addrs[i]);
-		if (r < 0)
-			return log_error_errno(r, "cannot add address %zu to bridge %s: %m", i + 1,
-					       name);
-	}
-	if (r == 0)
-		r = net_nl_link_set(sk, li.ifindex, &(struct net_nl_change){.up = 1});
-	if (r < 0)
-		return log_error_errno(r, "cannot bring up bridge %s: %m", name);
-	return 0;
-}
-
-int net_bridge_create(const char *name, const struct net_bridge_opts *o)
-{
-	_cleanup_free_ struct net_addr *addrs = NULL;
-	struct nl_sock *sk = NULL;
-	struct net_link_info li;
-	size_t n = 0;
-	int r;
-
-	if (strlen(name) == 0 || strlen(name) > 15 || strpbrk(name, "/: \t\n"))
-		return log_error_errno(-EINVAL, "invalid bridge name \"%s\" (1 to 15 characters)",
-				       name);
-	r = parse_all(o->ipv4, AF_INET, &addrs, &n);
-	if (r == 0)
-		r = parse_all(o->ipv6, AF_INET6, &addrs, &n);
-	if (r < 0)
-		return r;
-	r = net_nl_open(-1, &sk);
-	if (r < 0)
-		return log_error_errno(r, "cannot open a netlink socket: %m");
-	if (net_nl_link_info(sk, name, &li) == 0) {
-		net_nl_close(sk);
-		return log_error_errno(-EEXIST, "interface %s already exists", name);
-	}
-	r = net_nl_bridge_add(sk, name, NET_ALIAS_MANAGED, o->mtu);
-	if (r < 0)
-		log_error_errno(r, "cannot create bridge %s: %m", name);
-	else if ((r = bridge_configure(sk, name, addrs, n)) < 0)
-		net_nl_link_del(sk, name);
-	net_nl_close(sk);
-	return r;
-}
-
 int net_bridge_delete(const char *name, bool force)
 {
 	struct nl_sock *sk = NULL;
@@ -170,20 +103,64 @@ static int list_one(const struct net_link_info *i, void *data)
 	snprintf(b->name, sizeof(b->name), "%s", i->name);
 	snprintf(b->kind, sizeof(b->kind), "%s", managed ? "net" : "auto");
 	b->up = i->up;
+	b->exists = true;
+	snprintf(b->domain, sizeof(b->domain), "-");
 	ports = net_bridge_ports(c->sk, i->ifindex);
 	b->n_ports = ports > 0 ? (unsigned)ports : 0;
 	return c->err = net_nl_addrs(c->sk, i->ifindex, &b->addrs);
 }
 
-int net_bridge_list(struct net_bridge_info **ret, size_t *ret_n)
+/* A recorded network: its record's settings over what the link shows, or
+ * an entry of its own when the bridge is not made yet. */
+static int list_record(struct list_ctx *c, const struct net_managed *m)
 {
+	struct net_bridge_info *b = NULL;
+	char a[64];
+
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->b[i].name, m->name))
+			b = &c->b[i];
+	if (!b) {
+		b = realloc(c->b, (c->n + 1) * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		c->b = b;
+		b = &c->b[c->n++];
+		memset(b, 0, sizeof(*b));
+		snprintf(b->name, sizeof(b->name), "%s", m->name);
+		if (m->has4) {
+			net_format_addr(&m->a4, true, a);
+			if (strv_push(&b->addrs, a) < 0)
+				return -ENOMEM;
+		}
+		if (m->has6) {
+			net_format_addr(&m->a6, true, a);
+			if (strv_push(&b->addrs, a) < 0)
+				return -ENOMEM;
+		}
+	}
+	snprintf(b->kind, sizeof(b->kind), "net");
+	b->nat = m->nat && m->has4;
+	b->isolated = m->isolated;
+	snprintf(b->domain, sizeof(b->domain), "%s", m->domain);
+	return 0;
+}
+
+int net_bridge_list(const struct net_env *env, struct net_bridge_info **ret, size_t *ret_n)
+{
+	_cleanup_free_ struct net_managed *recs = NULL;
 	struct list_ctx c = {0};
+	size_t n_recs = 0;
 	int r = net_nl_open(-1, &c.sk);
 
 	if (r < 0)
 		return log_error_errno(r, "cannot open a netlink socket: %m");
 	r = net_nl_links(c.sk, list_one, &c);
 	net_nl_close(c.sk);
+	if (r == 0 && c.err == 0 && env)
+		r = net_managed_load(env->conf_file, &recs, &n_recs);
+	for (size_t i = 0; r == 0 && i < n_recs; i++)
+		r = list_record(&c, &recs[i]);
 	if (r < 0 || c.err < 0) {
 		net_bridge_list_free(c.b, c.n);
 		r = r < 0 ? r : c.err;

@@ -4,6 +4,7 @@
  * the host through a netlink socket opened in that namespace; a record file
  * so a crashed monitor's links are found again by their stable names. */
 #include "config/config.h"
+#include "net/dns.h"
 #include "net/nl.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -13,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,10 @@ struct net_state {
 	int *inner_ifindex; /* per plan iface, once it exists inside; 0 before */
 	int *host_ifindex;  /* per plan iface: the veth host end this start made; 0 */
 	char **bridges;	    /* bridges named with create = true */
+	const struct net_env *env;
+	uint32_t nameserver; /* IPv4 of the first managed bridge, network order; 0 */
+	char *sysc_run;	    /* sysc's runtime dir (the parent of run_dir): DNS */
+	bool *dns_added;    /* per plan iface: registered with its bridge's DNS */
 };
 
 static int record_add(struct net_state *st, const char *fmt, ...)
@@ -154,6 +160,12 @@ static int create_veth(struct net_state *st, size_t i, pid_t pid)
 		r = net_nl_link_set(st->host, li.ifindex, &(struct net_nl_change){.up = 1});
 	if (r < 0)
 		return log_error_errno(r, "cannot bring up %s: %m", f->host_name);
+	if (f->isolated) {
+		r = net_nl_brport_isolated(st->host, li.ifindex, true);
+		if (r < 0)
+			return log_error_errno(r, "cannot isolate %s on bridge %s: %m",
+					       f->host_name, f->link);
+	}
 	return 0;
 }
 
@@ -256,8 +268,32 @@ static int lo_up(struct net_state *st)
 	return 0;
 }
 
-static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
-		     struct net_state **ret)
+/* Managed networks whose bridge is missing (the first start on the
+ * default bridge, after a reboot) are made from their record. */
+static int managed_up(struct net_state *st)
+{
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		struct net_link_info li;
+		struct net_managed m;
+		int r;
+
+		if (!f->managed || net_nl_link_info(st->host, f->link, &li) == 0)
+			continue;
+		_cleanup_close_ int lock = net_managed_lock(st->env);
+		if (lock < 0)
+			return lock;
+		r = net_managed_get(st->env->conf_file, f->link, &m);
+		if (r > 0)
+			r = net_managed_up(st->env, &m, st->host);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int state_new(const struct sysc_conf *conf, const char *key, const struct net_env *env,
+		     pid_t pid, const char *run_dir, struct net_state **ret)
 {
 	_cleanup_free_ char *nspath = str_printf("/proc/%d/ns/net", (int)pid);
 	struct net_state *st = calloc(1, sizeof(*st));
@@ -266,6 +302,7 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 	if (!st || !nspath)
 		return free(st), -ENOMEM;
 	st->netns_fd = -EBADF;
+	st->env = env;
 	*ret = st;
 	st->name = strdup(conf->name);
 	st->key = strdup(key);
@@ -277,8 +314,11 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 		return r;
 	st->inner_ifindex = calloc(st->plan.n_ifaces + 1, sizeof(int));
 	st->host_ifindex = calloc(st->plan.n_ifaces + 1, sizeof(int));
-	if (!st->inner_ifindex || !st->host_ifindex)
+	st->dns_added = calloc(st->plan.n_ifaces + 1, sizeof(bool));
+	st->sysc_run = strdup(run_dir);
+	if (!st->inner_ifindex || !st->host_ifindex || !st->dns_added || !st->sysc_run)
 		return -ENOMEM;
+	dirname(st->sysc_run);
 	st->netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (st->netns_fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", nspath);
@@ -287,7 +327,10 @@ static int state_new(const struct sysc_conf *conf, const char *key, pid_t pid, c
 		r = net_nl_open(st->netns_fd, &st->inner);
 	if (r < 0)
 		return log_error_errno(r, "cannot open a netlink socket for %s: %m", conf->name);
-	return 0;
+	r = net_plan_managed(&st->plan, env, st->host, conf->uuid, key, true, &st->nameserver);
+	if (r == 0 && env)
+		r = managed_up(st);
+	return r;
 }
 
 /* Anti-spoofing on every veth port of a bridge sysc made. */
@@ -326,8 +369,47 @@ static int add_ports(struct net_state *st, const struct sysc_conf *conf)
 	return net_ports_add(conf, st->key, NULL, NULL, st->record);
 }
 
-int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
-	       struct net_state **ret)
+uint32_t net_state_nameserver(const struct net_state *st)
+{
+	return st ? st->nameserver : 0;
+}
+
+static void addr_first(const struct net_iface *f, int family, char *ret, size_t size)
+{
+	*ret = '\0';
+	for (size_t a = 0; a < f->n_addrs; a++)
+		if (f->addrs[a].family == family) {
+			inet_ntop(family, f->addrs[a].bytes, ret, (socklen_t)size);
+			return;
+		}
+}
+
+/* A veth on a bridge with DNS (net/dns.h): the container's name answers
+ * with its addresses and DHCP gives its MAC the same IPv4. Recorded first,
+ * so net_cleanup_stale() removes it after a monitor crash. Not fatal (the
+ * container works without being found by name): net_dns_host_add() logs. */
+static void dns_add(struct net_state *st, size_t i)
+{
+	const struct net_iface *f = &st->plan.ifaces[i];
+	char mac[18], a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+
+	for (size_t k = 0; k < i; k++)
+		if (st->dns_added[k] && !strcmp(st->plan.ifaces[k].link, f->link))
+			return; /* one name per bridge: its first interface there */
+	net_format_hwaddr(f->mac, mac);
+	addr_first(f, AF_INET, a4, sizeof(a4));
+	addr_first(f, AF_INET6, a6, sizeof(a6));
+	if (record_add(st, "dns %s %s", f->link, st->name) == 0)
+		net_dns_host_add(st->sysc_run, f->link,
+				 &(struct net_dns_host){.name = st->name,
+							.mac = mac,
+							.ipv4 = *a4 ? a4 : NULL,
+							.ipv6 = *a6 ? a6 : NULL});
+	st->dns_added[i] = true;
+}
+
+int net_attach(const struct sysc_conf *conf, const char *key, const struct net_env *env, pid_t pid,
+	       const char *run_dir, struct net_state **ret)
 {
 	struct net_state *st = NULL;
 	int r;
@@ -335,7 +417,7 @@ int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const c
 	*ret = NULL;
 	if (!net_private_netns(conf))
 		return 0;
-	r = state_new(conf, key, pid, run_dir, &st);
+	r = state_new(conf, key, env, pid, run_dir, &st);
 	if (r == 0)
 		r = preflight(st);
 	if (r == 0)
@@ -348,6 +430,9 @@ int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const c
 		if (r == 0)
 			r = configure_inside(st, i);
 	}
+	for (size_t i = 0; r == 0 && i < st->plan.n_ifaces; i++)
+		if (st->plan.ifaces[i].kind == NET_VETH)
+			dns_add(st, i);
 	if (r == 0)
 		r = add_guards(st);
 	if (r == 0)
@@ -386,6 +471,9 @@ void net_detach(struct net_state *st)
 {
 	if (!st)
 		return;
+	for (size_t i = 0; st->dns_added && i < st->plan.n_ifaces; i++)
+		if (st->dns_added[i])
+			net_dns_host_remove(st->sysc_run, st->plan.ifaces[i].link, st->name);
 	if (st->inner && st->inner_ifindex)
 		give_back_phys(st);
 	for (size_t i = 0; st->host && i < st->plan.n_ifaces; i++) {
@@ -416,6 +504,8 @@ void net_detach(struct net_state *st)
 	strv_free(st->bridges);
 	free(st->inner_ifindex);
 	free(st->host_ifindex);
+	free(st->dns_added);
+	free(st->sysc_run);
 	free(st->record);
 	free(st->key);
 	free(st->name);

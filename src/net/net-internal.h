@@ -40,6 +40,8 @@ struct net_iface {
 	uint8_t mac[6];
 	uint32_t mtu;
 	bool up;
+	bool managed;  /* link is a managed network */
+	bool isolated; /* ... with isolated ports */
 	struct net_addr *addrs;
 	size_t n_addrs;
 	struct net_route *routes; /* gateways first, then the extra routes */
@@ -59,6 +61,42 @@ int net_plan_build(const struct sysc_conf *conf, const char *key, struct net_pla
 void net_plan_free(struct net_plan *p);
 int net_parse_addr(const char *s, int family, struct net_addr *ret); /* "ADDR[/LEN]" */
 int net_parse_route(const char *s, struct net_route *ret);	     /* "DEST via GW" */
+void net_format_addr(const struct net_addr *a, bool with_len, char ret[64]);
+
+/* managed.c: a network as sysc.conf records it */
+struct net_managed {
+	char name[16];
+	bool has4, has6;
+	struct net_addr a4, a6; /* the bridge's addresses; their prefixes are the subnets */
+	bool nat, isolated;
+	char domain[64];
+};
+struct nl_sock;
+int net_managed_parse(const char *rec, struct net_managed *ret);
+char *net_managed_format(const struct net_managed *m);
+int net_managed_load(const char *conf_file, struct net_managed **ret, size_t *ret_n);
+/* 1 found, 0 not recorded */
+int net_managed_get(const char *conf_file, const char *name, struct net_managed *ret);
+int net_managed_lock(const struct net_env *env); /* an fd to close */
+int net_managed_for_link(const struct net_env *env, struct nl_sock *sk, const char *link,
+			 struct net_managed *ret);
+int net_managed_up(const struct net_env *env, const struct net_managed *m, struct nl_sock *sk);
+int net_nat_sync(const char *conf_file, struct nl_sock *sk);
+
+/* pool.c: the address leases, <state>/net-leases: "BRIDGE INDEX UUID KEY" */
+/* The lease of uuid on m (made when alloc): 1 and *ret_index, 0 none
+ * (!alloc), -EADDRNOTAVAIL (logged) the pool is exhausted. Takes the lock. */
+int net_pool_lease(const struct net_env *env, const struct net_managed *m, const char *uuid,
+		   const char *key, bool alloc, unsigned *ret_index);
+/* The addresses of lease index on m */
+void net_pool_addr4(const struct net_managed *m, unsigned index, struct net_addr *ret);
+void net_pool_addr6(const struct net_managed *m, unsigned index, struct net_addr *ret);
+int net_pool_release_bridge(const struct net_env *env, const char *bridge); /* lock held */
+/* Pool addresses, default routes and the managed flags into the plan: for
+ * each veth on a managed network without an address of a family the network
+ * has. alloc: lease (start) or only look up (info, ls). */
+int net_plan_managed(struct net_plan *p, const struct net_env *env, struct nl_sock *sk,
+		     const char *uuid, const char *key, bool alloc, uint32_t *ret_ns4);
 const char *net_kind_name(enum net_kind k);
 
 /* ports.c: the container's port forwards (conf->ports) to addr4 ("a.b.c.d",

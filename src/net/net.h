@@ -20,6 +20,16 @@
 struct sysc_conf;
 struct net_state;
 
+/* Where the managed networks are kept (filled by the caller from sysc_paths). */
+struct net_env {
+	const char *conf_file;	    /* sysc.conf: the records (`networks`) */
+	const char *state_dir;	    /* host-wide: the lock and the address leases */
+	const char *run_dir;	    /* sysc's runtime dir: container records, DNS */
+	const char *default_bridge; /* recorded and made on first use ("sysc0") */
+};
+
+#define NET_DEFAULT_DOMAIN "sysc"
+
 /* false when the container shares the host's network namespace (type "none") */
 bool net_private_netns(const struct sysc_conf *conf);
 
@@ -37,8 +47,12 @@ void net_format_hwaddr(const uint8_t mac[6], char ret[18]);
  * naming the interface; on failure nothing it made is left, and nothing it
  * did not make is touched. run_dir holds the record used by
  * net_cleanup_stale(); key: paths_container_key(). */
-int net_attach(const struct sysc_conf *conf, const char *key, pid_t pid, const char *run_dir,
-	       struct net_state **ret);
+int net_attach(const struct sysc_conf *conf, const char *key, const struct net_env *env, pid_t pid,
+	       const char *run_dir, struct net_state **ret);
+/* The DNS server the guest's /etc/resolv.conf names after net_attach: the
+ * IPv4 address (network byte order) of the first managed bridge it is on;
+ * 0: leave the guest's resolv.conf alone. */
+uint32_t net_state_nameserver(const struct net_state *st);
 /* Give back phys interfaces (original name), remove host-side links and
  * auto-created bridges left without ports, the record, and free st. NULL ok. */
 void net_detach(struct net_state *st);
@@ -46,23 +60,44 @@ void net_detach(struct net_state *st);
  * the record in run_dir names. No record: nothing to do. */
 int net_cleanup_stale(const char *run_dir, const char *name);
 
-/* One line per interface for sysc-info: name, type, host side, MAC, addresses. */
-int net_describe(const struct sysc_conf *conf, const char *key, char ***ret_lines);
+/* One line per interface for sysc-info: name, type, host side, MAC, addresses
+ * (pool addresses too, as leased; env may be NULL), and the DNS name. */
+int net_describe(const struct sysc_conf *conf, const char *key, const struct net_env *env,
+		 char ***ret_lines);
+/* The first IPv4 address of the container (configured or leased), without
+ * its length, or NULL (*ret) when it has none yet. */
+int net_first_address(const struct sysc_conf *conf, const char *key, const struct net_env *env,
+		      char **ret);
 
-/* Managed bridges (sysc-net). */
-struct net_bridge_opts {
-	char *const *ipv4; /* "a.b.c.d/len" */
-	char *const *ipv6;
-	uint32_t mtu; /* 0: default */
+/* Managed networks (sysc-net create/set/delete, the default bridge). */
+struct net_create_opts {
+	const char *ipv4; /* CIDR (the bridge's address), "auto", "none"; NULL: keep/auto */
+	const char *ipv6;
+	int nat;      /* 1, 0, -1 keep/default (on) */
+	int isolated; /* 1, 0, -1 keep/default (off) */
+	const char *domain;
 };
-int net_bridge_create(const char *name, const struct net_bridge_opts *o);
+int net_managed_create(const struct net_env *env, const char *name,
+		       const struct net_create_opts *o);
+int net_managed_set(const struct net_env *env, const char *name, const struct net_create_opts *o);
+/* 1 deleted, 0 NAME is not a managed network, -errno (logged; in use: the
+ * error names the containers) */
+int net_managed_delete(const struct net_env *env, const char *name, bool force);
+/* Release the pool addresses of a container (its uuid) on every network:
+ * at destroy. */
+int net_pool_release(const struct net_env *env, const char *uuid);
+
+/* Bridges (sysc-net delete of a bridge that is no managed network, ls). */
 int net_bridge_delete(const char *name, bool force);
 struct net_bridge_info {
 	char name[16];
 	char kind[8]; /* "net" (sysc-net create) or "auto" (a container's create = true) */
 	bool up;
+	bool exists; /* a recorded network whose bridge is not made yet: false */
+	bool nat, isolated;
+	char domain[64];
 	unsigned n_ports;
 	char **addrs; /* "a.b.c.d/len", "x::y/len" */
 };
-int net_bridge_list(struct net_bridge_info **ret, size_t *ret_n);
+int net_bridge_list(const struct net_env *env, struct net_bridge_info **ret, size_t *ret_n);
 void net_bridge_list_free(struct net_bridge_info *b, size_t n);

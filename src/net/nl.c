@@ -9,9 +9,12 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -379,4 +382,64 @@ int net_nl_links(struct nl_sock *sk, int (*fn)(const struct net_link_info *, voi
 			return r;
 	}
 	return 0;
+}
+
+int net_nl_brport_isolated(struct nl_sock *sk, int ifindex, bool on)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_BRIDGE, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, 0);
+	struct nlattr *proto;
+	int r = -ENOMEM;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		goto out;
+	proto = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
+	if (!proto || nla_put_u8(msg, IFLA_BRPORT_ISOLATED, on ? 1 : 0) < 0)
+		goto out;
+	nla_nest_end(msg, proto);
+	r = nle_to_errno(nl_send_sync(sk, msg));
+	msg = NULL; /* nl_send_sync frees it */
+out:
+	nlmsg_free(msg);
+	return r;
+}
+
+struct route_walk {
+	int (*fn)(const struct net_addr *dst, void *data);
+	void *data;
+	int r;
+};
+
+static void route_one(struct nl_object *o, void *arg)
+{
+	struct route_walk *w = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)o;
+	struct nl_addr *d = rtnl_route_get_dst(rt);
+	struct net_addr a = {0};
+
+	if (w->r || !d || rtnl_route_get_table(rt) == RT_TABLE_LOCAL ||
+	    rtnl_route_get_type(rt) != RTN_UNICAST)
+		return;
+	a.family = nl_addr_get_family(d);
+	if (a.family != AF_INET && a.family != AF_INET6)
+		return;
+	a.prefix = nl_addr_get_prefixlen(d);
+	if (a.prefix == 0)
+		return; /* default routes overlap everything */
+	memcpy(a.bytes, nl_addr_get_binary_addr(d), a.family == AF_INET ? 4 : 16);
+	w->r = w->fn(&a, w->data);
+}
+
+int net_nl_routes(struct nl_sock *sk, int (*fn)(const struct net_addr *dst, void *data), void *data)
+{
+	_cleanup_cache_ struct nl_cache *cache = NULL;
+	struct route_walk w = {.fn = fn, .data = data};
+	int r = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &cache);
+
+	if (r < 0)
+		return nle_to_errno(r);
+	nl_cache_foreach(cache, route_one, &w);
+	return w.r;
 }

@@ -57,6 +57,13 @@ int net_nl_link_set(struct nl_sock *sk, int ifindex, const struct net_nl_change 
 int net_nl_addr_add(struct nl_sock *sk, int ifindex, const struct net_addr *a);
 int net_nl_route_add(struct nl_sock *sk, int ifindex, const struct net_route *rt);
 int net_nl_addrs(struct nl_sock *sk, int ifindex, char ***ret);
+/* IFLA_BRPORT_ISOLATED of bridge port ifindex: isolated ports talk only to
+ * ports that are not isolated (the bridge itself) */
+int net_nl_brport_isolated(struct nl_sock *sk, int ifindex, bool on);
+/* fn for the destination of every unicast route (not the local table, not
+ * default routes); a non-zero return stops the walk and is returned */
+int net_nl_routes(struct nl_sock *sk, int (*fn)(const struct net_addr *dst, void *data),
+		  void *data);
 
 /* bridge.c: number of ports of the bridge at ifindex */
 int net_bridge_ports(struct nl_sock *sk, int ifindex);

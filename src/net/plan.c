@@ -306,7 +306,25 @@ static char *describe_iface(const struct net_iface *f)
 	return joined ? str_printf("%s: %s", f->name, joined) : NULL;
 }
 
-int net_describe(const struct sysc_conf *conf, const char *key, char ***ret_lines)
+static int describe_dns(const struct sysc_conf *conf, const struct net_plan *p,
+			const struct net_env *env, char ***lines)
+{
+	for (size_t i = 0; env && i < p->n_ifaces; i++) {
+		struct net_managed m;
+		_cleanup_free_ char *l = NULL;
+
+		if (!p->ifaces[i].managed ||
+		    net_managed_get(env->conf_file, p->ifaces[i].link, &m) <= 0)
+			continue;
+		l = str_printf("dns name: %s, %s.%s (on %s)", conf->name, conf->name, m.domain,
+			       m.name);
+		return l ? strv_push(lines, l) : -ENOMEM;
+	}
+	return 0;
+}
+
+int net_describe(const struct sysc_conf *conf, const char *key, const struct net_env *env,
+		 char ***ret_lines)
 {
 	struct net_plan p;
 	char **lines = NULL;
@@ -322,7 +340,8 @@ int net_describe(const struct sysc_conf *conf, const char *key, char ***ret_line
 	r = net_plan_build(conf, key, &p);
 	if (r < 0)
 		return r;
-	if (strv_push(&lines, "lo: up") < 0)
+	r = net_plan_managed(&p, env, NULL, conf->uuid, key, false, NULL);
+	if (r == 0 && strv_push(&lines, "lo: up") < 0)
 		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < p.n_ifaces; i++) {
 		char *l = describe_iface(&p.ifaces[i]);
@@ -330,6 +349,8 @@ int net_describe(const struct sysc_conf *conf, const char *key, char ***ret_line
 			r = -ENOMEM;
 		free(l);
 	}
+	if (r == 0)
+		r = describe_dns(conf, &p, env, &lines);
 	net_plan_free(&p);
 	if (r < 0) {
 		strv_free(lines);
@@ -337,4 +358,30 @@ int net_describe(const struct sysc_conf *conf, const char *key, char ***ret_line
 	}
 	*ret_lines = lines;
 	return 0;
+}
+
+int net_first_address(const struct sysc_conf *conf, const char *key, const struct net_env *env,
+		      char **ret)
+{
+	struct net_plan p;
+	char a[64];
+	int r;
+
+	*ret = NULL;
+	if (!net_private_netns(conf))
+		return 0;
+	r = net_plan_build(conf, key, &p);
+	if (r == 0)
+		r = net_plan_managed(&p, env, NULL, conf->uuid, key, false, NULL);
+	for (size_t i = 0; r == 0 && !*ret && i < p.n_ifaces; i++)
+		for (size_t k = 0; k < p.ifaces[i].n_addrs; k++)
+			if (p.ifaces[i].addrs[k].family == AF_INET) {
+				net_format_addr(&p.ifaces[i].addrs[k], false, a);
+				*ret = strdup(a);
+				if (!*ret)
+					r = -ENOMEM;
+				break;
+			}
+	net_plan_free(&p);
+	return r;
 }

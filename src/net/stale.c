@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* After a monitor crash: the record <run>/<key>/net names what was made on
  * the host; remove it by those stable names once the container is gone. */
+#include "net/dns.h"
 #include "net/nl.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +60,15 @@ static void restore_phys(struct nl_sock *host, const char *orig, int ifindex)
 		log_warn_errno(r, "cannot rename %s back to %s: %m", f.found.name, orig);
 }
 
-static void cleanup_line(struct nl_sock *host, char *line, char ***bridges)
+static void cleanup_line(struct nl_sock *host, const char *sysc_run, char *line, char ***bridges)
 {
-	char kind[16], name[32];
+	char kind[16], name[32], container[128];
 	int ifindex = 0, r;
 
+	if (sscanf(line, "dns %31s %127s", name, container) == 2) {
+		net_dns_host_remove(sysc_run, name, container);
+		return;
+	}
 	if (sscanf(line, "%15s %31s %d", kind, name, &ifindex) < 2)
 		return;
 	if (!strcmp(kind, "veth") && ifindex > 0) {
@@ -80,15 +86,16 @@ static void cleanup_line(struct nl_sock *host, char *line, char ***bridges)
 int net_cleanup_stale(const char *run_dir, const char *name)
 {
 	_cleanup_free_ char *path = str_printf("%s/net", run_dir);
-	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *data = NULL, *sysc_run = strdup(run_dir);
 	_cleanup_strv_ char **bridges = NULL;
 	struct nl_sock *host = NULL;
 	char *save = NULL;
 	size_t len;
 	int r;
 
-	if (!path)
+	if (!path || !sysc_run)
 		return -ENOMEM;
+	dirname(sysc_run); /* run_dir is <run>/<key> */
 	r = fileio_read_at(AT_FDCWD, path, &data, &len);
 	if (r == -ENOENT)
 		return 0;
@@ -99,7 +106,7 @@ int net_cleanup_stale(const char *run_dir, const char *name)
 		return log_error_errno(r, "cannot open a netlink socket: %m");
 	log_debug("removing the network links left by %s", name);
 	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		cleanup_line(host, l, &bridges);
+		cleanup_line(host, sysc_run, l, &bridges);
 	/* bridges last: the ports above are gone by now */
 	for (char **b = bridges; b && *b; b++)
 		net_drop_auto_bridge(host, *b);

@@ -38,6 +38,14 @@ elif [[ ${SYSC_TEST_UNPRIVILEGED:-0} == 1 ]]; then
 	grep -q '^\s*privileged = false;' "$SYSC_CONF_DIR/default.conf" ||
 		{ echo "FAIL: setup: cannot make default.conf unprivileged"; exit 1; }
 fi
+# default.conf puts every container on the managed bridge sysc0, with NAT:
+# that is only for tests inside their own network namespaces (netns.sh), which
+# set T_DEFAULT_NETWORK=1; everywhere else containers get only lo, as before.
+if [[ ${T_DEFAULT_NETWORK:-0} != 1 ]]; then
+	sed -i '/^network = ( { type = "veth"; link = "sysc0"; } );$/d' "$SYSC_CONF_DIR/default.conf"
+	! grep -q '^network = ' "$SYSC_CONF_DIR/default.conf" ||
+		{ echo "FAIL: setup: cannot take the default network out of default.conf"; exit 1; }
+fi
 cp "$T_SRC"/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
 cp "$T_SRC"/tests/integration/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
 
@@ -76,6 +84,9 @@ t_cleanup_all() {
 			losetup -d "$dev" 2>/dev/null
 		done
 	done
+	# cache keys the templates copied into T_ROOT had remembered in a
+	# shared cache (src/lib/template.c)
+	grep -lsF "$T_ROOT/" "$SYSC_CACHE_DIR"/.keys/* 2>/dev/null | xargs -r rm -f
 	rm -rf "$T_ROOT"
 }
 trap t_cleanup_all EXIT

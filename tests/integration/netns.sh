@@ -78,10 +78,12 @@ netns_setup() {
 	ip -n "$NS_WAN" link set wan0 up
 	ip -n "$NS_HOST" route add default via "$WAN_ADDR"
 	# the wan's servers; python's http.server logs each client's address
-	in_wan python3 -m http.server --bind "$WAN_ADDR" --directory "$WAN_DIR/www" 80 \
+	# (ip netns exec directly, not through in_wan: $! must be the server
+	# itself, not a subshell that leaves it running when killed)
+	ip netns exec "$NS_WAN" python3 -m http.server --bind "$WAN_ADDR" --directory "$WAN_DIR/www" 80 \
 		>/dev/null 2>"$WAN_HTTP_LOG" &
 	T_NETNS_PIDS+=($!)
-	in_wan dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+	ip netns exec "$NS_WAN" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 		--bind-interfaces --listen-address="$WAN_ADDR" --except-interface=lo \
 		--address="/example.test/$WAN_NAME_ADDR" --pid-file= --log-facility=- \
 		2>"$WAN_DIR/dns.log" &

@@ -331,6 +331,47 @@ with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) a
 EOF
 }
 
+# an archive whose config is followed by a facts entry (root of the host as
+# the container's range, checksum recomputed): a container's facts are
+# sysc's own, never taken from an archive
+test_hostile_facts_entry() {
+	sysc-create b1 -t busybox >/dev/null 2>&1
+	sysc-export b1 "$T_ROOT/b1.tar" --compression none >/dev/null 2>&1
+	python3 - "$T_ROOT/b1.tar" "$T_ROOT/facts.tar" <<'EOF'
+import io, sys, tarfile
+src, dst = sys.argv[1:3]
+facts = b'idmap = ( { container = 0; host = 0; count = 65536; } );\n'
+stream, h, M = bytearray(), 0xcbf29ce484222325, (1 << 64) - 1
+def put(o, m, data):
+    m.size = len(data)
+    o.addfile(m, io.BytesIO(data) if m.isreg() else None)
+with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
+    for m in i.getmembers():
+        f = i.extractfile(m) if m.isreg() else None
+        data = f.read() if f else b""
+        if m.name == "sysc-checksum":
+            n = len(stream) // 8 * 8
+            for k in range(0, n, 8):
+                h = ((h ^ int.from_bytes(stream[k:k + 8], "little")) * 0x100000001b3) & M
+            tail = bytes(stream[n:]) + bytes(8 - (len(stream) - n))
+            h = ((h ^ int.from_bytes(tail, "little") ^ ((len(stream) - n) << 56)) * 0x100000001b3) & M
+            data = b"fnv64=%016x\n" % h
+        elif m.name.startswith("rootfs"):
+            stream.extend(m.name[7:].rstrip("/").encode() + b"\0" + data)
+        else:
+            stream.extend(m.name.encode() + b"\0" + data)
+        put(o, m, data)
+        if m.name == "config":
+            stream.extend(b"facts\0" + facts)
+            put(o, tarfile.TarInfo("facts"), facts)
+EOF
+	tar -tf "$T_ROOT/facts.tar" >"$T_ROOT/facts.list"
+	grep -qx facts "$T_ROOT/facts.list" || t_die "setup: no facts entry"
+	expect_fail 'entry "facts": path outside rootfs/' sysc-import "$T_ROOT/facts.tar" f1
+	expect_store "b1"
+	expect_clean
+}
+
 test_hostile_config_include() {
 	sysc-create b1 -t busybox >/dev/null 2>&1
 	sysc-export b1 "$T_ROOT/b1.tar" -c none
@@ -758,6 +799,7 @@ t_run test_snapshot_export
 t_run test_overlay_backend
 t_run test_hostile_config_refused
 t_run test_hostile_config_include
+t_run test_hostile_facts_entry
 t_run test_bad_input
 t_loopfs tmpfs 512K "$T_ROOT/small"
 t_run test_export_full_fs

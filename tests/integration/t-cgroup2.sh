@@ -137,6 +137,25 @@ test_limits_and_freeze() {
 	expect_clean
 }
 
+# the delegated tree shows the container's limit to a program that finds
+# it as the JVM does (/proc/self/cgroup, /proc/self/mountinfo, walking up
+# from its own cgroup: sysc-attach's leaf has none of its own)
+test_limit_readable_inside() {
+	local out
+	gcc -static -O1 -o "$T_ROOT/cgroup-limit" "$T_SRC/tests/integration/probe/cgroup-limit.c" ||
+		t_die "cannot build the probe"
+	sysc-create r -t busybox || t_die "sysc-create r failed"
+	sysc-config r cgroup.memory.max 64M || t_die "config memory.max"
+	cp "$T_ROOT/cgroup-limit" "$SYSC_PATH/r/rootfs/cgroup-limit"
+	sysc-start r || t_die "sysc-start r failed"
+	out=$(sysc-attach r -- /cgroup-limit) || t_die "probe: $out"
+	expect_eq "$out" "v2 /sys/fs/cgroup 67108864" "limit found inside"
+	sysc-cgroup r memory.max 32M || t_die "live memory.max"
+	expect_eq "$(sysc-attach r -- /cgroup-limit)" "v2 /sys/fs/cgroup 33554432" "live limit found inside"
+	sysc-stop r || t_die "sysc-stop r failed"
+	expect_clean
+}
+
 test_attach_pids_exhausted() {
 	# forking into a full pids cgroup fails, moving in does not: attach then
 	# forks its command outside the container's cgroup and moves it in, which
@@ -252,7 +271,8 @@ EOF
 guest_main() {
 	qemu_mount_debian_cache
 	qemu_guest_run test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
-		test_attach_after_systemd_style_delegation test_limits_and_freeze test_attach_pids_exhausted \
+		test_attach_after_systemd_style_delegation test_limits_and_freeze test_limit_readable_inside \
+		test_attach_pids_exhausted \
 		test_start_stop_cycles \
 		test_debian_systemd
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The user's config file stays the user's: create -f, sysc-config sets and
 # unsets, and a copy change only the lines they are about (comments, order
-# and layout stay); sysc-config --edit never saves an invalid file; a dotted
+# and layout stay); what sysc records (uuid, idmap, rootfs.shifted) lives in
+# the facts file beside it, and an old config holding them is moved over at
+# its next write; sysc-config --edit never saves an invalid file; a dotted
 # name inside a file gets the nested form to write.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,12 +47,21 @@ init = {
 EOF
 }
 
+# the config of NAME holds no fact sysc records, its facts file holds them
+expect_facts_apart() {
+	local c=$SYSC_PATH/$1/config f=$SYSC_PATH/$1/facts
+	! grep -Eq '(^|[ {])(uuid|idmap|shifted) = ' "$c" || t_die "facts in $c: $(cat "$c")"
+	grep -q "^uuid = \"$(sysc-config "$1" uuid)\";\$" "$f" || t_die "uuid not in $f: $(cat "$f")"
+	grep -q '^idmap = ( {' "$f" || t_die "idmap not in $f: $(cat "$f")"
+}
+
 test_comments_survive() {
 	local f
 	f=$(write_user_conf)
 	sysc-create w1 -t busybox -f "$f"
-	expect_only_added "$f" "$SYSC_PATH/w1/config" 'name|uuid|template|idmap|rootfs|  halt_signal|  reboot_signal'
+	expect_only_added "$f" "$SYSC_PATH/w1/config" 'name|template|rootfs|  halt_signal|  reboot_signal'
 	grep -q '^name = "w1";' "$SYSC_PATH/w1/config" || t_die "create: name"
+	expect_facts_apart w1
 	# five sets and unsets, each changing its own line only
 	expect_change w1 's/"256M";   # enough/"512M";   # enough/' cgroup.memory.max 512M
 	expect_change w1 's/pids = { max = 100; };/pids = { max = 200; };/' cgroup.pids.max 200
@@ -58,11 +69,19 @@ test_comments_survive() {
 	expect_change w1 '/^autostart = /d' --unset autostart.enabled
 	expect_change w1 's/halt_signal = "SIGUSR2"/halt_signal = "SIGTERM"/' init.halt_signal SIGTERM
 	expect_eq "$(sysc-config w1 cgroup.memory.max)" 512M "memory.max after the sets"
-	# a copy: the same text but for its own name, uuid and id range
+	expect_facts_apart w1
+	# facts are shown, but sysc records them: not set by hand
+	sysc-config w1 | grep -q "^uuid = \"$(sysc-config w1 uuid)\";" || t_die "dump: no uuid"
+	expect_fail 'uuid of w1 is recorded by sysc' \
+		sysc-config w1 uuid 0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70
+	# a copy: the same text but for its own name; its own uuid and id range
 	sysc-copy w1 w2
 	diff "$SYSC_PATH/w1/config" "$SYSC_PATH/w2/config" | grep -E '^[<>]' |
-		grep -Ev '^[<>] (name|uuid|idmap) = ' && t_die "the copy changed more lines"
+		grep -Ev '^[<>] name = ' && t_die "the copy changed more lines"
 	grep -q '^name = "w2";' "$SYSC_PATH/w2/config" || t_die "copy: name"
+	expect_facts_apart w2
+	[[ $(sysc-config w2 uuid) != "$(sysc-config w1 uuid)" ]] || t_die "the copy kept the uuid"
+	[[ $(host_base w2) != "$(host_base w1)" ]] || t_die "the copy kept the id range"
 	sysc-destroy w2
 	sysc-destroy w1
 }
@@ -117,6 +136,71 @@ test_edit() {
 	sysc-destroy e1
 }
 
+# NAME's config as sysc wrote it before facts had a file of their own: the
+# facts appended to the user's text, no facts file
+make_old_style() {
+	grep -v '^#' "$SYSC_PATH/$1/facts" >>"$SYSC_PATH/$1/config"
+	rm "$SYSC_PATH/$1/facts"
+}
+
+test_old_style_migrates() {
+	local f uuid base before
+	f=$(write_user_conf)
+	sysc-create o1 -t busybox -f "$f"
+	uuid=$(sysc-config o1 uuid) base=$(host_base o1)
+	before=$(cat "$SYSC_PATH/o1/config")
+	make_old_style o1
+	grep -q "^uuid = \"$uuid\";" "$SYSC_PATH/o1/config" || t_die "setup: no uuid in the config"
+	# read before the move: the same facts
+	expect_eq "$(sysc-config o1 uuid)" "$uuid" "uuid read from an old config"
+	expect_eq "$(host_base o1)" "$base" "range read from an old config"
+	sysc-ls | grep -Eq "^o1 +STOPPED +dir +$(idmap_col o1) " || t_die "ls: $(sysc-ls)"
+	# an old export imports as a new container: its facts are not taken
+	sysc-export o1 "$T_ROOT/o1.tar" --compression none >/dev/null 2>&1
+	tar -xOf "$T_ROOT/o1.tar" config | grep -q "^uuid = \"$uuid\";" || t_die "setup: old export"
+	sysc-import "$T_ROOT/o1.tar" o2 >/dev/null 2>&1
+	expect_facts_apart o2
+	[[ $(sysc-config o2 uuid) != "$uuid" && $(host_base o2) != "$base" ]] ||
+		t_die "the import kept the exporter's facts"
+	sysc-destroy o2
+	# the next write moves them out: the user's text as it was, but the set
+	sysc-config o1 cgroup.pids.max 300
+	diff -u <(sed -e 's/max = 100;/max = 300;/' <<<"$before") "$SYSC_PATH/o1/config" ||
+		t_die "the move changed more than the facts"
+	expect_facts_apart o1
+	expect_eq "$(sysc-config o1 uuid)" "$uuid" "uuid after the move"
+	expect_eq "$(host_base o1)" "$base" "range after the move"
+	# --edit moves them before the editor sees the file
+	make_old_style o1
+	editor_script
+	EDITOR=$T_ROOT/editor VISUAL= T_ROOT=$T_ROOT EDIT_SED1='s/max = 300;/max = 400;/' \
+		sysc-config o1 --edit
+	diff -u <(sed -e 's/max = 100;/max = 400;/' <<<"$before") "$SYSC_PATH/o1/config" ||
+		t_die "--edit: the move changed more than the facts"
+	expect_facts_apart o1
+	# a fact written into the config by an edit is refused
+	rm -f "$T_ROOT/edits"
+	EDITOR=$T_ROOT/editor VISUAL= T_ROOT=$T_ROOT \
+		EDIT_SED1='$a uuid = "0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70";' \
+		expect_fail 'uuid: recorded by sysc' sysc-config o1 --edit
+	expect_eq "$(sysc-config o1 uuid)" "$uuid" "uuid after a refused edit"
+	sysc-destroy o1
+}
+
+# a snapshot keeps the facts with the config: a restore brings both back
+test_snapshot_facts() {
+	local base
+	sysc-create s1 -t busybox >/dev/null
+	base=$(host_base s1)
+	sysc-snapshot s1 >/dev/null
+	sysc-config s1 --unset idmap
+	[[ -z $(sysc-config s1 idmap) ]] || t_die "idmap not forgotten"
+	sysc-snapshot s1 -r snap0 >/dev/null
+	expect_eq "$(host_base s1)" "$base" "range after a restore"
+	expect_facts_apart s1
+	sysc-destroy s1
+}
+
 test_dotted_key() {
 	local f
 	f=$(cfg dotted.conf <<<$'# limits\ncgroup = {\n    memory.max = "96M";\n};')
@@ -130,7 +214,8 @@ test_leaves_nothing() {
 	expect_clean
 }
 
-for t in test_comments_survive test_edit test_dotted_key test_leaves_nothing; do
+for t in test_comments_survive test_old_style_migrates test_snapshot_facts test_edit \
+	test_dotted_key test_leaves_nothing; do
 	t_run "$t"
 done
 t_summary

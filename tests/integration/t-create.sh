@@ -186,6 +186,43 @@ test_uncached_template() {
 	sysc-destroy u1
 }
 
+# a template's promises (templates/README.md): the cache key is remembered
+# per template file and options, and sysc writes the identity itself
+test_template_promises() {
+	local log=$T_ROOT/promise.log tpl=$SYSC_TEMPLATE_DIR/sysc-testtpl n
+	trap 'rm -rf "${SYSC_CACHE_DIR:?}"/testtpl-promise*' EXIT
+	: >"$log"
+	sysc-create p1 -t testtpl -- --promise --log "$log"
+	expect_eq "$(tr '\n' ' ' <"$log")" "cache-key build " "template runs, first create"
+	sysc-create p2 -t testtpl -- --promise --log "$log"
+	expect_eq "$(tr '\n' ' ' <"$log")" "cache-key build " "template runs, second create"
+	for n in p1 p2; do
+		expect_eq "$(cat "$SYSC_PATH/$n/rootfs/etc/hostname")" "$n" "$n hostname"
+		grep -qx "127.0.1.1	$n" "$SYSC_PATH/$n/rootfs/etc/hosts" || t_die "$n: /etc/hosts"
+		[[ -f $SYSC_PATH/$n/rootfs/etc/machine-id && ! -s $SYSC_PATH/$n/rootfs/etc/machine-id ]] ||
+			t_die "$n: machine-id not emptied"
+		[[ ! -e $SYSC_PATH/$n/rootfs/etc/ssh/ssh_host_ed25519_key ]] || t_die "$n: ssh host key kept"
+		[[ -e $SYSC_PATH/$n/rootfs/etc/ssh/sshd_config ]] || t_die "$n: sshd_config removed"
+	done
+	[[ $(sysc-config p1 uuid) != $(sysc-config p2 uuid) ]] || t_die "same uuid"
+	# an edited template is asked again; other options are another key
+	touch "$tpl"
+	sysc-create p3 -t testtpl -- --promise --log "$log"
+	expect_eq "$(tr '\n' ' ' <"$log")" "cache-key build cache-key " "after an edit"
+	sysc-create p4 -t testtpl -- --promise --log "$log" --key testtpl-promise2
+	expect_eq "$(tr '\n' ' ' <"$log")" "cache-key build cache-key cache-key build " "other options"
+	# the template would refuse a name that is no host name; so does sysc
+	expect_fail 'container name "p_5" is not a valid host name' \
+		sysc-create p_5 -t testtpl -- --promise --log "$log"
+	# a key is remembered only once its cache was made
+	expect_fail 'failed during build' sysc-create p6 -t testtpl -- --promise --fail-build
+	if grep -lsF -- "--fail-build" "$SYSC_CACHE_DIR"/.keys/*; then
+		t_die "the key of a failed build was remembered"
+	fi
+	for n in p1 p2 p3 p4; do sysc-destroy "$n"; done
+	expect_store ""
+}
+
 test_disk_full() {
 	local small=$T_ROOT/small
 	mkdir -p "$small"
@@ -285,7 +322,7 @@ test_leaves_nothing() {
 for t in test_create_busybox test_name_taken test_invalid_names test_missing_template \
 	test_usage_errors test_bad_config_files test_config_get_set test_destroy_unknown \
 	test_template_fails_halfway test_sigint_during_create test_sigkill_during_create \
-	test_concurrent_same_name test_uncached_template test_disk_full test_two_stores_same_name \
+	test_concurrent_same_name test_uncached_template test_template_promises test_disk_full test_two_stores_same_name \
 	test_names_like_sysc_files test_leaves_nothing; do
 	t_run "$t"
 done

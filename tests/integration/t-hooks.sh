@@ -131,12 +131,14 @@ EOC
 		t_die "create rootfs: $(cat "$OUT/create.env")"
 	grep -Eq "^SYSC_CONFIG=$SYSC_PATH/\.create-h1-[^/]+/config$" "$OUT/create.env" ||
 		t_die "create config"
+	grep -Eq "^SYSC_FACTS=$SYSC_PATH/\.create-h1-[^/]+/facts$" "$OUT/create.env" ||
+		t_die "create facts"
 	start_hook_script h1
 	sysc-start h1
 	expect_eq "$(tr '\n' ' ' <"$OUT/order")" "create pre_start pre_mount mount " order
 	for m in pre_start pre_mount mount; do
 		expect_env "$OUT/$m.env" SYSC_NAME=h1 "SYSC_HOOK=$m" "SYSC_PATH=$SYSC_PATH" \
-			"SYSC_CONFIG=$e/config" "SYSC_ROOTFS=$e/rootfs"
+			"SYSC_CONFIG=$e/config" "SYSC_FACTS=$e/facts" "SYSC_ROOTFS=$e/rootfs"
 		! grep -q '^SYSC_TARGET=' "$OUT/$m.env" || t_die "$m has SYSC_TARGET"
 	done
 	! grep -q '^SYSC_ROOTFS_MOUNT=' "$OUT/pre_start.env" || t_die "pre_start has SYSC_ROOTFS_MOUNT"

@@ -30,6 +30,7 @@ net_cleanup() {
 	for n in $(sysc-ls --format json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
 		sysc-stop -k "$n" >/dev/null 2>&1 || true
 	done
+	sysc-net delete -f "$BR" >/dev/null 2>&1 || true # the record in sysc.conf too
 	for l in $(links | grep -E "^($BR|$ABR|$DUM[a-z]|vs-nt[a-z0-9]*-[0-9]+)$"); do
 		ip link del "$l" 2>/dev/null || true
 	done
@@ -54,9 +55,9 @@ test_veth_on_managed_bridge() {
 	trap net_cleanup EXIT
 	local before
 	before=$(links)
-	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
+	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64" --no-nat
 	sysc-net ls | grep -E >/dev/null "^$BR +net +up +0 +${S4}1/24, ${S6}1/64" || t_die "ls: $(sysc-net ls)"
-	expect_fail "interface $BR already exists" sysc-net create "$BR"
+	expect_fail "network $BR already exists" sysc-net create "$BR"
 	sysc-create nta -t busybox -f "$(veth_conf 2)"
 	sysc-create ntb -t busybox -f "$(veth_conf 3)"
 	sysc-start nta
@@ -81,7 +82,7 @@ test_veth_on_managed_bridge() {
 	inns ntb busybox ping -c1 -W2 "${S4}1" >/dev/null || t_die "ntb -> bridge IPv4"
 	inns ntb busybox ping -c1 -W2 "${S6}1" >/dev/null || t_die "ntb -> bridge IPv6"
 	busybox ping -c1 -W2 "${S4}2" >/dev/null || t_die "host -> nta"
-	expect_fail "bridge $BR still has 2 port" sysc-net delete "$BR"
+	expect_fail "network $BR is in use by nta, ntb" sysc-net delete "$BR"
 	sysc-stop nta
 	sysc-stop ntb
 	expect_no_links_of nta
@@ -164,7 +165,7 @@ EOF2
 
 test_monitor_killed_veth_removed() {
 	trap net_cleanup EXIT
-	sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 none --no-nat
 	sysc-create ntg -t busybox -f "$(veth_conf 4)"
 	sysc-start ntg
 	local mon
@@ -235,7 +236,7 @@ test_start_stop_cycles() {
 	trap net_cleanup EXIT
 	local before
 	before=$(links)
-	sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 none --no-nat
 	ip link add "${DUM}c" type veth peer name "${DUM}d" || t_die "cannot make a parent link"
 	sysc-create ntj -t busybox -f "$(cfg cyc.conf <<EOF2
 network = ( { type = "veth"; link = "$BR"; ipv4 = ["${S4}40/24"]; },
@@ -259,7 +260,7 @@ EOF2
 test_debian_pair_on_bridge() {
 	# the Debian template cache of the run (t-debian.sh warms it), else a debootstrap
 	trap net_cleanup EXIT
-	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
+	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64" --no-nat
 	sysc-create ntx -t debian -f "$(veth_conf 11)" >/dev/null 2>&1 || t_die "create ntx"
 	sysc-create nty -t debian -f "$(veth_conf 12)" >/dev/null 2>&1 || t_die "create nty"
 	sysc-start ntx
@@ -294,7 +295,7 @@ test_debian_pair_on_bridge() {
 test_foreign_host_link_kept() {
 	trap net_cleanup EXIT
 	local idx
-	sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 none --no-nat
 	ip link add "${DUM}h" type veth peer name "${DUM}i" || t_die "cannot make a link"
 	idx=$(cat "/sys/class/net/${DUM}h/ifindex")
 	sysc-create ntf -t busybox -f "$(cfg fh.conf <<EOF2
@@ -315,7 +316,7 @@ EOF2
 test_two_stores_same_name() {
 	trap 'net_cleanup; SYSC_PATH=$T_ROOT/store2 sysc-stop -k ntk >/dev/null 2>&1 || true' EXIT
 	local s2=$T_ROOT/store2 m1 m2
-	sysc-net create "$BR" --ipv4 "${S4}1/24"
+	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 none --no-nat
 	sysc-create ntk -t busybox -f "$(veth_conf 6)"
 	SYSC_PATH=$s2 sysc-create ntk -t busybox -f "$(veth_conf 7)"
 	sysc-start ntk

@@ -33,7 +33,8 @@ test_build_package() {
 	for f in ./usr/bin/sysc ./usr/share/sysc/templates/sysc-debian ./usr/share/sysc/templates/sysc-busybox \
 		./usr/share/sysc/hooks/bind-dir ./usr/share/man/man1/sysc-create.1.gz \
 		./usr/share/man/man5/sysc.conf.5.gz ./usr/share/bash-completion/completions/sysc \
-		./lib/systemd/system/sysc-autostart.service ./etc/sysc/sysc.conf ./etc/sysc/default.conf \
+		./lib/systemd/system/sysc-autostart.service ./lib/systemd/system/lxcfs.service.d/sysc.conf \
+		./etc/sysc/sysc.conf ./etc/sysc/default.conf \
 		./usr/share/doc/sysc/README.Debian; do
 		grep -q " $f\$" "$PKG/contents" || t_die "$f not in the package"
 	done

@@ -4,7 +4,7 @@
 # the <!-- tour:STEP --> line before it) runs in this file's private store
 # with `bash -e`, in order, and must succeed; then a few of its outputs are
 # checked. Two changes are made to the README's text, and only these:
-#  - names: the containers web, db and web2, the bridge sysc0 and the subnet
+#  - names: the containers web, db and web2, the network lab0 and the subnet
 #    10.77.0.0/24 get names of this run, so that parallel runs cannot meet on
 #    host-wide interface names (veth ends, bridges) or addresses;
 #  - interactive commands (the console, a login shell) get a non-interactive
@@ -16,7 +16,7 @@
 README=$T_SRC/README.md
 ID=$(($$ % 100000))
 W=tw${ID}a W2=tw${ID}c D=tw${ID}b # web, web2, db
-BR=stb$ID                         # sysc0
+BR=stb$ID                         # lab0
 S4=10.233.$(($$ % 200)).          # 10.77.0.
 TOUR=$T_ROOT/tour                 # the working directory of the commands
 mkdir -p "$TOUR" "$T_ROOT/steps"
@@ -73,7 +73,7 @@ prepare() { # FILE
 			bad=1
 		fi
 		sed -E -e "s/\bweb2\b/$W2/g" -e "s/\bweb\b/$W/g" -e "s/\bdb\b/$D/g" \
-			-e "s/\bsysc0\b/$BR/g" -e "s/\b10\.77\.0\./$S4/g" <<<"$line"
+			-e "s/\blab0\b/$BR/g" -e "s/\b10\.77\.0\./$S4/g" <<<"$line"
 	done <"$1"
 	return $bad
 }

@@ -774,7 +774,7 @@ static void test_help_get_dump(void)
 	for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
 		f = open_memstream(&buf, &len);
 		capture_start();
-		r = conf_get(def, p, gets[i].key, f);
+		r = conf_get(def, p, NULL, gets[i].key, f);
 		err = capture_end();
 		fclose(f);
 		CHECK(r == 0 && !strcmp(buf, gets[i].out), "get %s = \"%s\" (%s)", gets[i].key,
@@ -783,7 +783,7 @@ static void test_help_get_dump(void)
 	}
 	f = open_memstream(&buf, &len);
 	capture_start();
-	r = conf_get(def, p, "consol.ttys", f);
+	r = conf_get(def, p, NULL, "consol.ttys", f);
 	err = capture_end();
 	fclose(f);
 	CHECK(r == -ENOENT && strstr(err, "did you mean \"console.ttys\""), "get unknown (%s)",
@@ -791,7 +791,7 @@ static void test_help_get_dump(void)
 	free(buf);
 
 	f = open_memstream(&buf, &len);
-	r = conf_dump(def, p, f);
+	r = conf_dump(def, p, NULL, f);
 	fclose(f);
 	CHECK(r == 0 && strstr(buf, "name = \"c1\";") && strstr(buf, "ttys = 2;") &&
 		      strstr(buf, "max = \"2G\";") && strstr(buf, "halt_signal = \"SIGRTMIN+3\";"),
@@ -837,7 +837,7 @@ static void test_default_hostname(void)
 		      names[i].name, c ? c->hostname : "?");
 		conf_free(c);
 		f = open_memstream(&buf, &len);
-		r = conf_dump(NULL, p, f);
+		r = conf_dump(NULL, p, NULL, f);
 		fclose(f);
 		p = write_file("h-dump.conf", buf);
 		capture_start();
@@ -1029,7 +1029,7 @@ static void test_global(void)
 	CHECK(r == 0 && g && !strcmp(g->path, "/var/lib/sysc") &&
 		      !strcmp(g->cache_dir, "/var/cache/sysc") &&
 		      !strcmp(g->run_dir, "/run/sysc") && !strcmp(g->default_backend, "best") &&
-		      !g->lvm_vg && !g->bridge,
+		      !g->lvm_vg && !strcmp(g->bridge, "sysc0") && strv_length(g->networks) == 0,
 	      "global defaults");
 	conf_global_free(g);
 	g = NULL;
@@ -1049,6 +1049,21 @@ static void test_global(void)
 	CHECK(r == -EINVAL && !g && strstr(err, ":1: path: \"relative\" is not an absolute path") &&
 		      strstr(err, ":2: lvm.vgg: unknown key (did you mean \"lvm.vg\"?)"),
 	      "global errors (%s)", flat(err));
+	p = write_file("sysc.conf", "networks = [ \"br0 ipv4=10.1.2.1/24 ipv6=none nat isolated "
+				    "domain=lab\", \"br1 ipv4=none ipv6=fd00::1/64 no-nat\" ];\n");
+	r = conf_global_load(p, &g);
+	CHECK(r == 0 && g && strv_length(g->networks) == 2, "network records");
+	conf_global_free(g);
+	g = NULL;
+	p = write_file("sysc.conf", "networks = [ \"br0 ipv4=10.1.2.300/24\", \"br1 nat fast\", "
+				    "\"br2 domain=A_B\" ];\n");
+	capture_start();
+	r = conf_global_load(p, &g);
+	err = capture_end();
+	CHECK(r == -EINVAL && !g && strstr(err, "invalid item \"ipv4=10.1.2.300/24\"") &&
+		      strstr(err, "invalid item \"fast\"") &&
+		      strstr(err, "invalid item \"domain=A_B\""),
+	      "bad network records (%s)", flat(err));
 }
 
 static void test_shipped_files(void)
@@ -1114,6 +1129,95 @@ static void test_foreign_text(void)
 	      "a NUL byte refused (%s)", flat(err));
 }
 
+/* A container's facts file merged over its config: facts win, and a
+ * facts file holding a setting of the user's is refused, naming it. */
+static void test_facts(void)
+{
+	const char *cfg = write_file("fc.conf", "name = \"c1\";\n"
+						"uuid = \"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\";\n"
+						"rootfs = { backend = \"dir\"; };\n");
+	const char *facts = write_file("facts", "# by sysc\n"
+						"uuid = \"11111111-4a7c-4c1e-9a55-2f5e3c1d8b70\";\n"
+						"rootfs = { shifted = \"b:0:100000:65536\"; };\n"
+						"idmap = ( { container = 0; host = 100000; count = "
+						"65536; } );\n");
+	const char *bad = write_file("badfacts", "rootfs = { backend = \"btrfs\"; };\n"
+						 "hostname = \"x\";\n");
+	struct sysc_conf *c = NULL;
+	const char *err;
+	int r;
+
+	r = conf_load_facts(NULL, cfg, facts, &c);
+	CHECK(r == 0 && c && strcmp(c->uuid, "11111111-4a7c-4c1e-9a55-2f5e3c1d8b70") == 0 &&
+		      strcmp(c->rootfs.shifted, "b:0:100000:65536") == 0 &&
+		      strcmp(c->rootfs.backend, "dir") == 0 && c->n_idmap == 1,
+	      "facts: merged over the config, a fact in both from facts");
+	conf_free(c);
+	c = NULL;
+	r = conf_load_facts(NULL, cfg, tpath("missing-facts"), &c);
+	CHECK(r == 0 && c && strcmp(c->uuid, "0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70") == 0,
+	      "facts: a missing facts file, the config's own (old-style) facts");
+	conf_free(c);
+	c = NULL;
+	capture_start();
+	r = conf_load_facts(NULL, cfg, bad, &c);
+	err = capture_end();
+	CHECK(r == -EINVAL && strstr(err, "badfacts:1: rootfs.backend: not a fact sysc records") &&
+		      strstr(err, "badfacts:2: hostname: not a fact"),
+	      "facts: settings of the user's refused in facts (%s)", err);
+	conf_free(c);
+	CHECK(conf_key_is_fact("uuid") && conf_key_is_fact("idmap.host") &&
+		      conf_key_is_fact("rootfs.shifted") && !conf_key_is_fact("rootfs") &&
+		      !conf_key_is_fact("rootfs.backend") && !conf_key_is_fact("uuidx"),
+	      "facts: conf_key_is_fact");
+}
+
+/* Facts moved out of an old-style config: only their lines change, in the
+ * config and in the facts file; a fact the facts file holds already wins. */
+static void test_move_facts(void)
+{
+	const char *cfg =
+		write_file("old.conf", "# mine\n"
+				       "name = \"c1\"; # the name\n"
+				       "uuid = \"0b6f9d2e-4a7c-4c1e-9a55-2f5e3c1d8b70\";\n"
+				       "rootfs = {\n"
+				       "    backend = \"dir\"; // where\n"
+				       "    shifted = \"b:0:100000:65536\";\n"
+				       "};\n"
+				       "idmap = ( { container = 0; host = 100000; count = "
+				       "65536; } );\n"
+				       "# end\n");
+	const char *facts =
+		write_file("mfacts", "# by sysc\n"
+				     "uuid = \"11111111-4a7c-4c1e-9a55-2f5e3c1d8b70\";\n");
+	struct conf_edit *ed = NULL, *fe = NULL;
+	_cleanup_free_ char *a = NULL, *b = NULL;
+	size_t la, lb;
+	int r, n = -1;
+
+	r = conf_edit_open(cfg, &ed);
+	if (r == 0)
+		r = conf_facts_open(facts, &fe);
+	if (r == 0)
+		r = n = conf_edit_move_facts(ed, fe);
+	if (r >= 0)
+		r = conf_edit_write(ed, NULL, cfg);
+	if (r == 0)
+		r = conf_facts_write(fe, facts);
+	conf_edit_free(ed);
+	conf_edit_free(fe);
+	CHECK(r == 0 && n == 3, "move facts: %d moved (r %d)", n, r);
+	fileio_read_at(AT_FDCWD, cfg, &a, &la);
+	fileio_read_at(AT_FDCWD, facts, &b, &lb);
+	CHECK(a && strcmp(a, "# mine\nname = \"c1\"; # the name\nrootfs = {\n"
+			     "    backend = \"dir\"; // where\n};\n# end\n") == 0,
+	      "move facts: the config keeps all but the facts: %s", a ? a : "(null)");
+	CHECK(b && strncmp(b, "# by sysc\nuuid = \"11111111-", 27) == 0 &&
+		      strstr(b, "shifted = \"b:0:100000:65536\";") &&
+		      strstr(b, "idmap = ( { container = 0; host = 100000; count = 65536; } );"),
+	      "move facts: the facts file gets them, its uuid kept: %s", b ? b : "(null)");
+}
+
 int main(void)
 {
 	log_set_program("test-config");
@@ -1132,6 +1236,8 @@ int main(void)
 	test_help_get_dump();
 	test_default_hostname();
 	test_edit();
+	test_facts();
+	test_move_facts();
 	test_global();
 	test_shipped_files();
 	fileio_rm_rf_at(AT_FDCWD, tmpdir);

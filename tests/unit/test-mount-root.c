@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "mount/mount.h"
 #include "tap.h"
@@ -350,6 +351,19 @@ static void check_main(const char *out, int rc, const char *root)
 			CHECK(has_line_with(out, masked[i][1], "ro,"), "%s masked read-only",
 			      masked[i][0]);
 		}
+
+	/* hybrid hosts: each v1 hierarchy read-only at /run/host/cgroup/<name> */
+	const char *v1path;
+	char *v1ctl;
+	for (size_t i = 0; cgroup_host_v1_hierarchy(i, &v1path, &v1ctl); i++) {
+		char want[256];
+
+		snprintf(want, sizeof(want), "mnt=/run/host/cgroup/%s ", strrchr(v1path, '/') + 1);
+		CHECK(has_line_with(out, want, "ro,"), "v1 hierarchy %s read-only at %s", v1ctl,
+		      want + 4);
+		free(v1ctl);
+		expected++;
+	}
 
 	CHECK(rc == 0, "container shell exited 0 (got %d)", rc);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)

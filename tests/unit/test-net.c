@@ -130,7 +130,7 @@ static void plan(void)
 	CHECK(f->kind == NET_PHYS && !f->has_mac && !strcmp(f->link, "dummy1"),
 	      "phys keeps its own MAC");
 	char **lines = NULL;
-	CHECK(net_describe(c, "web1", &lines) == 0 && strv_length(lines) == 4, "described");
+	CHECK(net_describe(c, "web1", NULL, &lines) == 0 && strv_length(lines) == 4, "described");
 	CHECK(lines && strstr(lines[1], "eth0: veth, host end vs-web1-0 on bridge br0") &&
 		      strstr(lines[1], "10.77.0.5/24") && strstr(lines[1], "fd77::5/64"),
 	      "%s", lines ? lines[1] : "");
@@ -168,6 +168,53 @@ static void bad_configs(void)
 	}
 }
 
+/* managed network records and the pool's index -> address mapping */
+static void managed_records(void)
+{
+	struct net_managed m;
+	struct net_addr a;
+	char s[64];
+	char *f;
+
+	CHECK(net_managed_parse("br0 ipv4=10.66.2.1/29 ipv6=fd12:3456:789a::1/64 nat isolated "
+				"domain=lab",
+				&m) == 0 &&
+		      m.has4 && m.has6 && m.nat && m.isolated && !strcmp(m.domain, "lab") &&
+		      m.a4.prefix == 29,
+	      "record parsed");
+	f = net_managed_format(&m);
+	CHECK(f && !strcmp(f, "br0 ipv4=10.66.2.1/29 ipv6=fd12:3456:789a::1/64 nat isolated "
+			      "domain=lab"),
+	      "formatted back: %s", f);
+	free(f);
+	CHECK(net_managed_parse("br1 ipv4=none ipv6=none no-nat", &m) == 0 && !m.has4 && !m.has6 &&
+		      !m.nat && !strcmp(m.domain, "sysc"),
+	      "none, no-nat, default domain");
+	f = net_managed_format(&m);
+	CHECK(f && !strcmp(f, "br1 ipv4=none ipv6=none no-nat"), "default domain not written: %s",
+	      f);
+	free(f);
+	CHECK(net_managed_parse("br2 ipv4=10.1.2.300/24", &m) < 0, "bad address refused");
+	/* index 1 is .2 when the bridge is .1; the bridge's own is skipped */
+	net_managed_parse("b ipv4=10.66.2.1/29 ipv6=fd00::1/64 nat", &m);
+	net_pool_addr4(&m, 1, &a);
+	net_format_addr(&a, true, s);
+	CHECK(!strcmp(s, "10.66.2.2/29"), "first pool address %s", s);
+	net_pool_addr4(&m, 5, &a);
+	net_format_addr(&a, true, s);
+	CHECK(!strcmp(s, "10.66.2.6/29"), "last pool address of a /29 %s", s);
+	net_pool_addr6(&m, 1, &a);
+	net_format_addr(&a, true, s);
+	CHECK(!strcmp(s, "fd00::1:1/64"), "IPv6 pool address %s", s);
+	net_managed_parse("b ipv4=10.66.2.5/24 nat", &m);
+	net_pool_addr4(&m, 4, &a);
+	net_format_addr(&a, false, s);
+	CHECK(!strcmp(s, "10.66.2.4"), "below the bridge's address %s", s);
+	net_pool_addr4(&m, 5, &a);
+	net_format_addr(&a, false, s);
+	CHECK(!strcmp(s, "10.66.2.6"), "the bridge's address skipped %s", s);
+}
+
 int main(void)
 {
 	host_names();
@@ -175,5 +222,6 @@ int main(void)
 	parsing();
 	plan();
 	bad_configs();
+	managed_records();
 	return tap_done();
 }
