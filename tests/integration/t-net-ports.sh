@@ -327,7 +327,7 @@ EOF2
 	inns ga1 ip addr add "${S6}99/64" dev eth0 nodad
 	inns ga1 busybox ping -c1 -W1 -I "${S6}99" "${S6}22" >/dev/null && t_die "forged ${S6}99 -> ga2 got through"
 	inns ga1 ip addr del "${S6}99/64" dev eth0
-	inns ga1 ip addr add "${S6}$eui/64" dev eth0 nodad
+	inns ga1 ip addr replace "${S6}$eui/64" dev eth0 nodad # (SLAAC may have made it)
 	inns ga1 busybox ping -c1 -W2 -I "${S6}$eui" "${S6}22" >/dev/null || t_die "SLAAC ${S6}$eui -> ga2"
 	inns ga1 ip addr del "${S6}$eui/64" dev eth0
 	# raw frames: its own source passes, a forged one does not, with or
