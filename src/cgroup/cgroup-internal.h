@@ -36,6 +36,10 @@ enum {
 	CGROUP_V1_BLKIO = 1u << 5,
 	CGROUP_V1_DEVICES = 1u << 6,
 	CGROUP_V1_FREEZER = 1u << 7,
+	/* no controller: the named hierarchy systemd keeps in a hybrid or
+	 * legacy layout; a nesting container's systemd needs its own cgroup
+	 * there (LXC gives it one too) */
+	CGROUP_V1_NAMED_SYSTEMD = 1u << 8,
 };
 
 /* One mounted v1 hierarchy of the host. */
@@ -188,3 +192,20 @@ uint64_t cgroup_weight_to_blkio(uint64_t weight);
 uint64_t cgroup_blkio_to_weight(uint64_t bw);
 /* v1 "no limit" values of memory.*limit_in_bytes are huge page-aligned numbers. */
 #define CGROUP_V1_MEM_UNLIMITED 0x7FFFFFFFFFFFF000ULL
+
+/* ---- CPU pinning (pin.c) ---- */
+
+/* CPU numbers handled (the config's cpuset lists go up to 8191). */
+#define CGROUP_PIN_MAX_CPUS 8192
+/* "0-3,5\n" -> set (cleared first); -EINVAL/-ERANGE for a bad list. */
+int cgroup_cpulist_parse(const char *s, bool set[CGROUP_PIN_MAX_CPUS]);
+/* set -> "0-3,5" ("" when empty); NULL when out of memory. */
+char *cgroup_cpulist_format(const bool set[CGROUP_PIN_MAX_CPUS]);
+/* The n CPUs of allowed with the lowest load (ties: lowest number), all of
+ * allowed when it has no more than n, as a list. */
+int cgroup_pin_choose(const bool allowed[CGROUP_PIN_MAX_CPUS],
+		      const unsigned load[CGROUP_PIN_MAX_CPUS], unsigned n, char **ret);
+/* How many CPUs c's cpu.max asks for: ceil(QUOTA / PERIOD); 0 without a quota. */
+unsigned cgroup_pin_count(const struct conf_cgroup *c);
+/* Pin to n CPUs chosen as above (0: every CPU of the parent). */
+int cgroup_pin_cpus(struct cgroup_set *cg, unsigned n);

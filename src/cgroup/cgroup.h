@@ -107,10 +107,30 @@ int cgroup_get_limit(struct cgroup_set *cg, const char *key, char **ret);
 /* Is key ("memory.max") one of the limit keys? */
 bool cgroup_limit_key_known(const char *key);
 
+/* CPU pinning (pin.c; resources.cpu_pinning): with pinning "auto" (or NULL),
+ * a CPU quota in c (cpu.max QUOTA PERIOD) and no cpuset.cpus in c, pin the
+ * container (cpuset.cpus) to ceil(QUOTA / PERIOD) CPUs of its parent
+ * cgroup, those least used by the cpusets of the other containers under
+ * the same parent (ties: lowest number). Without a quota nothing is done at
+ * start; live (a sysc-cgroup change of cpu.max to "max") every CPU of the
+ * parent is given back. Logs failures. */
+int cgroup_apply_cpu_pinning(struct cgroup_set *cg, const struct conf_cgroup *c,
+			     const char *pinning, bool live);
+
 /* v1 devices controller (hybrid hosts): devices.deny "a", then each line
  * ("c 1:3 rwm") to devices.allow. -ENOENT when there is no devices
  * hierarchy (pure v2: src/security/devices-bpf.c does it). Logs failures. */
 int cgroup_v1_devices_set(struct cgroup_set *cg, char *const *allow);
+
+/* security.nesting on a hybrid host: the container's own directory in
+ * every v1 hierarchy, with its cgroup.procs, tasks and cgroup.clone_children,
+ * is given to uid/gid (its root), so it may make and limit cgroups below it;
+ * its own limit files stay the host's. */
+int cgroup_v1_delegate(struct cgroup_set *cg, uid_t uid, gid_t gid);
+/* The host's v1 hierarchies as "NAME CONTROLLERS" (the mount point's last
+ * component, the comma-separated controllers: "memory memory"), for
+ * mounting them in a container; malloc'd strv, NULL when out of memory. */
+char **cgroup_v1_mount_list(void);
 
 /* Host facts. */
 bool cgroup_host_is_hybrid(void);

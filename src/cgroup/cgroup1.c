@@ -840,3 +840,53 @@ int cgroup_v1_devices_set(struct cgroup_set *cg, char *const *allow)
 	}
 	return 0;
 }
+
+int cgroup_v1_delegate(struct cgroup_set *cg, uid_t uid, gid_t gid)
+{
+	static const char *const files[] = {"cgroup.procs", "tasks", "cgroup.clone_children"};
+
+	for (size_t i = 0; i < cg->n_v1; i++) {
+		struct cgroup_v1_dir *d = &cg->v1[i];
+		if (d->fd < 0)
+			continue;
+		if (fchownat(d->fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+			return log_error_errno(-errno, "cannot delegate cgroup %s to uid %u: %m",
+					       d->path, uid);
+		for (size_t k = 0; k < ARRAY_SIZE(files); k++)
+			if (fchownat(d->fd, files[k], uid, gid, 0) < 0 && errno != ENOENT)
+				return log_error_errno(-errno,
+						       "cannot delegate %s/%s to uid %u: %m",
+						       d->path, files[k], uid);
+	}
+	return 0;
+}
+
+char **cgroup_v1_mount_list(void)
+{
+	const struct cgroup_v1_mount *m;
+	_cleanup_strv_ char **v = NULL;
+	size_t n;
+
+	m = cgroup_host_v1_mounts(&n);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *opts = NULL, *e = NULL;
+		const char *base =
+			strrchr(m[i].path, '/') ? strrchr(m[i].path, '/') + 1 : m[i].path;
+		for (unsigned bit = 1; bit && bit <= m[i].mask; bit <<= 1) {
+			if (!(m[i].mask & bit))
+				continue;
+			char *o = str_printf("%s%s%s", opts ? opts : "", opts ? "," : "",
+					     cgroup_v1_controller_name(bit));
+			if (!o)
+				return NULL;
+			free(opts);
+			opts = o;
+		}
+		e = str_printf("%s %s", base, opts ? opts : "");
+		if (!e || strv_push(&v, e) < 0)
+			return NULL;
+	}
+	if (!v && !(v = calloc(1, sizeof(char *))))
+		return NULL;
+	return TAKE_PTR(v);
+}

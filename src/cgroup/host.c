@@ -28,10 +28,15 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } controllers[] = {
-	{"memory", CGROUP_V1_MEMORY},	{"cpu", CGROUP_V1_CPU},
-	{"cpuacct", CGROUP_V1_CPUACCT}, {"cpuset", CGROUP_V1_CPUSET},
-	{"pids", CGROUP_V1_PIDS},	{"blkio", CGROUP_V1_BLKIO},
-	{"devices", CGROUP_V1_DEVICES}, {"freezer", CGROUP_V1_FREEZER},
+	{"memory", CGROUP_V1_MEMORY},
+	{"cpu", CGROUP_V1_CPU},
+	{"cpuacct", CGROUP_V1_CPUACCT},
+	{"cpuset", CGROUP_V1_CPUSET},
+	{"pids", CGROUP_V1_PIDS},
+	{"blkio", CGROUP_V1_BLKIO},
+	{"devices", CGROUP_V1_DEVICES},
+	{"freezer", CGROUP_V1_FREEZER},
+	{"name=systemd", CGROUP_V1_NAMED_SYSTEMD},
 };
 
 /* ---- v1 mountinfo parsing ---- */
@@ -126,7 +131,7 @@ int cgroup_v1_parse_mountinfo(const char *text, struct cgroup_v1_mount **ret, si
 		if (split_line(line, &mnt, &type, &opts) < 0 || strcmp(type, "cgroup") != 0)
 			continue;
 		mask = cgroup_v1_controller_mask(opts);
-		/* name=systemd, net_cls, ...: not ours; overlap: a bind mount of one we have */
+		/* net_cls, other names, ...: not ours; overlap: a bind mount of one we have */
 		if (mask == 0 || (mask & seen))
 			continue;
 		struct cgroup_v1_mount *nm = realloc(m, (n + 1) * sizeof(*m));

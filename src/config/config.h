@@ -117,7 +117,8 @@ struct sysc_conf {
 	struct conf_sysctl *sysctls;
 	size_t n_sysctls;
 	struct {
-		char *views; /* "auto" (default), "lxcfs", "off" */
+		char *views;	   /* "auto" (default), "lxcfs", "off" */
+		char *cpu_pinning; /* "auto" (default), "off" */
 	} resources;
 
 	int oom_score_adj; /* -1000..1000, default 0 */
@@ -174,6 +175,7 @@ struct sysc_conf {
 	struct {
 		bool privileged;   /* default true until unprivileged lands */
 		bool no_new_privs; /* default false (systemd needs setuid binaries) */
+		bool nesting;	   /* default false: runtimes inside (doc/security.md) */
 	} security;
 };
 
@@ -191,6 +193,10 @@ struct sysc_global {
 	/* lxcfs mount point, default /var/lib/lxcfs */
 	char *lxcfs_dir;
 };
+
+/* Is devices.create entry one that security.nesting added (/dev/fuse,
+ * /dev/net/tun), not one of the config file's? */
+bool conf_nesting_device(const struct sysc_conf *c, const char *entry);
 
 /* Load a container config: default_file (may be NULL or not exist) merged
  * under file (groups merge key by key; scalars, arrays and lists replace),

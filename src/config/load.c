@@ -767,6 +767,37 @@ static int resolve_caps(const struct conf_view *v, struct sysc_conf *c)
 	return *loser ? 0 : -ENOMEM;
 }
 
+/* security.nesting: /dev/fuse and /dev/net/tun, made and allowed as
+ * devices.create entries are (unless the config makes those paths itself). */
+static const char *const nesting_nodes[] = {"/dev/fuse c 10:229 0666",
+					    "/dev/net/tun c 10:200 0666"};
+
+bool conf_nesting_device(const struct sysc_conf *c, const char *entry)
+{
+	for (size_t i = 0; c->security.nesting && i < ARRAY_SIZE(nesting_nodes); i++)
+		if (strcmp(entry, nesting_nodes[i]) == 0)
+			return true;
+	return false;
+}
+
+static int nesting_devices(struct sysc_conf *c)
+{
+	const char *const *nodes = nesting_nodes;
+
+	if (!c->security.nesting)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(nesting_nodes); i++) {
+		size_t len = strcspn(nodes[i], " ");
+		bool have = false;
+		for (size_t k = 0; c->devices.create && c->devices.create[k]; k++)
+			have = have || (strncmp(c->devices.create[k], nodes[i], len) == 0 &&
+					c->devices.create[k][len] == ' ');
+		if (!have && strv_push(&c->devices.create, nodes[i]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int conf_view_fill(const struct conf_view *v, struct sysc_conf **ret)
 {
 	_cleanup_(conf_freep) struct sysc_conf *c = calloc(1, sizeof(*c));
@@ -781,6 +812,8 @@ int conf_view_fill(const struct conf_view *v, struct sysc_conf **ret)
 		return -ENOMEM;
 	c->oom_score_adj_set = conf_view_lookup(v, "oom_score_adj", NULL) != NULL;
 	r = resolve_caps(v, c);
+	if (r == 0)
+		r = nesting_devices(c);
 	if (r < 0)
 		return r;
 	if (v->file[1] && !(c->file = strdup(v->file[1])))

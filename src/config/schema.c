@@ -53,6 +53,7 @@ static const char *const macvlan_modes[] = {"bridge", "private", "vepa", "passth
 static const char *const idmap_types[] = {"uid", "gid", "both", NULL};
 static const char *const global_backends[] = {"best", "dir", "btrfs", "overlay", "lvm", NULL};
 static const char *const views_modes[] = {"auto", "lxcfs", "off", NULL};
+static const char *const pinning_modes[] = {"auto", "off", NULL};
 
 static const struct conf_key container_keys[] = {
 	{.path = "name",
@@ -339,6 +340,20 @@ static const struct conf_key container_keys[] = {
 		"(the sysc package's drop-in for lxcfs.service does). On hybrid hosts the "
 		"container's v1 cgroup hierarchies are mounted read-only at /run/host/cgroup "
 		"whatever this says."},
+	{.path = "resources.cpu_pinning",
+	 .type = CT_STRING,
+	 .choices = pinning_modes,
+	 .def = "\"auto\"",
+	 .store = ST_STR,
+	 SC(resources.cpu_pinning),
+	 .example = "\"off\"",
+	 .doc = "CPU pinning, so that nproc and sched_getaffinity inside count the CPUs of a "
+		"quota. \"auto\": a container with cgroup.cpu.max \"QUOTA PERIOD\" and no "
+		"cgroup.cpuset.cpus is pinned (cpuset.cpus) to ceil(QUOTA / PERIOD) CPUs, at most "
+		"the host's, at start and on a live `sysc-cgroup NAME cpu.max` change: those "
+		"least used by the cpusets of the other running containers (a count over the "
+		"cgroups under sysc's cgroup parent). \"off\": all CPUs, as without a quota. An "
+		"explicit cgroup.cpuset.cpus always wins."},
 
 	LIST("network", network, n_network, struct conf_net, conf_check_network,
 	     "Network interfaces; no entry: a private network namespace with only lo. Type "
@@ -755,6 +770,18 @@ static const struct conf_key container_keys[] = {
 	 SC(security.no_new_privs),
 	 .example = "true",
 	 .doc = "Set no_new_privs on init (breaks setuid programs such as su)."},
+	{.path = "security.nesting",
+	 .type = CT_BOOL,
+	 .def = "false",
+	 .store = ST_BOOL,
+	 SC(security.nesting),
+	 .example = "true",
+	 .doc = "true: container runtimes work inside (podman, Docker, sysc): an uncovered proc "
+		"and sysfs under /dev/.sysc (readable by root inside only) so that nested user "
+		"namespaces may mount fresh ones, /dev/fuse and /dev/net/tun, writable cgroup "
+		"hierarchies for the container's own subtree, and an id range of 262144 "
+		"(room for the guest's own /etc/subuid ranges and a nested sysc). Needs "
+		"security.privileged = false. See doc/security.md for what it opens up."},
 };
 
 static const struct conf_key global_keys[] = {

@@ -48,7 +48,43 @@ static int read_subid(const char *file, struct range *ret)
 	return 0;
 }
 
-/* The pool ids come from: root's uid range intersected with its gid range. */
+/* The ids this user namespace maps (both uid_map and gid_map, their first
+ * lines), above its own first IDMAP_BLOCK ids (the namespace's own users):
+ * sysc inside a nesting container allocates there. 0 and *ret set when we
+ * are in a user namespace other than the initial one, 1 when not. */
+static int pool_nested(struct range *ret)
+{
+	static const char *const files[] = {"/proc/self/uid_map", "/proc/self/gid_map"};
+	uint64_t lo = IDMAP_BLOCK, hi = UINT64_MAX;
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_fclose_ FILE *f = fopen(files[i], "re");
+		unsigned long long in, out, count;
+		if (!f)
+			return log_error_errno(-errno, "cannot read %s: %m", files[i]);
+		if (fscanf(f, "%llu %llu %llu", &in, &out, &count) != 3)
+			return log_error_errno(-EINVAL, "cannot parse %s", files[i]);
+		if (in == 0 && out == 0 && count == 4294967295ull)
+			return 1; /* the initial user namespace */
+		if (in > lo)
+			lo = in;
+		if (in + count < hi)
+			hi = in + count;
+	}
+	if (hi < lo + IDMAP_BLOCK) {
+		log_error("this user namespace maps no %u ids of its own above %u to give a "
+			  "container (its uid_map and gid_map; security.nesting of the container "
+			  "sysc runs in gives it room)",
+			  IDMAP_BLOCK, IDMAP_BLOCK - 1);
+		return -ERANGE;
+	}
+	*ret = (struct range){lo, hi - lo};
+	return 0;
+}
+
+/* The pool ids come from: root's uid range intersected with its gid range;
+ * without one, the ids our user namespace maps when it is not the initial
+ * one (sysc inside a container), else 1000000-1999999999. */
 static int pool(struct range *ret)
 {
 	struct range u, g;
@@ -57,6 +93,9 @@ static int pool(struct range *ret)
 	if (ru < 0 || rg < 0)
 		return ru < 0 ? ru : rg;
 	if (ru == 0 || rg == 0) {
+		int r = pool_nested(ret);
+		if (r <= 0)
+			return r;
 		*ret = (struct range){DEFAULT_START, DEFAULT_COUNT};
 		return 0;
 	}
@@ -71,6 +110,28 @@ static int pool(struct range *ret)
 	}
 	ret->count = end - ret->start;
 	return 0;
+}
+
+/* Whether [s, s + count) meets a range another user than root has in
+ * /etc/subuid or /etc/subgid (their rootless containers use those ids). */
+static bool overlaps_subid(uint64_t s, uint64_t count)
+{
+	static const char *const files[] = {"/etc/subuid", "/etc/subgid"};
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_fclose_ FILE *f = fopen(files[i], "re");
+		char line[256];
+		while (f && fgets(line, sizeof(line), f)) {
+			char who[64];
+			unsigned long long a, c;
+			if (sscanf(line, "%63[^:]:%llu:%llu", who, &a, &c) != 3 ||
+			    strcmp(who, "root") == 0 || strcmp(who, "0") == 0)
+				continue;
+			if (s < a + c && a < s + count)
+				return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -239,29 +300,30 @@ static int registry_sync_store(const struct sysc_paths *p, const char *self, str
 	return 0;
 }
 
-static bool overlaps(uint64_t s, const struct registry *g)
+static bool overlaps(uint64_t s, uint64_t count, const struct registry *g)
 {
 	for (size_t i = 0; i < g->n; i++)
-		if (s < g->v[i].start + g->v[i].count && g->v[i].start < s + IDMAP_BLOCK)
+		if (s < g->v[i].start + g->v[i].count && g->v[i].start < s + count)
 			return true;
-	return false;
+	return overlaps_subid(s, count);
 }
 
 static int allocate(const struct sysc_paths *p, const char *name, const struct registry *g,
-		    uint64_t *ret)
+		    uint64_t count, uint64_t *ret)
 {
 	struct range pl = {0, 0};
 	int r = pool(&pl);
 
 	if (r < 0)
 		return r;
-	for (uint64_t s = pl.start; s + IDMAP_BLOCK <= pl.start + pl.count; s += IDMAP_BLOCK)
-		if (!overlaps(s, g)) {
+	for (uint64_t s = pl.start; s + count <= pl.start + pl.count; s += IDMAP_BLOCK)
+		if (!overlaps(s, count, g)) {
 			*ret = s;
 			return 0;
 		}
-	log_error("no free range of %u host ids left for %s in %llu-%llu", IDMAP_BLOCK, name,
-		  (unsigned long long)pl.start, (unsigned long long)(pl.start + pl.count - 1));
+	log_error("no free range of %llu host ids left for %s in %llu-%llu",
+		  (unsigned long long)count, name, (unsigned long long)pl.start,
+		  (unsigned long long)(pl.start + pl.count - 1));
 	return -ENOSPC;
 }
 
@@ -321,7 +383,12 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 	r = facts_load_conf(p, cfg, &c);
 	if (r < 0)
 		return r;
-	bool needed = !c->security.privileged && c->n_idmap == 0;
+	uint64_t count = c->security.nesting ? IDMAP_NESTING : IDMAP_BLOCK;
+	/* a range sysc gave before nesting was turned on is replaced by a
+	 * bigger one (idmapped, the rootfs follows; shifted, it is shifted) */
+	bool grow = !c->security.privileged && c->security.nesting && c->n_idmap == 1 &&
+		    c->idmap[0].container == 0 && c->idmap[0].count < IDMAP_NESTING;
+	bool needed = !c->security.privileged && (c->n_idmap == 0 || grow);
 	if (!needed) {
 		r = c->security.privileged ? 0 : register_existing(p, c);
 		conf_free(c);
@@ -340,9 +407,9 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 	if (r == 0)
 		r = registry_sync_store(p, cfg, &g);
 	if (r == 0)
-		r = allocate(p, name, &g, &start);
+		r = allocate(p, name, &g, count, &start);
 	if (r == 0)
-		r = registry_add(&g, start, IDMAP_BLOCK, p->store_id, uuid, name, p->store_real);
+		r = registry_add(&g, start, count, p->store_id, uuid, name, p->store_real);
 	/* registered before it is recorded in the config: a failure in between
 	 * leaves a range blocked until this store's next allocation, never one
 	 * handed out twice */
@@ -350,14 +417,15 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 		r = registry_write(p, &g);
 	if (r < 0)
 		return r;
-	value = str_printf("( { container = 0; host = %llu; count = %u; } )",
-			   (unsigned long long)start, IDMAP_BLOCK);
+	value = str_printf("( { container = 0; host = %llu; count = %llu; } )",
+			   (unsigned long long)start, (unsigned long long)count);
 	if (!value)
 		return -ENOMEM;
 	r = facts_set(p, cfg, "idmap", value);
 	if (r == 0)
-		log_info("%s: container ids 0-%u are host ids %llu-%llu", name, IDMAP_BLOCK - 1,
-			 (unsigned long long)start, (unsigned long long)(start + IDMAP_BLOCK - 1));
+		log_info("%s: container ids 0-%llu are host ids %llu-%llu", name,
+			 (unsigned long long)count - 1, (unsigned long long)start,
+			 (unsigned long long)(start + count - 1));
 	return r;
 }
 

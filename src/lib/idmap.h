@@ -2,9 +2,11 @@
 /*
  * Host id ranges of unprivileged containers: every container with
  * security.privileged = false and no idmap of its own gets 65536 uids and
- * gids of its own, recorded in its config (so they stay the same), from
- * root's ranges in /etc/subuid and /etc/subgid or, when root has none
- * there, from 1000000-1999999999 (as LXD does).
+ * gids of its own (IDMAP_NESTING with security.nesting), recorded in its
+ * config (so they stay the same), from root's ranges in /etc/subuid and
+ * /etc/subgid or, when root has none there, from the ids of our own user
+ * namespace (sysc inside a container) or 1000000-1999999999 (as LXD does);
+ * never ids another user has in /etc/subuid or /etc/subgid.
  */
 #pragma once
 
@@ -14,6 +16,9 @@ struct sysc_paths;
 struct sysc_conf;
 
 #define IDMAP_BLOCK 65536u
+/* security.nesting: room for the guest's own /etc/subuid ranges (Debian
+ * gives its first user 100000:65536) and a nested sysc's containers */
+#define IDMAP_NESTING (4u * IDMAP_BLOCK)
 
 /* Container name (config file cfg) is unprivileged without an idmap: give
  * it a free range and write it into cfg (under a host-wide lock). 0 when

@@ -65,6 +65,10 @@ static void check_security(struct trust *t, const struct sysc_conf *a, const str
 		add(t, "security.privileged",
 		    "security.privileged = true: no user namespace, root in the container is root "
 		    "on the host");
+	if (a->security.nesting && !d->security.nesting)
+		add(t, "security.nesting",
+		    "security.nesting = true: an uncovered /proc and /sys, /dev/fuse, /dev/net/tun "
+		    "and writable cgroups for runtimes inside");
 	if (!a->security.no_new_privs && d->security.no_new_privs)
 		add(t, "security.no_new_privs",
 		    "security.no_new_privs = false: setuid programs gain privileges again");
@@ -247,8 +251,10 @@ static void check_devices(struct trust *t, const struct sysc_conf *a, const stru
 			add(t, "devices.allow",
 			    "devices.allow: \"%s\" opens host devices to the container",
 			    a->devices.allow[i]);
+	/* (those security.nesting adds are told as security.nesting) */
 	for (size_t i = 0; a->devices.create && a->devices.create[i]; i++)
-		if (!strv_contains(d->devices.create, a->devices.create[i]))
+		if (!strv_contains(d->devices.create, a->devices.create[i]) &&
+		    !conf_nesting_device(a, a->devices.create[i]))
 			add(t, "devices.create",
 			    "devices.create: \"%s\" gives the container a host device",
 			    a->devices.create[i]);

@@ -69,6 +69,25 @@ int limits_get(const struct sysc_paths *p, const char *name, const char *key, FI
 	return 0;
 }
 
+/* A live cpu.max moves the container's CPU pinning (resources.cpu_pinning),
+ * unless its config pins it (cgroup.cpuset.cpus) or says "off". */
+static int pin_live(const struct sysc_paths *p, const char *name, struct cgroup_set *cg,
+		    const struct conf_cgroup *new)
+{
+	struct sysc_conf *cur = NULL;
+	struct conf_cgroup c;
+	int r = store_load_conf(p, name, &cur);
+
+	if (r < 0)
+		return r;
+	c = cur->cgroup;
+	c.cpu_max_quota = new->cpu_max_quota;
+	c.cpu_max_period = new->cpu_max_period;
+	r = cgroup_apply_cpu_pinning(cg, &c, cur->resources.cpu_pinning, true);
+	conf_free(cur);
+	return r;
+}
+
 int limits_set(const struct sysc_paths *p, const char *name, const char *key, const char *value,
 	       bool do_save)
 {
@@ -98,6 +117,8 @@ int limits_set(const struct sysc_paths *p, const char *name, const char *key, co
 		r = running;
 	if (r == 0 && running > 0)
 		r = cgroup_apply_limit(cg, &c->cgroup, k);
+	if (r == 0 && running > 0 && !strcmp(k, "cpu.max"))
+		r = pin_live(p, name, cg, &c->cgroup);
 	if (r == 0 && do_save)
 		r = config_set_key_unlocked(p, name, ckey, value);
 	conf_free(c);

@@ -120,6 +120,13 @@ int start_container(const struct sysc_paths *p, const char *name, const struct s
 		if (r < 0)
 			return r;
 	}
+	if (conf->security.nesting && conf->security.privileged) {
+		log_error("%s: security.nesting needs security.privileged = false (nesting in a "
+			  "privileged container would give its root the host's /proc and /sys "
+			  "uncovered)",
+			  name);
+		return -EINVAL;
+	}
 	r = check_stopped(p, name);
 	if (r < 0)
 		return r;

@@ -198,6 +198,12 @@ static int prepare_root(void *data, pid_t pid, int userns_fd)
 		if (fchownat(cg_fd, delegated[i], uid, gid, AT_EMPTY_PATH) < 0 && errno != ENOENT)
 			return log_error_errno(-errno, "cannot delegate %s/%s to uid %u: %m",
 					       cgroup_v2_path(m->cg), delegated[i], uid);
+	/* nesting on a hybrid host: its v1 cgroups too, for runtimes inside */
+	if (m->conf->security.nesting) {
+		r = cgroup_v1_delegate(m->cg, uid, gid);
+		if (r < 0)
+			return r;
+	}
 	/* the console pty is the host's: its owner must be the container's
 	 * root, or systemd inside cannot open /dev/console */
 	if (fchown(m->console_slave, uid, gid) < 0)
@@ -337,6 +343,9 @@ static int boot(struct monitor *m)
 	sp.cg = m->cg;
 	m->st.started = (int64_t)time(NULL);
 	r = cgroup_apply_limits(m->cg, &m->conf->cgroup);
+	if (r == 0)
+		r = cgroup_apply_cpu_pinning(m->cg, &m->conf->cgroup,
+					     m->conf->resources.cpu_pinning, false);
 	if (r == 0)
 		r = activate_storage(m);
 	if (r == 0)

@@ -271,6 +271,7 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 		.mount_cgroup2 = true,
 		.host_netns = !net_private_netns(conf),
 		.views_dir = p->views_dir,
+		.nesting = conf->security.nesting,
 		.mounts = conf->mounts,
 		.n_mounts = conf->n_mounts,
 		.before_pivot = child_mount_hooks,
@@ -287,6 +288,12 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	if (child_receive(p, sync_fd, &tree, &mount_trees, &nameserver) < 0)
 		_exit(1);
 	spec.mount_trees = mount_trees;
+	/* (cgroup_v1 freed with the child's exec or exit) */
+	if (conf->security.nesting && cgroup_host_is_hybrid()) {
+		spec.cgroup_v1 = cgroup_v1_mount_list();
+		if (!spec.cgroup_v1)
+			child_fail(sync_fd, log_error_errno(-ENOMEM, "out of memory"));
+	}
 	if (p->userns) {
 		r = child_become_root(p, tree);
 		if (r < 0)

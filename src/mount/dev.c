@@ -28,6 +28,7 @@
 #include "security/devices.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #define TTY_GID_DEFAULT 5
 
@@ -76,6 +77,38 @@ static int make_node(const struct mount_ctx *ctx, int devfd, const char *name)
 	return 0;
 }
 
+/* A node the monitor could only pass as the detached tmpfs holding it
+ * (Linux before 6.15, devices_node_tree): attached on a scratch directory
+ * of our /dev (no process of the container exists yet), the node bound
+ * from there, the scratch mount detached again. By fd: as the mapped root
+ * we may not walk the host's path to the rootfs. */
+static int bind_node_from_dir(const struct mount_ctx *ctx, int tree, const char *path)
+{
+	_cleanup_close_ int dev = -EBADF, top = -EBADF, node = -EBADF;
+	char proc[64];
+	int r;
+
+	r = mount_attach(ctx, tree, "devices.create", "/dev/.sysc-node", MOUNT_CREATE_DIR);
+	if (r < 0)
+		return r;
+	top = mount_openat_root(ctx, "/dev/.sysc-node", O_PATH | O_DIRECTORY);
+	if (top < 0)
+		return log_error_errno(top, "devices.create: %s: open the scratch mount: %m", path);
+	node = openat(top, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+		      O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	r = node < 0 ? log_error_errno(negative_errno(),
+				       "devices.create: %s: no node from the monitor: %m", path)
+		     : mount_bind_fd(ctx, node, path, path, 0, MOUNT_CREATE_FILE);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", top);
+	dev = mount_openat_root(ctx, "/dev", O_PATH | O_DIRECTORY);
+	if (umount2(proc, MNT_DETACH) < 0 || dev < 0 ||
+	    unlinkat(dev, ".sysc-node", AT_REMOVEDIR) < 0)
+		return log_error_errno(dev < 0 ? dev : negative_errno(),
+				       "devices.create: remove %s/dev/.sysc-node: %m",
+				       ctx->spec->rootfs);
+	return r;
+}
+
 /* Unprivileged (no mknod in a user namespace): devices.create entries are
  * nodes the monitor made (devices_node_tree), bind-mounted. */
 static int bind_created_devices(const struct mount_ctx *ctx)
@@ -92,7 +125,13 @@ static int bind_created_devices(const struct mount_ctx *ctx)
 		if (tree < 0)
 			return log_error_errno(
 				-ENODEV, "devices.create: %s: no node from the monitor", n.path);
-		r = mount_bind_fd(ctx, tree, n.path, n.path, 0, MOUNT_CREATE_FILE);
+		struct stat st;
+		if (fstat(tree, &st) < 0)
+			return log_error_errno(negative_errno(), "devices.create: %s: fstat: %m",
+					       n.path);
+		r = S_ISDIR(st.st_mode)
+			    ? bind_node_from_dir(ctx, tree, n.path)
+			    : mount_bind_fd(ctx, tree, n.path, n.path, 0, MOUNT_CREATE_FILE);
 		if (r < 0)
 			return r;
 	}

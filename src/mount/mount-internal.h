@@ -29,3 +29,12 @@ int mount_cgroup_v1(const struct mount_ctx *ctx);
 
 /* Mask the host-revealing files of /proc (sys false) or /sys (true) (mask.c). Logs. */
 int mount_mask_paths(const struct mount_ctx *ctx, bool sys);
+
+/* sysfs on path: a new one for our netns, or the host's /sys read-only
+ * when we share the host's network in a user namespace (mount.c). Logs. */
+int mount_sysfs(const struct mount_ctx *ctx, const char *path);
+
+/* security.nesting (nesting.c): the uncovered proc and sysfs in
+ * /dev/.sysc, and the cgroup hierarchies of a hybrid host. Log. */
+int mount_nesting(const struct mount_ctx *ctx);
+int mount_nesting_cgroups(const struct mount_ctx *ctx);

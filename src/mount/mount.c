@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,7 +78,7 @@ static int setup_proc(const struct mount_ctx *ctx)
 	return mount_mask_paths(ctx, false);
 }
 
-static int bind_host_sys(const struct mount_ctx *ctx)
+static int bind_host_sys(const struct mount_ctx *ctx, const char *path)
 {
 	_cleanup_close_ int tree =
 		open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -88,25 +89,30 @@ static int bind_host_sys(const struct mount_ctx *ctx)
 	r = mount_set_attr(tree, ATTR_API | MOUNT_ATTR_RDONLY, 0, true);
 	if (r < 0)
 		return log_error_errno(r, "bind the host's /sys read-only: %m");
-	return mount_attach(ctx, tree, "/sys", "/sys", MOUNT_CREATE_DIR);
+	return mount_attach(ctx, tree, "/sys", path, MOUNT_CREATE_DIR);
+}
+
+/* A sysfs mounted from our netns shows that netns's devices. A user
+ * namespace may mount sysfs only for a netns it owns: sharing the host's
+ * network, it gets the host's /sys, read-only. */
+int mount_sysfs(const struct mount_ctx *ctx, const char *path)
+{
+	if (ctx->spec->rootfs_tree >= 0 && ctx->spec->host_netns)
+		return bind_host_sys(ctx, path);
+	return mount_new_fs(ctx, "sysfs", "sysfs", NULL, ATTR_API | MOUNT_ATTR_RDONLY, path,
+			    MOUNT_CREATE_DIR);
 }
 
 static int setup_sys(const struct mount_ctx *ctx)
 {
-	int r;
+	int r = mount_sysfs(ctx, "/sys");
 
-	/* A sysfs mounted from our netns shows that netns's devices. A user
-	 * namespace may mount sysfs only for a netns it owns: sharing the
-	 * host's network, it gets the host's /sys, read-only. */
-	if (ctx->spec->rootfs_tree >= 0 && ctx->spec->host_netns)
-		r = bind_host_sys(ctx);
-	else
-		r = mount_new_fs(ctx, "sysfs", "sysfs", NULL, ATTR_API | MOUNT_ATTR_RDONLY, "/sys",
-				 MOUNT_CREATE_DIR);
 	if (r == 0)
 		r = mount_mask_paths(ctx, true);
 	if (r < 0 || !ctx->spec->mount_cgroup2)
 		return r;
+	if (ctx->spec->cgroup_v1)
+		return mount_nesting_cgroups(ctx);
 	/* From a non-initial cgroupns nsdelegate is refused: plain cgroup2.
 	 * /sys/fs/cgroup exists in every sysfs; mounting on a ro mount is fine. */
 	return mount_new_fs(ctx, "cgroup2", "cgroup2", NULL, ATTR_API, "/sys/fs/cgroup",
@@ -233,6 +239,8 @@ int mount_setup_root(const struct mount_spec *spec)
 	if (r < 0)
 		return r;
 	r = mount_setup_dev(&ctx);
+	if (r == 0 && spec->nesting)
+		r = mount_nesting(&ctx);
 	if (r < 0)
 		return r;
 	r = setup_run(&ctx);

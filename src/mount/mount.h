@@ -26,6 +26,12 @@ struct mount_spec {
 	/* lxcfs mount whose views are bound over /proc and /sys/devices/system/cpu
 	 * files, or NULL (views.c) */
 	const char *views_dir;
+	bool nesting;	    /* security.nesting: uncovered proc and sysfs in /dev/.sysc */
+	/* security.nesting on a hybrid host: the v1 hierarchies ("NAME
+	 * CONTROLLERS", cgroup_v1_mount_list()) mounted under a tmpfs at
+	 * /sys/fs/cgroup with cgroup2 at /sys/fs/cgroup/unified, instead of
+	 * cgroup2 at /sys/fs/cgroup; NULL: cgroup2 there */
+	char *const *cgroup_v1;
 	const struct conf_mount *mounts; /* extra mounts from the config, after the API fs */
 	size_t n_mounts;
 	const int *mount_trees;	   /* NULL, or per mount: its prepared bind tree, or -1 */

@@ -186,7 +186,8 @@ int mount_setup_views(const struct mount_ctx *ctx)
 
 static bool want_cgroup_v1(const struct mount_ctx *ctx)
 {
-	return ctx->spec->mount_cgroup2 && cgroup_host_is_hybrid();
+	/* (with security.nesting they are at /sys/fs/cgroup, nesting.c) */
+	return ctx->spec->mount_cgroup2 && !ctx->spec->cgroup_v1 && cgroup_host_is_hybrid();
 }
 
 /* /run/host/cgroup/memory for the host's /sys/fs/cgroup/memory */
@@ -231,7 +232,9 @@ static void mount_one_v1(const struct mount_ctx *ctx, const char *controllers, c
 	if (fsfd < 0)
 		goto fail;
 	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save))
-		if (fsconfig(fsfd, FSCONFIG_SET_FLAG, o, NULL, 0) < 0)
+		if (!strncmp(o, "name=", 5)
+			    ? fsconfig(fsfd, FSCONFIG_SET_STRING, "name", o + 5, 0) < 0
+			    : fsconfig(fsfd, FSCONFIG_SET_FLAG, o, NULL, 0) < 0)
 			goto fail;
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		goto fail;

@@ -418,6 +418,8 @@ static void dns_ensure(const struct net_env *env, const struct net_managed *m)
 	struct net_dns_bridge b = {.name = m->name, .domain = m->domain};
 	int r;
 
+	if (!m->has4 && !m->has6)
+		return; /* nothing for dnsmasq to listen on */
 	if (m->has4) {
 		net_format_addr(&m->a4, true, a4);
 		b.addr4 = a4;

@@ -2,6 +2,7 @@
 #include "security/devices.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "userns/userns.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
@@ -141,6 +142,18 @@ int devices_cgroup_apply(struct cgroup_set *cg, const struct devices_rule *rules
 		if (strv_push(&lines, buf) < 0)
 			return -ENOMEM;
 	}
+	/* sysc inside a container: a user namespace other than the initial
+	 * one can neither load a BPF program nor write devices.allow (both
+	 * need CAP_SYS_ADMIN of the initial one). The device policy of the
+	 * container sysc runs in applies to every cgroup below its own (the
+	 * v1 devices controller is hierarchical; a v2 program attached with
+	 * BPF_F_ALLOW_MULTI runs for descendants), and the user namespace
+	 * forbids mknod: those enforce devices then. */
+	if (!userns_self_initial()) {
+		log_info("device policy: no BPF program in a user namespace; the device "
+			 "policy of the container sysc runs in applies");
+		return 0;
+	}
 	r = cgroup_v1_devices_set(cg, lines);
 	if (r < 0 && r != -ENOENT)
 		return r; /* logged */
@@ -231,6 +244,11 @@ int devices_node_tree(const char *entry)
 		return log_error_errno(-errno, "devices.create: mknod %s (%c %u:%u): %m", n.path,
 				       n.type, n.major, n.minor);
 	tree = open_tree(mnt, base, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	/* Linux before 6.15 cannot clone from a detached mount: the tmpfs
+	 * itself then, whose root is a directory holding the node (the child
+	 * attaches it and binds the node from there, dev.c) */
+	if (tree < 0 && errno == EINVAL)
+		return TAKE_FD(mnt);
 	if (tree < 0)
 		return log_error_errno(-errno, "devices.create: %s: open_tree: %m", n.path);
 	return tree;

@@ -197,12 +197,19 @@ int storage_userns_tree(const struct storage_ops *ops, const struct storage_ctx 
 	r = idmap_tree(tree, userns_fd);
 	if (r < 0) {
 		close(tree);
-		/* EINVAL: no idmapped mounts on this filesystem, the caller shifts */
-		return r == -EINVAL ? -EOPNOTSUPP
-				    : log_error_errno(r,
-						      "cannot make an idmapped mount of the rootfs "
-						      "of %s: %m",
-						      ctx->name);
+		/* EINVAL: no idmapped mounts on this filesystem; EPERM: not ours
+		 * to idmap (sysc inside a container: the filesystem belongs to
+		 * a user namespace above ours). The caller shifts. */
+		if (r == -EPERM)
+			log_info("%s: an idmapped mount of its rootfs is refused here (sysc "
+				 "runs in a user namespace that does not own the filesystem)",
+				 ctx->name);
+		return r == -EINVAL || r == -EPERM
+			       ? -EOPNOTSUPP
+			       : log_error_errno(r,
+						 "cannot make an idmapped mount of the rootfs "
+						 "of %s: %m",
+						 ctx->name);
 	}
 	return tree;
 }

@@ -12,6 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool userns_self_initial(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long long in, out, count;
+
+	/* no /proc: nothing tells otherwise, as before */
+	if (!f || fscanf(f, "%llu %llu %llu", &in, &out, &count) != 3)
+		return true;
+	return in == 0 && out == 0 && count == 4294967295ull;
+}
+
 bool userns_enabled(const struct sysc_conf *conf)
 {
 	return !conf->security.privileged && conf->n_idmap > 0;

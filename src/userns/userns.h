@@ -10,6 +10,10 @@
 
 struct sysc_conf;
 
+/* Do we (sysc itself) run in the initial user namespace? false inside a
+ * container (sysc inside sysc): no device BPF programs, no idmapped mounts
+ * of filesystems the initial namespace mounted. */
+bool userns_self_initial(void);
 /* Does the container run in a user namespace (security.privileged = false;
  * its idmap is then set, see lib/idmap.h)? */
 bool userns_enabled(const struct sysc_conf *conf);

@@ -46,6 +46,13 @@ if [[ ${T_DEFAULT_NETWORK:-0} != 1 ]]; then
 	! grep -q '^network = ' "$SYSC_CONF_DIR/default.conf" ||
 		{ echo "FAIL: setup: cannot take the default network out of default.conf"; exit 1; }
 fi
+# SYSC_TEST_NESTING=1 turns security.nesting on for every container of the
+# file (t-nesting.sh runs the escape tests so).
+if [[ ${SYSC_TEST_NESTING:-0} == 1 ]]; then
+	sed -i 's/^\(\s*\)no_new_privs = \(.*\)$/&\n\1nesting = true;/' "$SYSC_CONF_DIR/default.conf"
+	grep -q '^\s*nesting = true;' "$SYSC_CONF_DIR/default.conf" ||
+		{ echo "FAIL: setup: cannot turn nesting on in default.conf"; exit 1; }
+fi
 cp "$T_SRC"/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
 cp "$T_SRC"/tests/integration/templates/sysc-* "$SYSC_TEMPLATE_DIR/"
 
@@ -295,6 +302,7 @@ qemu_timing() { # a "# ..." line shown after the guest's tests, whatever their r
 qemu_debian_cache() {
 	local dir=$QEMU_CACHE/templates key img mb
 	key=$("$SYSC_TEMPLATE_DIR/sysc-debian" cache-key) || return 1
+	key=${key%%$'\n'*} # (the first line; promises may follow)
 	img=$dir/tplcache.$key.ext4
 	if [[ ! -d $dir/$key/rootfs ]]; then
 		mkdir -p "$dir"

@@ -240,6 +240,7 @@ test_overlay_backend() {
 # every setting of the trust rules (doc/security.md), and its --allow KEY
 TRUST_SETTINGS=(
 	"security.privileged|true|no user namespace, root in the container is root on the host"
+	"security.nesting|true|an uncovered /proc and /sys, /dev/fuse, /dev/net/tun and writable cgroups for runtimes inside"
 	"seccomp.profile|none|no system call filter"
 	"seccomp.allow_bpf|true|allows bpf()"
 	"capabilities.drop|[\"sys_module\"]|keeps sys_rawio, sys_time, .*which the default drops|capabilities"

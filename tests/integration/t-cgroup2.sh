@@ -156,6 +156,30 @@ test_limit_readable_inside() {
 	expect_clean
 }
 
+# resources.cpu_pinning on the v2 cpuset controller: a quota pins to
+# ceil(QUOTA / PERIOD) CPUs, the least used; nproc inside counts them
+test_cpu_pinning() {
+	local cg=/sys/fs/cgroup/$SYSC_CGROUP_PARENT
+	[[ $(nproc) -ge 2 ]] || t_die "needs 2 CPUs (the guest has $(nproc))"
+	for c in pa pb; do
+		sysc-create $c -t busybox || t_die "sysc-create $c failed"
+		sysc-config $c cgroup.cpu.max "100000 100000" || t_die "config cpu.max"
+		sysc-start $c || t_die "sysc-start $c failed"
+		expect_eq "$(sysc-attach $c -- nproc)" 1 "$c: nproc"
+	done
+	[[ $(cat "$cg/pa/cpuset.cpus") != "$(cat "$cg/pb/cpuset.cpus")" ]] ||
+		t_die "pa and pb both on CPU $(cat "$cg/pa/cpuset.cpus")"
+	sysc-cgroup pa cpu.max "200000 100000" || t_die "live cpu.max"
+	expect_eq "$(sysc-attach pa -- nproc)" 2 "pa: nproc after live cpu.max 200000 100000"
+	sysc-stop pb || t_die "sysc-stop pb failed"
+	sysc-stop pa || t_die "sysc-stop pa failed"
+	sysc-config pa resources.cpu_pinning off || t_die "config cpu_pinning"
+	sysc-start pa || t_die "sysc-start pa failed"
+	expect_eq "$(sysc-attach pa -- nproc)" "$(nproc)" "pa: nproc with cpu_pinning off"
+	sysc-stop pa || t_die "sysc-stop pa failed"
+	expect_clean
+}
+
 test_attach_pids_exhausted() {
 	# forking into a full pids cgroup fails, moving in does not: attach then
 	# forks its command outside the container's cgroup and moves it in, which
@@ -272,7 +296,7 @@ guest_main() {
 	qemu_mount_debian_cache
 	qemu_guest_run test_host_is_pure_v2 test_busybox_cgroup test_attach_leaf \
 		test_attach_after_systemd_style_delegation test_limits_and_freeze test_limit_readable_inside \
-		test_attach_pids_exhausted \
+		test_cpu_pinning test_attach_pids_exhausted \
 		test_start_stop_cycles \
 		test_debian_systemd
 }

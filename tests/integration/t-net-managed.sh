@@ -95,6 +95,18 @@ test_default_network() {
 	expect_eq "$(hs cat /proc/sys/net/ipv4/ip_forward)" 1 "ip_forward in the host namespace"
 	inside c1 cat /etc/resolv.conf | grep >/dev/null "^nameserver $br4$" ||
 		t_die "resolv.conf: $(inside c1 cat /etc/resolv.conf)"
+	# DNS through the bridge's dnsmasq: a name only the wan's server knows,
+	# and c2 on the same network finds c1 by its names
+	inside c1 getent hosts example.test | grep >/dev/null "^$WAN_NAME_ADDR " ||
+		t_die "example.test: $(inside c1 getent hosts example.test)"
+	sysc-create c2 -t busybox >/dev/null
+	hs sysc-start c2
+	for n in c1 c1.sysc; do
+		inside c2 nslookup "$n" 2>&1 | grep >/dev/null "Address.*$a\$" ||
+			t_die "c2 resolving $n: $(inside c2 nslookup "$n" 2>&1)"
+	done
+	hs sysc-stop c2
+	sysc-destroy -f c2
 	sysc-info c1 | grep >/dev/null "eth0: veth, host end vs-c1-0 on bridge sysc0, .*, $a/24" ||
 		t_die "info: $(sysc-info c1)"
 	sysc-info c1 | grep >/dev/null "dns name: c1, c1.sysc (on sysc0)" || t_die "info: $(sysc-info c1)"

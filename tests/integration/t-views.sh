@@ -85,6 +85,7 @@ check_views() { # NAME
 	expect_eq "$(mem_total "$c")" 512 "$c: MemTotal"
 	expect_eq "$(sysc-attach "$c" -- grep -c '^processor' /proc/cpuinfo)" 1 "$c: processors in /proc/cpuinfo"
 	expect_eq "$(sysc-attach "$c" -- cat /sys/devices/system/cpu/online)" 0 "$c: online CPUs"
+	expect_eq "$(sysc-attach "$c" -- nproc)" 1 "$c: nproc (pinned to one CPU)"
 	# the container's uptime: no more than the time since its start
 	in=$(sysc-attach "$c" -- cut -d. -f1 /proc/uptime)
 	u1=$(uptime_s)
@@ -177,12 +178,65 @@ test_debian_views() {
 	expect_eq "$(sysc-attach dv -- stat -f -c %T /sys/fs/cgroup)" cgroup2fs "/sys/fs/cgroup"
 	expect_eq "$(sysc-attach dv -- free -m | awk '/^Mem:/ { print $2 }')" 512 "free -m"
 	expect_eq "$(sysc-attach dv -- getconf _NPROCESSORS_ONLN)" 1 "_NPROCESSORS_ONLN"
+	expect_eq "$(sysc-attach dv -- nproc)" 1 "coreutils nproc"
 	local out
 	out=$(sysc-attach dv -- cgroup-limit)
 	[[ $out == *" 536870912" ]] || t_die "limit inside: $out"
 	sysc-stop dv
 	sysc-destroy -f dv
 	expect_clean
+}
+
+# CPUs of the affinity mask inside, as coreutils and busybox nproc count them
+nproc_in() {
+	sysc-attach "$1" -- nproc
+}
+
+# resources.cpu_pinning: a CPU quota pins to ceil(QUOTA / PERIOD) CPUs, the
+# least used ones, at start and on a live cpu.max; an explicit
+# cgroup.cpuset.cpus wins; "off" leaves every CPU
+test_cpu_pinning() {
+	local host a b
+	host=$(host_cpus)
+	[[ $host -ge 2 ]] || t_die "this test needs at least 2 CPUs (the host has $host)"
+	make_limited na false
+	make_limited nb false
+	sysc-start na
+	expect_eq "$(nproc_in na)" 1 "na: nproc with cpu.max 100000 100000"
+	sysc-start nb
+	expect_eq "$(nproc_in nb)" 1 "nb: nproc with cpu.max 100000 100000"
+	# the second one goes to the CPU the first one leaves free
+	a=$(sysc-cgroup na cpuset.cpus) b=$(sysc-cgroup nb cpuset.cpus)
+	[[ $a != "$b" ]] || t_die "na and nb both pinned to CPU $a"
+	# live: two CPUs' quota, then one, then none
+	sysc-cgroup na cpu.max "200000 100000"
+	expect_eq "$(nproc_in na)" 2 "na: nproc after live cpu.max 200000 100000"
+	sysc-cgroup na cpu.max "100000 100000"
+	expect_eq "$(nproc_in na)" 1 "na: nproc after live cpu.max 100000 100000"
+	expect_eq "$(sysc-cgroup na cpuset.cpus)" "$a" "na: back on the CPU nb leaves free"
+	sysc-cgroup na cpu.max max
+	expect_eq "$(nproc_in na)" "$host" "na: nproc after live cpu.max max"
+	sysc-stop nb
+	sysc-stop na
+	# an explicit cgroup.cpuset.cpus wins, at start and live
+	sysc-config na cgroup.cpuset.cpus "0-1"
+	sysc-start na
+	expect_eq "$(nproc_in na)" 2 "explicit cpuset.cpus: nproc"
+	sysc-cgroup na cpu.max "100000 100000"
+	expect_eq "$(nproc_in na)" 2 "explicit cpuset.cpus: nproc after live cpu.max"
+	sysc-stop na
+	# "off": every CPU, whatever the quota
+	sysc-config na --unset cgroup.cpuset.cpus
+	sysc-config na resources.cpu_pinning off
+	sysc-start na
+	expect_eq "$(nproc_in na)" "$host" "cpu_pinning off: nproc"
+	sysc-cgroup na cpu.max "100000 100000"
+	expect_eq "$(nproc_in na)" "$host" "cpu_pinning off: nproc after live cpu.max"
+	sysc-stop na
+	sysc-destroy -f na
+	sysc-destroy -f nb
+	expect_clean
+	expect_fail "resources.cpu_pinning: .*auto" sysc-create nc -t busybox -f <(echo 'resources = { cpu_pinning = "on"; };')
 }
 
 # the file's lxcfs, stopped by PID (in this shell, whose child it is):
@@ -199,6 +253,7 @@ t_run test_views_lxcfs_absent
 t_run test_views_lxcfs
 t_run test_limit_readable_inside
 t_run test_debian_views
+t_run test_cpu_pinning
 LXCFS_STOPPED=$LXCFS_PID
 lxcfs_stop
 t_run test_lxcfs_stopped

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #endif
 #include "cgroup/cgroup-internal.h"
+#include "config/config.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -300,6 +301,58 @@ static void test_facade(void)
 	cgroup_set_free(cg);
 }
 
+/* CPU pinning: cpu lists, the choice of the least used CPUs, the count. */
+static void test_pinning(void)
+{
+	bool *allowed = calloc(CGROUP_PIN_MAX_CPUS, sizeof(bool));
+	unsigned *load = calloc(CGROUP_PIN_MAX_CPUS, sizeof(unsigned));
+	struct conf_cgroup c = {.cpu_max_quota = CONF_UNSET, .cpu_max_period = 100000};
+	char *s = NULL;
+
+	CHECK(cgroup_cpulist_parse("0-3,5,7-8\n", allowed) == 0, "parse a list");
+	s = cgroup_cpulist_format(allowed);
+	CHECK_STREQ(s, "0-3,5,7-8", "format it back");
+	free(s);
+	CHECK(cgroup_cpulist_parse("3-1", allowed) < 0, "reversed range refused");
+	CHECK(cgroup_cpulist_parse("8192", allowed) < 0, "CPU past the maximum refused");
+	CHECK(cgroup_cpulist_parse("1,x", allowed) < 0, "garbage refused");
+	CHECK(cgroup_cpulist_parse("\n", allowed) == 0 && (s = cgroup_cpulist_format(allowed)) &&
+		      !strcmp(s, ""),
+	      "empty list");
+	free(s);
+
+	/* CPUs 0-3: 0 and 1 used twice, 2 once, 3 free */
+	cgroup_cpulist_parse("0-3", allowed);
+	load[0] = 2, load[1] = 2, load[2] = 1, load[3] = 0;
+	CHECK(cgroup_pin_choose(allowed, load, 1, &s) == 0 && !strcmp(s, "3"), "one: the free CPU");
+	free(s);
+	CHECK(cgroup_pin_choose(allowed, load, 3, &s) == 0 && !strcmp(s, "0,2-3"),
+	      "three: ties to the lowest number (%s)", s);
+	free(s);
+	CHECK(cgroup_pin_choose(allowed, load, 9, &s) == 0 && !strcmp(s, "0-3"),
+	      "more than there are: all of them");
+	free(s);
+	load[3] = 5; /* a CPU outside allowed is never chosen */
+	cgroup_cpulist_parse("2-3", allowed);
+	load[2] = 7;
+	CHECK(cgroup_pin_choose(allowed, load, 1, &s) == 0 && !strcmp(s, "3"), "only allowed CPUs");
+	free(s);
+
+	CHECK(cgroup_pin_count(&c) == 0, "no cpu.max: no pinning");
+	c.cpu_max_quota = CONF_UNLIMITED;
+	CHECK(cgroup_pin_count(&c) == 0, "cpu.max max: no pinning");
+	c.cpu_max_quota = 100000;
+	CHECK(cgroup_pin_count(&c) == 1, "one CPU's quota: 1");
+	c.cpu_max_quota = 50000;
+	CHECK(cgroup_pin_count(&c) == 1, "half a CPU: 1");
+	c.cpu_max_quota = 150000;
+	CHECK(cgroup_pin_count(&c) == 2, "1.5 CPUs: 2");
+	c.cpu_max_quota = 200000;
+	CHECK(cgroup_pin_count(&c) == 2, "two CPUs: 2");
+	free(allowed);
+	free(load);
+}
+
 int main(void)
 {
 	test_memory();
@@ -307,5 +360,6 @@ int main(void)
 	test_other();
 	test_io_bytes();
 	test_facade();
+	test_pinning();
 	return tap_done();
 }

@@ -35,7 +35,9 @@ static void test_mask(void)
 {
 	CHECK(cgroup_v1_controller_mask("rw,cpu,cpuacct") == (CGROUP_V1_CPU | CGROUP_V1_CPUACCT),
 	      "cpu,cpuacct mask");
-	CHECK(cgroup_v1_controller_mask("rw,xattr,name=systemd") == 0, "name=systemd is not ours");
+	CHECK(cgroup_v1_controller_mask("rw,xattr,name=systemd") == CGROUP_V1_NAMED_SYSTEMD,
+	      "name=systemd: a container gets its cgroup there too");
+	CHECK(cgroup_v1_controller_mask("rw,name=elogind") == 0, "other names are not ours");
 	CHECK(cgroup_v1_controller_mask("rw,cpuset") == CGROUP_V1_CPUSET, "cpuset is not cpu");
 	CHECK(cgroup_v1_controller_mask("rw,memory,nsdelegate") == CGROUP_V1_MEMORY, "memory");
 	CHECK(cgroup_v1_controller_mask("") == 0, "empty");
@@ -54,16 +56,17 @@ static void test_mountinfo(void)
 
 	r = cgroup_v1_parse_mountinfo(mountinfo_hybrid, &m, &n);
 	CHECK(r == 0, "parse hybrid mountinfo");
-	CHECK(n == 7, "7 hierarchies (cpu,cpuacct once; no systemd, net_cls, dup memory): %zu", n);
-	if (n >= 7) {
+	CHECK(n == 8, "8 hierarchies (cpu,cpuacct once; systemd; no net_cls, dup memory): %zu", n);
+	if (n >= 8) {
 		CHECK_STREQ(m[0].path, "/sys/fs/cgroup/cpu,cpuacct", "first is cpu,cpuacct");
 		CHECK(m[0].mask == (CGROUP_V1_CPU | CGROUP_V1_CPUACCT), "comounted mask");
 		CHECK_STREQ(m[2].path, "/sys/fs/cgroup/memory", "memory mount, not the bind copy");
-		CHECK_STREQ(m[6].path, "/sys/fs/cgroup/pids", "pids last");
+		CHECK_STREQ(m[6].path, "/sys/fs/cgroup/pids", "pids");
+		CHECK_STREQ(m[7].path, "/sys/fs/cgroup/systemd", "systemd last");
 	}
 	for (size_t i = 0; i < n; i++)
 		all |= m[i].mask;
-	CHECK(all == 0xff, "every controller found: %#x", all);
+	CHECK(all == 0x1ff, "every controller found: %#x", all);
 	cgroup_v1_mounts_free(m, n);
 
 	r = cgroup_v1_parse_mountinfo("41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", &m,
