@@ -185,7 +185,9 @@ static bool is_cgroup2(const char *path)
  * and a v1 hierarchy is found again only by its exact controller set. */
 #define PID1_MOUNTINFO "/proc/1/mountinfo"
 
-static int detached_fds[1 + 8] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
+/* [0] the cgroup2 one, then one per v1 hierarchy of ours (at most one per
+ * bit of a controller mask: 32) */
+static int detached_fds[1 + 32] = {-1};
 static char detached_v2_root[32];
 
 /* A detached mount of fstype with the super options of a mountinfo line
@@ -230,8 +232,10 @@ static int add_detached_v1(const char *opts, unsigned *seen, size_t *n_fds)
 	struct cgroup_v1_mount *nm;
 	int fd;
 
-	if (mask == 0 || (mask & *seen) || *n_fds >= ARRAY_SIZE(detached_fds))
+	if (mask == 0 || (mask & *seen))
 		return 0;
+	if (*n_fds >= ARRAY_SIZE(detached_fds))
+		return log_warn_errno(-E2BIG, "cannot mount the cgroup v1 hierarchy %s: %m", opts);
 	fd = mount_detached("cgroup", opts);
 	if (fd < 0)
 		return log_warn_errno(fd, "cannot mount the cgroup v1 hierarchy %s: %m", opts);

@@ -408,11 +408,16 @@ test_ip_netns_exec() {
 	local before
 	before=$(cgroup2_opts)
 	sysc-create pn1 -t busybox
+	# its cgroups: in every hierarchy a start outside ip netns exec uses
+	local want
+	sysc-start pn1
+	want=$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$SYSC_CGROUP_PARENT/pn1" | sort)
+	[[ -n $want ]] || t_die "no cgroup $SYSC_CGROUP_PARENT/pn1 on the host"
+	sysc-stop -k pn1
 	in_host_ip sysc-start pn1
 	in_host_ip sysc-ls | grep -E >/dev/null '^pn1 +RUNNING' || t_die "not running: $(in_host_ip sysc-ls)"
-	# its cgroups are the host's, under this file's parent
-	[[ -d /sys/fs/cgroup/unified/$SYSC_CGROUP_PARENT/pn1 || -d /sys/fs/cgroup/$SYSC_CGROUP_PARENT/pn1 ]] ||
-		t_die "no cgroup $SYSC_CGROUP_PARENT/pn1 on the host"
+	expect_eq "$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$SYSC_CGROUP_PARENT/pn1" | sort)" \
+		"$want" "cgroups of pn1 started under ip netns exec"
 	in_host_ip sysc-attach pn1 -- /bin/busybox true
 	in_host_ip sysc-info pn1 | grep -E >/dev/null 'RUNNING|running' || t_die "info: $(in_host_ip sysc-info pn1)"
 	in_host_ip sysc-stop pn1
