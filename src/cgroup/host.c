@@ -2,8 +2,9 @@
 /*
  * What the host offers, found once per process: a pure v2 /sys/fs/cgroup, a
  * hybrid host (v1 controller hierarchies + cgroup2 at /sys/fs/cgroup/unified)
- * with its v1 hierarchies read from /proc/self/mountinfo, or neither. Used by
- * the facade (cgroup.c) and both backends (cgroup2.c, cgroup1.c).
+ * with its v1 hierarchies read from /proc/self/mountinfo, or neither; where a
+ * fresh sysfs on /sys hides them (`ip netns exec`), PID 1's, through
+ * detached mounts (below). Used by the facade (cgroup.c) and both backends (cgroup2.c, cgroup1.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/vfs.h>
 
 static const struct {
@@ -168,6 +171,136 @@ static bool is_cgroup2(const char *path)
 	return statfs(path, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/* ---- hierarchies hidden by a fresh sysfs on /sys ----
+ *
+ * `ip netns exec` runs its command in a mount namespace of its own with a
+ * new sysfs on /sys (for the network namespace's /sys/class/net), so
+ * /sys/fs/cgroup is sysfs's empty directory there. The hierarchies are
+ * still PID 1's: its mountinfo names them (readable without access to its
+ * root), and a detached mount of each (fsopen/fsmount, attached nowhere,
+ * gone with the process) reaches the same cgroups through
+ * /proc/self/fd/N. The superblock options PID 1's mounts show are passed
+ * again: mounting cgroup2 from the initial cgroup namespace sets its root
+ * flags (nsdelegate, memory_recursiveprot, ...) to those of the new mount,
+ * and a v1 hierarchy is found again only by its exact controller set. */
+#define PID1_MOUNTINFO "/proc/1/mountinfo"
+
+/* [0] the cgroup2 one, then one per v1 hierarchy of ours (at most one per
+ * bit of a controller mask: 32) */
+static int detached_fds[1 + 32] = {-1};
+static char detached_v2_root[32];
+
+/* A detached mount of fstype with the super options of a mountinfo line
+ * (rw/ro and release_agent left out); -errno. */
+static int mount_detached(const char *fstype, const char *opts)
+{
+	_cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	_cleanup_free_ char *copy = strdup(opts);
+	char *save = NULL;
+	int fd;
+
+	if (fs < 0 || !copy)
+		return fs < 0 ? -errno : -ENOMEM;
+	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(o, '=');
+
+		if (!strcmp(o, "rw") || !strcmp(o, "ro") || !strncmp(o, "release_agent=", 14))
+			continue;
+		if (eq)
+			*eq = '\0';
+		if (fsconfig(fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o,
+			     eq ? eq + 1 : NULL, 0) < 0)
+			return -errno;
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	fd = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool is_sysfs_dir(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == SYSFS_MAGIC;
+}
+
+/* One v1 hierarchy of ours from PID 1's line: a detached mount of it. */
+static int add_detached_v1(const char *opts, unsigned *seen, size_t *n_fds)
+{
+	unsigned mask = cgroup_v1_controller_mask(opts);
+	struct cgroup_v1_mount *nm;
+	int fd;
+
+	if (mask == 0 || (mask & *seen))
+		return 0;
+	if (*n_fds >= ARRAY_SIZE(detached_fds))
+		return log_warn_errno(-E2BIG, "cannot mount the cgroup v1 hierarchy %s: %m", opts);
+	fd = mount_detached("cgroup", opts);
+	if (fd < 0)
+		return log_warn_errno(fd, "cannot mount the cgroup v1 hierarchy %s: %m", opts);
+	detached_fds[(*n_fds)++] = fd;
+	nm = realloc(host.v1, (host.n_v1 + 1) * sizeof(*nm));
+	if (!nm)
+		return -ENOMEM;
+	host.v1 = nm;
+	host.v1[host.n_v1].path = str_printf("/proc/self/fd/%d", fd);
+	if (!host.v1[host.n_v1].path)
+		return -ENOMEM;
+	host.v1[host.n_v1++].mask = mask;
+	*seen |= mask;
+	return 0;
+}
+
+static void host_detect_hidden(void)
+{
+	_cleanup_free_ char *mountinfo = NULL;
+	char *save = NULL, *v1_lines[64];
+	size_t n_v1 = 0, n_fds = 1;
+	unsigned seen = 0;
+	bool hybrid = false;
+	int r;
+
+	if (!is_sysfs_dir(CGROUP_FS_ROOT) ||
+	    fileio_read_at(AT_FDCWD, PID1_MOUNTINFO, &mountinfo, NULL) < 0)
+		return;
+	for (char *line = strtok_r(mountinfo, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *mnt, *type, *opts;
+
+		if (split_line(line, &mnt, &type, &opts) < 0)
+			continue;
+		unescape(mnt);
+		if (!strcmp(type, "cgroup") && n_v1 < ARRAY_SIZE(v1_lines))
+			v1_lines[n_v1++] = opts;
+		if (strcmp(type, "cgroup2") || detached_fds[0] >= 0)
+			continue;
+		if (strcmp(mnt, CGROUP_FS_ROOT) && strcmp(mnt, CGROUP_HYBRID_ROOT))
+			continue;
+		hybrid = !strcmp(mnt, CGROUP_HYBRID_ROOT);
+		r = mount_detached("cgroup2", opts);
+		if (r < 0) {
+			log_warn_errno(r, "cannot mount the cgroup2 hierarchy: %m");
+			return;
+		}
+		detached_fds[0] = r;
+	}
+	if (detached_fds[0] < 0)
+		return;
+	snprintf(detached_v2_root, sizeof(detached_v2_root), "/proc/self/fd/%d", detached_fds[0]);
+	host.v2_root = detached_v2_root;
+	host.mode = hybrid ? CGROUP_MODE_HYBRID : CGROUP_MODE_V2;
+	for (size_t i = 0; hybrid && i < n_v1; i++) {
+		r = add_detached_v1(v1_lines[i], &seen, &n_fds);
+		if (r == -ENOMEM) {
+			log_warn_errno(r, "cgroup v1 hierarchies: %m");
+			break;
+		}
+	}
+	log_debug("/sys/fs/cgroup is sysfs's own here (ip netns exec?): PID 1's cgroup "
+		  "hierarchies reached through detached mounts");
+}
+
 static void host_detect(void)
 {
 	_cleanup_free_ char *mountinfo = NULL;
@@ -183,6 +316,7 @@ static void host_detect(void)
 	}
 	if (!is_cgroup2(CGROUP_HYBRID_ROOT)) {
 		host.mode = CGROUP_MODE_NONE;
+		host_detect_hidden();
 		return;
 	}
 	host.mode = CGROUP_MODE_HYBRID;

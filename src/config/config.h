@@ -29,6 +29,13 @@ struct conf_mount {
 	char *options; /* comma-separated mount options, e.g. "bind,ro" */
 };
 
+/* One port forward of "ports" (conf_parse_port). */
+struct conf_port {
+	int proto;	    /* IPPROTO_TCP or IPPROTO_UDP */
+	char host_addr[16]; /* IPv4; "" = every address of the host */
+	uint16_t host_port, port;
+};
+
 struct conf_net {
 	char *type;	 /* veth | macvlan | phys | empty | none */
 	char *link;	 /* bridge (veth), parent (macvlan), host iface (phys) */
@@ -119,6 +126,7 @@ struct sysc_conf {
 
 	struct conf_net *network;
 	size_t n_network;
+	char **ports; /* port forwards, "PROTO:[HOSTADDR:]HOSTPORT:PORT" */
 
 	struct {
 		char **drop; /* capability names, normalised without cap_ prefix */
@@ -282,3 +290,5 @@ int conf_parse_key(const char *key, const char *value, struct sysc_conf **ret);
 /* Parse helpers shared with the CLI and cgroup code. */
 int conf_parse_size(const char *s, uint64_t *ret); /* "512M", "2G", "1024", "max" */
 int conf_parse_signal(const char *s, int *ret);	   /* "SIGRTMIN+3", "SIGTERM", "15" */
+/* A port forward "PROTO:[HOSTADDR:]HOSTPORT:PORT"; -EINVAL with the reason. */
+int conf_parse_port(const char *s, struct conf_port *ret, char *reason, size_t len);

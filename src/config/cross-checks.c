@@ -3,10 +3,12 @@
  * idmap) or between keys (sysctl and network), run once each key is valid
  * by itself. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "config/cross-checks.h"
 #include "config/diag.h"
 #include "util/cleanup.h"
@@ -252,4 +254,53 @@ void conf_check_sysctl_netns(struct conf_ctx *ctx, const config_setting_t *list,
 				   "has no network namespace of its own (network type \"none\")",
 				   k);
 	}
+}
+
+static bool has_veth(const config_setting_t *net)
+{
+	unsigned n = net && config_setting_is_list(net) ? (unsigned)config_setting_length(net) : 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *type = member_string(config_setting_get_elem(net, i), "type");
+
+		if (type && !strcmp(type, "veth"))
+			return true;
+	}
+	return false;
+}
+
+void conf_check_ports(struct conf_ctx *ctx, const config_setting_t *ports,
+		      const config_setting_t *net)
+{
+	unsigned n = ports && config_setting_is_aggregate(ports)
+			     ? (unsigned)config_setting_length(ports)
+			     : 0;
+	struct conf_port p[64];
+	char d[32], reason[160];
+
+	if (n && !has_veth(net))
+		conf_error(ctx, ports, "ports",
+			   "port forwards need a network entry of type \"veth\" (the container's "
+			   "first IPv4 address there is their target)");
+	for (unsigned i = 0; i < n && i < ARRAY_SIZE(p); i++) {
+		config_setting_t *item = config_setting_get_elem(ports, i);
+		const char *s = config_setting_get_string(item);
+
+		snprintf(d, sizeof(d), "ports[%u]", i);
+		if (!s || conf_parse_port(s, &p[i], reason, sizeof(reason)) < 0)
+			return; /* reported by the key's own check */
+		for (unsigned j = 0; j < i; j++)
+			if (p[j].proto == p[i].proto && p[j].host_port == p[i].host_port &&
+			    (!p[j].host_addr[0] || !p[i].host_addr[0] ||
+			     !strcmp(p[j].host_addr, p[i].host_addr)))
+				conf_error(ctx, item, d,
+					   "\"%s\": host port %u/%s is forwarded twice (ports[%u] "
+					   "is \"%s\")",
+					   s, p[i].host_port,
+					   p[i].proto == IPPROTO_TCP ? "tcp" : "udp", j,
+					   config_setting_get_string(
+						   config_setting_get_elem(ports, j)));
+	}
+	if (n > ARRAY_SIZE(p))
+		conf_error(ctx, ports, "ports", "more than %zu port forwards", ARRAY_SIZE(p));
 }

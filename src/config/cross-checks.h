@@ -17,3 +17,7 @@ void conf_check_idmap(struct conf_ctx *ctx, const config_setting_t *list, const 
  * of type "none"). */
 void conf_check_sysctl_netns(struct conf_ctx *ctx, const config_setting_t *list,
 			     const config_setting_t *net);
+/* ports: the same host port twice (the same address, or one of them every
+ * address), and ports without a veth entry in network. */
+void conf_check_ports(struct conf_ctx *ctx, const config_setting_t *ports,
+		      const config_setting_t *net);

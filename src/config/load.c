@@ -401,9 +401,12 @@ int conf_view_validate(const struct conf_view *v, bool require_name)
 	if (require_name && !conf_view_lookup(v, "name", NULL))
 		conf_error(&ctx, NULL, "name", "missing required key");
 	/* each file was checked on its own: here the two merged */
-	if (r == 0 && v->schema == &conf_schema_container)
+	if (r == 0 && v->schema == &conf_schema_container) {
 		conf_check_sysctl_netns(&ctx, conf_view_lookup(v, "sysctl", NULL),
 					conf_view_lookup(v, "network", NULL));
+		conf_check_ports(&ctx, conf_view_lookup(v, "ports", NULL),
+				 conf_view_lookup(v, "network", NULL));
+	}
 	return ctx.n_errors ? -EINVAL : r;
 }
 

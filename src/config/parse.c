@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -717,6 +718,81 @@ int conf_check_ip6(const char *s, char *reason, size_t len)
 	if (check_addr(s, AF_INET6, false, false) < 0)
 		return fail(reason, len, "invalid IPv6 address \"%s\"", s);
 	return 0;
+}
+
+/* One port number of a port forward, 1 to 65535. */
+static int parse_port_number(const char *s, size_t n, uint16_t *ret)
+{
+	char buf[8];
+	uint64_t v;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_u64_full(buf, &v) < 0 || v < 1 || v > 65535)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+#define PORT_SYNTAX "PROTO:[HOSTADDR:]HOSTPORT:PORT, e.g. \"tcp:8080:80\""
+
+int conf_parse_port(const char *s, struct conf_port *ret, char *reason, size_t len)
+{
+	const char *f[5];
+	size_t n[4], nf = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	for (const char *p = s; nf < ARRAY_SIZE(f); nf++) {
+		f[nf] = p;
+		p = strchrnul(p, ':');
+		n[nf < 4 ? nf : 3] = (size_t)(p - f[nf]);
+		if (!*p) {
+			nf++;
+			break;
+		}
+		p++;
+	}
+	if (nf != 3 && nf != 4)
+		return fail(reason, len, "invalid port forward \"%s\" (expected " PORT_SYNTAX ")",
+			    s);
+	if (n[0] == 3 && !strncmp(f[0], "tcp", 3))
+		ret->proto = IPPROTO_TCP;
+	else if (n[0] == 3 && !strncmp(f[0], "udp", 3))
+		ret->proto = IPPROTO_UDP;
+	else
+		return fail(reason, len,
+			    "invalid port forward \"%s\": protocol \"%.*s\" is not tcp or udp", s,
+			    (int)n[0], f[0]);
+	if (nf == 4) {
+		struct in_addr a;
+
+		if (n[1] >= sizeof(ret->host_addr))
+			return fail(reason, len,
+				    "invalid port forward \"%s\": \"%.*s\" is not an IPv4 address",
+				    s, (int)n[1], f[1]);
+		memcpy(ret->host_addr, f[1], n[1]);
+		ret->host_addr[n[1]] = '\0';
+		if (inet_pton(AF_INET, ret->host_addr, &a) != 1)
+			return fail(reason, len,
+				    "invalid port forward \"%s\": \"%s\" is not an IPv4 address", s,
+				    ret->host_addr);
+	}
+	for (size_t i = nf - 2; i < nf; i++)
+		if (parse_port_number(f[i], n[i], i == nf - 2 ? &ret->host_port : &ret->port) < 0)
+			return fail(reason, len,
+				    "invalid port forward \"%s\": %s port \"%.*s\" is not a number "
+				    "from 1 to 65535",
+				    s, i == nf - 2 ? "host" : "container", (int)n[i], f[i]);
+	return 0;
+}
+
+int conf_check_port(const char *s, char *reason, size_t len)
+{
+	struct conf_port p;
+
+	return conf_parse_port(s, &p, reason, len);
 }
 
 int conf_check_route(const char *s, char *reason, size_t len)

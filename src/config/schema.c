@@ -466,6 +466,19 @@ static const struct conf_key container_keys[] = {
 	 .example = "true",
 	 .doc = "Create the bridge named by link if missing."},
 
+	{.path = "ports",
+	 .type = CT_STRV,
+	 .check = conf_check_port,
+	 .def = "[]",
+	 .store = ST_STRV,
+	 SC(ports),
+	 .example = "[\"tcp:8080:80\", \"udp:5353:53\", \"tcp:127.0.0.1:2222:22\"]",
+	 .doc = "Port forwards from the host to the container's first IPv4 address (on a "
+		"veth interface): \"PROTO:[HOSTADDR:]HOSTPORT:PORT\", PROTO tcp or udp; without "
+		"HOSTADDR every address of the host, 127.0.0.1 included. Set at start, removed at "
+		"stop (nftables table inet sysc); a host port that another running container "
+		"forwards or a program of the host listens on refuses the start, and so does a "
+		"HOSTADDR the host does not have."},
 	GROUP("capabilities", "Capability bounding set. drop and keep are mutually exclusive; "
 			      "one set in the container file overrides the other from the "
 			      "default file."),

@@ -165,6 +165,7 @@ int conf_check_cidr6(const char *s, char *reason, size_t len);
 int conf_check_ip4(const char *s, char *reason, size_t len);
 int conf_check_ip6(const char *s, char *reason, size_t len);
 int conf_check_route(const char *s, char *reason, size_t len);
+int conf_check_port(const char *s, char *reason, size_t len);
 int conf_check_cap(const char *s, char *reason, size_t len);
 int conf_check_seccomp_profile(const char *s, char *reason, size_t len);
 int conf_check_dev_allow(const char *s, char *reason, size_t len);

@@ -176,6 +176,15 @@ static void check_sysctls(struct trust *t, const struct sysc_conf *a, const stru
 	}
 }
 
+/* A forward takes a port on the host (and shadows a host service on it). */
+static void check_ports(struct trust *t, const struct sysc_conf *a, const struct sysc_conf *d)
+{
+	for (size_t i = 0; a->ports && a->ports[i]; i++)
+		if (!strv_contains(d->ports, a->ports[i]))
+			add(t, "ports", "ports[%zu]: %s takes a port on the host's addresses", i,
+			    a->ports[i]);
+}
+
 static bool same_mount(const struct conf_mount *x, const struct conf_mount *y)
 {
 	return str_eq(x->source, y->source) && str_eq(x->target, y->target) &&
@@ -319,6 +328,7 @@ int import_trust_check(const char *file, const struct sysc_conf *a, const struct
 	check_caps(t, a, d);
 	check_network(t, a, d);
 	check_sysctls(t, a, d);
+	check_ports(t, a, d);
 	check_mounts(t, a, d);
 	check_hooks(t, a, d);
 	check_devices(t, a, d);

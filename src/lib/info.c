@@ -103,7 +103,7 @@ static int add_network(struct info *info, const struct sysc_paths *p, const stru
 static int add_static(struct info *info, const struct sysc_paths *p, const struct sysc_conf *c)
 {
 	_cleanup_strv_ char **ips = NULL;
-	_cleanup_free_ char *ipstr = NULL;
+	_cleanup_free_ char *ipstr = NULL, *portstr = NULL;
 	int r = 0;
 
 	for (size_t i = 0; i < c->n_network; i++)
@@ -120,6 +120,7 @@ static int add_static(struct info *info, const struct sysc_paths *p, const struc
 		if (key && net_first_address(c, key, &env, &ipstr) < 0)
 			ipstr = NULL;
 	}
+	portstr = c->ports && c->ports[0] ? strv_join(c->ports, ", ") : NULL;
 	r = r ?: add_str(info, "hostname", "Hostname:", c->hostname);
 	r = r ?: add_str(info, "uuid", "UUID:", c->uuid);
 	r = r ?: add_str(info, "template", "Template:", c->template);
@@ -137,6 +138,7 @@ static int add_static(struct info *info, const struct sysc_paths *p, const struc
 					     : strdup("none (privileged)"));
 	r = r ?: add_str(info, "autostart", "Autostart:", c->autostart.enabled ? "yes" : "no");
 	r = r ?: add_str(info, "ipv4", "IPv4:", ipstr);
+	r = r ?: add_str(info, "ports", "Ports:", portstr);
 	r = r ?: add_network(info, p, c);
 	return r;
 }

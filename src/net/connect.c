@@ -24,6 +24,7 @@
 
 struct net_state {
 	char *name; /* container */
+	char *key;  /* paths_container_key() */
 	char *record;
 	int netns_fd;
 	struct nl_sock *host, *inner;
@@ -304,8 +305,9 @@ static int state_new(const struct sysc_conf *conf, const char *key, const struct
 	st->env = env;
 	*ret = st;
 	st->name = strdup(conf->name);
+	st->key = strdup(key);
 	st->record = str_printf("%s/%s", run_dir, RECORD_FILE);
-	if (!st->name || !st->record)
+	if (!st->name || !st->key || !st->record)
 		return -ENOMEM;
 	r = net_plan_build(conf, key, &st->plan);
 	if (r < 0)
@@ -329,6 +331,42 @@ static int state_new(const struct sysc_conf *conf, const char *key, const struct
 	if (r == 0 && env)
 		r = managed_up(st);
 	return r;
+}
+
+/* Anti-spoofing on every veth port of a bridge sysc made. */
+static int add_guards(struct net_state *st)
+{
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+		struct net_link_info li;
+		int r;
+
+		if (f->kind != NET_VETH || net_nl_link_info(st->host, f->link, &li) < 0 ||
+		    strncmp(li.alias, "sysc:", 5) != 0)
+			continue;
+		r = net_guard_add(f, st->key, st->record);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Port forwards to the first IPv4 address of a veth interface. */
+static int add_ports(struct net_state *st, const struct sysc_conf *conf)
+{
+	char addr4[INET_ADDRSTRLEN];
+
+	if (!conf->ports || !conf->ports[0])
+		return 0;
+	for (size_t i = 0; i < st->plan.n_ifaces; i++) {
+		const struct net_iface *f = &st->plan.ifaces[i];
+
+		for (size_t a = 0; f->kind == NET_VETH && a < f->n_addrs; a++)
+			if (f->addrs[a].family == AF_INET &&
+			    inet_ntop(AF_INET, f->addrs[a].bytes, addr4, sizeof(addr4)))
+				return net_ports_add(conf, st->key, addr4, f->link, st->record);
+	}
+	return net_ports_add(conf, st->key, NULL, NULL, st->record);
 }
 
 uint32_t net_state_nameserver(const struct net_state *st)
@@ -395,6 +433,10 @@ int net_attach(const struct sysc_conf *conf, const char *key, const struct net_e
 	for (size_t i = 0; r == 0 && i < st->plan.n_ifaces; i++)
 		if (st->plan.ifaces[i].kind == NET_VETH)
 			dns_add(st, i);
+	if (r == 0)
+		r = add_guards(st);
+	if (r == 0)
+		r = add_ports(st, conf);
 	if (r < 0) {
 		net_detach(st);
 		return r;
@@ -449,8 +491,11 @@ void net_detach(struct net_state *st)
 	}
 	for (char **b = st->bridges; st->host && b && *b; b++)
 		net_drop_auto_bridge(st->host, *b);
-	if (st->record)
+	if (st->record) {
+		net_ports_remove(st->record);
+		net_guard_remove(st->record);
 		unlink(st->record);
+	}
 	net_nl_close(st->inner);
 	net_nl_close(st->host);
 	if (st->netns_fd >= 0)
@@ -462,6 +507,7 @@ void net_detach(struct net_state *st)
 	free(st->dns_added);
 	free(st->sysc_run);
 	free(st->record);
+	free(st->key);
 	free(st->name);
 	free(st);
 }

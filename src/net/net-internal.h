@@ -98,3 +98,21 @@ int net_pool_release_bridge(const struct net_env *env, const char *bridge); /* l
 int net_plan_managed(struct net_plan *p, const struct net_env *env, struct nl_sock *sk,
 		     const char *uuid, const char *key, bool alloc, uint32_t *ret_ns4);
 const char *net_kind_name(enum net_kind k);
+
+/* ports.c: the container's port forwards (conf->ports) to addr4 ("a.b.c.d",
+ * its first IPv4 address) on bridge; the undo lines go to record first.
+ * Logs; a host port another container forwards: -EADDRINUSE naming it. */
+int net_ports_add(const struct sysc_conf *conf, const char *key, const char *addr4,
+		  const char *bridge, const char *record);
+/* Undo the port lines of record (only what the record's container owns);
+ * the last forward takes the chains and sets with it. */
+void net_ports_remove(const char *record);
+/* The lock of sysc's nftables changes, <run>/.locks/.net-ports, from a
+ * container's record <run>/<key>/net: an fd to close, or -errno (logged). */
+int net_fw_lock(const char *record);
+
+/* guard.c: anti-spoofing for the veth f on a sysc bridge (its MAC and
+ * addresses only); the undo line goes to record first. */
+int net_guard_add(const struct net_iface *f, const char *key, const char *record);
+/* Undo the guard lines of record. */
+void net_guard_remove(const char *record);

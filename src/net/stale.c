@@ -111,6 +111,8 @@ int net_cleanup_stale(const char *run_dir, const char *name)
 	for (char **b = bridges; b && *b; b++)
 		net_drop_auto_bridge(host, *b);
 	net_nl_close(host);
+	net_ports_remove(path);
+	net_guard_remove(path);
 	unlink(path);
 	return 0;
 }

@@ -2,6 +2,7 @@
 /* Unit tests of src/config: parsing, validation of every key, merging,
  * error messages, editing. No root needed. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -550,6 +551,54 @@ static void test_sizes_signals(void)
 			want = SIGRTMAX - 1;
 		CHECK(want == -1 ? r == -EINVAL : (r == 0 && v == want),
 		      "conf_parse_signal(\"%s\")", sigs[i].s);
+	}
+}
+
+static void test_ports(void)
+{
+	static const struct {
+		const char *s;
+		int proto; /* 0: error, reason contains why */
+		const char *addr;
+		unsigned host_port, port;
+		const char *why;
+	} pcases[] = {
+		{"tcp:8080:80", IPPROTO_TCP, "", 8080, 80, NULL},
+		{"udp:5353:53", IPPROTO_UDP, "", 5353, 53, NULL},
+		{"tcp:127.0.0.1:2222:22", IPPROTO_TCP, "127.0.0.1", 2222, 22, NULL},
+		{"tcp:65535:1", IPPROTO_TCP, "", 65535, 1, NULL},
+		{"sctp:1:2", 0, NULL, 0, 0, "protocol \"sctp\" is not tcp or udp"},
+		{"TCP:1:2", 0, NULL, 0, 0, "protocol \"TCP\""},
+		{"tcp:0:80", 0, NULL, 0, 0, "host port \"0\" is not a number"},
+		{"tcp:80:65536", 0, NULL, 0, 0, "container port \"65536\""},
+		{"tcp:-1:80", 0, NULL, 0, 0, "host port \"-1\""},
+		{"tcp::80", 0, NULL, 0, 0, "host port \"\""},
+		{"tcp:8080", 0, NULL, 0, 0, "expected PROTO:[HOSTADDR:]HOSTPORT:PORT"},
+		{"tcp", 0, NULL, 0, 0, "expected"},
+		{"", 0, NULL, 0, 0, "expected"},
+		{"tcp:1:2:3:4", 0, NULL, 0, 0, "expected"},
+		{"tcp:1.2.3:4:5", 0, NULL, 0, 0, "\"1.2.3\" is not an IPv4 address"},
+		{"tcp:::1:4:5", 0, NULL, 0, 0, "expected"},
+		{"tcp:localhost:4:5", 0, NULL, 0, 0, "\"localhost\" is not an IPv4"},
+		{"tcp:1.2.3.4.5.6.7.8.9:4:5", 0, NULL, 0, 0, "is not an IPv4 address"},
+		{"tcp:80 :80", 0, NULL, 0, 0, "host port \"80 \""},
+	};
+
+	for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		struct conf_port p;
+		char why[256] = "";
+		int r = conf_parse_port(pcases[i].s, &p, why, sizeof(why));
+
+		if (pcases[i].proto)
+			CHECK(r == 0 && p.proto == pcases[i].proto &&
+				      !strcmp(p.host_addr, pcases[i].addr) &&
+				      p.host_port == pcases[i].host_port &&
+				      p.port == pcases[i].port,
+			      "conf_parse_port(\"%s\") = %d %s", pcases[i].s, r, why);
+		else
+			CHECK(r == -EINVAL && strstr(why, pcases[i].why) &&
+				      strstr(why, pcases[i].s),
+			      "conf_parse_port(\"%s\") refused: %s", pcases[i].s, why);
 	}
 }
 
@@ -1177,6 +1226,7 @@ int main(void)
 		return 99;
 	}
 	test_sizes_signals();
+	test_ports();
 	test_key_cases();
 	test_defaults();
 	test_values();
