@@ -3,6 +3,29 @@
 # touches a user's containers, and checks that it leaves nothing behind.
 set -uo pipefail
 
+# T_PRIVATE_NETNS=1 (set by a file before it sources lib.sh): the whole file
+# runs in a network namespace of its own (unshare --net), so the bridges,
+# links and nftables rules its containers get never touch the real host's.
+# Its "host" links are that namespace's. The Debian template cache is made
+# first, outside, when the file sets T_NEEDS_DEBIAN=1 (debootstrap needs the
+# host's network): warm-debian.sh.
+if [[ ${T_PRIVATE_NETNS:-0} == 1 && -z ${T_IN_PRIVATE_NETNS:-} ]]; then
+	t_own_cache=
+	if [[ -z ${SYSC_TEST_CACHE:-} ]]; then
+		SYSC_TEST_CACHE=$(mktemp -d /var/tmp/sysc-test-cache.XXXXXX)
+		export SYSC_TEST_CACHE
+		t_own_cache=1
+	fi
+	if [[ ${T_NEEDS_DEBIAN:-0} == 1 ]]; then
+		bash "$(dirname "${BASH_SOURCE[0]}")/warm-debian.sh" ||
+			echo "FAIL: setup: the Debian template cache could not be made"
+	fi
+	T_IN_PRIVATE_NETNS=1 unshare --net -- bash -c 'ip link set lo up && exec bash "$@"' bash "$0" "$@"
+	t_rc=$?
+	[[ -z $t_own_cache ]] || rm -rf "$SYSC_TEST_CACHE"
+	exit $t_rc
+fi
+
 T_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T_BUILD=${SYSC_BUILD_DIR:-$T_SRC}
 [[ -x $T_BUILD/sysc ]] || { echo "FAIL: setup: $T_BUILD/sysc not built (run tests/setup)"; exit 1; }

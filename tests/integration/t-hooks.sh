@@ -2,6 +2,8 @@
 # Hooks (sysc-hooks(7)): every moment with its environment, output in the
 # container's log, failures and timeouts that abort the step and leave
 # nothing behind, and the hooks shipped in hooks/.
+# (its create = true bridge only in a network namespace of its own)
+T_PRIVATE_NETNS=1
 . "$(dirname "$0")/lib.sh"
 
 ABR=shk$$ # bridge made by create = true for the rollback test

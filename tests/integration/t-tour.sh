@@ -11,6 +11,8 @@
 #    stand-in from STANDIN below, whose output is checked instead. An
 #    interactive command without a stand-in fails the step.
 # Traffic stays on the run's own bridge. Everything is removed at exit.
+# (the tour's network lab0 only in a network namespace of its own)
+T_PRIVATE_NETNS=1 T_NEEDS_DEBIAN=1
 . "$(dirname "$0")/lib.sh"
 
 README=$T_SRC/README.md
