@@ -439,3 +439,9 @@ qemu_host_main() {
 	fi
 	t_summary
 }
+
+# Links of the test's network namespace, by netlink (/sys/class/net shows
+# those of the namespace that mounted /sys: not a T_PRIVATE_NETNS one's)
+link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
+link_ifindex() { ip -o link show dev "$1" 2>/dev/null | cut -d: -f1; }
+link_master() { ip -o link show dev "$1" 2>/dev/null | grep -o ' master [^ ]*' | cut -d' ' -f3; }

@@ -65,7 +65,7 @@ test_veth_on_managed_bridge() {
 	sysc-start nta
 	sysc-start ntb
 	links | grep -x >/dev/null vs-nta-0 || t_die "no host end vs-nta-0: $(links)"
-	[[ $(cat /sys/class/net/vs-nta-0/master/uevent | grep INTERFACE=) == "INTERFACE=$BR" ]] ||
+	[[ $(link_master vs-nta-0) == "$BR" ]] ||
 		t_die "vs-nta-0 not on $BR"
 	# addresses, MAC and routes inside, as configured and as sysc-info says
 	local mac
@@ -144,23 +144,23 @@ test_phys_moved_in_and_back() {
 	trap net_cleanup EXIT
 	local idx
 	ip link add "${DUM}p" type veth peer name "${DUM}q" || t_die "cannot make a link"
-	idx=$(cat "/sys/class/net/${DUM}p/ifindex")
+	idx=$(link_ifindex "${DUM}p")
 	sysc-create ntf -t busybox -f "$(cfg phys.conf <<EOF2
 network = ( { type = "phys"; link = "${DUM}p"; name = "eth0"; ipv4 = ["${S4}30/24"]; } );
 EOF2
 	)"
 	sysc-start ntf
-	[[ ! -e /sys/class/net/${DUM}p ]] || t_die "${DUM}p still on the host"
+	! link_exists "${DUM}p" || t_die "${DUM}p still on the host"
 	inns ntf ip -o addr show eth0 | grep >/dev/null "inet ${S4}30/24" || t_die "$(inns ntf ip addr)"
 	sysc-stop ntf
-	[[ -e /sys/class/net/${DUM}p ]] || t_die "${DUM}p did not come back: $(links)"
-	expect_eq "$(cat "/sys/class/net/${DUM}p/ifindex")" "$idx" "ifindex"
+	link_exists "${DUM}p" || t_die "${DUM}p did not come back: $(links)"
+	expect_eq "$(link_ifindex "${DUM}p")" "$idx" "ifindex"
 	# again, with the monitor killed: the kernel deletes a virtual device
 	# (a real NIC comes back as devN and sysc-stop renames it); nothing hangs
 	sysc-start ntf
 	kill -9 "$(monitor_pid ntf)"
 	sysc-stop -t 2 ntf || t_die "stop after a monitor crash"
-	[[ ! -e /sys/class/net/${DUM}p && ! -e /sys/class/net/${DUM}q ]] ||
+	! link_exists "${DUM}p" && ! link_exists "${DUM}q" ||
 		t_die "veth pair left: $(links)"
 	expect_clean
 }
@@ -300,14 +300,14 @@ test_foreign_host_link_kept() {
 	local idx
 	sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 none --no-nat
 	ip link add "${DUM}h" type veth peer name "${DUM}i" || t_die "cannot make a link"
-	idx=$(cat "/sys/class/net/${DUM}h/ifindex")
+	idx=$(link_ifindex "${DUM}h")
 	sysc-create ntf -t busybox -f "$(cfg fh.conf <<EOF2
 network = ( { type = "veth"; link = "$BR"; },
             { type = "veth"; link = "$BR"; name = "eth1"; host_name = "${DUM}h"; } );
 EOF2
 )"
 	expect_fail "host interface ${DUM}h \(network\[1\] of ntf\) already exists" sysc-start ntf
-	expect_eq "$(cat "/sys/class/net/${DUM}h/ifindex" 2>/dev/null)" "$idx" "ifindex of ${DUM}h"
+	expect_eq "$(link_ifindex "${DUM}h")" "$idx" "ifindex of ${DUM}h"
 	expect_no_links_of ntf
 	ip link del "${DUM}h"
 	sysc-net delete "$BR"

@@ -159,7 +159,7 @@ test_tour_network() {
 		t_die "two pings answered (container -> container, container -> bridge): $OUT"
 	has "^$W +RUNNING .* ${S4//./\\.}2/24$" "sysc-ls web"
 	has "^$D +RUNNING .* ${S4//./\\.}3/24$" "sysc-ls db"
-	[[ $(cat "/sys/class/net/vs-$W-0/master/uevent" 2>/dev/null) == *"INTERFACE=$BR"* ]] ||
+	[[ $(link_master "vs-$W-0") == "$BR" ]] ||
 		t_die "host end vs-$W-0 is not on $BR"
 	# the limit saved with --save survived the restart, the live one did not
 	expect_eq "$(cgroup_file "$W" pids.max pids pids.max)" 1024 "saved pids limit after restart"
@@ -186,7 +186,7 @@ test_tour_destroy() {
 	has '^NAME +STATE' "sysc-ls header"
 	[[ $(wc -l <<<"$OUT") == 1 ]] || t_die "containers left: $OUT"
 	expect_store
-	[[ ! -e /sys/class/net/$BR ]] || t_die "bridge $BR left"
+	! link_exists "$BR" || t_die "bridge $BR left"
 	! ip -o link | grep -q "vs-tw$ID" || t_die "veth ends left: $(ip -o link | grep "vs-tw$ID")"
 	expect_clean
 }
