@@ -308,7 +308,7 @@ t_runtime_tools_suite() {
 	local tar=${SYSC_OCI_SUITE:-} dir wrapper t n rc notok plan pass=() fail=() regress=()
 	trap oci_cleanup EXIT
 	[[ -n $tar && -f $tar ]] ||
-		t_skip "SYSC_OCI_SUITE does not name runtime-tools-0105384.tar.gz: the suite was not run"
+		t_skip "input absent: SYSC_OCI_SUITE does not name runtime-tools-0105384.tar.gz (not in the repository): the suite was not run"
 	dir=$(oci_suite_dir "$tar")
 	# RUNTIME is one program: a wrapper with our private --root
 	wrapper=$T_ROOT/sysc-oci-private
