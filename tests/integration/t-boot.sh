@@ -81,6 +81,11 @@ test_monitor_killed() {
 	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b4/state" | cut -d= -f2)
 	local keeper
 	keeper=$(pgrep -P "$mon" -x sysc-keeper) || t_die "no console keeper"
+	# the keeper is the static supervisor's executable, not a fork of sysc: it maps
+	# no shared library (issue 20, monitor memory)
+	[[ $(readlink /proc/"$keeper"/exe) == "$T_BUILD/sysc-supervisor" ]] ||
+		t_die "keeper runs $(readlink /proc/"$keeper"/exe)"
+	! grep -q '\.so' /proc/"$keeper"/maps || t_die "keeper maps $(grep -o '/.*\.so[^ ]*' /proc/"$keeper"/maps | sort -u)"
 	kill -KILL "$mon"
 	sleep 0.2
 	sysc-ls | grep -Eq '^b4 +RUNNING' || t_die "after monitor kill: $(sysc-ls)"
