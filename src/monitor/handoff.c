@@ -82,6 +82,7 @@ char **handoff_argv(const struct handoff *h, const char *argv0, const char *verb
 	     add_num(argv, &n, "ring_cap", (long long)h->ring_cap) &&
 	     add_num(argv, &n, "log_max", (long long)h->log_max) &&
 	     add(argv, &n, "log", h->log ? h->log : "") &&
+	     add(argv, &n, "name", h->name ? h->name : "") &&
 	     add_num(argv, &n, "reboot_sig", h->reboot_sig) &&
 	     add_list(argv, &n, "ttys", h->ttys, h->n_ttys) &&
 	     add_list(argv, &n, "tty_clients", h->tty_clients, h->n_ttys + 1) &&
@@ -144,6 +145,10 @@ int handoff_parse(char **argv, struct handoff *h)
 #define KEY(k) (klen == strlen(k) && strncmp(*a, k, klen) == 0)
 		if (KEY("log")) {
 			h->log = v;
+			continue;
+		}
+		if (KEY("name")) {
+			h->name = v;
 			continue;
 		}
 		if (KEY("ttys")) {

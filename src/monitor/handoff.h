@@ -15,6 +15,7 @@
  *              (one per tty, 0 = console; -1 none)
  *   ring       a memfd holding the console ring's content; ring_cap, log,
  *              log_max: the ring's size, console.log and its rotation size
+ *   name       the container's name, for messages
  *   reboot_sig init.reboot_signal (CONTROL_REBOOT is served by the supervisor)
  *   monitor    a memfd of the full monitor's own record (monitor.c), which the
  *              supervisor hands back untouched, with the descriptors it names
@@ -44,7 +45,8 @@ struct handoff {
 	int tty_clients[HANDOFF_MAX_TTYS + 1];
 	int clients[HANDOFF_MAX_CLIENTS];
 	uint64_t ring_cap, log_max;
-	const char *log; /* points into the parsed argv */
+	const char *log;  /* points into the parsed argv */
+	const char *name; /* the container's, for messages (also into argv) */
 	int reboot_sig;
 	enum handoff_event event;
 	int stop_fd, stop_timeout;

@@ -1021,6 +1021,7 @@ static void handoff_fill(const struct monitor *m, struct handoff *h)
 	h->log = m->ring.log_path;
 	h->log_max = m->ring.log_max;
 	h->reboot_sig = m->conf->init.reboot_signal;
+	h->name = m->conf->name;
 }
 
 /* RUNNING: become the static supervisor (same pid); returns only when that

@@ -139,16 +139,22 @@ static int exec_back(struct sup *s, enum handoff_event ev)
 	return r;
 }
 
+/* (the messages are the full monitor's, monitor.c) */
 static void attach_tty(struct sup *s, int fd, int tty)
 {
+	char msg[128];
 	int sv[2];
 
 	if (tty_master(s, tty) < 0) {
-		reply(fd, s, -ENOENT, "no such tty (console.ttys)", -1);
+		snprintf(msg, sizeof(msg), "%s has no tty %d (console.ttys = %u)", s->h.name, tty,
+			 s->h.n_ttys);
+		reply(fd, s, -ENOENT, msg, -1);
 		return;
 	}
 	if (s->h.tty_clients[tty] >= 0) {
-		reply(fd, s, -EBUSY, "the tty is in use by another client", -1);
+		snprintf(msg, sizeof(msg), "tty %d of %s is in use by another client", tty,
+			 s->h.name);
+		reply(fd, s, -EBUSY, msg, -1);
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -157,7 +163,8 @@ static void attach_tty(struct sup *s, int fd, int tty)
 	}
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	s->h.tty_clients[tty] = sv[0];
-	fcntl(tty_master(s, tty), F_SETFL, O_NONBLOCK);
+	if (tty > 0)
+		fcntl(tty_master(s, tty), F_SETFL, O_NONBLOCK);
 	reply(fd, s, 0, NULL, sv[1]);
 	close(sv[1]);
 }
