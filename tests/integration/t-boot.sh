@@ -155,7 +155,10 @@ test_monitor_is_static_supervisor() {
 	expect_eq "$(sysc-attach b11 -- /bin/echo attached)" attached "attach"
 	local before
 	before=$(init_pid b11)
+	# a reboot uses the config as loaded at start, as the whole monitor did
+	sysc-config b11 hostname b11-changed
 	sysc-stop -r b11
+	expect_eq "$(inside b11 /bin/hostname)" b11 "hostname after the reboot"
 	sysc-ls | grep -Eq '^b11 +RUNNING' || t_die "after reboot: $(sysc-ls)"
 	[[ $(init_pid b11) != "$before" ]] || t_die "no new init after reboot"
 	expect_eq "$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b11/state" | cut -d= -f2)" "$mon" "monitor pid"
