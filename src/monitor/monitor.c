@@ -904,6 +904,25 @@ static int conf_copy(const char *path)
 	return memfd_of("sysc-config", r < 0 ? "" : data, r < 0 ? 0 : len);
 }
 
+/*
+ * After the handoff the network is torn down from its record
+ * (net_cleanup_stale), which does what net_detach does only for veths on
+ * bridges that outlive the container: physical and macvlan links are given
+ * back or removed through the container's namespace while it lives, and an
+ * on-demand bridge (create = true) by what the live state knows. A
+ * container with any of those keeps its whole monitor.
+ */
+static bool net_record_suffices(const struct sysc_conf *c)
+{
+	for (size_t i = 0; i < c->n_network; i++) {
+		const struct conf_net *n = &c->network[i];
+		if (!n->type || !strcmp(n->type, "phys") || !strcmp(n->type, "macvlan") ||
+		    n->create_link)
+			return false;
+	}
+	return true;
+}
+
 /* Ready to become the supervisor once RUNNING: its executable, ours, and
  * the config files as loaded (a reboot after the handoff uses them). Without
  * the executable the monitor stays whole, as before. */
@@ -916,6 +935,12 @@ static void handoff_prepare(struct monitor *m)
 
 	if (m->o->foreground)
 		return;
+	if (!net_record_suffices(m->conf)) {
+		log_debug("%s has a physical, macvlan or on-demand bridge link: its monitor stays "
+			  "whole",
+			  m->conf->name);
+		return;
+	}
 	m->sup_exe = handoff_find_supervisor();
 	if (m->sup_exe < 0) {
 		log_debug("no %s executable: the monitor of %s stays whole", SUPERVISOR_EXE,
@@ -960,6 +985,16 @@ static int record_add(char **buf, size_t *len, const char *fmt, ...)
 	return 0;
 }
 
+/* The mount namespace of a process (its inode), 0 if unknown. */
+static ino_t mnt_ns_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
 static int record_write(const struct monitor *m)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -976,6 +1011,12 @@ static int record_write(const struct monitor *m)
 	r = r ?: record_add(&buf, &len, "booted=%d", m->booted);
 	r = r ?: record_add(&buf, &len, "started=%lld", (long long)m->st.started);
 	r = r ?: record_add(&buf, &len, "net=%d", m->net != NULL || m->net_recorded);
+	/* storage_private_ns() was called (the keeper, forked before any boot,
+	 * is in the namespace the monitor started in) */
+	r = r
+		    ?: record_add(&buf, &len, "private_ns=%d",
+				  m->keeper.pid > 0 &&
+					  mnt_ns_of(getpid()) != mnt_ns_of(m->keeper.pid));
 	r = r ?: record_add(&buf, &len, "slave=%d", m->console_slave);
 	r = r ?: record_add(&buf, &len, "keeper=%d,%d", (int)m->keeper.pid, m->keeper.hold_fd);
 	r = r ?: record_add(&buf, &len, "sup=%d", m->sup_exe);
@@ -1041,6 +1082,9 @@ static void become_supervisor(struct monitor *m)
 		r = console_ring_snapshot(&m->ring, &data, &len);
 	if (r >= 0)
 		r = h.ring = memfd_of("sysc-console-ring", data, len);
+	/* nothing but what the handoff names survives the exec */
+	if (r >= 0 && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		r = -errno;
 	if (r >= 0)
 		r = handoff_keep_fds(&h);
 	if (r >= 0)
@@ -1069,7 +1113,7 @@ static void become_supervisor(struct monitor *m)
 struct resume_rec {
 	const char *store, *name, *shifted;
 	char **cmd;
-	bool run_dir_made, mount_point, booted, net;
+	bool run_dir_made, mount_point, booted, net, private_ns;
 	int64_t started;
 	int slave, keeper_fd, sup, conf[3], ns[HOOKS_N_NS];
 	pid_t keeper_pid;
@@ -1118,6 +1162,8 @@ static int record_parse(char *data, size_t len, struct resume_rec *rec)
 			rec->booted = *v == '1';
 		else if (!strcmp(w, "net"))
 			rec->net = *v == '1';
+		else if (!strcmp(w, "private_ns"))
+			rec->private_ns = *v == '1';
 		else if (!strcmp(w, "started"))
 			rec->started = strtoll(v, NULL, 10);
 		else if (!strcmp(w, "slave"))
@@ -1393,8 +1439,13 @@ int monitor_resume(int argc, char **argv)
 		fprintf(stderr, "%s: started by the sysc monitor only\n", argv[0]);
 		return 2;
 	}
+	/* Back in the private mount namespace a backend made (storage.h), once
+	 * more: a later storage_private_ns() must not leave this one, where the
+	 * fds opened from now on (the console for a reboot) have their mounts. */
+	r = rec.private_ns ? storage_private_ns() : 0;
 	/* the same store (and the environment it was found with, kept) */
-	r = paths_load(rec.store, &p);
+	if (r == 0)
+		r = paths_load(rec.store, &p);
 	if (r == 0)
 		r = resume_conf(&rec, &conf);
 	o.paths = p;
