@@ -132,7 +132,8 @@ until_in() { # FILE REGEX: wait for it (10 s)
 # Every duty goes through the supervisor: the console (in and out), its log,
 # attach, a reboot (after which the monitor is the supervisor again), stop.
 test_monitor_is_static_supervisor() {
-	sysc-create b11 -t busybox
+	# (overlay: its monitor works in a private mount namespace, kept across exec)
+	sysc-create b11 -t busybox -B overlay
 	sysc-start b11
 	local mon
 	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b11/state" | cut -d= -f2)
