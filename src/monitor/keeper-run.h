@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The console keeper's own work, linked both into sysc (the in-process
- * fallback) and into the static sysc-keeper executable, so it uses nothing
+ * fallback) and into the static sysc-supervisor (its keeper mode), so it uses nothing
  * but libc, the console ring and small utilities (no config, no paths).
  */
 #pragma once
