@@ -2,6 +2,7 @@
 /* sysc: multi-call entry point. argv[0] "sysc-<cmd>" or "sysc <cmd> ...". */
 #include "attach/rexec.h"
 #include "cli/cli.h"
+#include "monitor/monitor.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -34,6 +35,8 @@ const struct cli_command cli_commands[] = {
 	{"oci", "the OCI runtime (runc's command line) for containerd, podman, Kubernetes", cmd_oci},
 	/* hidden (no summary): for templates/sysc-tarball */
 	{"archive-extract", NULL, cmd_archive_extract},
+	/* hidden: a running container's monitor, back from its static supervisor */
+	{"monitor-resume", NULL, monitor_resume},
 	{"help", "list commands, or describe a config key", cmd_help},
 	{NULL, NULL, NULL},
 };

@@ -87,6 +87,15 @@ void console_ring_write(struct console_ring *r, const char *data, size_t len)
 	}
 }
 
+void console_ring_load(struct console_ring *r, const char *data, size_t len)
+{
+	size_t n = len < r->cap ? len : r->cap;
+
+	memcpy(r->buf, data + len - n, n);
+	r->start = 0;
+	r->len = n;
+}
+
 int console_ring_snapshot(const struct console_ring *r, char **ret, size_t *ret_len)
 {
 	char *out = malloc(r->len + 1);

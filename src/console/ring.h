@@ -19,5 +19,8 @@ int console_ring_init(struct console_ring *r, size_t cap, const char *log_path, 
 void console_ring_done(struct console_ring *r);
 /* Append output (to the ring and the log). */
 void console_ring_write(struct console_ring *r, const char *data, size_t len);
+/* Set the ring's content (its last cap bytes) without logging it: a monitor
+ * taking over the ring of the one it replaced by exec. */
+void console_ring_load(struct console_ring *r, const char *data, size_t len);
 /* Copy the ring's content, oldest first, into a new buffer. */
 int console_ring_snapshot(const struct console_ring *r, char **ret, size_t *ret_len);

@@ -252,13 +252,26 @@ void hooks_ns_close(struct hooks_ns *ns)
 	}
 }
 
+/* env[n]: SYSC_NS_<NAME>=/proc/<pid>/fd/<fd> for namespace i; -ENOMEM. */
+static int ns_env(struct hooks_ns *ns, int n, int i)
+{
+	char upper[16];
+
+	for (size_t k = 0; k <= strlen(ns_names[i]); k++)
+		upper[k] = (char)(ns_names[i][k] >= 'a' && ns_names[i][k] <= 'z'
+					  ? ns_names[i][k] - 'a' + 'A'
+					  : ns_names[i][k]);
+	ns->env[n] = str_printf("SYSC_NS_%s=/proc/%d/fd/%d", upper, (int)getpid(), ns->fd[i]);
+	return ns->env[n] ? 0 : -ENOMEM;
+}
+
 int hooks_ns_open(struct hooks_ns *ns, pid_t pid)
 {
 	int n = 0;
 
 	hooks_ns_close(ns);
 	for (int i = 0; i < HOOKS_N_NS; i++) {
-		char path[64], upper[16];
+		char path[64];
 		int fd;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_names[i]);
@@ -269,12 +282,22 @@ int hooks_ns_open(struct hooks_ns *ns, pid_t pid)
 			return log_error_errno(-errno, "cannot open %s: %m", path);
 		}
 		ns->fd[i] = fd;
-		for (size_t k = 0; k <= strlen(ns_names[i]); k++)
-			upper[k] = (char)(ns_names[i][k] >= 'a' && ns_names[i][k] <= 'z'
-						  ? ns_names[i][k] - 'a' + 'A'
-						  : ns_names[i][k]);
-		ns->env[n] = str_printf("SYSC_NS_%s=/proc/%d/fd/%d", upper, (int)getpid(), fd);
-		if (!ns->env[n++])
+		if (ns_env(ns, n++, i) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int hooks_ns_adopt(struct hooks_ns *ns, const int fd[HOOKS_N_NS])
+{
+	int n = 0;
+
+	hooks_ns_close(ns);
+	for (int i = 0; i < HOOKS_N_NS; i++) {
+		if (fd[i] < 0)
+			continue;
+		ns->fd[i] = fd[i];
+		if (ns_env(ns, n++, i) < 0)
 			return log_error_errno(-ENOMEM, "out of memory");
 	}
 	return 0;

@@ -88,3 +88,6 @@ void hooks_ns_init(struct hooks_ns *ns);
 /* Open /proc/<pid>/ns/... of a running init (logs). */
 int hooks_ns_open(struct hooks_ns *ns, pid_t pid);
 void hooks_ns_close(struct hooks_ns *ns);
+/* Take over namespace fds opened by hooks_ns_open() in this process before
+ * an exec (fd[i] < 0: none), as if opened now. */
+int hooks_ns_adopt(struct hooks_ns *ns, const int fd[HOOKS_N_NS]);

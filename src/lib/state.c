@@ -4,6 +4,7 @@
 #include "lib/paths.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/proc.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -37,25 +38,7 @@ int state_parse(const char *s, enum sysc_state *ret)
 
 uint64_t state_proc_starttime(pid_t pid)
 {
-	_cleanup_free_ char *path = str_printf("/proc/%d/stat", (int)pid), *data = NULL;
-	unsigned long long start = 0;
-	char *p;
-
-	if (pid <= 0 || !path || fileio_read_at(AT_FDCWD, path, &data, NULL) < 0)
-		return 0;
-	/* the comm field may contain spaces and ')': skip to the last ')' */
-	p = strrchr(data, ')');
-	if (!p)
-		return 0;
-	/* fields after comm: state(3) ... starttime(22); a zombie counts as gone */
-	if (p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	if (sscanf(p + 2,
-		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-		   "%llu",
-		   &start) != 1)
-		return 0;
-	return start;
+	return proc_starttime(pid);
 }
 
 int state_write(const char *run_dir, const char *store, const struct state_info *info)

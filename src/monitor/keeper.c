@@ -1,123 +1,79 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "monitor/keeper.h"
-#include "console/ring.h"
-#include "lib/state.h"
+#include "monitor/keeper-run.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/close_range.h>
-#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define KEEPER_HUP_WAIT_MS 100 /* no slave open: poll the master again after this */
+#define KEEPER_EXE    "sysc-keeper"
+#define KEEPER_EXE_FD (KEEPER_HOLD_FD + 1)
 
-/* Copy what is pending on the master into the log; false once no process
- * of the container has the console open (EIO). */
-static bool drain(int master, struct console_ring *ring)
-{
-	char buf[8192];
-
-	for (;;) {
-		ssize_t n = read(master, buf, sizeof(buf));
-		if (n > 0) {
-			console_ring_write(ring, buf, (size_t)n);
-			continue;
-		}
-		return !(n < 0 && errno == EIO);
-	}
-}
-
-/* The monitor is gone: keep the console drained while the init it last
- * recorded in the state file runs. */
-static void take_over(int master, const struct sysc_paths *p, const char *name,
-		      const char *log_path, uint64_t log_max)
-{
-	struct state_info st;
-	struct console_ring ring;
-	_cleanup_close_ int pidfd = -EBADF;
-	bool slave_open = true;
-
-	if (state_read(p, name, &st) < 0 || st.init_pid <= 0)
-		return;
-	pidfd = (int)syscall(SYS_pidfd_open, st.init_pid, 0);
-	/* the pid could have been reused since the state was written */
-	if (pidfd < 0 || state_proc_starttime(st.init_pid) != st.init_start)
-		return;
-	if (console_ring_init(&ring, 4096, log_path, log_max) < 0)
-		return;
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
-					{.fd = master, .events = POLLIN}};
-		/* with no slave open the master polls as hung up at once: wait on init */
-		int n = poll(pfd, slave_open ? 2 : 1, slave_open ? -1 : KEEPER_HUP_WAIT_MS);
-		if (n < 0 && errno != EINTR)
-			break;
-		slave_open = drain(master, &ring);
-		if (pfd[0].revents)
-			break;
-	}
-	console_ring_done(&ring);
-}
-
-/* Everything the keeper does not need goes: it must hold nothing of the
- * monitor's (the caller's stdio, the control socket, sysc-start's pipe). */
-static void close_all_but(int a, int b)
+/* The keeper holds nothing of the monitor's (the caller's stdio, the control
+ * socket, sysc-start's pipe): the master on fd 3, the pipe on fd 4, the
+ * static executable (if any) on fd 5, nothing else but /dev/null on 0-2. */
+static int keeper_fds(int master, int hold, int exe)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int m = fcntl(master, F_DUPFD_CLOEXEC, 10), h = fcntl(hold, F_DUPFD_CLOEXEC, 10);
+	int e = exe >= 0 ? fcntl(exe, F_DUPFD_CLOEXEC, 10) : -1;
 
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-	}
-	if (a > b) {
-		int t = a;
-		a = b;
-		b = t;
-	}
-	if (a > 3)
-		syscall(SYS_close_range, 3, a - 1, 0);
-	if (b > a + 1)
-		syscall(SYS_close_range, a + 1, b - 1, 0);
-	syscall(SYS_close_range, b + 1, ~0U, 0);
+	if (null < 0 || m < 0 || h < 0 || (exe >= 0 && e < 0))
+		return -errno;
+	if (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+	    dup2(null, STDERR_FILENO) < 0 || dup2(m, KEEPER_MASTER_FD) < 0 ||
+	    dup2(h, KEEPER_HOLD_FD) < 0 || (e >= 0 && dup3(e, KEEPER_EXE_FD, O_CLOEXEC) < 0))
+		return -errno;
+	syscall(SYS_close_range, e >= 0 ? KEEPER_EXE_FD + 1 : KEEPER_HOLD_FD + 1, ~0U, 0);
+	return 0;
 }
 
-static _Noreturn void keeper_main(int master, int hold, const struct sysc_paths *p,
-				  const char *name, const char *log_path, uint64_t log_max)
+static _Noreturn void keeper_child(int master, int hold, int exe, const char *state_path,
+				   const char *log_path, uint64_t log_max)
 {
-	char c;
-	ssize_t n;
+	char max[24];
 
-	close_all_but(master, hold);
 	log_set_fd(-1);
 	log_set_stderr(0);
-	prctl(PR_SET_NAME, "sysc-keeper");
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_IGN); /* a Ctrl-C meant for a foreground monitor */
-	do
-		n = read(hold, &c, 1);
-	while (n < 0 && errno == EINTR);
-	/* a byte: the monitor ended normally; EOF: it died */
-	if (n == 0)
-		take_over(master, p, name, log_path, log_max);
+	if (keeper_fds(master, hold, exe) < 0)
+		_exit(1);
+	snprintf(max, sizeof(max), "%" PRIu64, log_max);
+	/* the supervisor's executable in its keeper mode (argv[0]): the two
+	 * share its text, as a fork shares sysc's */
+	if (exe >= 0)
+		syscall(SYS_execveat, KEEPER_EXE_FD, "",
+			(char *const[]){KEEPER_EXE, (char *)state_path, (char *)log_path, max,
+					NULL},
+			(char *const[]){NULL}, AT_EMPTY_PATH);
+	/* no executable: the same work in this fork of the monitor */
+	prctl(PR_SET_NAME, KEEPER_EXE);
+	keeper_run(KEEPER_MASTER_FD, KEEPER_HOLD_FD, state_path, log_path, log_max);
 	_exit(0);
 }
 
-int keeper_start(struct console_keeper *k, int master, const struct sysc_paths *p, const char *name,
+int keeper_start(struct console_keeper *k, int master, int exe, const char *run_dir,
 		 const char *log_path, uint64_t log_max)
 {
+	_cleanup_free_ char *state_path = str_printf("%s/state", run_dir);
 	int fds[2];
 	pid_t pid;
 
 	k->pid = 0;
 	k->hold_fd = -EBADF;
+	if (!state_path)
+		return -ENOMEM;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return log_error_errno(-errno, "cannot make the console keeper's pipe: %m");
 	pid = fork();
@@ -127,7 +83,7 @@ int keeper_start(struct console_keeper *k, int master, const struct sysc_paths *
 		return log_error_errno(-errno, "cannot fork the console keeper: %m");
 	}
 	if (pid == 0)
-		keeper_main(master, fds[0], p, name, log_path, log_max);
+		keeper_child(master, fds[0], exe, state_path, log_path, log_max);
 	close(fds[0]);
 	k->pid = pid;
 	k->hold_fd = fds[1];

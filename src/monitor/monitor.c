@@ -3,10 +3,12 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "console/ring.h"
+#include "lib/facts.h"
 #include "lib/hooks.h"
 #include "lib/idmap.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "monitor/handoff.h"
 #include "monitor/keeper.h"
 #include "monitor/protocol.h"
 #include "monitor/spawn.h"
@@ -22,22 +24,30 @@
 #include "util/strv.h"
 #include "userns/userns.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
+#include <linux/close_range.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/types.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #define MAX_CLIENTS	 32
 #define EXIT_GRACE_MS	 10  /* an init that dies this fast after exec is a start failure */
@@ -81,7 +91,17 @@ struct monitor {
 	/* reboots inside within the last init.reboot_interval, oldest first */
 	int64_t reboots[REBOOT_BURST_MAX];
 	unsigned n_reboots;
+	/* the static supervisor (handoff.h): its executable, this binary to
+	 * exec back, the config files as loaded at start (memfds); -1 when the
+	 * monitor stays whole */
+	int sup_exe, self_exe;
+	int conf_fd[3];	   /* default.conf, config, facts */
+	bool net_recorded; /* resumed: the network is torn down from its record */
+	bool go_static;	   /* just booted: become the supervisor */
 };
+
+static_assert(MAX_CLIENTS == HANDOFF_MAX_CLIENTS, "handoff.h");
+static_assert(SPAWN_MAX_TTYS == HANDOFF_MAX_TTYS, "handoff.h");
 
 static void set_state(struct monitor *m, enum sysc_state s)
 {
@@ -321,7 +341,8 @@ static int boot(struct monitor *m)
 	};
 	_cleanup_free_ char *views = NULL;
 	bool init_running = false;
-	int r = reopen_console_slave(m);
+	int r = m->storage ? reopen_console_slave(m)
+			   : log_error_errno(-ENODEV, "no storage backend for %s", m->conf->name);
 
 	if (r == 0)
 		r = mount_views_find(m->conf->name, m->conf->resources.views,
@@ -386,6 +407,7 @@ static int boot(struct monitor *m)
 		return r;
 	}
 	m->booted = true;
+	m->go_static = true;
 	set_state(m, STATE_RUNNING);
 	return 0;
 }
@@ -403,6 +425,9 @@ static void teardown_init(struct monitor *m)
 		m->cg = NULL;
 	}
 	net_detach(TAKE_PTR(m->net));
+	if (m->net_recorded) /* attached before an exec: from its record */
+		net_cleanup_stale(m->run_dir, m->conf->name);
+	m->net_recorded = false;
 	release_init(m);
 }
 
@@ -847,12 +872,363 @@ static void finish(struct monitor *m)
 	CLOSE_FD(m->console_slave);
 	console_ring_done(&m->ring);
 	hooks_ns_close(&m->ns);
+	CLOSE_FD(m->sup_exe);
+	CLOSE_FD(m->self_exe);
+	for (int i = 0; i < 3; i++)
+		CLOSE_FD(m->conf_fd[i]);
 	free(m->run_dir);
 	free(m->key);
 	free(m->entry);
 	free(m->rootfs);
 	free(m->mount_point);
 	free(m->shifted);
+}
+
+/* ---- The static supervisor (handoff.h) ---- */
+
+/* A memfd holding data; -errno. */
+static int memfd_of(const char *name, const void *data, size_t len)
+{
+	_cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = fileio_write_all(fd, data, len);
+	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
+		r = -errno;
+	return r < 0 ? r : TAKE_FD(fd);
+}
+
+/* A copy of a config file as it is now (a missing one: empty, which loads
+ * the same); -errno. */
+static int conf_copy(const char *path)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = path ? fileio_read_at(AT_FDCWD, path, &data, &len) : -ENOENT;
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return memfd_of("sysc-config", r < 0 ? "" : data, r < 0 ? 0 : len);
+}
+
+/*
+ * After the handoff the network is torn down from its record
+ * (net_cleanup_stale), which does what net_detach does only for veths on
+ * bridges that outlive the container: physical and macvlan links are given
+ * back or removed through the container's namespace while it lives, and an
+ * on-demand bridge (create = true) by what the live state knows. A
+ * container with any of those keeps its whole monitor.
+ */
+static bool net_record_suffices(const struct sysc_conf *c)
+{
+	for (size_t i = 0; i < c->n_network; i++) {
+		const struct conf_net *n = &c->network[i];
+		if (!n->type || !strcmp(n->type, "phys") || !strcmp(n->type, "macvlan") ||
+		    n->create_link)
+			return false;
+	}
+	return true;
+}
+
+/* Ready to become the supervisor once RUNNING: its executable, ours, and
+ * the config files as loaded (a reboot after the handoff uses them). Without
+ * the executable the monitor stays whole, as before. */
+static void handoff_prepare(struct monitor *m)
+{
+	const struct sysc_paths *p = m->o->paths;
+	_cleanup_free_ char *cfg = paths_container_config(p, m->conf->name);
+	_cleanup_free_ char *facts = cfg ? facts_file_of(cfg) : NULL;
+	const char *files[3] = {p->default_conf, cfg, facts};
+
+	if (m->o->foreground)
+		return;
+	if (!net_record_suffices(m->conf)) {
+		log_debug("%s has a physical, macvlan or on-demand bridge link: its monitor stays "
+			  "whole",
+			  m->conf->name);
+		return;
+	}
+	m->sup_exe = handoff_find_supervisor();
+	if (m->sup_exe < 0) {
+		log_debug("no %s executable: the monitor of %s stays whole", SUPERVISOR_EXE,
+			  m->conf->name);
+		return;
+	}
+	m->self_exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	for (int i = 0; i < 3 && m->self_exe >= 0; i++)
+		if (!files[i] || (m->conf_fd[i] = conf_copy(files[i])) < 0) {
+			CLOSE_FD(m->self_exe);
+			break;
+		}
+	if (m->self_exe < 0) {
+		log_warn("cannot prepare the supervisor of %s: the monitor stays whole",
+			 m->conf->name);
+		CLOSE_FD(m->sup_exe);
+	}
+}
+
+/* The full monitor's own record (what the supervisor does not use), NUL-
+ * separated KEY=VALUE words in a memfd. */
+static int record_add(char **buf, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int record_add(char **buf, size_t *len, const char *fmt, ...)
+{
+	_cleanup_free_ char *w = NULL;
+	va_list ap;
+	char *nb;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&w, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	nb = realloc(*buf, *len + (size_t)n + 1);
+	if (!nb)
+		return -ENOMEM;
+	memcpy(nb + *len, w, (size_t)n + 1);
+	*buf = nb;
+	*len += (size_t)n + 1;
+	return 0;
+}
+
+/* The mount namespace of a process (its inode), 0 if unknown. */
+static ino_t mnt_ns_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static int record_write(const struct monitor *m)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	const struct hooks_ns *ns = &m->ns;
+	int r = record_add(&buf, &len, "store=%s", m->o->paths->store);
+
+	r = r ?: record_add(&buf, &len, "name=%s", m->conf->name);
+	for (char *const *c = m->o->cmd; r == 0 && *c; c++)
+		r = record_add(&buf, &len, "cmd=%s", *c);
+	r = r ?: record_add(&buf, &len, "shifted=%s", m->shifted);
+	r = r ?: record_add(&buf, &len, "run_dir_made=%d", m->run_dir_made);
+	r = r ?: record_add(&buf, &len, "mount_point=%d", m->mount_point != NULL);
+	r = r ?: record_add(&buf, &len, "booted=%d", m->booted);
+	r = r ?: record_add(&buf, &len, "started=%lld", (long long)m->st.started);
+	r = r ?: record_add(&buf, &len, "net=%d", m->net != NULL || m->net_recorded);
+	/* storage_private_ns() was called (the keeper, forked before any boot,
+	 * is in the namespace the monitor started in) */
+	r = r
+		    ?: record_add(&buf, &len, "private_ns=%d",
+				  m->keeper.pid > 0 &&
+					  mnt_ns_of(getpid()) != mnt_ns_of(m->keeper.pid));
+	r = r ?: record_add(&buf, &len, "slave=%d", m->console_slave);
+	r = r ?: record_add(&buf, &len, "keeper=%d,%d", (int)m->keeper.pid, m->keeper.hold_fd);
+	r = r ?: record_add(&buf, &len, "sup=%d", m->sup_exe);
+	r = r
+		    ?: record_add(&buf, &len, "conf=%d,%d,%d", m->conf_fd[0], m->conf_fd[1],
+				  m->conf_fd[2]);
+	r = r
+		    ?: record_add(&buf, &len, "ns=%d,%d,%d,%d,%d,%d", ns->fd[0], ns->fd[1],
+				  ns->fd[2], ns->fd[3], ns->fd[4], ns->fd[5]);
+	for (unsigned i = 0; r == 0 && i < m->n_reboots; i++)
+		r = r ?: record_add(&buf, &len, "reboot=%lld", (long long)m->reboots[i]);
+	if (r < 0)
+		return r;
+	return memfd_of("sysc-monitor", buf, len);
+}
+
+/* The descriptors of the record, kept (or not) across exec. */
+static int record_fds_cloexec(const struct monitor *m, bool cloexec)
+{
+	int fds[] = {m->console_slave, m->keeper.hold_fd, m->sup_exe,  m->conf_fd[0],
+		     m->conf_fd[1],    m->conf_fd[2],	  m->ns.fd[0], m->ns.fd[1],
+		     m->ns.fd[2],      m->ns.fd[3],	  m->ns.fd[4], m->ns.fd[5]};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0 && fcntl(fds[i], F_SETFD, cloexec ? FD_CLOEXEC : 0) < 0)
+			return -errno;
+	return 0;
+}
+
+static void handoff_fill(const struct monitor *m, struct handoff *h)
+{
+	handoff_init(h);
+	h->exe = m->self_exe;
+	h->listen = m->listen_fd;
+	h->pidfd = m->init.pidfd;
+	h->pid = m->init.pid;
+	h->console = m->console_master;
+	h->n_ttys = m->init.n_ttys;
+	memcpy(h->ttys, m->init.tty_masters, sizeof(int) * m->init.n_ttys);
+	memcpy(h->tty_clients, m->tty_client, sizeof(m->tty_client));
+	memcpy(h->clients, m->clients, sizeof(m->clients));
+	h->ring_cap = m->ring.cap;
+	h->log = m->ring.log_path;
+	h->log_max = m->ring.log_max;
+	h->reboot_sig = m->conf->init.reboot_signal;
+	h->name = m->conf->name;
+}
+
+/* RUNNING: become the static supervisor (same pid); returns only when that
+ * failed, and the monitor then stays whole. */
+static void become_supervisor(struct monitor *m)
+{
+	_cleanup_free_ char *data = NULL;
+	struct handoff h;
+	char **argv = NULL;
+	size_t len = 0;
+	int r;
+
+	handoff_fill(m, &h);
+	h.monitor = record_write(m);
+	r = h.monitor;
+	if (r >= 0)
+		r = console_ring_snapshot(&m->ring, &data, &len);
+	if (r >= 0)
+		r = h.ring = memfd_of("sysc-console-ring", data, len);
+	/* nothing but what the handoff names survives the exec */
+	if (r >= 0 && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		r = -errno;
+	if (r >= 0)
+		r = handoff_keep_fds(&h);
+	if (r >= 0)
+		r = record_fds_cloexec(m, false);
+	if (r >= 0) {
+		argv = handoff_argv(&h, SUPERVISOR_EXE, "supervise");
+		if (!argv)
+			r = -ENOMEM;
+	}
+	if (r >= 0) {
+		syscall(SYS_execveat, m->sup_exe, "", argv, environ, AT_EMPTY_PATH);
+		r = -errno;
+	}
+	log_warn_errno(r, "cannot exec %s for %s (the monitor stays whole): %m", SUPERVISOR_EXE,
+		       m->conf->name);
+	handoff_argv_free(argv);
+	/* nothing of this may leak into hooks: every fd back to close-on-exec */
+	h.monitor >= 0 ? close(h.monitor) : 0;
+	h.ring >= 0 ? close(h.ring) : 0;
+	h.monitor = h.ring = -1;
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	CLOSE_FD(m->sup_exe);
+}
+
+/* What monitor_resume() reads back from the record. */
+struct resume_rec {
+	const char *store, *name, *shifted;
+	char **cmd;
+	bool run_dir_made, mount_point, booted, net, private_ns;
+	int64_t started;
+	int slave, keeper_fd, sup, conf[3], ns[HOOKS_N_NS];
+	pid_t keeper_pid;
+	int64_t reboots[REBOOT_BURST_MAX];
+	unsigned n_reboots;
+};
+
+static int parse_ints(const char *s, int *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *end;
+		long x = strtol(s, &end, 10);
+		if (end == s || (*end != (i + 1 < n ? ',' : '\0')))
+			return -EINVAL;
+		v[i] = (int)x;
+		s = end + (i + 1 < n);
+	}
+	return 0;
+}
+
+/* data: the record's words (kept: rec points into it) */
+static int record_parse(char *data, size_t len, struct resume_rec *rec)
+{
+	int r = 0;
+
+	for (char *w = data, *next; r == 0 && w < data + len; w = next) {
+		char *v = strchr(w, '=');
+		int kp[2];
+		next = w + strlen(w) + 1;
+		if (!v)
+			return -EINVAL;
+		*v++ = '\0';
+		if (!strcmp(w, "store"))
+			rec->store = v;
+		else if (!strcmp(w, "name"))
+			rec->name = v;
+		else if (!strcmp(w, "shifted"))
+			rec->shifted = v;
+		else if (!strcmp(w, "cmd"))
+			r = strv_push(&rec->cmd, v);
+		else if (!strcmp(w, "run_dir_made"))
+			rec->run_dir_made = *v == '1';
+		else if (!strcmp(w, "mount_point"))
+			rec->mount_point = *v == '1';
+		else if (!strcmp(w, "booted"))
+			rec->booted = *v == '1';
+		else if (!strcmp(w, "net"))
+			rec->net = *v == '1';
+		else if (!strcmp(w, "private_ns"))
+			rec->private_ns = *v == '1';
+		else if (!strcmp(w, "started"))
+			rec->started = strtoll(v, NULL, 10);
+		else if (!strcmp(w, "slave"))
+			r = parse_ints(v, &rec->slave, 1);
+		else if (!strcmp(w, "sup"))
+			r = parse_ints(v, &rec->sup, 1);
+		else if (!strcmp(w, "keeper") && (r = parse_ints(v, kp, 2)) == 0) {
+			rec->keeper_pid = kp[0];
+			rec->keeper_fd = kp[1];
+		} else if (!strcmp(w, "conf"))
+			r = parse_ints(v, rec->conf, 3);
+		else if (!strcmp(w, "ns"))
+			r = parse_ints(v, rec->ns, HOOKS_N_NS);
+		else if (!strcmp(w, "reboot") && rec->n_reboots < REBOOT_BURST_MAX)
+			rec->reboots[rec->n_reboots++] = strtoll(v, NULL, 10);
+		else if (strcmp(w, "reboot"))
+			return -EINVAL;
+	}
+	if (r == 0 && (!rec->store || !rec->name || !rec->shifted || !rec->cmd))
+		r = -EINVAL;
+	return r;
+}
+
+static int read_memfd(int fd, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	char *buf;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		return -EIO;
+	}
+	buf[st.st_size] = '\0';
+	*ret = buf;
+	*ret_len = (size_t)st.st_size;
+	return 0;
+}
+
+/* The config as loaded at start, from the record's memfds. */
+static int resume_conf(const struct resume_rec *rec, struct sysc_conf **ret)
+{
+	char f[3][32];
+	int r;
+
+	for (int i = 0; i < 3; i++)
+		snprintf(f[i], sizeof(f[i]), "/proc/self/fd/%d", rec->conf[i]);
+	r = conf_load_facts(f[0], f[1], f[2], ret);
+	if (r == 0 && strcmp((*ret)->name, rec->name) != 0)
+		r = log_error_errno(-EINVAL, "the config handed back names %s, not %s",
+				    (*ret)->name, rec->name);
+	return r;
 }
 
 static int monitor_setup(struct monitor *m)
@@ -889,9 +1265,11 @@ static int monitor_setup(struct monitor *m)
 	if (r < 0)
 		return r;
 	r = open_console(m);
-	if (r == 0)
-		r = keeper_start(&m->keeper, m->console_master, p, m->conf->name, console_log,
+	if (r == 0) {
+		handoff_prepare(m);
+		r = keeper_start(&m->keeper, m->console_master, m->sup_exe, m->run_dir, console_log,
 				 m->conf->console.log_size);
+	}
 	if (r < 0)
 		return r;
 	m->st.monitor_pid = getpid();
@@ -900,9 +1278,9 @@ static int monitor_setup(struct monitor *m)
 	return 0;
 }
 
-int monitor_run(const struct monitor_opts *o)
+static void monitor_init(struct monitor *m, const struct monitor_opts *o)
 {
-	struct monitor m = {
+	*m = (struct monitor){
 		.o = o,
 		.conf = o->conf,
 		.console_master = -EBADF,
@@ -910,16 +1288,67 @@ int monitor_run(const struct monitor_opts *o)
 		.keeper = {.hold_fd = -EBADF},
 		.listen_fd = -EBADF,
 		.log_fd = -EBADF,
+		.sup_exe = -EBADF,
+		.self_exe = -EBADF,
+		.conf_fd = {-EBADF, -EBADF, -EBADF},
 	};
+	m->init.pidfd = -EBADF;
+	hooks_ns_init(&m->ns);
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		m->clients[i] = -1;
+	for (int t = 0; t <= SPAWN_MAX_TTYS; t++)
+		m->tty_client[t] = -1;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The event loop until the container is stopped and cleaned; exit status. */
+static int monitor_loop(struct monitor *m)
+{
 	int r;
 
-	m.init.pidfd = -EBADF;
-	hooks_ns_init(&m.ns);
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		m.clients[i] = -1;
-	for (int t = 0; t <= SPAWN_MAX_TTYS; t++)
-		m.tty_client[t] = -1;
-	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		if (m->go_static && !m->stopping) {
+			m->go_static = false;
+			if (m->sup_exe >= 0)
+				become_supervisor(m);
+		}
+		r = loop_once(m);
+		if (r == 1)
+			continue;
+		if (r == 0)
+			break;
+		if (reboot_limit_hit(m)) {
+			char reason[160];
+			snprintf(
+				reason, sizeof(reason),
+				"reboot loop: more than %u reboots within %u s (init.reboot_burst, "
+				"init.reboot_interval)",
+				m->conf->init.reboot_burst, m->conf->init.reboot_interval);
+			log_error("%s: %s; stopped instead of rebooted", m->conf->name, reason);
+			set_state(m, STATE_STOPPING);
+			write_stop_reason(m, reason);
+			break;
+		}
+		/* reboot inside: same monitor, console and clients; new init and cgroups */
+		run_stop_hooks(m, HOOK_POST_STOP, true);
+		m->booted = false;
+		set_state(m, STATE_STARTING);
+		if (boot(m) < 0) {
+			log_error("reboot of %s failed; stopping", m->conf->name);
+			break;
+		}
+	}
+	r = m->exit_status;
+	finish(m);
+	return m->o->foreground ? r : 0;
+}
+
+int monitor_run(const struct monitor_opts *o)
+{
+	struct monitor m;
+	int r;
+
+	monitor_init(&m, o);
 	r = monitor_setup(&m);
 	if (r == 0)
 		r = boot(&m);
@@ -932,34 +1361,126 @@ int monitor_run(const struct monitor_opts *o)
 	notify_ready(&m, 0);
 	if (!o->foreground)
 		detach_stdio(&m);
-	for (;;) {
-		r = loop_once(&m);
-		if (r == 1)
-			continue;
-		if (r == 0)
-			break;
-		if (reboot_limit_hit(&m)) {
-			char reason[160];
-			snprintf(
-				reason, sizeof(reason),
-				"reboot loop: more than %u reboots within %u s (init.reboot_burst, "
-				"init.reboot_interval)",
-				m.conf->init.reboot_burst, m.conf->init.reboot_interval);
-			log_error("%s: %s; stopped instead of rebooted", m.conf->name, reason);
-			set_state(&m, STATE_STOPPING);
-			write_stop_reason(&m, reason);
-			break;
-		}
-		/* reboot inside: same monitor, console and clients; new init and cgroups */
-		run_stop_hooks(&m, HOOK_POST_STOP, true);
-		m.booted = false;
-		set_state(&m, STATE_STARTING);
-		if (boot(&m) < 0) {
-			log_error("reboot of %s failed; stopping", m.conf->name);
-			break;
-		}
+	return monitor_loop(&m);
+}
+
+/* The monitor's state from the handoff and its record (everything that
+ * monitor_setup() and boot() made); -errno. */
+static int resume_adopt(struct monitor *m, const struct handoff *h, struct resume_rec *rec)
+{
+	const struct sysc_paths *p = m->o->paths;
+	struct stat st;
+	int r;
+
+	m->run_dir = paths_container_run(p, m->conf->name);
+	m->key = paths_container_key(p, m->conf->name);
+	m->rootfs = paths_container_rootfs(p, m->conf->name);
+	m->entry = paths_container_dir(p, m->conf->name);
+	m->shifted = strdup(rec->shifted);
+	if (rec->mount_point)
+		m->mount_point = m->run_dir ? str_printf("%s/rootfs", m->run_dir) : NULL;
+	if (!m->run_dir || !m->key || !m->rootfs || !m->entry || !m->shifted ||
+	    (rec->mount_point && !m->mount_point))
+		return -ENOMEM;
+	m->hooks = (struct hooks_ctx){.store = p->store, .conf = m->conf, .entry = m->entry};
+	open_log(m);
+	detach_stdio(m);
+	m->run_dir_made = rec->run_dir_made;
+	m->booted = rec->booted;
+	m->net_recorded = rec->net;
+	m->st.started = rec->started;
+	m->st.monitor_pid = getpid();
+	m->st.monitor_start = state_proc_starttime(getpid());
+	m->st.state = STATE_RUNNING;
+	memcpy(m->reboots, rec->reboots, sizeof(m->reboots));
+	m->n_reboots = rec->n_reboots;
+	m->listen_fd = h->listen;
+	m->console_master = h->console;
+	m->console_slave = rec->slave;
+	m->keeper.pid = rec->keeper_pid;
+	m->keeper.hold_fd = rec->keeper_fd;
+	m->sup_exe = rec->sup;
+	m->self_exe = h->exe;
+	memcpy(m->conf_fd, rec->conf, sizeof(m->conf_fd));
+	m->init.pid = h->pid;
+	m->init.pidfd = h->pidfd;
+	m->init.n_ttys = h->n_ttys;
+	memcpy(m->init.tty_masters, h->ttys, sizeof(int) * h->n_ttys);
+	memcpy(m->tty_client, h->tty_clients, sizeof(int) * (h->n_ttys + 1));
+	memcpy(m->clients, h->clients, sizeof(m->clients));
+	r = hooks_ns_adopt(&m->ns, rec->ns);
+	if (r < 0)
+		return r;
+	r = console_ring_init(&m->ring, h->ring_cap, h->log, h->log_max);
+	if (r == 0 && h->ring >= 0 && fstat(h->ring, &st) == 0 && st.st_size > 0) {
+		_cleanup_free_ char *data = NULL;
+		size_t len = 0;
+		if (read_memfd(h->ring, &data, &len) == 0)
+			console_ring_load(&m->ring, data, len);
 	}
-	r = m.exit_status;
-	finish(&m);
-	return o->foreground ? r : 0;
+	if (r < 0)
+		return r;
+	if (cgroup_open(p->cgroup_parent, m->key, &m->cg) < 0)
+		log_error("cannot open the cgroups of %s: they are left", m->conf->name);
+	/* a reboot boots from the same backend */
+	if (prepare_storage(m) < 0)
+		m->storage = NULL;
+	return 0;
+}
+
+int monitor_resume(int argc, char **argv)
+{
+	_cleanup_free_ char *data = NULL;
+	struct resume_rec rec = {.slave = -1, .keeper_fd = -1, .sup = -1};
+	struct sysc_paths *p = NULL;
+	struct sysc_conf *conf = NULL;
+	struct monitor_opts o = {.ready_fd = -1};
+	struct monitor m;
+	struct handoff h;
+	size_t len = 0;
+	int r = -EINVAL;
+
+	/* named as before the handoff, in its log and in ps */
+	log_set_program("sysc-start");
+	prctl(PR_SET_NAME, "sysc-monitor");
+	if (argc < 1 || handoff_parse(argv + 1, &h) < 0 || read_memfd(h.monitor, &data, &len) < 0 ||
+	    record_parse(data, len, &rec) < 0) {
+		fprintf(stderr, "%s: started by the sysc monitor only\n", argv[0]);
+		return 2;
+	}
+	/* Back in the private mount namespace a backend made (storage.h), once
+	 * more: a later storage_private_ns() must not leave this one, where the
+	 * fds opened from now on (the console for a reboot) have their mounts. */
+	r = rec.private_ns ? storage_private_ns() : 0;
+	/* the same store (and the environment it was found with, kept) */
+	if (r == 0)
+		r = paths_load(rec.store, &p);
+	if (r == 0)
+		r = resume_conf(&rec, &conf);
+	o.paths = p;
+	o.conf = conf;
+	o.cmd = rec.cmd;
+	monitor_init(&m, &o);
+	if (r == 0)
+		r = resume_adopt(&m, &h, &rec);
+	/* what was kept across exec goes back to close-on-exec: no hook gets it */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (h.ring >= 0)
+		close(h.ring);
+	close(h.monitor);
+	if (r < 0) {
+		/* init runs on; the keeper drains its console, and the next
+		 * sysc-stop cleans up after it as after a monitor crash */
+		log_error_errno(r, "cannot resume the monitor of %s: %m", rec.name);
+		return 1;
+	}
+	if (h.event == HANDOFF_STOP) {
+		m.stop_waiters[m.n_stop_waiters++] = h.stop_fd;
+		begin_stop(&m, h.stop_timeout, h.stop_kill);
+	}
+	r = monitor_loop(&m);
+	conf_free(conf);
+	paths_free(p);
+	strv_free(rec.cmd);
+	return r;
 }

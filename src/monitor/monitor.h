@@ -20,3 +20,6 @@ struct monitor_opts {
 /* Runs until the container is stopped and cleaned. Returns the exit status
  * for the process: 0 after a clean stop (foreground: init's status). */
 int monitor_run(const struct monitor_opts *o);
+/* `sysc monitor-resume KEY=VALUE...`: the monitor back from the static
+ * supervisor (handoff.h), same pid; runs on as monitor_run() does. */
+int monitor_resume(int argc, char **argv);

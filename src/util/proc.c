@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "util/proc.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strv.h"
 #include "util/interrupt.h"
 #include "util/monotonic.h"
 
@@ -324,4 +327,27 @@ int proc_run_capture(char *const argv[], char **ret_out, char **ret_err)
 	if (capture_take(&c[0], ret_out) < 0 || capture_take(&c[1], ret_err) < 0)
 		return -ENOMEM;
 	return r;
+}
+
+uint64_t proc_starttime(pid_t pid)
+{
+	_cleanup_free_ char *path = str_printf("/proc/%d/stat", (int)pid), *data = NULL;
+	unsigned long long start = 0;
+	char *p;
+
+	if (pid <= 0 || !path || fileio_read_at(AT_FDCWD, path, &data, NULL) < 0)
+		return 0;
+	/* the comm field may contain spaces and ')': skip to the last ')' */
+	p = strrchr(data, ')');
+	if (!p)
+		return 0;
+	/* fields after comm: state(3) ... starttime(22); a zombie counts as gone */
+	if (p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
+		   "%llu",
+		   &start) != 1)
+		return 0;
+	return start;
 }

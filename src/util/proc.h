@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Exit status of a waitpid() status as a shell would report it:
@@ -42,3 +43,7 @@ struct proc_run_opts {
  * exec (-ENOENT: no such file). *ret_output is set (maybe "") when >= 0 or
  * -ETIMEDOUT. */
 int proc_run_timed(const struct proc_run_opts *o, char **ret_output);
+
+/* Start time of a process from /proc/PID/stat (clock ticks since boot); 0 if
+ * it does not exist or is a zombie. */
+uint64_t proc_starttime(pid_t pid);

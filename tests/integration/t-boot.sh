@@ -81,6 +81,13 @@ test_monitor_killed() {
 	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b4/state" | cut -d= -f2)
 	local keeper
 	keeper=$(pgrep -P "$mon" -x sysc-keeper) || t_die "no console keeper"
+	# what is killed is the static supervisor
+	monitor_is_supervisor b4
+	# the keeper is the static supervisor's executable, not a fork of sysc: it maps
+	# no shared library (issue 20, monitor memory)
+	[[ $(readlink /proc/"$keeper"/exe) == "$T_BUILD/sysc-supervisor" ]] ||
+		t_die "keeper runs $(readlink /proc/"$keeper"/exe)"
+	! grep -q '\.so' /proc/"$keeper"/maps || t_die "keeper maps $(grep -o '/.*\.so[^ ]*' /proc/"$keeper"/maps | sort -u)"
 	kill -KILL "$mon"
 	sleep 0.2
 	sysc-ls | grep -Eq '^b4 +RUNNING' || t_die "after monitor kill: $(sysc-ls)"
@@ -100,6 +107,93 @@ test_monitor_killed() {
 	# the keeper went with the container (a zombie until PID 1 reaps it)
 	[[ ! -e /proc/$keeper/stat || $(awk '{print $3}' /proc/"$keeper"/stat) == Z ]] ||
 		t_die "console keeper $keeper left"
+	expect_clean
+}
+
+# issue 20: once RUNNING, the monitor (same pid) runs the small static
+# sysc-supervisor and maps no shared library
+monitor_is_supervisor() { # NAME
+	local mon
+	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/$1/state" | cut -d= -f2)
+	[[ -n $mon && $(readlink /proc/"$mon"/exe) == "$T_BUILD/sysc-supervisor" ]] ||
+		t_die "the monitor of $1 runs $(readlink /proc/"$mon"/exe)"
+	! grep -q '\.so' /proc/"$mon"/maps ||
+		t_die "the monitor of $1 maps $(grep -o '/[^ ]*\.so[^ ]*' /proc/"$mon"/maps | sort -u | tr '\n' ' ')"
+}
+
+until_in() { # FILE REGEX: wait for it (10 s)
+	for _ in $(seq 100); do
+		tr -d '\r' <"$1" | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	t_die "never /$2/ in $1: $(tail -c 300 "$1" | tr -d '\r')"
+}
+
+# Every duty goes through the supervisor: the console (in and out), its log,
+# attach, a reboot (after which the monitor is the supervisor again), stop.
+test_monitor_is_static_supervisor() {
+	# (overlay: its monitor works in a private mount namespace, kept across exec)
+	sysc-create b11 -t busybox -B overlay
+	sysc-start b11
+	local mon
+	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b11/state" | cut -d= -f2)
+	monitor_is_supervisor b11
+	local in=$T_ROOT/b11.in out=$T_ROOT/b11.out fd pid rc=0
+	mkfifo "$in"
+	sysc-console b11 <"$in" >"$out" 2>&1 &
+	pid=$!
+	exec {fd}>"$in"
+	printf '\r' >&"$fd"
+	until_in "$out" 'root@b11:/#'
+	printf 'echo SUP-$((6*7))\r' >&"$fd"
+	until_in "$out" 'SUP-42'
+	printf '\001q' >&"$fd"
+	exec {fd}>&-
+	wait "$pid" || rc=$?
+	expect_eq "$rc" 0 "console client exit status"
+	sysc-console b11 --log | grep -q 'SUP-42' ||
+		t_die "--log: $(sysc-console b11 --log | tail -c 200)"
+	expect_eq "$(sysc-attach b11 -- /bin/echo attached)" attached "attach"
+	local before
+	before=$(init_pid b11)
+	# a reboot uses the config as loaded at start, as the whole monitor did
+	sysc-config b11 hostname b11-changed
+	sysc-stop -r b11
+	expect_eq "$(inside b11 /bin/hostname)" b11 "hostname after the reboot"
+	sysc-ls | grep -Eq '^b11 +RUNNING' || t_die "after reboot: $(sysc-ls)"
+	[[ $(init_pid b11) != "$before" ]] || t_die "no new init after reboot"
+	expect_eq "$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b11/state" | cut -d= -f2)" "$mon" "monitor pid"
+	monitor_is_supervisor b11
+	sysc-stop b11
+	sysc-ls | grep -Eq '^b11 +STOPPED' || t_die "after stop: $(sysc-ls)"
+	# (it answers the stop, then exits)
+	for _ in $(seq 50); do
+		kill -0 "$mon" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$mon" 2>/dev/null && t_die "monitor $mon still alive"
+	expect_clean
+}
+
+# Without the static executable beside sysc (nor installed), the monitor
+# stays whole, as before, and its keeper is a fork.
+test_monitor_whole_without_supervisor() {
+	local bin=$T_ROOT/bin
+	mkdir -p "$bin"
+	cp "$T_BUILD/sysc" "$bin/sysc"
+	ln -sf sysc "$bin/sysc-start"
+	ln -sf sysc "$bin/sysc-stop"
+	sysc-create b12 -t busybox
+	"$bin/sysc-start" b12
+	local mon keeper
+	mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b12/state" | cut -d= -f2)
+	expect_eq "$(readlink /proc/"$mon"/exe)" "$bin/sysc" "monitor executable"
+	keeper=$(pgrep -P "$mon" -x sysc-keeper) || t_die "no console keeper"
+	expect_eq "$(readlink /proc/"$keeper"/exe)" "$bin/sysc" "keeper executable"
+	expect_eq "$(sysc-attach b12 -- /bin/echo attached)" attached "attach"
+	"$bin/sysc-stop" b12
+	sysc-ls | grep -Eq '^b12 +STOPPED' || t_die "after stop: $(sysc-ls)"
+	rm -r "$bin"
 	expect_clean
 }
 
@@ -233,7 +327,8 @@ test_monitor_log_rotated() {
 
 for t in test_busybox_boots_and_stops test_start_errors test_running_container_protected \
 	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground test_monitor_keeps_no_caller_fds \
-	test_cycles_leave_host_unchanged test_reboot_loop_stopped test_monitor_log_rotated; do
+	test_cycles_leave_host_unchanged test_reboot_loop_stopped test_monitor_log_rotated \
+	test_monitor_is_static_supervisor test_monitor_whole_without_supervisor; do
 	t_run "$t"
 done
 t_summary
