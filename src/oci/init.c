@@ -19,6 +19,7 @@
 #include "cgroup/cgroup.h"
 #include "mount/in-root.h"
 #include "security/caps.h"
+#include "storage/copy-tree.h"
 #include "security/seccomp.h"
 #include "util/fdpass.h"
 #include "util/fileio.h"
@@ -245,6 +246,28 @@ static int mount_cgroup(const struct mount_ctx *ctx, const struct oci_spec *s,
 	return bind_mount(ctx, "/sys/fs/cgroup", m->destination, true, attr | MOUNT_ATTR_RDONLY, 0);
 }
 
+/* tmpcopyup (podman asks it for /run, /tmp... of a systemd container): the
+ * tmpfs starts with what the directory under it holds, owner and mode
+ * included. The directory is opened before the tmpfs hides it. */
+static int mount_tmpfs_copyup(const struct mount_ctx *ctx, const struct oci_mount *m)
+{
+	_cleanup_close_ int under = -EBADF, top = -EBADF;
+	int r;
+
+	if (m->type && strcmp(m->type, "tmpfs"))
+		return log_error_errno(-EINVAL, "mount on %s: tmpcopyup needs type tmpfs, not %s",
+				       m->destination, m->type);
+	under = mount_openat_root(ctx, m->destination, O_RDONLY | O_DIRECTORY);
+	r = mount_new_fs(ctx, "tmpfs", m->source ? m->source : "tmpfs", m->data, m->attr_set,
+			 m->destination, MOUNT_CREATE_DIR);
+	if (r < 0 || under < 0) /* (a directory made just now has nothing to copy) */
+		return r;
+	top = mount_openat_root(ctx, m->destination, O_RDONLY | O_DIRECTORY);
+	if (top < 0)
+		return log_error_errno(top, "cannot open the tmpfs on %s: %m", m->destination);
+	return copy_tree_into_at(under, ".", top, "."); /* (logs) */
+}
+
 static int do_mount(const struct mount_ctx *ctx, const struct oci_spec *s,
 		    const struct oci_mount *m, bool cgroupns)
 {
@@ -257,6 +280,8 @@ static int do_mount(const struct mount_ctx *ctx, const struct oci_spec *s,
 		r = bind_mount(ctx, m->source, m->destination, m->rbind, m->attr_set, m->attr_clr);
 	} else if (is_cgroup_mount(m)) {
 		r = mount_cgroup(ctx, s, m, cgroupns);
+	} else if (m->tmpcopyup) {
+		r = mount_tmpfs_copyup(ctx, m);
 	} else {
 		r = mount_new_fs(ctx, m->type, m->source ? m->source : m->type, m->data,
 				 m->attr_set, m->destination, MOUNT_CREATE_DIR);

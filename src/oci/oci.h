@@ -68,7 +68,8 @@ struct oci_mount {
 	unsigned long propagation;   /* MS_PRIVATE|MS_REC ..., 0: none asked */
 	unsigned attr_set, attr_clr; /* MOUNT_ATTR_* */
 	bool bind, rbind;
-	char *data; /* "mode=755,size=65536k" */
+	bool tmpcopyup; /* tmpfs: the directory's content copied in (runc's extension) */
+	char *data;	/* "mode=755,size=65536k" */
 };
 
 struct oci_hook {

@@ -1,0 +1,214 @@
+#!/bin/bash
+# sysc-oci under real OCI clients, side by side with runc (Debian's) where
+# runc works on this host: podman 4.3 (private --root/--runroot, cgroupfs,
+# --network none, an image made once per run by `podman import` of the
+# Debian template cache) and a private containerd 1.6 (config, root, state
+# and socket under T_ROOT, stopped by PID) driven with ctr.
+# crun is not run: it refuses hybrid hosts ("cgroups in hybrid mode not
+# supported"; notes/host.md).
+. "$(dirname "$0")/lib.sh"
+
+RUNC=$(command -v runc || true)
+BIN=$T_ROOT/bin
+mkdir -p "$BIN"
+# Each runtime behind a wrapper giving it a private --root (podman passes no
+# --root of its own: the state would go to the shared /run/<name>), so what
+# a runtime leaves behind is seen and nothing of a user's is touched.
+OCI_STATE=$T_ROOT/sysc-oci-state RUNC_STATE=$T_ROOT/runc-state
+printf '#!/bin/sh\nexec %q --root %q "$@"\n' "$T_BUILD/sysc-oci" "$OCI_STATE" >"$BIN/sysc-oci"
+printf '#!/bin/sh\nexec %q --root %q "$@"\n' "${RUNC:-/nonexistent/runc}" "$RUNC_STATE" >"$BIN/runc"
+chmod +x "$BIN/sysc-oci" "$BIN/runc"
+
+NOTES=$T_ROOT/notes
+note() { # shown after the tests, whatever their result
+	echo "# $*" >>"$NOTES"
+}
+
+# --- the Debian rootfs of the template cache ---
+
+# the template cache's rootfs (built by a first sysc-create when the cache
+# lacks it; SYSC_TEST_CACHE shares it between the files of a run)
+debian_rootfs() {
+	local key
+	key=$("$SYSC_TEMPLATE_DIR/sysc-debian" cache-key) || return 1
+	key=${key%%$'\n'*}
+	if [[ ! -d $SYSC_CACHE_DIR/$key/rootfs ]]; then
+		sysc-create oci-warm -t debian >"$T_ROOT/warm.log" 2>&1 ||
+			{ tail -n 3 "$T_ROOT/warm.log" >&2; return 1; }
+		sysc-destroy -f oci-warm >/dev/null
+	fi
+	echo "$SYSC_CACHE_DIR/$key/rootfs"
+}
+
+# --- podman ---
+
+PODMAN_ROOT=$T_ROOT/podman
+# under the test's own cgroup parent: expect_clean sees what is left there
+PODMAN_CGROUP_PARENT=/$SYSC_CGROUP_PARENT
+IMG=localhost/sysc-oci-test:debian
+# podman 4.3 asks for rlimits this host cannot raise (notes/host.md)
+PODMAN_RUN_OPTS=(--network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768
+	--cgroup-parent "$PODMAN_CGROUP_PARENT")
+pod() { # RUNTIME ARGS... (RUNTIME: sysc-oci or runc)
+	local rt=$1
+	shift
+	# skip_mount_home: no bind mount of the storage on itself left behind
+	podman --root "$PODMAN_ROOT/root" --runroot "$PODMAN_ROOT/runroot" \
+		--runtime "$BIN/$rt" --cgroup-manager cgroupfs --events-backend file \
+		--storage-opt overlay.skip_mount_home=true "$@"
+}
+
+# the image, imported once per run (the first test that needs it)
+podman_image() {
+	local rootfs
+	pod sysc-oci image exists "$IMG" && return 0
+	rootfs=$(debian_rootfs) || t_die "no Debian template cache"
+	tar -C "$rootfs" -c . | pod sysc-oci import - "$IMG" >/dev/null ||
+		t_die "podman import of $rootfs failed"
+}
+
+# every container of both runtimes removed, their cgroup parent with them
+podman_cleanup() {
+	local rt
+	for rt in sysc-oci runc; do
+		pod "$rt" rm -f -t 0 -a >/dev/null 2>&1
+	done
+	rmdir_cgroups "$SYSC_CGROUP_PARENT"
+	return 0
+}
+
+# podman leaves its cgroup parent (and conmon's cgroup in it) behind
+rmdir_cgroups() { # NAME
+	local d
+	for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+		[[ -d $d ]] || continue
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+
+# after the containers are gone: no container cgroup left under the parent
+# (podman's own, and conmon's in it, go), and nothing else of the run
+podman_expect_clean() {
+	local left
+	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/$SYSC_CGROUP_PARENT/libpod-*" 2>/dev/null)
+	[[ -z $left ]] || t_die "container cgroups left: $left"
+	rmdir_cgroups "$SYSC_CGROUP_PARENT"
+	expect_clean
+}
+
+# what a runtime leaves after `podman rm`: state, cgroup, mounts, processes
+expect_podman_clean() { # RUNTIME ID
+	local rt=$1 id=$2 state
+	state=$OCI_STATE
+	[[ $rt == runc ]] && state=$RUNC_STATE
+	[[ ! -e $state/$id ]] || t_die "$rt state of $id left: $(ls -A "$state/$id")"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -type d -name "libpod-$id*" 2>/dev/null) ]] ||
+		t_die "cgroup of $id left: $(find /sys/fs/cgroup -maxdepth 3 -type d -name "libpod-$id*")"
+	! grep -q "$id" /proc/self/mountinfo || t_die "mounts of $id left: $(grep "$id" /proc/self/mountinfo | head -n 3)"
+	[[ -z $(pgrep -f "$id" || true) ]] || t_die "processes of $id left: $(pgrep -af "$id")"
+}
+
+# poll `systemctl is-system-running` through podman exec until it is no
+# longer starting; prints the last answer
+podman_wait_booted() { # RUNTIME CTR
+	local s=
+	for _ in $(seq 100); do
+		s=$(pod "$1" exec "$2" systemctl is-system-running 2>/dev/null || true)
+		[[ $s == initializing || $s == starting || -z $s ]] || break
+		[[ $(pod "$1" inspect -f '{{.State.Running}}' "$2") == true ]] || break
+		sleep 0.2
+	done
+	echo "${s:-$(pod "$1" inspect -f 'exited {{.State.ExitCode}}' "$2")}"
+}
+
+t_podman_run_rm() {
+	local rt want got
+	trap podman_cleanup EXIT
+	podman_image
+	want=$(cat "$(debian_rootfs)/etc/debian_version")
+	for rt in sysc-oci ${RUNC:+runc}; do
+		got=$(pod "$rt" run --rm "${PODMAN_RUN_OPTS[@]}" "$IMG" cat /etc/debian_version)
+		expect_eq "$got" "$want" "$rt: podman run --rm cat /etc/debian_version"
+	done
+	[[ -z $(ls -A "$OCI_STATE" 2>/dev/null) ]] || t_die "sysc-oci state left: $(ls -A "$OCI_STATE")"
+	podman_expect_clean
+}
+
+# one system container's life under podman: boot to running, exec, stop
+# (SIGTERM becomes the halt signal), rm; extra run options in $3...
+podman_system_container() { # RUNTIME NAME [RUN OPTION...]
+	local rt=$1 name=$2 id state err
+	shift 2
+	id=$(pod "$rt" run -d --name "$name" "${PODMAN_RUN_OPTS[@]}" "$@" "$IMG" /sbin/init)
+	state=$(podman_wait_booted "$rt" "$name")
+	expect_eq "$state" running "$rt: systemd in $name (podman run -d $*)"
+	expect_eq "$(pod "$rt" exec "$name" sh -c 'echo $((6 * 7))')" 42 "$rt: podman exec"
+	# within the stop timeout: no "resorting to SIGKILL" warning
+	err=$(pod "$rt" stop -t 20 "$name" 2>&1 >/dev/null) || t_die "$rt: podman stop failed: $err"
+	[[ -z $err ]] || t_die "$rt: podman stop: $err"
+	expect_eq "$(pod "$rt" inspect -f '{{.State.Running}}' "$name")" false "$rt: stopped"
+	pod "$rt" rm "$name" >/dev/null
+	expect_podman_clean "$rt" "$id"
+}
+
+t_podman_system_container() {
+	trap podman_cleanup EXIT
+	podman_image
+	podman_system_container sysc-oci sys1
+	[[ -z $RUNC ]] || podman_system_container runc sys1
+	podman_expect_clean
+}
+
+# --uidmap: sysc-oci boots systemd in the user namespace; runc cannot on a
+# hybrid host (systemd may not create its init.scope cgroup: EACCES)
+t_podman_uidmap() {
+	local map=(--uidmap 0:300000:65536 --gidmap 0:300000:65536) state
+	trap podman_cleanup EXIT
+	podman_image
+	podman_system_container sysc-oci usr1 "${map[@]}"
+	pod sysc-oci run --rm "${PODMAN_RUN_OPTS[@]}" "${map[@]}" "$IMG" cat /proc/self/uid_map >"$T_ROOT/map"
+	expect_eq "$(xargs <"$T_ROOT/map")" "0 300000 65536" "uid_map under --uidmap"
+	if [[ -n $RUNC ]]; then
+		pod runc run -d --name usr2 "${PODMAN_RUN_OPTS[@]}" "${map[@]}" "$IMG" /sbin/init >/dev/null
+		state=$(podman_wait_booted runc usr2)
+		note "podman --uidmap /sbin/init: sysc-oci running, runc $state"
+		pod runc rm -f -t 0 usr2 >/dev/null
+	fi
+	podman_expect_clean
+}
+
+# -t: a console; the pty is the process' stdin
+t_podman_tty() {
+	local out
+	trap podman_cleanup EXIT
+	podman_image
+	out=$(script -qec "podman --root $PODMAN_ROOT/root --runroot $PODMAN_ROOT/runroot --runtime $BIN/sysc-oci --cgroup-manager cgroupfs --events-backend file --storage-opt overlay.skip_mount_home=true run --rm -t ${PODMAN_RUN_OPTS[*]} $IMG sh -c 'test -t 0 && tty'" /dev/null </dev/null | tr -d '\r')
+	[[ $out == /dev/pts/* ]] || t_die "podman run -t: no pty: $out"
+	podman_expect_clean
+}
+
+# --memory 256m: the limit in the container's v1 memory cgroup
+t_podman_memory() {
+	local id lim
+	trap podman_cleanup EXIT
+	podman_image
+	id=$(pod sysc-oci run -d "${PODMAN_RUN_OPTS[@]}" --memory 256m "$IMG" sleep 1000)
+	lim=$(cat "/sys/fs/cgroup/memory$PODMAN_CGROUP_PARENT/libpod-$id/memory.limit_in_bytes")
+	expect_eq "$lim" $((256 << 20)) "memory.limit_in_bytes of libpod-$id"
+	# and the container sees it in its own view of the hierarchy
+	lim=$(pod sysc-oci exec "$id" cat "/sys/fs/cgroup/memory$PODMAN_CGROUP_PARENT/libpod-$id/memory.limit_in_bytes")
+	expect_eq "$lim" $((256 << 20)) "the limit seen inside"
+	pod sysc-oci rm -f -t 0 "$id" >/dev/null
+	expect_podman_clean sysc-oci "$id"
+	podman_expect_clean
+}
+
+command -v podman >/dev/null || { echo "FAIL: podman is not installed (tests/setup)"; exit 1; }
+t_run t_podman_run_rm
+t_run t_podman_system_container
+t_run t_podman_uidmap
+t_run t_podman_tty
+t_run t_podman_memory
+[[ ! -f $NOTES ]] || cat "$NOTES"
+t_summary
