@@ -802,6 +802,18 @@ static int system_container_env(struct oci_process *pr)
 	return strv_push(&pr->env, "container=sysc");
 }
 
+/* The startContainer hooks, with the state create wrote for them. */
+static int run_start_hooks(const struct oci_spec *s, int state_dir)
+{
+	_cleanup_free_ char *json = NULL;
+	int r = fileio_read_at(state_dir, OCI_START_STATE, &json, NULL);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state for the startContainer hooks: %m");
+	return oci_hooks_run(s->hooks.list[OCI_HOOK_START_CONTAINER],
+			     s->hooks.n[OCI_HOOK_START_CONTAINER], json);
+}
+
 static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo)
 {
 	const struct oci_spec *s = p->spec;
@@ -827,11 +839,10 @@ static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo
 		close(p->console_sock);
 	if (wait_for_start(fifo) < 0)
 		_exit(1);
+	if (s->hooks.n[OCI_HOOK_START_CONTAINER] && run_start_hooks(s, fifo) < 0)
+		_exit(1);
 	close(fifo); /* the state directory's fd; the fifo stays open until exec */
 	if (s->system_container && system_container_env((struct oci_process *)&s->process) < 0)
-		_exit(1);
-	if (oci_hooks_run(s->hooks.list[OCI_HOOK_START_CONTAINER],
-			  s->hooks.n[OCI_HOOK_START_CONTAINER], "{}") < 0)
 		_exit(1);
 	oci_exec_process(&s->process, prog, p->preserve_fds);
 	_exit(127);

@@ -209,6 +209,9 @@ int oci_state_list(const char *root, char ***ret);
 
 /* ---- hooks (runtime.c) ---- */
 /* Run hooks of one kind with the state JSON on stdin. Logs. */
+/* In the state directory: the state the startContainer hooks get (written
+ * by create, read by init after the fifo) */
+#define OCI_START_STATE "start-state.json"
 int oci_hooks_run(const struct oci_hook *hooks, size_t n, const char *state_json);
 
 /* ---- init (init.c) ---- */

@@ -274,6 +274,23 @@ t_pod_join_by_path() {
 	expect_oci_clean pause1 member1
 }
 
+# startContainer hooks run in the container after start, and get the OCI
+# state on stdin as the other hooks do (the id, init's host pid, the bundle)
+t_start_container_hook_state() {
+	local b=$T_ROOT/b7 pid
+	trap oci_cleanup EXIT
+	make_bundle "$b" '["sleep", "100"]' \
+		', "hooks": {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/tmp/state"]}]}'
+	oci create --bundle "$b" hk1 </dev/null >/dev/null
+	oci start hk1
+	pid=$(state_field hk1 pid)
+	grep -q '"id": *"hk1"' "$b/rootfs/tmp/state" || t_die "no id in the hook's state: $(cat "$b/rootfs/tmp/state")"
+	grep -q "\"pid\": *$pid[,}]" "$b/rootfs/tmp/state" || t_die "no pid $pid in the hook's state: $(cat "$b/rootfs/tmp/state")"
+	grep -q "\"bundle\": *\"$b\"" "$b/rootfs/tmp/state" || t_die "no bundle in the hook's state: $(cat "$b/rootfs/tmp/state")"
+	oci delete --force hk1
+	expect_oci_clean hk1
+}
+
 # --- the OCI runtime-tools validation suite ---
 
 # files runc 1.1.5 passes here (../shared/oci/runc-1.1.5-summary.txt)
@@ -346,5 +363,6 @@ t_run t_console_socket
 t_run t_bad_input
 t_run t_system_container
 t_run t_pod_join_by_path
+t_run t_start_container_hook_state
 t_run t_runtime_tools_suite
 t_summary
