@@ -54,6 +54,7 @@ enum {
 	MSG_PID,    /* stage 1 -> create: init's host pid */
 	MSG_HOOKS,  /* stage 2 -> create: run prestart/createRuntime hooks */
 	MSG_READY,  /* stage 2 -> create: waiting on the fifo */
+	MSG_ROOT,   /* stage 2 -> create: attach the idmapped root in my namespace */
 	MSG_ERROR,  /* stage -> create: failed (value: -errno; already logged) */
 };
 
@@ -133,6 +134,11 @@ static int new_ns_flags(const struct oci_spec *s)
 
 static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo);
 
+/* create made an idmapped tree of the root (oci_idmapped_root): it attaches
+ * it in init's mount namespace on MSG_ROOT (a tree made in the host's
+ * namespace cannot be attached from inside the user namespace) */
+static bool idmapped_root;
+
 static _Noreturn void stage1(const struct oci_init_params *p, int sock, int fifo)
 {
 	const struct oci_spec *s = p->spec;
@@ -151,8 +157,10 @@ static _Noreturn void stage1(const struct oci_init_params *p, int sock, int fifo
 		if (unshare(CLONE_NEWUSER) < 0)
 			stage_fail(sock, log_error_errno(negative_errno(),
 							 "cannot make a user namespace: %m"));
+		/* the reply says whether create made an idmapped root */
 		if (msg_send(sock, MSG_USERNS, 0) < 0 || msg_recv(sock, MSG_OK, &m) < 0)
 			_exit(1);
+		idmapped_root = m.value == 1;
 	}
 	if (oci_spec_namespace(s, CLONE_NEWUSER) &&
 	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -505,9 +513,13 @@ static int setup_root(const struct oci_init_params *p, int sock)
 	 * unbindable tree could not be bound) */
 	if (mount(NULL, "/", NULL, tree_flags(s->rootfs_propagation), NULL) < 0)
 		return log_error_errno(negative_errno(), "cannot make the mount tree private: %m");
-	if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (idmapped_root) {
+		if ((r = msg_send(sock, MSG_ROOT, 0)) < 0 || (r = msg_recv(sock, MSG_OK, &m)) < 0)
+			return r;
+	} else if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return log_error_errno(negative_errno(), "cannot bind the root %s: %m",
 				       s->root_path);
+	}
 	ctx.rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx.rootfd < 0)
 		return log_error_errno(negative_errno(), "cannot open the root %s: %m",
@@ -880,8 +892,40 @@ static int write_idmaps(const struct oci_spec *s, pid_t pid)
 	return r < 0 ? r : write_idmap(pid, "gid_map", s->gid_mappings, s->n_gid_mappings);
 }
 
+/* Attach tree on root in the mount namespace of pid: from a child that
+ * joins it (create's own namespace stays the host's). */
+static int attach_root(const char *root, pid_t pid, int tree)
+{
+	char path[64];
+	int status;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	child = fork();
+	if (child < 0)
+		return log_error_errno(negative_errno(), "cannot fork: %m");
+	if (child == 0) {
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) {
+			log_error_errno(negative_errno(), "cannot join init's mount namespace: %m");
+			_exit(1);
+		}
+		if (move_mount(tree, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			log_error_errno(negative_errno(),
+					"cannot mount the idmapped root on %s: %m", root);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -EIO; /* (logged by the child) */
+	return 0;
+}
+
 static int talk_to_init(const struct oci_init_params *p, int sock, pid_t stage1, pid_t *ret_pid)
 {
+	_cleanup_close_ int tree = -EBADF;
 	struct msg m;
 	pid_t pid = 0;
 	int r;
@@ -902,6 +946,17 @@ static int talk_to_init(const struct oci_init_params *p, int sock, pid_t stage1,
 			r = write_idmaps(p->spec, stage1);
 			if (r < 0)
 				return r;
+			if (oci_spec_namespace(p->spec, CLONE_NEWNS) &&
+			    (r = oci_idmapped_root(p->spec, stage1, &tree)) < 0)
+				return r;
+			msg_send(sock, MSG_OK, tree >= 0);
+			break;
+		case MSG_ROOT:
+			r = tree >= 0 ? attach_root(p->spec->root_path, pid, tree) : -EPROTO;
+			if (r < 0) {
+				msg_send(sock, MSG_ERROR, r);
+				return r;
+			}
 			msg_send(sock, MSG_OK, 0);
 			break;
 		case MSG_PID:

@@ -232,6 +232,12 @@ struct oci_init_params {
 	void *data;
 };
 
+/* The rootfs as the new user namespace of init (pid) is to see it: a
+ * detached idmapped tree in *ret_tree (an overlay made again over idmapped
+ * layers), or -1 when the root needs none (no mapping of 0, or the root is
+ * already owned by the mapped ids). Returns 0 or -errno (logged). (idmap.c) */
+int oci_idmapped_root(const struct oci_spec *s, pid_t pid, int *ret_tree);
+
 /* Make the container's init: returns its host pid once it waits on the exec
  * fifo, or -errno after its error was printed. */
 int oci_init_create(const struct oci_init_params *p, pid_t *ret_pid);

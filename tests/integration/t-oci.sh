@@ -291,6 +291,45 @@ t_start_container_hook_state() {
 	expect_oci_clean hk1
 }
 
+# uid/gid mappings with a rootfs owned by the host's ids (an image unpacked
+# as root, as clients hand it over): the rootfs is idmapped for the
+# container's user namespace, the plain directory and an overlay mount
+# (made again over idmapped layers); on the host, nothing is chowned
+idmap_bundle() { # DIR
+	make_bundle "$1" '["sh", "-c", "id -u; stat -c %u:%g / /bin/busybox; touch /tmp/w && stat -c %u:%g /tmp/w"]' \
+		', "annotations": {}'
+	sed -i 's|"namespaces": \[|"namespaces": [{"type": "user"}, |' "$1/config.json"
+	sed -i 's|"readonlyPaths"|"uidMappings": [{"containerID": 0, "hostID": 300000, "size": 65536}], "gidMappings": [{"containerID": 0, "hostID": 300000, "size": 65536}], "readonlyPaths"|' "$1/config.json"
+	grep -q uidMappings "$1/config.json" || t_die "bundle not edited"
+}
+
+idmap_run() { # DIR ID: the output of the bundle's process
+	oci create --bundle "$1" "$2" </dev/null >"$1/out" 2>&1 || t_die "create: $(cat "$1/out")"
+	oci start "$2"
+	for _ in $(seq 50); do [[ $(wc -l <"$1/out") -ge 4 ]] && break; sleep 0.1; done
+	oci delete --force "$2"
+	tr '\n' ' ' <"$1/out"
+}
+
+t_idmapped_rootfs() {
+	local b=$T_ROOT/b8 o=$T_ROOT/b9
+	trap "oci_cleanup; umount '$o/rootfs' 2>/dev/null || true" EXIT
+	chmod 711 "$T_ROOT" # (the container's root walks to its bundle: as containerd's state)
+	idmap_bundle "$b"
+	expect_eq "$(idmap_run "$b" im1)" "0 0:0 0:0 0:0 " "directory rootfs, idmapped"
+	expect_eq "$(stat -c %u:%g "$b/rootfs/tmp/w" "$b/rootfs/bin/busybox" | xargs)" "0:0 0:0" \
+		"owners on the host (written through the idmapped mount)"
+	# an overlay, as containerd and podman mount the image's layers
+	idmap_bundle "$o"
+	mv "$o/rootfs" "$o/lower"
+	mkdir -p "$o/rootfs" "$o/layer/upper" "$o/layer/work"
+	mount -t overlay overlay -o "lowerdir=$o/lower,upperdir=$o/layer/upper,workdir=$o/layer/work" "$o/rootfs"
+	expect_eq "$(idmap_run "$o" im2)" "0 0:0 0:0 0:0 " "overlay rootfs, idmapped layers"
+	expect_eq "$(stat -c %u:%g "$o/layer/upper/tmp/w")" "0:0" "owner in the upper layer"
+	umount "$o/rootfs"
+	expect_oci_clean im1 im2
+}
+
 # --- the OCI runtime-tools validation suite ---
 
 # files runc 1.1.5 passes here (../shared/oci/runc-1.1.5-summary.txt)
@@ -364,5 +403,6 @@ t_run t_bad_input
 t_run t_system_container
 t_run t_pod_join_by_path
 t_run t_start_container_hook_state
+t_run t_idmapped_rootfs
 t_run t_runtime_tools_suite
 t_summary
