@@ -292,12 +292,50 @@ out:
 	return r;
 }
 
+static int open_userns(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? log_error_errno(negative_errno(), "cannot open %s: %m", path) : fd;
+}
+
+int oci_idmapped_bind(const struct oci_mount *m, pid_t pid, int *ret_tree)
+{
+	_cleanup_close_ int userns = open_userns(pid), tree = -EBADF;
+	struct mount_attr attr = {.attr_set = m->attr_set | MOUNT_ATTR_IDMAP,
+				  .attr_clr = m->attr_clr};
+
+	if (userns < 0)
+		return userns;
+	tree = open_tree(AT_FDCWD, m->source,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->rbind ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return log_error_errno(negative_errno(), "bind mount %s on %s: %m", m->source,
+				       m->destination);
+	attr.userns_fd = (uint64_t)userns;
+	/* the access time modes are one field */
+	if ((attr.attr_set | attr.attr_clr) & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME))
+		attr.attr_clr |= MOUNT_ATTR__ATIME;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (m->rbind ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0)
+		return log_error_errno(negative_errno(),
+				       "cannot make an idmapped mount of %s: %m%s", m->source,
+				       errno == EINVAL ? " (its filesystem does not support "
+							 "idmapped mounts)"
+						       : "");
+	*ret_tree = tree;
+	tree = -EBADF;
+	return 0;
+}
+
 int oci_idmapped_root(const struct oci_spec *s, pid_t pid, int *ret_tree)
 {
 	long long uid = host_root(s->uid_mappings, s->n_uid_mappings);
 	long long gid = host_root(s->gid_mappings, s->n_gid_mappings);
 	_cleanup_close_ int userns = -EBADF;
-	char path[64];
 	struct statfs sfs;
 	struct stat st;
 	int tree;
@@ -308,10 +346,9 @@ int oci_idmapped_root(const struct oci_spec *s, pid_t pid, int *ret_tree)
 	/* already owned by the mapped ids (podman --uidmap shifts its copy) */
 	if (st.st_uid == (uid_t)uid)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	userns = open(path, O_RDONLY | O_CLOEXEC);
+	userns = open_userns(pid);
 	if (userns < 0)
-		return log_error_errno(negative_errno(), "cannot open %s: %m", path);
+		return userns;
 	if ((unsigned long)sfs.f_type == OVERLAYFS_SUPER_MAGIC)
 		return idmapped_overlay(s->root_path, userns, (uid_t)uid, (gid_t)gid, ret_tree);
 	tree = storage_idmap_clone(AT_FDCWD, s->root_path, userns, "the rootfs");

@@ -55,6 +55,7 @@ enum {
 	MSG_HOOKS,  /* stage 2 -> create: run prestart/createRuntime hooks */
 	MSG_READY,  /* stage 2 -> create: waiting on the fifo */
 	MSG_ROOT,   /* stage 2 -> create: attach the idmapped root in my namespace */
+	MSG_BIND,   /* stage 2 -> create: attach mounts[value] idmapped, in my root */
 	MSG_ERROR,  /* stage -> create: failed (value: -errno; already logged) */
 };
 
@@ -499,6 +500,29 @@ static int enter_root(const struct oci_init_params *p)
 	return 0;
 }
 
+/* An idmapped bind: made and attached by create (privileged on the host),
+ * on the target made here; only with a user namespace of our own. */
+static int idmapped_bind(const struct mount_ctx *ctx, const struct oci_spec *s, int sock, size_t i)
+{
+	const struct oci_mount *m = &s->mounts[i];
+	_cleanup_close_ int fd = -EBADF;
+	struct msg reply;
+	int r;
+
+	if (!m->source)
+		return log_error_errno(-EINVAL, "bind mount on %s has no source", m->destination);
+	if (!oci_spec_namespace(s, CLONE_NEWUSER))
+		return log_error_errno(-EINVAL,
+				       "mount on %s: the idmap option needs a user namespace",
+				       m->destination);
+	fd = mount_target(ctx, m->destination, create_how(m->source));
+	if (fd < 0)
+		return fd;
+	if ((r = msg_send(sock, MSG_BIND, (int)i)) < 0 || (r = msg_recv(sock, MSG_OK, &reply)) < 0)
+		return r;
+	return m->propagation ? set_propagation(s, m) : 0;
+}
+
 static int setup_root(const struct oci_init_params *p, int sock)
 {
 	const struct oci_spec *s = p->spec;
@@ -525,7 +549,9 @@ static int setup_root(const struct oci_init_params *p, int sock)
 		return log_error_errno(negative_errno(), "cannot open the root %s: %m",
 				       s->root_path);
 	for (size_t i = 0; i < s->n_mounts; i++) {
-		if (s->system_container && is_cgroup_mount(&s->mounts[i]))
+		if (s->mounts[i].bind && s->mounts[i].idmap)
+			r = idmapped_bind(&ctx, s, sock, i);
+		else if (s->system_container && is_cgroup_mount(&s->mounts[i]))
 			r = mount_cgroup(&ctx, s, &s->mounts[i], true);
 		else
 			r = do_mount(&ctx, s, &s->mounts[i], cgroupns);
@@ -892,9 +918,10 @@ static int write_idmaps(const struct oci_spec *s, pid_t pid)
 	return r < 0 ? r : write_idmap(pid, "gid_map", s->gid_mappings, s->n_gid_mappings);
 }
 
-/* Attach tree on root in the mount namespace of pid: from a child that
- * joins it (create's own namespace stays the host's). */
-static int attach_root(const char *root, pid_t pid, int tree)
+/* Attach tree on root, or on dest inside it (resolved in the root), in the
+ * mount namespace of pid: from a child that joins it (create's own
+ * namespace stays the host's). */
+static int attach_root(const char *root, const char *dest, pid_t pid, int tree)
 {
 	char path[64];
 	int status;
@@ -910,6 +937,22 @@ static int attach_root(const char *root, pid_t pid, int tree)
 		if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) {
 			log_error_errno(negative_errno(), "cannot join init's mount namespace: %m");
 			_exit(1);
+		}
+		if (dest) {
+			struct mount_spec spec = {.rootfs = root, .console_fd = -1};
+			struct mount_ctx ctx = {.spec = &spec};
+			int fd;
+
+			ctx.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			fd = ctx.rootfd < 0 ? ctx.rootfd : mount_openat_root(&ctx, dest, O_PATH);
+			if (fd < 0 ||
+			    move_mount(tree, "", fd, "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+				log_error_errno(fd < 0 ? fd : negative_errno(),
+						"cannot mount the idmapped bind on %s: %m", dest);
+				_exit(1);
+			}
+			_exit(0);
 		}
 		if (move_mount(tree, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 			log_error_errno(negative_errno(),
@@ -951,8 +994,24 @@ static int talk_to_init(const struct oci_init_params *p, int sock, pid_t stage1,
 				return r;
 			msg_send(sock, MSG_OK, tree >= 0);
 			break;
+		case MSG_BIND: {
+			_cleanup_close_ int bind = -EBADF;
+			const struct oci_mount *bm = (size_t)m.value < p->spec->n_mounts
+							     ? &p->spec->mounts[m.value]
+							     : NULL;
+
+			r = bm ? oci_idmapped_bind(bm, pid, &bind) : -EPROTO;
+			if (r == 0)
+				r = attach_root(p->spec->root_path, bm->destination, pid, bind);
+			if (r < 0) {
+				msg_send(sock, MSG_ERROR, r);
+				return r;
+			}
+			msg_send(sock, MSG_OK, 0);
+			break;
+		}
 		case MSG_ROOT:
-			r = tree >= 0 ? attach_root(p->spec->root_path, pid, tree) : -EPROTO;
+			r = tree >= 0 ? attach_root(p->spec->root_path, NULL, pid, tree) : -EPROTO;
 			if (r < 0) {
 				msg_send(sock, MSG_ERROR, r);
 				return r;

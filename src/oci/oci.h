@@ -69,6 +69,7 @@ struct oci_mount {
 	unsigned attr_set, attr_clr; /* MOUNT_ATTR_* */
 	bool bind, rbind;
 	bool tmpcopyup; /* tmpfs: the directory's content copied in (runc's extension) */
+	bool idmap;	/* bind: idmapped for the container's user namespace */
 	char *data;	/* "mode=755,size=65536k" */
 };
 
@@ -237,6 +238,9 @@ struct oci_init_params {
  * layers), or -1 when the root needs none (no mapping of 0, or the root is
  * already owned by the mapped ids). Returns 0 or -errno (logged). (idmap.c) */
 int oci_idmapped_root(const struct oci_spec *s, pid_t pid, int *ret_tree);
+/* A bind mount's source (its flags set) idmapped for the user namespace of
+ * pid: the tree in *ret_tree. Returns 0 or -errno (logged). (idmap.c) */
+int oci_idmapped_bind(const struct oci_mount *m, pid_t pid, int *ret_tree);
 
 /* Make the container's init: returns its host pid once it waits on the exec
  * fifo, or -errno after its error was printed. */

@@ -413,6 +413,10 @@ static int parse_mount_options(struct oci_mount *m)
 			m->rbind = o[0] == 'r';
 			continue;
 		}
+		if (!strcmp(o, "idmap") || !strcmp(o, "ridmap")) {
+			m->idmap = true;
+			continue;
+		}
 		if (!strcmp(o, "tmpcopyup")) {
 			m->tmpcopyup = true;
 			continue;

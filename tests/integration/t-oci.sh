@@ -306,7 +306,7 @@ idmap_bundle() { # DIR
 idmap_run() { # DIR ID: the output of the bundle's process
 	oci create --bundle "$1" "$2" </dev/null >"$1/out" 2>&1 || t_die "create: $(cat "$1/out")"
 	oci start "$2"
-	for _ in $(seq 50); do [[ $(wc -l <"$1/out") -ge 4 ]] && break; sleep 0.1; done
+	for _ in $(seq 50); do [[ $(wc -l <"$1/out") -ge 4 ]] || grep -qx end "$1/out" && break; sleep 0.1; done
 	oci delete --force "$2"
 	tr '\n' ' ' <"$1/out"
 }
@@ -327,7 +327,17 @@ t_idmapped_rootfs() {
 	expect_eq "$(idmap_run "$o" im2)" "0 0:0 0:0 0:0 " "overlay rootfs, idmapped layers"
 	expect_eq "$(stat -c %u:%g "$o/layer/upper/tmp/w")" "0:0" "owner in the upper layer"
 	umount "$o/rootfs"
-	expect_oci_clean im1 im2
+	# a bind with the idmap option: the host's root-owned directory is the
+	# container root's (and, without the option, nobody's)
+	mkdir -p "$T_ROOT/data"
+	idmap_bundle "$b"
+	sed -i "s|\"mounts\": \[|\"mounts\": [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T_ROOT/data\", \"options\": [\"rbind\", \"idmap\"]}, |" "$b/config.json"
+	sed -i 's|"args": \[.*\]|"args": ["sh", "-c", "id -u; stat -c %u:%g /data; touch /data/f 2>/dev/null \&\& stat -c %u:%g /data/f; echo end"]|' "$b/config.json"
+	expect_eq "$(idmap_run "$b" im3)" "0 0:0 0:0 end " "idmapped bind"
+	expect_eq "$(stat -c %u:%g "$T_ROOT/data/f")" "0:0" "owner of the file on the host"
+	sed -i 's|"rbind", "idmap"|"rbind"|' "$b/config.json"
+	expect_eq "$(idmap_run "$b" im4)" "0 65534:65534 end " "bind without idmap"
+	expect_oci_clean im1 im2 im3 im4
 }
 
 # --- the OCI runtime-tools validation suite ---
