@@ -10,7 +10,9 @@
  * holds its upper and work directories (as src/storage/overlay.c does).
  */
 #include "oci/oci.h"
+#include "config/config.h"
 #include "storage/storage.h"
+#include "userns/shift.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
@@ -331,6 +333,42 @@ int oci_idmapped_bind(const struct oci_mount *m, pid_t pid, int *ret_tree)
 	return 0;
 }
 
+/* The fallback where the root's filesystem cannot be idmapped: its owners
+ * are shifted on disk from the host's ids to the container's (once: the
+ * next create finds the root owned by the mapped root). */
+static int shift_root(const struct oci_spec *s)
+{
+	_cleanup_free_ struct conf_idmap *to =
+		calloc(s->n_uid_mappings + s->n_gid_mappings + 1, sizeof(*to));
+	struct userns_shift shift = {.to = to};
+	_cleanup_close_ int fd = -EBADF;
+	long n;
+	int r;
+
+	if (!to)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_uid_mappings; i++)
+		to[shift.n_to++] =
+			(struct conf_idmap){'u', s->uid_mappings[i].container_id,
+					    s->uid_mappings[i].host_id, s->uid_mappings[i].size};
+	for (size_t i = 0; i < s->n_gid_mappings; i++)
+		to[shift.n_to++] =
+			(struct conf_idmap){'g', s->gid_mappings[i].container_id,
+					    s->gid_mappings[i].host_id, s->gid_mappings[i].size};
+	r = userns_shift_check(&shift, "the rootfs");
+	if (r <= 0)
+		return r;
+	fd = open(s->root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "cannot open the root %s: %m",
+				       s->root_path);
+	log_info("%s cannot be idmapped (its filesystem has no idmapped mounts): "
+		 "shifting its owners to the container's ids",
+		 s->root_path);
+	n = userns_shift_tree(&shift, fd, s->root_path);
+	return n < 0 ? (int)n : 0;
+}
+
 int oci_idmapped_root(const struct oci_spec *s, pid_t pid, int *ret_tree)
 {
 	long long uid = host_root(s->uid_mappings, s->n_uid_mappings);
@@ -351,9 +389,20 @@ int oci_idmapped_root(const struct oci_spec *s, pid_t pid, int *ret_tree)
 		return userns;
 	if ((unsigned long)sfs.f_type == OVERLAYFS_SUPER_MAGIC)
 		return idmapped_overlay(s->root_path, userns, (uid_t)uid, (gid_t)gid, ret_tree);
-	tree = storage_idmap_clone(AT_FDCWD, s->root_path, userns, "the rootfs");
+	tree = open_tree(AT_FDCWD, s->root_path,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
-		return tree;
-	*ret_tree = tree;
-	return 0;
+		return log_error_errno(negative_errno(), "cannot clone the mount of %s: %m",
+				       s->root_path);
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0) {
+		*ret_tree = tree;
+		return 0;
+	}
+	close(tree);
+	/* EINVAL: a filesystem without idmapped mounts (FUSE, 9p, NFS) */
+	if (errno != EINVAL)
+		return log_error_errno(negative_errno(), "cannot make an idmapped mount of %s: %m",
+				       s->root_path);
+	return shift_root(s);
 }

@@ -308,7 +308,7 @@ idmap_run() { # DIR ID: the output of the bundle's process
 	oci start "$2"
 	for _ in $(seq 50); do [[ $(wc -l <"$1/out") -ge 4 ]] || grep -qx end "$1/out" && break; sleep 0.1; done
 	oci delete --force "$2"
-	tr '\n' ' ' <"$1/out"
+	grep -v '^sysc-oci: ' "$1/out" | tr '\n' ' '
 }
 
 t_idmapped_rootfs() {
@@ -337,7 +337,20 @@ t_idmapped_rootfs() {
 	expect_eq "$(stat -c %u:%g "$T_ROOT/data/f")" "0:0" "owner of the file on the host"
 	sed -i 's|"rbind", "idmap"|"rbind"|' "$b/config.json"
 	expect_eq "$(idmap_run "$b" im4)" "0 65534:65534 end " "bind without idmap"
-	expect_oci_clean im1 im2 im3 im4
+	# a filesystem without idmapped mounts (FUSE): the owners are shifted
+	local f=$T_ROOT/b10
+	idmap_bundle "$f"
+	mv "$f/rootfs" "$f/back"
+	mkdir "$f/rootfs"
+	bindfs "$f/back" "$f/rootfs"
+	trap "oci_cleanup; umount '$o/rootfs' '$f/rootfs' 2>/dev/null || true" EXIT
+	expect_eq "$(idmap_run "$f" im5)" "0 0:0 0:0 0:0 " "FUSE rootfs, shifted"
+	grep -q "^sysc-oci: $f/rootfs cannot be idmapped .*shifting its owners" "$f/out" ||
+		t_die "create did not say it shifted: $(cat "$f/out")"
+	expect_eq "$(stat -c %u:%g "$f/back/bin/busybox")" "300000:300000" "owner on the host, shifted"
+	umount "$f/rootfs"
+	for _ in $(seq 50); do pgrep -f "bindfs $f/" >/dev/null || break; sleep 0.1; done
+	expect_oci_clean im1 im2 im3 im4 im5
 }
 
 # --- the OCI runtime-tools validation suite ---
