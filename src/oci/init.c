@@ -19,6 +19,7 @@
 #include "cgroup/cgroup.h"
 #include "mount/in-root.h"
 #include "security/caps.h"
+#include "storage/copy-tree.h"
 #include "security/seccomp.h"
 #include "util/fdpass.h"
 #include "util/fileio.h"
@@ -53,6 +54,8 @@ enum {
 	MSG_PID,    /* stage 1 -> create: init's host pid */
 	MSG_HOOKS,  /* stage 2 -> create: run prestart/createRuntime hooks */
 	MSG_READY,  /* stage 2 -> create: waiting on the fifo */
+	MSG_ROOT,   /* stage 2 -> create: attach the idmapped root in my namespace */
+	MSG_BIND,   /* stage 2 -> create: attach mounts[value] idmapped, in my root */
 	MSG_ERROR,  /* stage -> create: failed (value: -errno; already logged) */
 };
 
@@ -132,6 +135,11 @@ static int new_ns_flags(const struct oci_spec *s)
 
 static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo);
 
+/* create made an idmapped tree of the root (oci_idmapped_root): it attaches
+ * it in init's mount namespace on MSG_ROOT (a tree made in the host's
+ * namespace cannot be attached from inside the user namespace) */
+static bool idmapped_root;
+
 static _Noreturn void stage1(const struct oci_init_params *p, int sock, int fifo)
 {
 	const struct oci_spec *s = p->spec;
@@ -150,8 +158,10 @@ static _Noreturn void stage1(const struct oci_init_params *p, int sock, int fifo
 		if (unshare(CLONE_NEWUSER) < 0)
 			stage_fail(sock, log_error_errno(negative_errno(),
 							 "cannot make a user namespace: %m"));
+		/* the reply says whether create made an idmapped root */
 		if (msg_send(sock, MSG_USERNS, 0) < 0 || msg_recv(sock, MSG_OK, &m) < 0)
 			_exit(1);
+		idmapped_root = m.value == 1;
 	}
 	if (oci_spec_namespace(s, CLONE_NEWUSER) &&
 	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -245,6 +255,28 @@ static int mount_cgroup(const struct mount_ctx *ctx, const struct oci_spec *s,
 	return bind_mount(ctx, "/sys/fs/cgroup", m->destination, true, attr | MOUNT_ATTR_RDONLY, 0);
 }
 
+/* tmpcopyup (podman asks it for /run, /tmp... of a systemd container): the
+ * tmpfs starts with what the directory under it holds, owner and mode
+ * included. The directory is opened before the tmpfs hides it. */
+static int mount_tmpfs_copyup(const struct mount_ctx *ctx, const struct oci_mount *m)
+{
+	_cleanup_close_ int under = -EBADF, top = -EBADF;
+	int r;
+
+	if (m->type && strcmp(m->type, "tmpfs"))
+		return log_error_errno(-EINVAL, "mount on %s: tmpcopyup needs type tmpfs, not %s",
+				       m->destination, m->type);
+	under = mount_openat_root(ctx, m->destination, O_RDONLY | O_DIRECTORY);
+	r = mount_new_fs(ctx, "tmpfs", m->source ? m->source : "tmpfs", m->data, m->attr_set,
+			 m->destination, MOUNT_CREATE_DIR);
+	if (r < 0 || under < 0) /* (a directory made just now has nothing to copy) */
+		return r;
+	top = mount_openat_root(ctx, m->destination, O_RDONLY | O_DIRECTORY);
+	if (top < 0)
+		return log_error_errno(top, "cannot open the tmpfs on %s: %m", m->destination);
+	return copy_tree_into_at(under, ".", top, "."); /* (logs) */
+}
+
 static int do_mount(const struct mount_ctx *ctx, const struct oci_spec *s,
 		    const struct oci_mount *m, bool cgroupns)
 {
@@ -257,6 +289,8 @@ static int do_mount(const struct mount_ctx *ctx, const struct oci_spec *s,
 		r = bind_mount(ctx, m->source, m->destination, m->rbind, m->attr_set, m->attr_clr);
 	} else if (is_cgroup_mount(m)) {
 		r = mount_cgroup(ctx, s, m, cgroupns);
+	} else if (m->tmpcopyup) {
+		r = mount_tmpfs_copyup(ctx, m);
 	} else {
 		r = mount_new_fs(ctx, m->type, m->source ? m->source : m->type, m->data,
 				 m->attr_set, m->destination, MOUNT_CREATE_DIR);
@@ -466,6 +500,29 @@ static int enter_root(const struct oci_init_params *p)
 	return 0;
 }
 
+/* An idmapped bind: made and attached by create (privileged on the host),
+ * on the target made here; only with a user namespace of our own. */
+static int idmapped_bind(const struct mount_ctx *ctx, const struct oci_spec *s, int sock, size_t i)
+{
+	const struct oci_mount *m = &s->mounts[i];
+	_cleanup_close_ int fd = -EBADF;
+	struct msg reply;
+	int r;
+
+	if (!m->source)
+		return log_error_errno(-EINVAL, "bind mount on %s has no source", m->destination);
+	if (!oci_spec_namespace(s, CLONE_NEWUSER))
+		return log_error_errno(-EINVAL,
+				       "mount on %s: the idmap option needs a user namespace",
+				       m->destination);
+	fd = mount_target(ctx, m->destination, create_how(m->source));
+	if (fd < 0)
+		return fd;
+	if ((r = msg_send(sock, MSG_BIND, (int)i)) < 0 || (r = msg_recv(sock, MSG_OK, &reply)) < 0)
+		return r;
+	return m->propagation ? set_propagation(s, m) : 0;
+}
+
 static int setup_root(const struct oci_init_params *p, int sock)
 {
 	const struct oci_spec *s = p->spec;
@@ -480,15 +537,21 @@ static int setup_root(const struct oci_init_params *p, int sock)
 	 * unbindable tree could not be bound) */
 	if (mount(NULL, "/", NULL, tree_flags(s->rootfs_propagation), NULL) < 0)
 		return log_error_errno(negative_errno(), "cannot make the mount tree private: %m");
-	if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (idmapped_root) {
+		if ((r = msg_send(sock, MSG_ROOT, 0)) < 0 || (r = msg_recv(sock, MSG_OK, &m)) < 0)
+			return r;
+	} else if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return log_error_errno(negative_errno(), "cannot bind the root %s: %m",
 				       s->root_path);
+	}
 	ctx.rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx.rootfd < 0)
 		return log_error_errno(negative_errno(), "cannot open the root %s: %m",
 				       s->root_path);
 	for (size_t i = 0; i < s->n_mounts; i++) {
-		if (s->system_container && is_cgroup_mount(&s->mounts[i]))
+		if (s->mounts[i].bind && s->mounts[i].idmap)
+			r = idmapped_bind(&ctx, s, sock, i);
+		else if (s->system_container && is_cgroup_mount(&s->mounts[i]))
 			r = mount_cgroup(&ctx, s, &s->mounts[i], true);
 		else
 			r = do_mount(&ctx, s, &s->mounts[i], cgroupns);
@@ -777,6 +840,18 @@ static int system_container_env(struct oci_process *pr)
 	return strv_push(&pr->env, "container=sysc");
 }
 
+/* The startContainer hooks, with the state create wrote for them. */
+static int run_start_hooks(const struct oci_spec *s, int state_dir)
+{
+	_cleanup_free_ char *json = NULL;
+	int r = fileio_read_at(state_dir, OCI_START_STATE, &json, NULL);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read the state for the startContainer hooks: %m");
+	return oci_hooks_run(s->hooks.list[OCI_HOOK_START_CONTAINER],
+			     s->hooks.n[OCI_HOOK_START_CONTAINER], json);
+}
+
 static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo)
 {
 	const struct oci_spec *s = p->spec;
@@ -802,11 +877,10 @@ static _Noreturn void stage2(const struct oci_init_params *p, int sock, int fifo
 		close(p->console_sock);
 	if (wait_for_start(fifo) < 0)
 		_exit(1);
+	if (s->hooks.n[OCI_HOOK_START_CONTAINER] && run_start_hooks(s, fifo) < 0)
+		_exit(1);
 	close(fifo); /* the state directory's fd; the fifo stays open until exec */
 	if (s->system_container && system_container_env((struct oci_process *)&s->process) < 0)
-		_exit(1);
-	if (oci_hooks_run(s->hooks.list[OCI_HOOK_START_CONTAINER],
-			  s->hooks.n[OCI_HOOK_START_CONTAINER], "{}") < 0)
 		_exit(1);
 	oci_exec_process(&s->process, prog, p->preserve_fds);
 	_exit(127);
@@ -844,8 +918,57 @@ static int write_idmaps(const struct oci_spec *s, pid_t pid)
 	return r < 0 ? r : write_idmap(pid, "gid_map", s->gid_mappings, s->n_gid_mappings);
 }
 
+/* Attach tree on root, or on dest inside it (resolved in the root), in the
+ * mount namespace of pid: from a child that joins it (create's own
+ * namespace stays the host's). */
+static int attach_root(const char *root, const char *dest, pid_t pid, int tree)
+{
+	char path[64];
+	int status;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	child = fork();
+	if (child < 0)
+		return log_error_errno(negative_errno(), "cannot fork: %m");
+	if (child == 0) {
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) {
+			log_error_errno(negative_errno(), "cannot join init's mount namespace: %m");
+			_exit(1);
+		}
+		if (dest) {
+			struct mount_spec spec = {.rootfs = root, .console_fd = -1};
+			struct mount_ctx ctx = {.spec = &spec};
+			int fd;
+
+			ctx.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			fd = ctx.rootfd < 0 ? ctx.rootfd : mount_openat_root(&ctx, dest, O_PATH);
+			if (fd < 0 ||
+			    move_mount(tree, "", fd, "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+				log_error_errno(fd < 0 ? fd : negative_errno(),
+						"cannot mount the idmapped bind on %s: %m", dest);
+				_exit(1);
+			}
+			_exit(0);
+		}
+		if (move_mount(tree, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			log_error_errno(negative_errno(),
+					"cannot mount the idmapped root on %s: %m", root);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -EIO; /* (logged by the child) */
+	return 0;
+}
+
 static int talk_to_init(const struct oci_init_params *p, int sock, pid_t stage1, pid_t *ret_pid)
 {
+	_cleanup_close_ int tree = -EBADF;
 	struct msg m;
 	pid_t pid = 0;
 	int r;
@@ -866,6 +989,33 @@ static int talk_to_init(const struct oci_init_params *p, int sock, pid_t stage1,
 			r = write_idmaps(p->spec, stage1);
 			if (r < 0)
 				return r;
+			if (oci_spec_namespace(p->spec, CLONE_NEWNS) &&
+			    (r = oci_idmapped_root(p->spec, stage1, &tree)) < 0)
+				return r;
+			msg_send(sock, MSG_OK, tree >= 0);
+			break;
+		case MSG_BIND: {
+			_cleanup_close_ int bind = -EBADF;
+			const struct oci_mount *bm = (size_t)m.value < p->spec->n_mounts
+							     ? &p->spec->mounts[m.value]
+							     : NULL;
+
+			r = bm ? oci_idmapped_bind(bm, pid, &bind) : -EPROTO;
+			if (r == 0)
+				r = attach_root(p->spec->root_path, bm->destination, pid, bind);
+			if (r < 0) {
+				msg_send(sock, MSG_ERROR, r);
+				return r;
+			}
+			msg_send(sock, MSG_OK, 0);
+			break;
+		}
+		case MSG_ROOT:
+			r = tree >= 0 ? attach_root(p->spec->root_path, NULL, pid, tree) : -EPROTO;
+			if (r < 0) {
+				msg_send(sock, MSG_ERROR, r);
+				return r;
+			}
 			msg_send(sock, MSG_OK, 0);
 			break;
 		case MSG_PID:

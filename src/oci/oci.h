@@ -68,7 +68,9 @@ struct oci_mount {
 	unsigned long propagation;   /* MS_PRIVATE|MS_REC ..., 0: none asked */
 	unsigned attr_set, attr_clr; /* MOUNT_ATTR_* */
 	bool bind, rbind;
-	char *data; /* "mode=755,size=65536k" */
+	bool tmpcopyup; /* tmpfs: the directory's content copied in (runc's extension) */
+	bool idmap;	/* bind: idmapped for the container's user namespace */
+	char *data;	/* "mode=755,size=65536k" */
 };
 
 struct oci_hook {
@@ -208,6 +210,9 @@ int oci_state_list(const char *root, char ***ret);
 
 /* ---- hooks (runtime.c) ---- */
 /* Run hooks of one kind with the state JSON on stdin. Logs. */
+/* In the state directory: the state the startContainer hooks get (written
+ * by create, read by init after the fifo) */
+#define OCI_START_STATE "start-state.json"
 int oci_hooks_run(const struct oci_hook *hooks, size_t n, const char *state_json);
 
 /* ---- init (init.c) ---- */
@@ -227,6 +232,15 @@ struct oci_init_params {
 	int (*runtime_hooks)(void *data, pid_t pid);
 	void *data;
 };
+
+/* The rootfs as the new user namespace of init (pid) is to see it: a
+ * detached idmapped tree in *ret_tree (an overlay made again over idmapped
+ * layers), or -1 when the root needs none (no mapping of 0, or the root is
+ * already owned by the mapped ids). Returns 0 or -errno (logged). (idmap.c) */
+int oci_idmapped_root(const struct oci_spec *s, pid_t pid, int *ret_tree);
+/* A bind mount's source (its flags set) idmapped for the user namespace of
+ * pid: the tree in *ret_tree. Returns 0 or -errno (logged). (idmap.c) */
+int oci_idmapped_bind(const struct oci_mount *m, pid_t pid, int *ret_tree);
 
 /* Make the container's init: returns its host pid once it waits on the exec
  * fifo, or -errno after its error was printed. */

@@ -213,6 +213,20 @@ struct create_ctx {
 	struct oci_state *st;
 };
 
+static int write_start_state(const struct oci_state *st, const char *json)
+{
+	_cleanup_free_ char *path = str_printf("%s/" OCI_START_STATE, st->dir);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	/* readable by init in a user namespace */
+	r = fileio_replace_at(AT_FDCWD, path, json, strlen(json), 0644);
+	if (r < 0 || (r = chmod(path, 0644) < 0 ? negative_errno() : 0) < 0)
+		return log_error_errno(r, "cannot write %s: %m", path);
+	return 0;
+}
+
 static int create_hooks(void *data, pid_t pid)
 {
 	struct create_ctx *c = data;
@@ -224,6 +238,10 @@ static int create_hooks(void *data, pid_t pid)
 	if (!json)
 		return -ENOMEM;
 	c->st->pid = 0;
+	/* the startContainer hooks run in the container, after the fifo: init
+	 * reads their state from its state directory's fd (OCI_START_STATE) */
+	if (c->spec->hooks.n[OCI_HOOK_START_CONTAINER] && (r = write_start_state(c->st, json)) < 0)
+		return r;
 	for (int k = OCI_HOOK_PRESTART; k <= OCI_HOOK_CREATE_CONTAINER; k++) {
 		r = oci_hooks_run(c->spec->hooks.list[k], c->spec->hooks.n[k], json);
 		if (r < 0)

@@ -413,6 +413,14 @@ static int parse_mount_options(struct oci_mount *m)
 			m->rbind = o[0] == 'r';
 			continue;
 		}
+		if (!strcmp(o, "idmap") || !strcmp(o, "ridmap")) {
+			m->idmap = true;
+			continue;
+		}
+		if (!strcmp(o, "tmpcopyup")) {
+			m->tmpcopyup = true;
+			continue;
+		}
 		for (size_t k = 0; k < sizeof(mount_opts) / sizeof(*mount_opts); k++) {
 			if (strcmp(o, mount_opts[k].name))
 				continue;

@@ -274,6 +274,85 @@ t_pod_join_by_path() {
 	expect_oci_clean pause1 member1
 }
 
+# startContainer hooks run in the container after start, and get the OCI
+# state on stdin as the other hooks do (the id, init's host pid, the bundle)
+t_start_container_hook_state() {
+	local b=$T_ROOT/b7 pid
+	trap oci_cleanup EXIT
+	make_bundle "$b" '["sleep", "100"]' \
+		', "hooks": {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/tmp/state"]}]}'
+	oci create --bundle "$b" hk1 </dev/null >/dev/null
+	oci start hk1
+	pid=$(state_field hk1 pid)
+	grep -q '"id": *"hk1"' "$b/rootfs/tmp/state" || t_die "no id in the hook's state: $(cat "$b/rootfs/tmp/state")"
+	grep -q "\"pid\": *$pid[,}]" "$b/rootfs/tmp/state" || t_die "no pid $pid in the hook's state: $(cat "$b/rootfs/tmp/state")"
+	grep -q "\"bundle\": *\"$b\"" "$b/rootfs/tmp/state" || t_die "no bundle in the hook's state: $(cat "$b/rootfs/tmp/state")"
+	oci delete --force hk1
+	expect_oci_clean hk1
+}
+
+# uid/gid mappings with a rootfs owned by the host's ids (an image unpacked
+# as root, as clients hand it over): the rootfs is idmapped for the
+# container's user namespace, the plain directory and an overlay mount
+# (made again over idmapped layers); on the host, nothing is chowned
+idmap_bundle() { # DIR
+	make_bundle "$1" '["sh", "-c", "id -u; stat -c %u:%g / /bin/busybox; touch /tmp/w && stat -c %u:%g /tmp/w"]' \
+		', "annotations": {}'
+	sed -i 's|"namespaces": \[|"namespaces": [{"type": "user"}, |' "$1/config.json"
+	sed -i 's|"readonlyPaths"|"uidMappings": [{"containerID": 0, "hostID": 300000, "size": 65536}], "gidMappings": [{"containerID": 0, "hostID": 300000, "size": 65536}], "readonlyPaths"|' "$1/config.json"
+	grep -q uidMappings "$1/config.json" || t_die "bundle not edited"
+}
+
+idmap_run() { # DIR ID: the output of the bundle's process
+	oci create --bundle "$1" "$2" </dev/null >"$1/out" 2>&1 || t_die "create: $(cat "$1/out")"
+	oci start "$2"
+	for _ in $(seq 50); do [[ $(wc -l <"$1/out") -ge 4 ]] || grep -qx end "$1/out" && break; sleep 0.1; done
+	oci delete --force "$2"
+	grep -v '^sysc-oci: ' "$1/out" | tr '\n' ' '
+}
+
+t_idmapped_rootfs() {
+	local b=$T_ROOT/b8 o=$T_ROOT/b9
+	trap "oci_cleanup; umount '$o/rootfs' 2>/dev/null || true" EXIT
+	chmod 711 "$T_ROOT" # (the container's root walks to its bundle: as containerd's state)
+	idmap_bundle "$b"
+	expect_eq "$(idmap_run "$b" im1)" "0 0:0 0:0 0:0 " "directory rootfs, idmapped"
+	expect_eq "$(stat -c %u:%g "$b/rootfs/tmp/w" "$b/rootfs/bin/busybox" | xargs)" "0:0 0:0" \
+		"owners on the host (written through the idmapped mount)"
+	# an overlay, as containerd and podman mount the image's layers
+	idmap_bundle "$o"
+	mv "$o/rootfs" "$o/lower"
+	mkdir -p "$o/rootfs" "$o/layer/upper" "$o/layer/work"
+	mount -t overlay overlay -o "lowerdir=$o/lower,upperdir=$o/layer/upper,workdir=$o/layer/work" "$o/rootfs"
+	expect_eq "$(idmap_run "$o" im2)" "0 0:0 0:0 0:0 " "overlay rootfs, idmapped layers"
+	expect_eq "$(stat -c %u:%g "$o/layer/upper/tmp/w")" "0:0" "owner in the upper layer"
+	umount "$o/rootfs"
+	# a bind with the idmap option: the host's root-owned directory is the
+	# container root's (and, without the option, nobody's)
+	mkdir -p "$T_ROOT/data"
+	idmap_bundle "$b"
+	sed -i "s|\"mounts\": \[|\"mounts\": [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T_ROOT/data\", \"options\": [\"rbind\", \"idmap\"]}, |" "$b/config.json"
+	sed -i 's|"args": \[.*\]|"args": ["sh", "-c", "id -u; stat -c %u:%g /data; touch /data/f 2>/dev/null \&\& stat -c %u:%g /data/f; echo end"]|' "$b/config.json"
+	expect_eq "$(idmap_run "$b" im3)" "0 0:0 0:0 end " "idmapped bind"
+	expect_eq "$(stat -c %u:%g "$T_ROOT/data/f")" "0:0" "owner of the file on the host"
+	sed -i 's|"rbind", "idmap"|"rbind"|' "$b/config.json"
+	expect_eq "$(idmap_run "$b" im4)" "0 65534:65534 end " "bind without idmap"
+	# a filesystem without idmapped mounts (FUSE): the owners are shifted
+	local f=$T_ROOT/b10
+	idmap_bundle "$f"
+	mv "$f/rootfs" "$f/back"
+	mkdir "$f/rootfs"
+	bindfs "$f/back" "$f/rootfs"
+	trap "oci_cleanup; umount '$o/rootfs' '$f/rootfs' 2>/dev/null || true" EXIT
+	expect_eq "$(idmap_run "$f" im5)" "0 0:0 0:0 0:0 " "FUSE rootfs, shifted"
+	grep -q "^sysc-oci: $f/rootfs cannot be idmapped .*shifting its owners" "$f/out" ||
+		t_die "create did not say it shifted: $(cat "$f/out")"
+	expect_eq "$(stat -c %u:%g "$f/back/bin/busybox")" "300000:300000" "owner on the host, shifted"
+	umount "$f/rootfs"
+	for _ in $(seq 50); do pgrep -f "bindfs $f/" >/dev/null || break; sleep 0.1; done
+	expect_oci_clean im1 im2 im3 im4 im5
+}
+
 # --- the OCI runtime-tools validation suite ---
 
 # files runc 1.1.5 passes here (../shared/oci/runc-1.1.5-summary.txt)
@@ -346,5 +425,7 @@ t_run t_console_socket
 t_run t_bad_input
 t_run t_system_container
 t_run t_pod_join_by_path
+t_run t_start_container_hook_state
+t_run t_idmapped_rootfs
 t_run t_runtime_tools_suite
 t_summary

@@ -29,9 +29,9 @@ static const char good[] =
 	" \"root\": {\"path\": \"rootfs/\", \"readonly\": true},\n"
 	" \"hostname\": \"h1\",\n"
 	" \"mounts\": [{\"destination\": \"/data\", \"source\": \"/srv\", \"options\": [\"rbind\", "
-	"\"ro\", \"noatime\", \"rprivate\"]},\n"
+	"\"ro\", \"noatime\", \"rprivate\", \"idmap\"]},\n"
 	"   {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": "
-	"[\"nosuid\", \"mode=755\", \"size=65536k\"]}],\n"
+	"[\"nosuid\", \"mode=755\", \"size=65536k\", \"tmpcopyup\"]}],\n"
 	" \"annotations\": {\"a\": \"b\"},\n"
 	" \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"network\", \"path\": "
 	"\"/proc/1/ns/net\"}],\n"
@@ -79,6 +79,8 @@ static void test_good(void)
 	CHECK(s->mounts[0].propagation == (MS_PRIVATE | MS_REC), "rprivate");
 	CHECK_STREQ(s->mounts[1].data, "mode=755,size=65536k", "filesystem options kept as data");
 	CHECK(s->mounts[1].attr_set == MOUNT_ATTR_NOSUID, "nosuid");
+	CHECK(s->mounts[0].idmap && !s->mounts[1].idmap, "idmap: a flag, not data");
+	CHECK(s->mounts[1].tmpcopyup && !s->mounts[0].tmpcopyup, "tmpcopyup: a flag, not data");
 	CHECK(oci_spec_namespace(s, CLONE_NEWNET) &&
 		      !strcmp(oci_spec_namespace(s, CLONE_NEWNET)->path, "/proc/1/ns/net"),
 	      "namespace by path");
