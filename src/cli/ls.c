@@ -33,11 +33,11 @@ struct row {
 };
 
 /* the configured addresses, else the pool address leased on a managed network */
-static char *ipv4_list(const struct sysc_paths *p, const struct sysc_conf *c)
+static char *ipv4_list(const struct sysc_paths *p, const struct net_env *env,
+		       const struct sysc_conf *c)
 {
 	_cleanup_strv_ char **all = NULL;
 	_cleanup_free_ char *key = NULL;
-	struct net_env env;
 	char *leased = NULL;
 
 	for (size_t i = 0; c && i < c->n_network; i++)
@@ -46,9 +46,8 @@ static char *ipv4_list(const struct sysc_paths *p, const struct sysc_conf *c)
 				return NULL;
 	if (all || !c)
 		return all ? strv_join(all, ",") : strdup("-");
-	paths_net_env(p, &env);
 	key = paths_container_key(p, c->name);
-	if (key && net_first_address(c, key, &env, &leased) == 0 && leased)
+	if (key && net_first_address(c, key, env, &leased) == 0 && leased)
 		return leased;
 	return strdup("-");
 }
@@ -126,6 +125,7 @@ int cmd_ls(int argc, char **argv)
 	_cleanup_strv_ char **names = NULL;
 	struct sysc_paths *p = NULL;
 	struct row *rows = NULL;
+	struct net_env env = {0};
 	bool json = false;
 	size_t n = 0;
 	int c, r;
@@ -142,6 +142,11 @@ int cmd_ls(int argc, char **argv)
 	if (r == 0)
 		r = store_list(p, &names);
 	if (r == 0) {
+		/* the network records and leases once for all rows (a broken
+		 * sysc.conf: each row reads them, and says so, as before) */
+		paths_net_env(p, &env);
+		if (net_snapshot_load(&env, &env.snap) < 0)
+			env.snap = NULL;
 		n = strv_length(names);
 		rows = calloc(n + 1, sizeof(*rows));
 		r = rows ? 0 : -ENOMEM;
@@ -153,7 +158,7 @@ int cmd_ls(int argc, char **argv)
 		if (cfg && facts_load_conf(p, cfg, &rows[i].conf) < 0)
 			rows[i].conf = NULL;
 		state_read(p, names[i], &rows[i].st);
-		rows[i].ipv4 = ipv4_list(p, rows[i].conf);
+		rows[i].ipv4 = ipv4_list(p, &env, rows[i].conf);
 	}
 	if (r == 0)
 		json ? print_json(rows, n) : print_table(rows, n);
@@ -162,6 +167,7 @@ int cmd_ls(int argc, char **argv)
 		free(rows[i].ipv4);
 	}
 	free(rows);
+	net_snapshot_free(env.snap);
 	paths_free(p);
 	return cli_exit(r);
 }

@@ -3,6 +3,9 @@
 #include "lib/paths.h"
 #include "lib/state.h"
 #include "lib/wait.h"
+#include "util/cleanup.h"
+#include "util/proc.h"
+#include "util/strv.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -22,7 +25,7 @@ static const char usage[] =
 	"  -b, --booted        wait until the container RUNS and, when its init is\n"
 	"                      systemd, until systemd has finished booting; prints\n"
 	"                      systemd's verdict (running, degraded, ...), exit 0\n"
-	"                      only for running\n"
+	"                      only for running; else names the failed units\n"
 	"  -t, --timeout SECS  give up after SECS (default: wait forever)\n"
 	"\n"
 	"Exit status: 0 reached, 1 timeout or error, 2 usage error.\n";
@@ -45,14 +48,53 @@ static int parse_states(const char *arg, unsigned *ret_mask)
 	return 0;
 }
 
-/* A systemd guest whose manager listens: ask it, through sysc-attach (which
- * runs from a sealed copy of this program), until it has finished booting. */
+/* `systemctl ARGS...` inside NAME, through sysc-attach (which runs from a
+ * sealed copy of this program); its exit status, stdout in *ret_out */
+static int systemctl_in(const struct sysc_paths *p, const char *name, const char *a1,
+			const char *a2, const char *a3, char **ret_out)
+{
+	char *const argv[] = {"/proc/self/exe", "attach",   "-P",	 p->store,
+			      (char *)name,	"--",	    "systemctl", (char *)a1,
+			      (char *)a2,	(char *)a3, NULL};
+
+	return proc_run_capture(argv, ret_out, NULL);
+}
+
+/* A systemd guest whose manager listens: ask it until it has finished
+ * booting, print its verdict, and when that is not "running" say why: the
+ * failed units (a degraded guest is not left to pass as booted) */
 static int ask_systemd(const struct sysc_paths *p, const char *name)
 {
+	_cleanup_free_ char *verdict = NULL, *failed = NULL, *tail = NULL;
+	int r = systemctl_in(p, name, "is-system-running", "--wait", NULL, &verdict);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot run sysc-attach: %m");
+	fputs(verdict ? verdict : "", stdout);
 	fflush(stdout);
-	execl("/proc/self/exe", "sysc-attach", "-P", p->store, name, "--", "systemctl",
-	      "is-system-running", "--wait", (char *)NULL);
-	return log_error_errno(-errno, "cannot run sysc-attach: %m");
+	if (r == 0)
+		return 0;
+	if (verdict)
+		verdict[strcspn(verdict, "\n")] = '\0';
+	if (systemctl_in(p, name, "--failed", "--plain", "--no-legend", &failed) >= 0 && failed &&
+	    *failed) {
+		/* "UNIT LOAD ACTIVE SUB DESCRIPTION" a line: the units */
+		for (char *l = failed; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			size_t k = strcspn(l, " \n");
+			char *joined = str_printf("%s%s%.*s", tail ? tail : "", tail ? ", " : "",
+						  (int)k, l);
+			if (!joined)
+				break;
+			free(tail);
+			tail = joined;
+		}
+		log_error("%s: systemd inside is %s, not running; failed units: %s (see "
+			  "sysc-attach %s -- systemctl status UNIT)",
+			  name, verdict ? verdict : "?", tail ? tail : "?", name);
+	} else {
+		log_error("%s: systemd inside is %s, not running", name, verdict ? verdict : "?");
+	}
+	return -EPROTO;
 }
 
 int cmd_wait(int argc, char **argv)

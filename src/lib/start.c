@@ -4,6 +4,7 @@
 #include "lib/idmap.h"
 #include "lib/lock.h"
 #include "lib/paths.h"
+#include "lib/preflight.h"
 #include "lib/state.h"
 #include "lib/stop.h"
 #include "lib/store.h"
@@ -136,6 +137,9 @@ int start_container(const struct sysc_paths *p, const char *name, const struct s
 		log_error("init command \"%s\" must be an absolute path", mo.cmd[0]);
 		return -EINVAL;
 	}
+	r = preflight_host(conf);
+	if (r < 0)
+		return r;
 	r = spawn_monitor(&mo);
 	if (r < 0)
 		return r;

@@ -19,6 +19,7 @@
 
 struct sysc_conf;
 struct net_state;
+struct net_snapshot;
 
 /* Where the managed networks are kept (filled by the caller from sysc_paths). */
 struct net_env {
@@ -26,7 +27,15 @@ struct net_env {
 	const char *state_dir;	    /* host-wide: the lock and the address leases */
 	const char *run_dir;	    /* sysc's runtime dir: container records, DNS */
 	const char *default_bridge; /* recorded and made on first use ("sysc0") */
+	/* NULL, or the records and leases read once (net_snapshot_load), which
+	 * read-only lookups (net_first_address) then use instead of the files */
+	struct net_snapshot *snap;
 };
+
+/* sysc-ls of many containers: sysc.conf's network records and the leases
+ * read and parsed once, not once per container. 0 or -errno (logged). */
+int net_snapshot_load(const struct net_env *env, struct net_snapshot **ret);
+void net_snapshot_free(struct net_snapshot *s);
 
 #define NET_DEFAULT_DOMAIN "sysc"
 

@@ -31,6 +31,13 @@ struct lease {
 	char key[128];
 };
 
+struct net_snapshot {
+	struct net_managed *nets;
+	size_t n_nets;
+	struct lease *leases;
+	size_t n_leases;
+};
+
 static int leases_read(const struct net_env *env, struct lease **ret, size_t *ret_n)
 {
 	_cleanup_free_ char *path = str_printf("%s/" LEASES, env->state_dir);
@@ -64,6 +71,59 @@ static int leases_read(const struct net_env *env, struct lease **ret, size_t *re
 	}
 	*ret = list;
 	*ret_n = n;
+	return 0;
+}
+
+int net_snapshot_load(const struct net_env *env, struct net_snapshot **ret)
+{
+	struct net_snapshot *s = calloc(1, sizeof(*s));
+	int r = s ? 0 : log_error_errno(-ENOMEM, "out of memory");
+
+	if (r == 0)
+		r = net_managed_load(env->conf_file, &s->nets, &s->n_nets);
+	if (r == 0)
+		r = leases_read(env, &s->leases, &s->n_leases);
+	if (r < 0) {
+		net_snapshot_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+void net_snapshot_free(struct net_snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->nets);
+	free(s->leases);
+	free(s);
+}
+
+/* the snapshot's copy of the leases, as leases_read() would return them */
+static int snapshot_leases(const struct net_snapshot *s, struct lease **ret, size_t *ret_n)
+{
+	*ret = NULL;
+	*ret_n = s->n_leases;
+	if (s->n_leases == 0)
+		return 0;
+	*ret = malloc(s->n_leases * sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	memcpy(*ret, s->leases, s->n_leases * sizeof(**ret));
+	return 0;
+}
+
+/* net_managed_get() from the snapshot when there is one */
+static int managed_get(const struct net_env *env, const char *name, struct net_managed *ret)
+{
+	if (!env->snap)
+		return net_managed_get(env->conf_file, name, ret);
+	for (size_t i = 0; i < env->snap->n_nets; i++)
+		if (!strcmp(env->snap->nets[i].name, name)) {
+			*ret = env->snap->nets[i];
+			return 1;
+		}
 	return 0;
 }
 
@@ -140,7 +200,9 @@ int net_pool_lease(const struct net_env *env, const struct net_managed *m, const
 		if (lock < 0)
 			return lock;
 	}
-	r = leases_read(env, &list, &n);
+	/* a snapshot only for lookups: an allocation reads under the lock */
+	r = !alloc && env->snap ? snapshot_leases(env->snap, &list, &n)
+				: leases_read(env, &list, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
@@ -302,7 +364,7 @@ int net_plan_managed(struct net_plan *p, const struct net_env *env, struct nl_so
 		if (f->kind != NET_VETH)
 			continue;
 		r = alloc ? net_managed_for_link(env, sk, f->link, &m)
-			  : net_managed_get(env->conf_file, f->link, &m);
+			  : managed_get(env, f->link, &m);
 		if (r < 0)
 			return r;
 		if (r == 0)

@@ -163,6 +163,28 @@ test_monitor_killed_systemd() {
 	expect_clean
 }
 
+# a unit that fails at boot: sysc-wait --booted prints systemd's verdict,
+# exits 1 and names the failed unit (a degraded guest is not left to pass as
+# booted, nor to be found out by hand)
+test_degraded_says_why() {
+	local u b out
+	sysc-create dg -t debian >/dev/null || t_die "cannot create dg"
+	u=$SYSC_PATH/dg/rootfs/etc/systemd/system
+	printf '[Service]\nType=oneshot\nExecStart=/bin/false\n[Install]\nWantedBy=multi-user.target\n' \
+		>"$u/sysc-fails.service"
+	ln -s ../sysc-fails.service "$u/multi-user.target.wants/sysc-fails.service"
+	b=$(host_base dg)
+	[[ -z $b ]] || chown -h "$b:$b" "$u/sysc-fails.service" "$u/multi-user.target.wants/sysc-fails.service"
+	sysc-start dg
+	out=$(sysc-wait dg --booted -t 120 2>"$T_ROOT/dg.err") && t_die "sysc-wait --booted passed a degraded guest"
+	expect_eq "$out" degraded "systemd's verdict on stdout"
+	grep -q 'dg: systemd inside is degraded, not running; failed units: sysc-fails.service' "$T_ROOT/dg.err" ||
+		t_die "the failed unit is not named: $(cat "$T_ROOT/dg.err")"
+	sysc-stop dg
+	sysc-destroy dg
+	expect_clean
+}
+
 test_leaves_nothing() {
 	sysc-destroy d1
 	sysc-destroy d2
@@ -173,7 +195,7 @@ test_leaves_nothing() {
 for t in test_cold_cache_concurrent_creates test_warm_cache_create test_unreachable_mirror \
 	test_sigkill_during_debootstrap test_boot_to_running test_reboot_and_poweroff_inside \
 	test_stop_reboot_command test_stop_while_booting test_monitor_killed_systemd \
-	test_leaves_nothing; do
+	test_degraded_says_why test_leaves_nothing; do
 	t_run "$t"
 done
 t_summary
