@@ -32,7 +32,8 @@ const struct cli_command cli_commands[] = {
 	{"export", "write a stopped container to a tar archive", cmd_export},
 	{"import", "create a container from an exported archive", cmd_import},
 	{"storage", "set up a storage backend (lvm volume group and thin pool)", cmd_storage},
-	{"oci", "the OCI runtime (runc's command line) for containerd, podman, Kubernetes", cmd_oci},
+	{"oci", "the OCI runtime (runc's command line) for containerd, podman, Kubernetes",
+	 cmd_oci},
 	/* hidden (no summary): for templates/sysc-tarball */
 	{"archive-extract", NULL, cmd_archive_extract},
 	/* hidden: a running container's monitor, back from its static supervisor */

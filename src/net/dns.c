@@ -321,7 +321,7 @@ static void supervise_setup(const char *dir, const char *bridge)
 	_cleanup_free_ char *log_path = str_printf("%s/dnsmasq.log", dir);
 	int fd = log_path ? open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	char title[16];
+	char title[32] /* (the kernel keeps its first 15 characters) */;
 
 	if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		_exit(1);
