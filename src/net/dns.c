@@ -780,8 +780,6 @@ static int foreign_leases(const char *dir, const char *dhcp, bool drop)
 	return found;
 }
 
-/* Stop dnsmasq with its supervisor held (SIGSTOP), so the lease file can be
- * edited with nobody writing it and before a new dnsmasq reads it. */
 /* The directory of bridge's DNS server (*ret_dir) and its lock (*ret_lock, an
  * fd to close): 1; 0 when there is no directory (no server); -errno. */
 static int dns_dir_locked(const char *run_dir, const char *bridge, char **ret_dir, int *ret_lock)
@@ -801,6 +799,8 @@ static int dns_dir_locked(const char *run_dir, const char *bridge, char **ret_di
 	return 1;
 }
 
+/* Stop dnsmasq with its supervisor held (SIGSTOP), so the lease file can be
+ * edited with nobody writing it and before a new dnsmasq reads it. */
 static pid_t hold_dnsmasq(const char *dir, pid_t sup)
 {
 	pid_t dm = dnsmasq_pid(dir);
