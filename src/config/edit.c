@@ -777,6 +777,19 @@ int conf_edit_unset(struct conf_edit *ed, const char *key)
 	return 0;
 }
 
+/* The edited text, checked against the tree, written to file. */
+static int write_text(struct conf_edit *ed, const char *file)
+{
+	int r = text_check(ed, file);
+
+	if (r < 0)
+		return r;
+	r = fileio_write_atomic_at(AT_FDCWD, file, ed->text, strlen(ed->text), 0644);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot write: %m", file);
+	return 0;
+}
+
 int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *file)
 {
 	struct conf_view v = {.schema = &conf_schema_container, .file = {default_file, file}};
@@ -797,21 +810,21 @@ int conf_edit_write(struct conf_edit *ed, const char *default_file, const char *
 	else if (r == 0)
 		r = conf_view_validate(&v, true);
 	config_destroy(&def);
-	if (r < 0)
-		return r;
-	r = text_check(ed, file);
-	if (r < 0)
-		return r;
-	r = fileio_write_atomic_at(AT_FDCWD, file, ed->text, strlen(ed->text), 0644);
-	if (r < 0)
-		return log_error_errno(r, "%s: cannot write: %m", file);
-	return 0;
+	return r < 0 ? r : write_text(ed, file);
 }
 
 #define FACTS_HEADER                                                                               \
 	"# Facts sysc records about this container (not its settings: those are\n"                 \
 	"# in the file \"config\" beside this one). Written by sysc, not to be edited;\n"          \
 	"# see sysc-config(1).\n"
+
+/* A facts file: valid, and only facts in it */
+static int facts_check(struct conf_edit *ed, const char *file)
+{
+	int r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
+
+	return r < 0 ? r : conf_check_facts_only(config_root_setting(&ed->cfg), file);
+}
 
 int conf_facts_open(const char *file, struct conf_edit **ret)
 {
@@ -831,9 +844,7 @@ int conf_facts_open(const char *file, struct conf_edit **ret)
 			r = log_error_errno(-ENOMEM, "out of memory");
 	}
 	if (r == 0)
-		r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
-	if (r == 0)
-		r = conf_check_facts_only(config_root_setting(&ed->cfg), file);
+		r = facts_check(ed, file);
 	if (r < 0) {
 		conf_edit_free(ed);
 		return r;
@@ -844,18 +855,9 @@ int conf_facts_open(const char *file, struct conf_edit **ret)
 
 int conf_facts_write(struct conf_edit *ed, const char *file)
 {
-	int r = conf_validate_tree(ed->schema, config_root_setting(&ed->cfg), file);
+	int r = facts_check(ed, file);
 
-	if (r == 0)
-		r = conf_check_facts_only(config_root_setting(&ed->cfg), file);
-	if (r == 0)
-		r = text_check(ed, file);
-	if (r < 0)
-		return r;
-	r = fileio_write_atomic_at(AT_FDCWD, file, ed->text, strlen(ed->text), 0644);
-	if (r < 0)
-		return log_error_errno(r, "%s: cannot write: %m", file);
-	return 0;
+	return r < 0 ? r : write_text(ed, file);
 }
 
 int conf_edit_move_facts(struct conf_edit *ed, struct conf_edit *facts)

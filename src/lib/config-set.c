@@ -34,22 +34,9 @@ bool config_set_is_fixed(const char *key)
 static int edit_file(const struct sysc_paths *p, const char *file, const char *key,
 		     const char *value)
 {
-	struct facts_pair fp;
-	int r = facts_pair_open(file, &fp);
+	bool fact = conf_key_is_fact(key);
 
-	if (r < 0)
-		return r;
-	if (conf_key_is_fact(key)) {
-		r = conf_edit_unset(fp.facts, key);
-		fp.facts_changed = true;
-	} else {
-		r = value ? conf_edit_set(fp.cfg, key, value) : conf_edit_unset(fp.cfg, key);
-		fp.cfg_changed = true;
-	}
-	if (r == 0)
-		r = facts_pair_write(p, &fp);
-	facts_pair_done(&fp);
-	return r;
+	return facts_pair_edit(p, file, fact, key, fact ? NULL : value);
 }
 
 /* -EPERM, logged, if key is fixed once the container is created, or a

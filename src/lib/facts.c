@@ -84,18 +84,29 @@ int facts_migrate(const struct sysc_paths *p, const char *config_file)
 	return r;
 }
 
-int facts_set(const struct sysc_paths *p, const char *config_file, const char *key,
-	      const char *value)
+int facts_pair_edit(const struct sysc_paths *p, const char *config_file, bool in_facts,
+		    const char *key, const char *value)
 {
 	struct facts_pair fp;
+	struct conf_edit *ed;
 	int r = facts_pair_open(config_file, &fp);
 
 	if (r < 0)
 		return r;
-	r = value ? conf_edit_set(fp.facts, key, value) : conf_edit_unset(fp.facts, key);
-	fp.facts_changed = true;
+	ed = in_facts ? fp.facts : fp.cfg;
+	r = value ? conf_edit_set(ed, key, value) : conf_edit_unset(ed, key);
+	if (in_facts)
+		fp.facts_changed = true;
+	else
+		fp.cfg_changed = true;
 	if (r == 0)
 		r = facts_pair_write(p, &fp);
 	facts_pair_done(&fp);
 	return r;
+}
+
+int facts_set(const struct sysc_paths *p, const char *config_file, const char *key,
+	      const char *value)
+{
+	return facts_pair_edit(p, config_file, true, key, value);
 }

@@ -40,6 +40,10 @@ int facts_pair_open(const char *config_file, struct facts_pair *ret);
  * what moved, which loads the same), then the config (validated). */
 int facts_pair_write(const struct sysc_paths *p, struct facts_pair *fp);
 void facts_pair_done(struct facts_pair *fp);
+/* key = value (NULL: unset) in the facts (in_facts) or the config of
+ * config_file, written with the facts still in the config moved out. */
+int facts_pair_edit(const struct sysc_paths *p, const char *config_file, bool in_facts,
+		    const char *key, const char *value);
 /* Record key = value (text as for conf_edit_set(); NULL: forget the fact)
  * for the container of config_file, after facts_migrate(). */
 int facts_set(const struct sysc_paths *p, const char *config_file, const char *key,

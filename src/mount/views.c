@@ -198,36 +198,52 @@ static char *cgroup_v1_target(const char *host_path)
 	return str_printf(CGROUP_V1_DIR "/%s", base ? base + 1 : host_path);
 }
 
-int mount_cgroup_v1_dirs(const struct mount_ctx *ctx)
+/* fn(ctx, controllers, target) for each host hierarchy, when wanted */
+static int each_cgroup_v1(const struct mount_ctx *ctx,
+			  int (*fn)(const struct mount_ctx *ctx, const char *controllers,
+				    const char *target))
 {
 	const char *path;
 	char *ctl;
+	int r;
 
 	if (!want_cgroup_v1(ctx))
 		return 0;
 	for (size_t i = 0; cgroup_host_v1_hierarchy(i, &path, &ctl); i++) {
 		_cleanup_free_ char *c = ctl, *target = cgroup_v1_target(path);
-		_cleanup_close_ int fd = -EBADF;
 
 		if (!c || !target)
 			return -ENOMEM;
-		fd = mount_target(ctx, target, MOUNT_CREATE_DIR);
-		if (fd < 0)
-			return fd;
+		r = fn(ctx, c, target);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
 
+static int make_v1_dir(const struct mount_ctx *ctx, const char *controllers, const char *target)
+{
+	_cleanup_close_ int fd = mount_target(ctx, target, MOUNT_CREATE_DIR);
+
+	(void)controllers;
+	return fd < 0 ? fd : 0;
+}
+
+int mount_cgroup_v1_dirs(const struct mount_ctx *ctx)
+{
+	return each_cgroup_v1(ctx, make_v1_dir);
+}
+
 /* One hierarchy, read-only; a failure is only a warning: the container
- * works without it, only its limits are not readable inside. */
-static void mount_one_v1(const struct mount_ctx *ctx, const char *controllers, const char *target)
+ * works without it, only its limits are not readable inside (0 always). */
+static int mount_one_v1(const struct mount_ctx *ctx, const char *controllers, const char *target)
 {
 	_cleanup_free_ char *opts = strdup(controllers);
 	_cleanup_close_ int fsfd = -EBADF, mnt = -EBADF, fd = -EBADF;
 	char *save = NULL;
 
 	if (!opts)
-		return;
+		return 0;
 	fsfd = fsopen("cgroup", FSOPEN_CLOEXEC);
 	if (fsfd < 0)
 		goto fail;
@@ -243,30 +259,19 @@ static void mount_one_v1(const struct mount_ctx *ctx, const char *controllers, c
 		goto fail;
 	fd = mount_target(ctx, target, MOUNT_CREATE_NONE);
 	if (fd < 0)
-		return;
+		return 0;
 	if (move_mount(mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		goto fail;
-	return;
+	return 0;
 fail:
 	log_warn_errno(negative_errno(),
 		       "mount the cgroup v1 hierarchy %s on %s%s: %m; its limits are not "
 		       "readable inside",
 		       controllers, ctx->spec->rootfs, target);
+	return 0;
 }
 
 int mount_cgroup_v1(const struct mount_ctx *ctx)
 {
-	const char *path;
-	char *ctl;
-
-	if (!want_cgroup_v1(ctx))
-		return 0;
-	for (size_t i = 0; cgroup_host_v1_hierarchy(i, &path, &ctl); i++) {
-		_cleanup_free_ char *c = ctl, *target = cgroup_v1_target(path);
-
-		if (!c || !target)
-			return -ENOMEM;
-		mount_one_v1(ctx, c, target);
-	}
-	return 0;
+	return each_cgroup_v1(ctx, mount_one_v1);
 }

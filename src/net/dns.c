@@ -780,6 +780,25 @@ static int foreign_leases(const char *dir, const char *dhcp, bool drop)
 	return found;
 }
 
+/* The directory of bridge's DNS server (*ret_dir) and its lock (*ret_lock, an
+ * fd to close): 1; 0 when there is no directory (no server); -errno. */
+static int dns_dir_locked(const char *run_dir, const char *bridge, char **ret_dir, int *ret_lock)
+{
+	_cleanup_free_ char *dir = dns_dir(run_dir, bridge);
+	int lock;
+
+	if (!dir)
+		return -ENOMEM;
+	if (!dir_exists(dir))
+		return 0;
+	lock = dns_lock(run_dir, bridge);
+	if (lock < 0)
+		return lock;
+	*ret_dir = TAKE_PTR(dir);
+	*ret_lock = lock;
+	return 1;
+}
+
 /* Stop dnsmasq with its supervisor held (SIGSTOP), so the lease file can be
  * edited with nobody writing it and before a new dnsmasq reads it. */
 static pid_t hold_dnsmasq(const char *dir, pid_t sup)
@@ -802,14 +821,9 @@ int net_dns_host_add(const char *run_dir, const char *bridge, const struct net_d
 
 	if (!bridge_name_ok(bridge))
 		return -EINVAL;
-	dir = dns_dir(run_dir, bridge);
-	if (!dir)
-		return -ENOMEM;
-	if (!dir_exists(dir))
-		return 0;
-	lock = dns_lock(run_dir, bridge);
-	if (lock < 0)
-		return lock;
+	r = dns_dir_locked(run_dir, bridge, &dir, &lock);
+	if (r <= 0)
+		return r;
 	if (!dir_exists(dir)) /* stopped meanwhile */
 		return 0;
 	r = load_bridge(dir, &b);
@@ -855,14 +869,9 @@ int net_dns_host_remove(const char *run_dir, const char *bridge, const char *nam
 
 	if (!bridge_name_ok(bridge) || !name || !*name || strchr(name, '/') || *name == '.')
 		return -EINVAL;
-	dir = dns_dir(run_dir, bridge);
-	if (!dir)
-		return -ENOMEM;
-	if (!dir_exists(dir))
-		return 0;
-	lock = dns_lock(run_dir, bridge);
-	if (lock < 0)
-		return lock;
+	r = dns_dir_locked(run_dir, bridge, &dir, &lock);
+	if (r <= 0)
+		return r;
 	r = del_file(dir, "hosts.d", name);
 	d = del_file(dir, "dhcp.d", name);
 	if (d > 0)
@@ -879,14 +888,9 @@ int net_dns_stop(const char *run_dir, const char *bridge)
 
 	if (!bridge_name_ok(bridge))
 		return -EINVAL;
-	dir = dns_dir(run_dir, bridge);
-	if (!dir)
-		return -ENOMEM;
-	if (!dir_exists(dir))
-		return 0;
-	lock = dns_lock(run_dir, bridge);
-	if (lock < 0)
-		return lock;
+	r = dns_dir_locked(run_dir, bridge, &dir, &lock);
+	if (r <= 0)
+		return r;
 	sup = supervisor_pid(dir);
 	dm = dnsmasq_pid(dir);
 	if (sup > 0 && kill(sup, SIGTERM) == 0) {

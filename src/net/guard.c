@@ -30,38 +30,17 @@
 
 #define BT "bridge " NFT_TABLE
 
-static int append(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int append(char **s, const char *fmt, ...)
-{
-	_cleanup_free_ char *add = NULL;
-	char *n;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&add, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	n = str_printf("%s%s", *s ?: "", add);
-	if (!n)
-		return -ENOMEM;
-	free(*s);
-	*s = n;
-	return 0;
-}
-
 /* "{ a, b }" of the interface's addresses of family (with extra first) */
 static int addr_set(const struct net_iface *f, int family, const char *extra, char **ret)
 {
 	char buf[INET6_ADDRSTRLEN];
-	int r = append(ret, "{ %s", extra);
+	int r = nft_append(ret, "{ %s", extra);
 
 	for (size_t i = 0; r == 0 && i < f->n_addrs; i++)
 		if (f->addrs[i].family == family &&
 		    inet_ntop(family, f->addrs[i].bytes, buf, sizeof(buf)))
-			r = append(ret, ", %s", buf);
-	return r ?: append(ret, " }");
+			r = nft_append(ret, ", %s", buf);
+	return r ?: nft_append(ret, " }");
 }
 
 static bool has_family(const struct net_iface *f, int family)
@@ -87,31 +66,31 @@ static int guard_script(const struct net_iface *f, const char *key, char **ret)
 		r = addr_set(f, AF_INET, "0.0.0.0", &v4);
 	if (r < 0)
 		return r;
-	r = append(ret,
-		   "add table " BT "\n"
-		   "add chain " BT " guard-pre { type filter hook prerouting priority -200; }\n"
-		   "add map " BT " guard-ports { type ifname : verdict; }\n"
-		   "flush chain " BT " guard-pre\n"
-		   "add rule " BT " guard-pre iifname vmap @guard-ports\n"
-		   "add chain " BT " guard-%s\n"
-		   "flush chain " BT " guard-%s\n"
-		   "add rule " BT " guard-%s ether saddr != %s drop\n"
-		   "add rule " BT " guard-%s arp saddr ether != %s drop\n",
-		   h, h, h, mac, h, mac);
+	r = nft_append(ret,
+		       "add table " BT "\n"
+		       "add chain " BT " guard-pre { type filter hook prerouting priority -200; }\n"
+		       "add map " BT " guard-ports { type ifname : verdict; }\n"
+		       "flush chain " BT " guard-pre\n"
+		       "add rule " BT " guard-pre iifname vmap @guard-ports\n"
+		       "add chain " BT " guard-%s\n"
+		       "flush chain " BT " guard-%s\n"
+		       "add rule " BT " guard-%s ether saddr != %s drop\n"
+		       "add rule " BT " guard-%s arp saddr ether != %s drop\n",
+		       h, h, h, mac, h, mac);
 	if (r == 0 && v4)
-		r = append(ret,
-			   "add rule " BT " guard-%s arp saddr ip != %s drop\n"
-			   "add rule " BT " guard-%s ip saddr != %s drop\n",
-			   h, v4, h, v4);
+		r = nft_append(ret,
+			       "add rule " BT " guard-%s arp saddr ip != %s drop\n"
+			       "add rule " BT " guard-%s ip saddr != %s drop\n",
+			       h, v4, h, v4);
 	if (r == 0)
-		r = append(ret,
-			   "add rule " BT " guard-%s ip6 saddr %s return\n"
-			   "add rule " BT " guard-%s ip6 saddr & ::ffff:ffff:ffff:ffff == "
-			   "::%02x%02x:%02xff:fe%02x:%02x%02x return\n"
-			   "add rule " BT " guard-%s ether type ip6 drop\n"
-			   "add element " BT " guard-ports { \"%s\" comment \"sysc:%s\" : jump "
-			   "guard-%s }\n",
-			   h, v6, h, m[0] ^ 2, m[1], m[2], m[3], m[4], m[5], h, h, key, h);
+		r = nft_append(ret,
+			       "add rule " BT " guard-%s ip6 saddr %s return\n"
+			       "add rule " BT " guard-%s ip6 saddr & ::ffff:ffff:ffff:ffff == "
+			       "::%02x%02x:%02xff:fe%02x:%02x%02x return\n"
+			       "add rule " BT " guard-%s ether type ip6 drop\n"
+			       "add element " BT " guard-ports { \"%s\" comment \"sysc:%s\" : jump "
+			       "guard-%s }\n",
+			       h, v6, h, m[0] ^ 2, m[1], m[2], m[3], m[4], m[5], h, h, key, h);
 	return r;
 }
 

@@ -173,6 +173,39 @@ int net_managed_lock(const struct net_env *env)
 	return p ? lock_path(p, "the managed networks") : -ENOMEM;
 }
 
+/* The records, read under the lock (*ret_lock, an fd to close); *ret_i: the
+ * index of name's record, *ret_n when it has none. */
+static int managed_load_locked(const struct net_env *env, const char *name, int *ret_lock,
+			       struct net_managed **ret_list, size_t *ret_n, size_t *ret_i)
+{
+	_cleanup_close_ int lock = net_managed_lock(env);
+	size_t i;
+	int r;
+
+	if (lock < 0)
+		return lock;
+	r = net_managed_load(env->conf_file, ret_list, ret_n);
+	if (r < 0)
+		return r;
+	for (i = 0; i < *ret_n && strcmp((*ret_list)[i].name, name); i++)
+		;
+	*ret_i = i;
+	*ret_lock = TAKE_FD(lock);
+	return 0;
+}
+
+/* m added at the end of the records (not written yet) */
+static int managed_push(struct net_managed **list, size_t *n, const struct net_managed *m)
+{
+	struct net_managed *l = realloc(*list, (*n + 1) * sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	l[(*n)++] = *m;
+	return 0;
+}
+
 /* ---- subnets ---------------------------------------------------------- */
 
 static bool addr_overlap(const struct net_addr *a, const struct net_addr *b)
@@ -483,37 +516,29 @@ int net_managed_for_link(const struct net_env *env, struct nl_sock *sk, const ch
 {
 	_cleanup_free_ struct net_managed *list = NULL;
 	_cleanup_close_ int lock = -EBADF;
-	struct net_managed *l, m = {0};
-	size_t n = 0;
+	struct net_managed m = {0};
+	size_t n = 0, i;
 	int r = net_managed_get(env->conf_file, link, ret);
 
 	if (r != 0 || !env->default_bridge || strcmp(link, env->default_bridge) != 0)
 		return r;
-	lock = net_managed_lock(env);
-	if (lock < 0)
-		return lock;
-	r = net_managed_load(env->conf_file, &list, &n);
+	r = managed_load_locked(env, link, &lock, &list, &n, &i);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i].name, link)) {
-			*ret = list[i];
-			return 1;
-		}
+	if (i < n) {
+		*ret = list[i];
+		return 1;
+	}
 	snprintf(m.name, sizeof(m.name), "%s", link);
 	snprintf(m.domain, sizeof(m.domain), "%s", NET_DEFAULT_DOMAIN);
 	m.nat = m.has4 = m.has6 = true;
 	r = pick_auto(sk, AF_INET, link, list, n, &m.a4);
 	if (r == 0)
 		r = pick_auto(sk, AF_INET6, link, list, n, &m.a6);
-	if (r < 0)
-		return r;
-	l = realloc(list, (n + 1) * sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	list = l;
-	list[n++] = m;
-	r = managed_save(env->conf_file, list, n);
+	if (r == 0)
+		r = managed_push(&list, &n, &m);
+	if (r == 0)
+		r = managed_save(env->conf_file, list, n);
 	if (r < 0)
 		return r;
 	log_info("recorded the default network %s in %s", link, env->conf_file);
@@ -570,23 +595,19 @@ int net_managed_create(const struct net_env *env, const char *name, const struct
 {
 	_cleanup_free_ struct net_managed *list = NULL;
 	_cleanup_close_ int lock = -EBADF;
-	struct net_managed m = {0}, *l;
+	struct net_managed m = {0};
 	struct nl_sock *sk = NULL;
 	struct net_link_info li;
-	size_t n = 0;
+	size_t n = 0, i;
 	int r = check_name(name);
 
 	if (r < 0)
 		return r;
-	lock = net_managed_lock(env);
-	if (lock < 0)
-		return lock;
-	r = net_managed_load(env->conf_file, &list, &n);
+	r = managed_load_locked(env, name, &lock, &list, &n, &i);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i].name, name))
-			return log_error_errno(-EEXIST, "network %s already exists", name);
+	if (i < n)
+		return log_error_errno(-EEXIST, "network %s already exists", name);
 	r = net_nl_open(-1, &sk);
 	if (r < 0)
 		return log_error_errno(r, "cannot open a netlink socket: %m");
@@ -604,15 +625,10 @@ int net_managed_create(const struct net_env *env, const char *name, const struct
 						 .isolated = o->isolated,
 						 .domain = o->domain},
 		       list, n);
+	if (r == 0)
+		r = managed_push(&list, &n, &m);
 	if (r < 0)
 		goto out;
-	l = realloc(list, (n + 1) * sizeof(*l));
-	if (!l) {
-		r = -ENOMEM;
-		goto out;
-	}
-	list = l;
-	list[n++] = m;
 	r = managed_save(env->conf_file, list, n);
 	if (r == 0)
 		r = net_managed_up(env, &m, sk);
@@ -685,14 +701,9 @@ int net_managed_delete(const struct net_env *env, const char *name, bool force)
 	size_t n = 0, i;
 	int r;
 
-	lock = net_managed_lock(env);
-	if (lock < 0)
-		return lock;
-	r = net_managed_load(env->conf_file, &list, &n);
+	r = managed_load_locked(env, name, &lock, &list, &n, &i);
 	if (r < 0)
 		return r;
-	for (i = 0; i < n && strcmp(list[i].name, name); i++)
-		;
 	if (i == n)
 		return 0; /* not a managed network: the caller tries the bridges */
 	r = net_nl_open(-1, &sk);
@@ -775,14 +786,9 @@ int net_managed_set(const struct net_env *env, const char *name, const struct ne
 	size_t n = 0, i;
 	int r;
 
-	lock = net_managed_lock(env);
-	if (lock < 0)
-		return lock;
-	r = net_managed_load(env->conf_file, &list, &n);
+	r = managed_load_locked(env, name, &lock, &list, &n, &i);
 	if (r < 0)
 		return r;
-	for (i = 0; i < n && strcmp(list[i].name, name); i++)
-		;
 	if (i == n)
 		return log_error_errno(-ENOENT, "network %s does not exist (sysc-net ls)", name);
 	r = net_nl_open(-1, &sk);

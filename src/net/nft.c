@@ -2,6 +2,7 @@
 #include "net/nft.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -102,17 +103,43 @@ int nft_run(const char *what, const char *script)
 	return r;
 }
 
+static int nft_vappend(char **script, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *add = NULL;
+	char *n;
+
+	if (vasprintf(&add, fmt, ap) < 0)
+		return -ENOMEM;
+	n = str_printf("%s%s", *script ?: "", add);
+	if (!n)
+		return -ENOMEM;
+	free(*script);
+	*script = n;
+	return 0;
+}
+
+int nft_append(char **script, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = nft_vappend(script, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int nft_runf(const char *what, const char *fmt, ...)
 {
 	_cleanup_free_ char *script = NULL;
 	va_list ap;
-	int n;
+	int r;
 
 	va_start(ap, fmt);
-	n = vasprintf(&script, fmt, ap);
+	r = nft_vappend(&script, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return log_error_errno(-ENOMEM, "nftables: %m");
+	if (r < 0)
+		return log_error_errno(r, "nftables: %m");
 	return nft_run(what, script);
 }
 

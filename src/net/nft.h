@@ -22,6 +22,9 @@
 int nft_run(const char *what, const char *script);
 /* The same, the script from a format. */
 int nft_runf(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add the text of a format at the end of *script (NULL: empty), to build a
+ * script piece by piece: 0 or -ENOMEM. */
+int nft_append(char **script, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Run a listing command (e.g. "list table inet sysc") and return its
  * output (malloc'ed). A table that does not exist: -ENOENT, nothing logged. */
 int nft_query(const char *cmd, char **ret);

@@ -160,29 +160,22 @@ static char *owner_in(const char *taken, const struct conf_port *p)
 static int append_add(char **script, const char *key, const struct conf_port *p, const char *addr4)
 {
 	const char *pr = proto_name(p->proto);
-	char *s;
 
 	if (p->host_addr[0])
-		s = str_printf("%screate element " T
-			       " ports-taken { %s . %u comment \"sysc:%s\" }\n"
-			       "add element " T " ports-addr { %s . %s . %u comment \"sysc:%s\" : "
-			       "%s . %u }\n"
-			       "add element " T " ports-dst { %s . %s . %u comment \"sysc:%s\" }\n",
-			       *script ?: "", pr, p->host_port, key, p->host_addr, pr, p->host_port,
-			       key, addr4, p->port, addr4, pr, p->port, key);
-	else
-		s = str_printf("%screate element " T
-			       " ports-taken { %s . %u comment \"sysc:%s\" }\n"
-			       "add element " T " ports-any { %s . %u comment \"sysc:%s\" : "
-			       "%s . %u }\n"
-			       "add element " T " ports-dst { %s . %s . %u comment \"sysc:%s\" }\n",
-			       *script ?: "", pr, p->host_port, key, pr, p->host_port, key, addr4,
-			       p->port, addr4, pr, p->port, key);
-	if (!s)
-		return -ENOMEM;
-	free(*script);
-	*script = s;
-	return 0;
+		return nft_append(
+			script,
+			"create element " T " ports-taken { %s . %u comment \"sysc:%s\" }\n"
+			"add element " T " ports-addr { %s . %s . %u comment \"sysc:%s\" : "
+			"%s . %u }\n"
+			"add element " T " ports-dst { %s . %s . %u comment \"sysc:%s\" }\n",
+			pr, p->host_port, key, p->host_addr, pr, p->host_port, key, addr4, p->port,
+			addr4, pr, p->port, key);
+	return nft_append(script,
+			  "create element " T " ports-taken { %s . %u comment \"sysc:%s\" }\n"
+			  "add element " T " ports-any { %s . %u comment \"sysc:%s\" : %s . %u }\n"
+			  "add element " T " ports-dst { %s . %s . %u comment \"sysc:%s\" }\n",
+			  pr, p->host_port, key, pr, p->host_port, key, addr4, p->port, addr4, pr,
+			  p->port, key);
 }
 
 /* The deletions undoing one "port KEY SPEC ADDR BRIDGE" record line: the

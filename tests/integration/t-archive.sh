@@ -301,20 +301,24 @@ test_hostile_config_refused() {
 	expect_clean
 }
 
-# the archive b1.tar with its config replaced by stdin (checksum recomputed:
-# what a hostile archive would do)
-rewrite_config() {
-	cat >"$T_ROOT/new-config"
-	python3 - "$1" "$2" "$T_ROOT/new-config" <<'EOF'
+# SRC rewritten to DST as a hostile archive would do it, checksum recomputed:
+# its config replaced by the file CONFIG (when not ""), an entry NAME with
+# the content of the file ADD after the config (when NAME is not "")
+rewrite_archive() {
+	python3 - "$@" <<'EOF'
 import io, sys, tarfile
-src, dst, new = sys.argv[1:4]
-conf = open(new, "rb").read()
+src, dst, new, add_name, add_file = sys.argv[1:6]
+conf = open(new, "rb").read() if new else None
+add = open(add_file, "rb").read() if add_name else None
 stream, h, M = bytearray(), 0xcbf29ce484222325, (1 << 64) - 1
+def put(o, m, data):
+    m.size = len(data)
+    o.addfile(m, io.BytesIO(data) if m.isreg() else None)
 with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
     for m in i.getmembers():
         f = i.extractfile(m) if m.isreg() else None
         data = f.read() if f else b""
-        if m.name == "config":
+        if m.name == "config" and conf is not None:
             data = conf
         if m.name == "sysc-checksum":
             n = len(stream) // 8 * 8
@@ -327,9 +331,17 @@ with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) a
             stream.extend(m.name[7:].rstrip("/").encode() + b"\0" + data)
         else:
             stream.extend(m.name.encode() + b"\0" + data)
-        m.size = len(data)
-        o.addfile(m, io.BytesIO(data) if m.isreg() else None)
+        put(o, m, data)
+        if m.name == "config" and add_name:
+            stream.extend(add_name.encode() + b"\0" + add)
+            put(o, tarfile.TarInfo(add_name), add)
 EOF
+}
+
+# the archive SRC with its config replaced by stdin, to DST
+rewrite_config() {
+	cat >"$T_ROOT/new-config"
+	rewrite_archive "$1" "$2" "$T_ROOT/new-config" "" ""
 }
 
 # an archive whose config is followed by a facts entry (root of the host as
@@ -338,34 +350,8 @@ EOF
 test_hostile_facts_entry() {
 	sysc-create b1 -t busybox >/dev/null 2>&1
 	sysc-export b1 "$T_ROOT/b1.tar" --compression none >/dev/null 2>&1
-	python3 - "$T_ROOT/b1.tar" "$T_ROOT/facts.tar" <<'EOF'
-import io, sys, tarfile
-src, dst = sys.argv[1:3]
-facts = b'idmap = ( { container = 0; host = 0; count = 65536; } );\n'
-stream, h, M = bytearray(), 0xcbf29ce484222325, (1 << 64) - 1
-def put(o, m, data):
-    m.size = len(data)
-    o.addfile(m, io.BytesIO(data) if m.isreg() else None)
-with tarfile.open(src) as i, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
-    for m in i.getmembers():
-        f = i.extractfile(m) if m.isreg() else None
-        data = f.read() if f else b""
-        if m.name == "sysc-checksum":
-            n = len(stream) // 8 * 8
-            for k in range(0, n, 8):
-                h = ((h ^ int.from_bytes(stream[k:k + 8], "little")) * 0x100000001b3) & M
-            tail = bytes(stream[n:]) + bytes(8 - (len(stream) - n))
-            h = ((h ^ int.from_bytes(tail, "little") ^ ((len(stream) - n) << 56)) * 0x100000001b3) & M
-            data = b"fnv64=%016x\n" % h
-        elif m.name.startswith("rootfs"):
-            stream.extend(m.name[7:].rstrip("/").encode() + b"\0" + data)
-        else:
-            stream.extend(m.name.encode() + b"\0" + data)
-        put(o, m, data)
-        if m.name == "config":
-            stream.extend(b"facts\0" + facts)
-            put(o, tarfile.TarInfo("facts"), facts)
-EOF
+	echo 'idmap = ( { container = 0; host = 0; count = 65536; } );' >"$T_ROOT/facts-entry"
+	rewrite_archive "$T_ROOT/b1.tar" "$T_ROOT/facts.tar" "" facts "$T_ROOT/facts-entry"
 	tar -tf "$T_ROOT/facts.tar" >"$T_ROOT/facts.list"
 	grep -qx facts "$T_ROOT/facts.list" || t_die "setup: no facts entry"
 	expect_fail 'entry "facts": path outside rootfs/' sysc-import "$T_ROOT/facts.tar" f1

@@ -212,11 +212,16 @@ EOF2
 	expect_clean
 }
 
+# NAME1 with nesting on, NAME2 with it off, both started
+start_nested_and_flat() {
+	sysc-create "$1" -t busybox -f "$NEST" >/dev/null 2>&1
+	sysc-create "$2" -t busybox -f "$FLAT" >/dev/null 2>&1
+	sysc-start "$1"
+	sysc-start "$2"
+}
+
 test_fresh_proc_in_nested_userns() {
-	sysc-create n1 -t busybox -f "$NEST" >/dev/null 2>&1
-	sysc-create f1 -t busybox -f "$FLAT" >/dev/null 2>&1
-	sysc-start n1
-	sysc-start f1
+	start_nested_and_flat n1 f1
 	# a new user, mount and pid namespace with a fresh proc, as podman and
 	# rootless runtimes make them
 	sysc-attach n1 -- unshare -Urmpf --mount-proc true ||
@@ -268,10 +273,7 @@ test_uncovered_mounts_are_root_only() {
 }
 
 test_fuse_and_tun() {
-	sysc-create n3 -t busybox -f "$NEST" >/dev/null 2>&1
-	sysc-create f3 -t busybox -f "$FLAT" >/dev/null 2>&1
-	sysc-start n3
-	sysc-start f3
+	start_nested_and_flat n3 f3
 	expect_eq "$(sysc-attach n3 -- stat -c '%F %t:%T %a' /dev/fuse)" "character special file a:e5 666" "/dev/fuse"
 	expect_eq "$(sysc-attach n3 -- stat -c '%F %t:%T %a' /dev/net/tun)" "character special file a:c8 666" "/dev/net/tun"
 	# openable: the device policy allows them

@@ -81,6 +81,21 @@ dns_cleanup() {
 	return 0
 }
 
+# $BR made by sysc-net create OPTION... (run through RUNNER: in_host,
+# in_host_ip), its DNS server up
+bridge_with_dns() {
+	local run=$1
+	shift
+	"$run" sysc-net create "$BR" "$@"
+	wait_dnsmasq
+}
+
+# no DNS process of $BR left (WHEN: after what), no run directory of it
+expect_dns_gone() {
+	expect_eq "$(dns_procs)" "" "DNS processes $1"
+	[[ ! -e $SYSC_RUN_DIR/net ]] || t_die "left: $(find "$SYSC_RUN_DIR/net")"
+}
+
 veth_conf() { # a config on $BR with IPv4 suffix $1 (and IPv6 suffix $2 if given)
 	cfg "veth$1.conf" <<EOF2
 network = ( { type = "veth"; link = "$BR"; ipv4 = ["$S4$1/24"]; ${2:+ipv6 = [\"$S6$2/64\"];}
@@ -94,8 +109,7 @@ mac_of() {
 
 test_names_and_forwarding() {
 	trap dns_cleanup EXIT
-	in_host sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
-	wait_dnsmasq
+	bridge_with_dns in_host --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
 	local p
 	p=$(dnsmasq_pid)
 	expect_eq "$(stat -c %U "/proc/$p")" nobody "dnsmasq's user"
@@ -122,16 +136,14 @@ test_names_and_forwarding() {
 	in_host sysc-stop c1
 	in_host sysc-stop c2
 	in_host sysc-net delete "$BR"
-	expect_eq "$(dns_procs)" "" "DNS processes after delete"
-	[[ ! -e $SYSC_RUN_DIR/net ]] || t_die "left: $(find "$SYSC_RUN_DIR/net")"
+	expect_dns_gone "after delete"
 	expect_clean
 }
 
 test_dhcp_same_address() {
 	trap dns_cleanup EXIT
 	local out
-	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	wait_dnsmasq
+	bridge_with_dns in_host --ipv4 "${S4}1/24"
 	sysc-create c1 -t busybox -f "$(veth_conf 5)"
 	in_host sysc-start c1
 	# the guest's own DHCP client (busybox udhcpc, in all its namespaces)
@@ -169,8 +181,7 @@ EOF2
 test_router_advertisements() {
 	trap dns_cleanup EXIT
 	local i a=
-	in_host sysc-net create "$BR" --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
-	wait_dnsmasq
+	bridge_with_dns in_host --ipv4 "${S4}1/24" --ipv6 "${S6}1/64"
 	sysc-create c1 -t busybox -f "$(veth_conf 6)"
 	in_host sysc-start c1
 	for i in $(seq 100); do
@@ -187,8 +198,7 @@ test_router_advertisements() {
 test_restarted_when_killed() {
 	trap dns_cleanup EXIT
 	local p sup
-	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	wait_dnsmasq
+	bridge_with_dns in_host --ipv4 "${S4}1/24"
 	sysc-create c1 -t busybox -f "$(veth_conf 2)"
 	sysc-create c2 -t busybox -f "$(veth_conf 3)"
 	in_host sysc-start c1
@@ -254,15 +264,13 @@ test_no_dnsmasq_installed() {
 test_bridge_deleted_behind_sysc() {
 	trap dns_cleanup EXIT
 	local i
-	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	wait_dnsmasq
+	bridge_with_dns in_host --ipv4 "${S4}1/24"
 	ip -n "$NS_HOST" link del "$BR"
 	for i in $(seq 100); do
 		[[ -z $(dns_procs) && ! -e $DNS_DIR ]] && break
 		sleep 0.1
 	done
-	expect_eq "$(dns_procs)" "" "DNS processes after ip link del"
-	[[ ! -e $SYSC_RUN_DIR/net ]] || t_die "left: $(find "$SYSC_RUN_DIR/net")"
+	expect_dns_gone "after ip link del"
 	expect_clean
 }
 
@@ -270,8 +278,7 @@ test_bridge_deleted_behind_sysc() {
 test_under_ip_netns_exec() {
 	trap dns_cleanup EXIT
 	local out
-	in_host_ip sysc-net create "$BR" --ipv4 "${S4}1/24"
-	wait_dnsmasq
+	bridge_with_dns in_host_ip --ipv4 "${S4}1/24"
 	out=$(in_host_ip busybox nslookup example.test "${S4}1" 2>&1) || t_die "lookup: $out"
 	grep -q "Address.*$WAN_NAME_ADDR" <<<"$out" || t_die "example.test: $out"
 	in_host_ip sysc-net delete "$BR"

@@ -80,10 +80,27 @@ ports_cleanup() {
 	return 0
 }
 
+# the container NAME on $BR, IPv4 suffix N, port forwards PORTS
+port_container() {
+	sysc-create "$1" -t busybox -f "$(port_conf "$1" "$2" "$3")"
+}
+
+# the end of a test: $BR deleted (sysc-net run through RUNNER: in_host,
+# in_host_ip), the containers NAME... destroyed, nothing left
+ports_done() {
+	local run=$1 n
+	shift
+	"$run" sysc-net delete "$BR"
+	for n in "$@"; do
+		sysc-destroy "$n"
+	done
+	expect_clean
+}
+
 test_ports_forward() {
 	trap ports_cleanup EXIT
 	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	sysc-create pf1 -t busybox -f "$(port_conf pf1 2 '["tcp:8080:80", "tcp:127.0.0.1:2222:80", "udp:5353:53"]')"
+	port_container pf1 2 '["tcp:8080:80", "tcp:127.0.0.1:2222:80", "udp:5353:53"]'
 	in_host sysc-info pf1 | grep -E >/dev/null '^Ports: +tcp:8080:80, tcp:127.0.0.1:2222:80, udp:5353:53$' ||
 		t_die "sysc-info: $(in_host sysc-info pf1)"
 	local before run1 i
@@ -125,15 +142,13 @@ test_ports_forward() {
 		expect_eq "$(ruleset)" "$before" "rule set after stop $i"
 	done
 	expect_eq "$(in_host cat /proc/sys/net/ipv4/conf/$BR/route_localnet)" 0 "route_localnet of $BR after stop"
-	in_host sysc-net delete "$BR"
-	sysc-destroy pf1
-	expect_clean
+	ports_done in_host pf1
 }
 
 test_ports_monitor_killed() {
 	trap ports_cleanup EXIT
 	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	sysc-create pk1 -t busybox -f "$(port_conf pk1 3 '["tcp:8081:80"]')"
+	port_container pk1 3 '["tcp:8081:80"]'
 	local before mon
 	before=$(ruleset)
 	in_host sysc-start pk1
@@ -152,17 +167,15 @@ test_ports_monitor_killed() {
 	expect_eq "$(get_host "http://127.0.0.1:8081/")" page-of-pk1 "host -> 127.0.0.1:8081 after restart"
 	in_host sysc-stop pk1
 	expect_eq "$(ruleset)" "$before" "rule set after the last stop"
-	in_host sysc-net delete "$BR"
-	sysc-destroy pk1
-	expect_clean
+	ports_done in_host pk1
 }
 
 test_ports_taken() {
 	trap ports_cleanup EXIT
 	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	sysc-create pt1 -t busybox -f "$(port_conf pt1 4 '["tcp:8082:80", "udp:8082:53"]')"
-	sysc-create pt2 -t busybox -f "$(port_conf pt2 5 '["tcp:9000:80", "tcp:8082:81"]')"
-	sysc-create pt3 -t busybox -f "$(port_conf pt3 6 '["tcp:127.0.0.1:8082:80"]')"
+	port_container pt1 4 '["tcp:8082:80", "udp:8082:53"]'
+	port_container pt2 5 '["tcp:9000:80", "tcp:8082:81"]'
+	port_container pt3 6 '["tcp:127.0.0.1:8082:80"]'
 	local before running
 	before=$(ruleset)
 	in_host sysc-start pt1
@@ -176,7 +189,7 @@ test_ports_taken() {
 	in_host sysc-ls | grep -E >/dev/null '^pt2 +STOPPED' || t_die "pt2: $(in_host sysc-ls)"
 	expect_eq "$(get_wan "http://$UPLINK_ADDR:8082/")" page-of-pt1 "pt1's forward after the refused starts"
 	# a program of the host's on the port, or an address the host does not have
-	sysc-create pt4 -t busybox -f "$(port_conf pt4 7 '["tcp:8084:80"]')"
+	port_container pt4 7 '["tcp:8084:80"]'
 	in_host python3 -c 'import socket, time
 s = socket.socket(); s.bind(("0.0.0.0", 8084)); s.listen(); time.sleep(600)' &
 	local lpid=$! i
@@ -197,12 +210,7 @@ s = socket.socket(); s.bind(("0.0.0.0", 8084)); s.listen(); time.sleep(600)' &
 	expect_eq "$(get_wan "http://$UPLINK_ADDR:9000/")" page-of-pt2 "wan -> uplink:9000 (pt2)"
 	in_host sysc-stop pt2
 	expect_eq "$(ruleset)" "$before" "rule set after all stops"
-	in_host sysc-net delete "$BR"
-	sysc-destroy pt1
-	sysc-destroy pt2
-	sysc-destroy pt3
-	sysc-destroy pt4
-	expect_clean
+	ports_done in_host pt1 pt2 pt3 pt4
 }
 
 test_ports_bad_spec() {
@@ -212,12 +220,12 @@ test_ports_bad_spec() {
 			sysc-create pb1 -t busybox -f "$(port_conf pb1 7 "[\"$spec\"]")"
 	done
 	expect_fail 'host port 80/tcp is forwarded twice' \
-		sysc-create pb1 -t busybox -f "$(port_conf pb1 7 '["tcp:80:80", "tcp:127.0.0.1:80:81"]')"
+		port_container pb1 7 '["tcp:80:80", "tcp:127.0.0.1:80:81"]'
 	cfg noveth.conf <<<'ports = ["tcp:80:80"];' >/dev/null
 	expect_fail 'port forwards need a network entry of type "veth"' \
 		sysc-create pb1 -t busybox -f "$T_ROOT/noveth.conf"
 	expect_store ""
-	sysc-create pb1 -t busybox -f "$(port_conf pb1 7 '["tcp:80:80"]')"
+	port_container pb1 7 '["tcp:80:80"]'
 	expect_fail 'ports: invalid port forward "tcp:80:x"' sysc-config pb1 ports '["tcp:80:x"]'
 	expect_eq "$(sysc-config pb1 ports)" "tcp:80:80" "ports after a refused set"
 	sysc-destroy pb1
@@ -227,7 +235,7 @@ test_ports_bad_spec() {
 test_ports_ip_netns_exec() {
 	trap ports_cleanup EXIT
 	in_host_ip sysc-net create "$BR" --ipv4 "${S4}1/24"
-	sysc-create pi1 -t busybox -f "$(port_conf pi1 8 '["tcp:8083:80"]')"
+	port_container pi1 8 '["tcp:8083:80"]'
 	local before
 	before=$(ruleset)
 	in_host_ip sysc-start pi1
@@ -236,9 +244,7 @@ test_ports_ip_netns_exec() {
 	expect_eq "$(in_host_ip curl -s --max-time 2 http://127.0.0.1:8083/)" page-of-pi1 "127.0.0.1:8083 (ip netns exec)"
 	in_host_ip sysc-stop pi1
 	expect_eq "$(ruleset)" "$before" "rule set after stop"
-	in_host_ip sysc-net delete "$BR"
-	sysc-destroy pi1
-	expect_clean
+	ports_done in_host_ip pi1
 }
 
 # a command in container $1's network namespace (host programs)
@@ -354,14 +360,11 @@ EOF2
 	kill -9 "$(monitor_pid ga2)"
 	in_host sysc-stop -t 2 ga2
 	expect_eq "$(ruleset)" "$before" "rule set after the stops"
-	in_host sysc-net delete "$BR"
-	sysc-destroy ga1
-	sysc-destroy ga2
-	expect_clean
+	ports_done in_host ga1 ga2
 }
 
 test_ports_import_trust() {
-	sysc-create pe1 -t busybox -f "$(port_conf pe1 9 '["tcp:2222:22"]')"
+	port_container pe1 9 '["tcp:2222:22"]'
 	sysc-export pe1 "$T_ROOT/pe1.tar"
 	expect_fail 'ports\[0\]: tcp:2222:22 takes a port on the host.s addresses \(--allow ports\)' \
 		sysc-import "$T_ROOT/pe1.tar" pe2
@@ -383,8 +386,8 @@ get_in() {
 test_ports_hairpin() {
 	trap 'ports_cleanup; [[ -z ${BRNF:-} ]] || in_host sysctl -qw net.bridge.bridge-nf-call-iptables="$BRNF"' EXIT
 	in_host sysc-net create "$BR" --ipv4 "${S4}1/24"
-	sysc-create ph1 -t busybox -f "$(port_conf ph1 30 '["tcp:8086:80"]')"
-	sysc-create ph2 -t busybox -f "$(port_conf ph2 31 '[]')"
+	port_container ph1 30 '["tcp:8086:80"]'
+	port_container ph2 31 '[]'
 	# routed, not seen by br_netfilter (bridged IP through the host's
 	# hooks, as on this host: it would undo the DNAT on the bridge itself)
 	BRNF=$(in_host cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || true)
@@ -398,10 +401,7 @@ test_ports_hairpin() {
 	expect_eq "$(get_in ph1 "$UPLINK_ADDR" 8086)" page-of-ph1 "ph1 -> uplink:8086 (itself)"
 	in_host sysc-stop ph1
 	in_host sysc-stop ph2
-	in_host sysc-net delete "$BR"
-	sysc-destroy ph1
-	sysc-destroy ph2
-	expect_clean
+	ports_done in_host ph1 ph2
 }
 
 test_ip_netns_exec() {
