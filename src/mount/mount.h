@@ -26,7 +26,7 @@ struct mount_spec {
 	/* lxcfs mount whose views are bound over /proc and /sys/devices/system/cpu
 	 * files, or NULL (views.c) */
 	const char *views_dir;
-	bool nesting;	    /* security.nesting: uncovered proc and sysfs in /dev/.sysc */
+	bool nesting; /* security.nesting: uncovered proc and sysfs in /dev/.sysc */
 	/* security.nesting on a hybrid host: the v1 hierarchies ("NAME
 	 * CONTROLLERS", cgroup_v1_mount_list()) mounted under a tmpfs at
 	 * /sys/fs/cgroup with cgroup2 at /sys/fs/cgroup/unified, instead of

@@ -34,8 +34,8 @@ struct net_state {
 	char **bridges;	    /* bridges named with create = true */
 	const struct net_env *env;
 	uint32_t nameserver; /* IPv4 of the first managed bridge, network order; 0 */
-	char *sysc_run;	    /* sysc's runtime dir (the parent of run_dir): DNS */
-	bool *dns_added;    /* per plan iface: registered with its bridge's DNS */
+	char *sysc_run;	     /* sysc's runtime dir (the parent of run_dir): DNS */
+	bool *dns_added;     /* per plan iface: registered with its bridge's DNS */
 };
 
 static int record_add(struct net_state *st, const char *fmt, ...)

@@ -25,5 +25,4 @@ int caps_apply_bounding(uint64_t keep);
 int caps_apply_final(uint64_t keep);
 /* Exactly these sets (OCI's process.capabilities), ambient last (each must
  * be permitted and inheritable). */
-int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable,
-		    uint64_t ambient);
+int caps_apply_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient);
