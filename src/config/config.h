@@ -153,7 +153,7 @@ struct sysc_conf {
 	} hooks;
 
 	struct {
-		unsigned ttys;	   /* default 4 */
+		unsigned ttys;	   /* default 0 */
 		uint64_t buffer;   /* ring buffer bytes, default 128K */
 		uint64_t log_size; /* rotate log at this size, default 1M */
 	} console;

@@ -56,7 +56,8 @@ con_close() { # detach with the escape (default Ctrl-a q) and check the exit
 
 test_setup() {
 	echo secret >"$T_ROOT/pw"
-	sysc-create deb -t debian -- --root-password-file "$T_ROOT/pw"
+	printf 'console = { ttys = 2; };\n' >"$T_ROOT/ttys.conf" # the default is 0
+	sysc-create deb -t debian -f "$T_ROOT/ttys.conf" -- --root-password-file "$T_ROOT/pw"
 	sysc-start deb
 	wait_running deb
 	sysc-create bb -t busybox

@@ -419,7 +419,7 @@ static void test_defaults(void)
 	CHECK(!c->seccomp.allow_bpf, "allow_bpf default");
 	CHECK(c->hooks.timeout == 30 && c->hooks.pre_start && !c->hooks.pre_start[0],
 	      "hooks defaults");
-	CHECK(c->console.ttys == 4 && c->console.buffer == 128 * 1024 &&
+	CHECK(c->console.ttys == 0 && c->console.buffer == 128 * 1024 &&
 		      c->console.log_size == 1024 * 1024,
 	      "console defaults");
 	CHECK(!c->autostart.enabled && c->autostart.order == 0 && c->autostart.delay == 0 &&
@@ -1087,7 +1087,7 @@ static void test_shipped_files(void)
 	capture_start();
 	r = conf_load(def, write_file("s.conf", "name = \"s\";\n"), &c);
 	err = capture_end();
-	CHECK(r == 0 && c && c->console.ttys == 4 && c->init.stop_timeout == 30,
+	CHECK(r == 0 && c && c->console.ttys == 0 && c->init.stop_timeout == 30,
 	      "container over shipped default.conf (%s)", flat(err));
 	conf_free(c);
 	capture_start();
