@@ -98,6 +98,14 @@ netns_setup() {
 
 netns_cleanup() {
 	local p rc=0
+	# the containers first (their monitors live in the "host" namespace),
+	# then whatever a failed test left running there (a managed network's
+	# DNS supervisor and dnsmasq outlive their containers and would keep the
+	# namespace alive after its name is gone)
+	[[ $(type -t t_reset) == function ]] && t_reset all
+	for p in $(ip netns pids "$NS_HOST" 2>/dev/null) $(ip netns pids "$NS_WAN" 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
 	for p in "${T_NETNS_PIDS[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
