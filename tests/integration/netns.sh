@@ -98,13 +98,12 @@ netns_setup() {
 
 netns_cleanup() {
 	local p rc=0
-	# the containers first (their monitors live in the "host" namespace),
-	# then whatever a failed test left running there (a managed network's
-	# DNS supervisor and dnsmasq outlive their containers and would keep the
-	# namespace alive after its name is gone)
-	[[ $(type -t t_reset) == function ]] && t_reset all
-	for p in $(ip netns pids "$NS_HOST" 2>/dev/null) $(ip netns pids "$NS_WAN" 2>/dev/null); do
-		kill "$p" 2>/dev/null
+	# a managed network a failed test left: its DNS supervisor and dnsmasq
+	# outlive the containers and would keep the namespace alive after its
+	# name is gone (the containers go with t_cleanup_all, through their
+	# monitors, which do their teardown in this namespace)
+	for p in $(ip netns pids "$NS_HOST" 2>/dev/null); do
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == @(sysc-dns*|dnsmasq) ]] && kill "$p" 2>/dev/null
 	done
 	for p in "${T_NETNS_PIDS[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
