@@ -69,15 +69,27 @@ static int want(const struct pctx *c, struct json_object *v, enum json_type t, c
 	return -EINVAL;
 }
 
+/* The value at key when it is of type t: 1 with it in *ret; 0 when absent or null; -EINVAL (logged)
+ * when of another type. */
+static int get_typed(const struct pctx *c, struct json_object *o, const char *key,
+		     const char *field, enum json_type t, struct json_object **ret)
+{
+	*ret = get(o, key);
+	if (!*ret)
+		return 0;
+	if (want(c, *ret, t, field) < 0)
+		return -EINVAL;
+	return 1;
+}
+
 static int get_str(const struct pctx *c, struct json_object *o, const char *key, const char *field,
 		   char **ret)
 {
-	struct json_object *v = get(o, key);
+	struct json_object *v;
+	int r = get_typed(c, o, key, field, json_type_string, &v);
 
-	if (!v)
-		return 0;
-	if (want(c, v, json_type_string, field) < 0)
-		return -EINVAL;
+	if (r <= 0)
+		return r;
 	*ret = strdup(json_object_get_string(v));
 	return *ret ? 1 : -ENOMEM;
 }
@@ -85,53 +97,47 @@ static int get_str(const struct pctx *c, struct json_object *o, const char *key,
 static int get_bool(const struct pctx *c, struct json_object *o, const char *key, const char *field,
 		    bool *ret)
 {
-	struct json_object *v = get(o, key);
+	struct json_object *v;
+	int r = get_typed(c, o, key, field, json_type_boolean, &v);
 
-	if (!v)
-		return 0;
-	if (want(c, v, json_type_boolean, field) < 0)
-		return -EINVAL;
-	*ret = json_object_get_boolean(v);
-	return 1;
+	if (r > 0)
+		*ret = json_object_get_boolean(v);
+	return r;
 }
 
 static int get_i64(const struct pctx *c, struct json_object *o, const char *key, const char *field,
 		   int64_t *ret)
 {
-	struct json_object *v = get(o, key);
+	struct json_object *v;
+	int r = get_typed(c, o, key, field, json_type_int, &v);
 
-	if (!v)
-		return 0;
-	if (want(c, v, json_type_int, field) < 0)
-		return -EINVAL;
-	errno = 0;
-	*ret = json_object_get_int64(v);
-	return 1;
+	if (r > 0) {
+		errno = 0;
+		*ret = json_object_get_int64(v);
+	}
+	return r;
 }
 
 static int get_u64(const struct pctx *c, struct json_object *o, const char *key, const char *field,
 		   uint64_t *ret)
 {
-	struct json_object *v = get(o, key);
+	struct json_object *v;
+	int r = get_typed(c, o, key, field, json_type_int, &v);
 
-	if (!v)
-		return 0;
-	if (want(c, v, json_type_int, field) < 0)
-		return -EINVAL;
-	*ret = json_object_get_uint64(v);
-	return 1;
+	if (r > 0)
+		*ret = json_object_get_uint64(v);
+	return r;
 }
 
 static int get_strv(const struct pctx *c, struct json_object *o, const char *key, const char *field,
 		    char ***ret)
 {
-	struct json_object *v = get(o, key);
+	struct json_object *v;
 	_cleanup_strv_ char **l = NULL;
+	int r = get_typed(c, o, key, field, json_type_array, &v);
 
-	if (!v)
-		return 0;
-	if (want(c, v, json_type_array, field) < 0)
-		return -EINVAL;
+	if (r <= 0)
+		return r;
 	l = calloc(1, sizeof(char *));
 	if (!l)
 		return -ENOMEM;
@@ -152,13 +158,12 @@ static int get_strv(const struct pctx *c, struct json_object *o, const char *key
 static int get_map(const struct pctx *c, struct json_object *o, const char *key, const char *field,
 		   char ***ret)
 {
-	struct json_object *v = get(o, key);
+	struct json_object *v;
 	_cleanup_strv_ char **l = NULL;
+	int r = get_typed(c, o, key, field, json_type_object, &v);
 
-	if (!v)
-		return 0;
-	if (want(c, v, json_type_object, field) < 0)
-		return -EINVAL;
+	if (r <= 0)
+		return r;
 	l = calloc(1, sizeof(char *));
 	if (!l)
 		return -ENOMEM;
