@@ -84,6 +84,13 @@ static int msg_recv(int fd, int want_type, struct msg *m)
 	return 0;
 }
 
+/* Answers a step's request with its result r: MSG_ERROR when it failed, MSG_OK otherwise. */
+static int msg_reply(int sock, int r)
+{
+	msg_send(sock, r < 0 ? MSG_ERROR : MSG_OK, r < 0 ? r : 0);
+	return r;
+}
+
 static _Noreturn void stage_fail(int sock, int r)
 {
 	msg_send(sock, MSG_ERROR, r < 0 ? r : -EIO);
@@ -1003,31 +1010,23 @@ static int talk_to_init(const struct oci_init_params *p, int sock, pid_t stage1,
 			r = bm ? oci_idmapped_bind(bm, pid, &bind) : -EPROTO;
 			if (r == 0)
 				r = attach_root(p->spec->root_path, bm->destination, pid, bind);
-			if (r < 0) {
-				msg_send(sock, MSG_ERROR, r);
+			if (msg_reply(sock, r) < 0)
 				return r;
-			}
-			msg_send(sock, MSG_OK, 0);
 			break;
 		}
 		case MSG_ROOT:
 			r = tree >= 0 ? attach_root(p->spec->root_path, NULL, pid, tree) : -EPROTO;
-			if (r < 0) {
-				msg_send(sock, MSG_ERROR, r);
+			if (msg_reply(sock, r) < 0)
 				return r;
-			}
-			msg_send(sock, MSG_OK, 0);
 			break;
 		case MSG_PID:
 			pid = m.value;
 			*ret_pid = pid;
 			break;
 		case MSG_HOOKS:
-			if (p->runtime_hooks && (r = p->runtime_hooks(p->data, pid)) < 0) {
-				msg_send(sock, MSG_ERROR, r);
+			r = p->runtime_hooks ? p->runtime_hooks(p->data, pid) : 0;
+			if (msg_reply(sock, r) < 0)
 				return r;
-			}
-			msg_send(sock, MSG_OK, 0);
 			break;
 		case MSG_READY:
 			return 0;
