@@ -154,6 +154,10 @@ struct oci_spec {
 /* Parse bundle/config.json. root.path is made absolute against bundle.
  * Errors name the file and the field ("config.json: process.args: ..."). */
 int oci_spec_load(const char *bundle, struct oci_spec **ret);
+/* dir/config.json, e.g. the copy saved at create; root.path is made absolute against bundle.
+ * A read error says "cannot read <what><path>". */
+int oci_spec_load_from(const char *dir, const char *bundle, const char *what,
+		       struct oci_spec **ret);
 int oci_spec_parse(const char *file, const char *text, const char *bundle, struct oci_spec **ret);
 void oci_spec_free(struct oci_spec *s);
 DEFINE_CLEANUP_FUNC(struct oci_spec *, oci_spec_free)

@@ -177,15 +177,7 @@ int oci_hooks_run(const struct oci_hook *hooks, size_t n, const char *state_json
 /* The config saved at create (the bundle may be gone by delete). */
 static int saved_spec(const struct oci_state *st, struct oci_spec **ret)
 {
-	_cleanup_free_ char *path = str_printf("%s/config.json", st->dir), *text = NULL;
-	int r;
-
-	if (!path)
-		return -ENOMEM;
-	r = fileio_read_at(AT_FDCWD, path, &text, NULL);
-	if (r < 0)
-		return log_error_errno(r, "cannot read %s: %m", path);
-	return oci_spec_parse(path, text, st->bundle, ret);
+	return oci_spec_load_from(st->dir, st->bundle, "", ret);
 }
 
 /* Poststart and poststop: a failure is a warning, the rest go on. */

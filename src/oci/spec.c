@@ -1119,9 +1119,9 @@ int oci_process_parse(const char *file, const char *text, struct oci_process *re
 	return r;
 }
 
-int oci_spec_load(const char *bundle, struct oci_spec **ret)
+int oci_spec_load_from(const char *dir, const char *bundle, const char *what, struct oci_spec **ret)
 {
-	_cleanup_free_ char *path = str_printf("%s/config.json", bundle);
+	_cleanup_free_ char *path = str_printf("%s/config.json", dir);
 	_cleanup_free_ char *text = NULL;
 	int r;
 
@@ -1129,8 +1129,13 @@ int oci_spec_load(const char *bundle, struct oci_spec **ret)
 		return -ENOMEM;
 	r = fileio_read_at(AT_FDCWD, path, &text, NULL);
 	if (r < 0)
-		return log_error_errno(r, "cannot read the bundle's config %s: %m", path);
+		return log_error_errno(r, "cannot read %s%s: %m", what, path);
 	return oci_spec_parse(path, text, bundle, ret);
+}
+
+int oci_spec_load(const char *bundle, struct oci_spec **ret)
+{
+	return oci_spec_load_from(bundle, bundle, "the bundle's config ", ret);
 }
 
 void oci_spec_free(struct oci_spec *s)
