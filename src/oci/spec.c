@@ -69,6 +69,18 @@ static int want(const struct pctx *c, struct json_object *v, enum json_type t, c
 	return -EINVAL;
 }
 
+/* a must be an array: *ret gets a zeroed table for its items, size bytes each, and one more; the
+ * number of items in *ret_n. */
+static int want_table(const struct pctx *c, struct json_object *a, const char *field, size_t size,
+		      void **ret, size_t *ret_n)
+{
+	if (want(c, a, json_type_array, field) < 0)
+		return -EINVAL;
+	*ret_n = json_object_array_length(a);
+	*ret = calloc(*ret_n + 1, size);
+	return *ret ? 0 : -ENOMEM;
+}
+
 /* The value at key when it is of type t: 1 with it in *ret; 0 when absent or null; -EINVAL (logged)
  * when of another type. */
 static int get_typed(const struct pctx *c, struct json_object *o, const char *key,
@@ -205,13 +217,11 @@ static const struct {
 static int parse_rlimits(const struct pctx *c, struct json_object *a, struct oci_process *p)
 {
 	size_t n;
+	int r;
 
-	if (want(c, a, json_type_array, "process.rlimits") < 0)
-		return -EINVAL;
-	n = json_object_array_length(a);
-	p->rlimits = calloc(n + 1, sizeof(*p->rlimits));
-	if (!p->rlimits)
-		return -ENOMEM;
+	r = want_table(c, a, "process.rlimits", sizeof(*p->rlimits), (void **)&p->rlimits, &n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
 		_cleanup_free_ char *type = NULL;
@@ -463,12 +473,9 @@ static int parse_mounts(const struct pctx *c, struct json_object *a, struct oci_
 	size_t n;
 	int r;
 
-	if (want(c, a, json_type_array, "mounts") < 0)
-		return -EINVAL;
-	n = json_object_array_length(a);
-	s->mounts = calloc(n + 1, sizeof(*s->mounts));
-	if (!s->mounts)
-		return -ENOMEM;
+	r = want_table(c, a, "mounts", sizeof(*s->mounts), (void **)&s->mounts, &n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
 		struct oci_mount *m = &s->mounts[s->n_mounts++];
@@ -502,16 +509,14 @@ static int parse_hook_list(const struct pctx *c, struct json_object *hooks, cons
 	struct json_object *a = get(hooks, key);
 	char field[64];
 	size_t n;
+	int r;
 
 	if (!a)
 		return 0;
 	snprintf(field, sizeof(field), "hooks.%s", key);
-	if (want(c, a, json_type_array, field) < 0)
-		return -EINVAL;
-	n = json_object_array_length(a);
-	*ret = calloc(n + 1, sizeof(**ret));
-	if (!*ret)
-		return -ENOMEM;
+	r = want_table(c, a, field, sizeof(**ret), (void **)ret, &n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
 		struct oci_hook *h = &(*ret)[(*ret_n)++];
@@ -573,13 +578,12 @@ static const struct {
 static int parse_namespaces(const struct pctx *c, struct json_object *a, struct oci_spec *s)
 {
 	size_t n;
+	int r;
 
-	if (want(c, a, json_type_array, "linux.namespaces") < 0)
-		return -EINVAL;
-	n = json_object_array_length(a);
-	s->namespaces = calloc(n + 1, sizeof(*s->namespaces));
-	if (!s->namespaces)
-		return -ENOMEM;
+	r = want_table(c, a, "linux.namespaces", sizeof(*s->namespaces), (void **)&s->namespaces,
+		       &n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
 		struct oci_namespace *ns = &s->namespaces[s->n_namespaces];
@@ -615,13 +619,11 @@ static int parse_idmaps(const struct pctx *c, struct json_object *a, const char 
 			struct oci_idmap **ret, size_t *ret_n)
 {
 	size_t n;
+	int r;
 
-	if (want(c, a, json_type_array, field) < 0)
-		return -EINVAL;
-	n = json_object_array_length(a);
-	*ret = calloc(n + 1, sizeof(**ret));
-	if (!*ret)
-		return -ENOMEM;
+	r = want_table(c, a, field, sizeof(**ret), (void **)ret, &n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
 		uint64_t cid = 0, hid = 0, size = 0;
@@ -650,19 +652,16 @@ static int parse_device_type(const struct pctx *c, const char *t, const char *fi
 static int parse_devices(const struct pctx *c, struct json_object *a, struct oci_spec *s)
 {
 	size_t n;
+	int r;
 
-	if (want(c, a, json_type_array, "linux.devices") < 0)
-		return -EINVAL;
-	n = json_object_array_length(a);
-	s->devices = calloc(n + 1, sizeof(*s->devices));
-	if (!s->devices)
-		return -ENOMEM;
+	r = want_table(c, a, "linux.devices", sizeof(*s->devices), (void **)&s->devices, &n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
 		struct oci_device *d = &s->devices[s->n_devices++];
 		_cleanup_free_ char *type = NULL;
 		int64_t v;
-		int r;
 
 		if (want(c, e, json_type_object, "linux.devices[]") < 0 ||
 		    get_str(c, e, "path", "linux.devices[].path", &d->path) < 0 ||
@@ -779,13 +778,12 @@ static int parse_cpu(const struct pctx *c, struct json_object *o, struct oci_res
 static int parse_dev_rules(const struct pctx *c, struct json_object *a, struct oci_resources *r)
 {
 	size_t n;
+	int q;
 
-	if (want(c, a, json_type_array, "linux.resources.devices") < 0)
-		return -EINVAL;
-	n = json_object_array_length(a);
-	r->devices = calloc(n + 1, sizeof(*r->devices));
-	if (!r->devices)
-		return -ENOMEM;
+	q = want_table(c, a, "linux.resources.devices", sizeof(*r->devices), (void **)&r->devices,
+		       &n);
+	if (q < 0)
+		return q;
 	r->has_devices = true;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
