@@ -290,5 +290,7 @@ int conf_parse_key(const char *key, const char *value, struct sysc_conf **ret);
 /* Parse helpers shared with the CLI and cgroup code. */
 int conf_parse_size(const char *s, uint64_t *ret); /* "512M", "2G", "1024", "max" */
 int conf_parse_signal(const char *s, int *ret);	   /* "SIGRTMIN+3", "SIGTERM", "15" */
+/* "TERM" (no "SIG", any case) -> SIGTERM; -ENOENT for a name it does not know (or RTMIN+n) */
+int conf_signal_by_name(const char *name);
 /* A port forward "PROTO:[HOSTADDR:]HOSTPORT:PORT"; -EINVAL with the reason. */
 int conf_parse_port(const char *s, struct conf_port *ret, char *reason, size_t len);

@@ -211,9 +211,18 @@ static int parse_rt(const char *s, int *ret)
 	return 0;
 }
 
+int conf_signal_by_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (strcasecmp(name, signals[i].name) == 0)
+			return signals[i].sig;
+	return -ENOENT;
+}
+
 int conf_parse_signal(const char *s, int *ret)
 {
 	uint64_t n;
+	int sig;
 
 	if (!s || !*s)
 		return -EINVAL;
@@ -225,11 +234,10 @@ int conf_parse_signal(const char *s, int *ret)
 	}
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
-	for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
-		if (strcasecmp(s, signals[i].name) == 0) {
-			*ret = signals[i].sig;
-			return 0;
-		}
+	sig = conf_signal_by_name(s);
+	if (sig > 0) {
+		*ret = sig;
+		return 0;
 	}
 	return parse_rt(s, ret);
 }

@@ -2,6 +2,7 @@
 /* config.json -> struct oci_spec (json-c: this module is its only user). */
 #include "oci/oci.h"
 #include "cgroup/cgroup.h"
+#include "config/config.h"
 #include "security/caps.h"
 #include "security/devices.h"
 #include "security/seccomp.h"
@@ -1176,22 +1177,9 @@ void oci_spec_free(struct oci_spec *s)
 
 int oci_signal_parse(const char *s)
 {
-	static const struct {
-		const char *name;
-		int sig;
-	} sigs[] = {
-		{"HUP", SIGHUP},       {"INT", SIGINT},	  {"QUIT", SIGQUIT},	 {"ILL", SIGILL},
-		{"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},	 {"BUS", SIGBUS},
-		{"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},	 {"SEGV", SIGSEGV},
-		{"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},	 {"TERM", SIGTERM},
-		{"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},	 {"STOP", SIGSTOP},
-		{"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},	 {"URG", SIGURG},
-		{"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-		{"WINCH", SIGWINCH},   {"IO", SIGIO},	  {"POLL", SIGPOLL},	 {"PWR", SIGPWR},
-		{"SYS", SIGSYS},
-	};
 	char *end;
 	long n;
+	int sig;
 
 	if (!s || !*s)
 		return -EINVAL;
@@ -1204,9 +1192,9 @@ int oci_signal_parse(const char *s)
 	}
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
-		if (!strcasecmp(s, sigs[i].name))
-			return sigs[i].sig;
+	sig = conf_signal_by_name(s);
+	if (sig > 0)
+		return sig;
 	if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
 		bool max = !strncasecmp(s, "RTMAX", 5);
 		long off = 0;
