@@ -207,6 +207,28 @@ init_pid() {
 	sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2
 }
 
+# a command in container $1's network namespace (host programs)
+inns() {
+	local pid
+	pid=$(sysc-info "$1" --format json | grep -o '"pid":[0-9]*' | cut -d: -f2)
+	[[ -n $pid ]] || t_die "no init pid of $1"
+	shift
+	nsenter -t "$pid" -n "$@"
+}
+
+# wait (5 s at most) until IPv6 address $3 on container $1's interface $2
+# has finished duplicate address detection: a tentative address cannot be
+# bound (EADDRNOTAVAIL)
+inns_addr6_ready() { # CONTAINER IFACE ADDR
+	local i out
+	for i in $(seq 50); do
+		out=$(inns "$1" ip -6 -o addr show dev "$2" to "$3")
+		[[ -n $out && $out != *tentative* ]] && return 0
+		sleep 0.1
+	done
+	t_die "$1: $3 on $2 not usable: ${out:-absent}"
+}
+
 # host uid of an unprivileged container's root (from its config's idmap)
 host_base() {
 	sysc-config "$1" idmap | awk '/host =/ { gsub(";", ""); print $3; exit }'

@@ -22,13 +22,6 @@ mkdir -m 0755 "$SYSC_RUN_DIR" # (as the monitor makes it, whatever the umask)
 T_HELPER_RE="http.server --bind $WAN_ADDR"
 
 # a command in the container's network namespace, with the host's programs
-inns() {
-	local pid
-	pid=$(init_pid "$1")
-	shift
-	nsenter -t "$pid" -n "$@"
-}
-
 alive() { # pid $1 runs (and is not a zombie left to a slow reaper)
 	local st
 	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1

@@ -17,13 +17,6 @@ T_HELPER_RE="--bind $WAN_ADDR|--listen-address=$WAN_ADDR"
 hs() { in_host "$@"; }
 
 # a host program in the container's network namespace
-inns() {
-	local pid
-	pid=$(init_pid "$1")
-	shift
-	nsenter -t "$pid" -n "$@"
-}
-
 ls_addr() { # the IPV4 column of sysc-ls
 	sysc-ls | awk -v n="$1" '$1 == n { print $6 }'
 }

@@ -247,14 +247,6 @@ test_ports_ip_netns_exec() {
 	ports_done in_host_ip pi1
 }
 
-# a command in container $1's network namespace (host programs)
-inns() {
-	local pid
-	pid=$(cinit "$1")
-	shift
-	nsenter -t "$pid" -n "$@"
-}
-
 # raw frames (AF_PACKET, host python in a container's network namespace):
 # FRAME_SEND DSTMAC SRCMAC VLAN(0: untagged) SRCIP DSTIP MARKER sends one IPv4
 # frame; FRAME_RECV MARKER READYFILE prints "got" when a frame with MARKER
@@ -331,9 +323,13 @@ EOF2
 		$((0x${m[3]})) $((0x${m[4]} * 256 + 0x${m[5]})))
 	inns ga1 busybox ping -c1 -W2 "${S6}22" >/dev/null || t_die "ga1 -> ga2 IPv6"
 	inns ga1 ip addr add "${S6}99/64" dev eth0 nodad
+	inns_addr6_ready ga1 eth0 "${S6}99"
 	inns ga1 busybox ping -c1 -W1 -I "${S6}99" "${S6}22" >/dev/null && t_die "forged ${S6}99 -> ga2 got through"
 	inns ga1 ip addr del "${S6}99/64" dev eth0
-	inns ga1 ip addr replace "${S6}$eui/64" dev eth0 nodad # (SLAAC may have made it)
+	# (SLAAC may have made it already, and may still be testing it: replace
+	# keeps the tentative flag, so wait for the kernel's DAD to end)
+	inns ga1 ip addr replace "${S6}$eui/64" dev eth0 nodad
+	inns_addr6_ready ga1 eth0 "${S6}$eui"
 	inns ga1 busybox ping -c1 -W2 -I "${S6}$eui" "${S6}22" >/dev/null || t_die "SLAAC ${S6}$eui -> ga2"
 	inns ga1 ip addr del "${S6}$eui/64" dev eth0
 	# raw frames: its own source passes, a forged one does not, with or

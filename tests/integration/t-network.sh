@@ -16,13 +16,6 @@ S6=fd31:$(($$ % 9000))::
 T_STORES+=("$T_ROOT/store2")
 
 # a command in the container's network namespace, with the host's busybox
-inns() {
-	local pid
-	pid=$(init_pid "$1")
-	shift
-	nsenter -t "$pid" -n "$@"
-}
-
 links() { # host link names, sorted
 	ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1 | sort
 }
