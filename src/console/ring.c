@@ -109,3 +109,12 @@ int console_ring_snapshot(const struct console_ring *r, char **ret, size_t *ret_
 	*ret_len = r->len;
 	return 0;
 }
+
+int console_ring_memfd(const struct console_ring *r, const char *name)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int ret = console_ring_snapshot(r, &data, &len);
+
+	return ret < 0 ? ret : fileio_memfd(name, data, len);
+}

@@ -24,3 +24,5 @@ void console_ring_write(struct console_ring *r, const char *data, size_t len);
 void console_ring_load(struct console_ring *r, const char *data, size_t len);
 /* Copy the ring's content, oldest first, into a new buffer. */
 int console_ring_snapshot(const struct console_ring *r, char **ret, size_t *ret_len);
+/* The ring's content in a new memfd (named name) read from its start; -errno. */
+int console_ring_memfd(const struct console_ring *r, const char *name);

@@ -431,18 +431,29 @@ static void teardown_init(struct monitor *m)
 	release_init(m);
 }
 
-static void reply(int fd, const struct monitor *m, int ret, const char *msg, int pass_fd)
+/* What control_dispatch() serves from (made afresh: a reboot changes it). */
+static struct control_ops ops_of(struct monitor *m)
 {
-	struct control_response resp = {
-		.version = CONTROL_VERSION,
-		.ret = ret,
+	return (struct control_ops){
+		.name = m->conf->name,
+		.console = m->console_master,
+		.ttys = m->init.tty_masters,
+		.n_ttys = m->init.n_ttys,
+		.tty_clients = m->tty_client,
+		.ring = &m->ring,
+		.pidfd = m->init.pidfd,
+		.reboot_signal = m->conf->init.reboot_signal,
+		.stopping = m->stopping,
 		.state = m->st.state,
 		.init_pid = m->init.pid,
 	};
+}
 
-	if (msg)
-		snprintf(resp.message, sizeof(resp.message), "%s", msg);
-	control_send(fd, &resp, pass_fd);
+static void reply(int fd, struct monitor *m, int ret, const char *msg, int pass_fd)
+{
+	struct control_ops o = ops_of(m);
+
+	control_reply(&o, fd, ret, msg, pass_fd);
 }
 
 /*
@@ -486,131 +497,23 @@ static void begin_stop(struct monitor *m, int timeout_s, bool kill_now)
 	send_halt(m, m->conf->init.halt_signal);
 }
 
-static int tty_master(const struct monitor *m, int tty)
-{
-	if (tty == 0)
-		return m->console_master;
-	if (tty > 0 && (unsigned)tty <= m->init.n_ttys)
-		return m->init.tty_masters[tty - 1];
-	return -ENOENT;
-}
-
-/* A console client gets one end of a socket pair; the monitor copies between
- * the other end and the tty's master, so output is also kept in the ring. */
-static void attach_tty(struct monitor *m, int fd, int tty)
-{
-	char msg[128];
-	int sv[2];
-
-	if (tty_master(m, tty) < 0) {
-		snprintf(msg, sizeof(msg), "%s has no tty %d (console.ttys = %u)", m->conf->name,
-			 tty, m->init.n_ttys);
-		reply(fd, m, -ENOENT, msg, -1);
-		return;
-	}
-	if (m->tty_client[tty] >= 0) {
-		snprintf(msg, sizeof(msg), "tty %d of %s is in use by another client", tty,
-			 m->conf->name);
-		reply(fd, m, -EBUSY, msg, -1);
-		return;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		reply(fd, m, -errno, "socketpair failed", -1);
-		return;
-	}
-	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	m->tty_client[tty] = sv[0];
-	if (tty > 0)
-		fcntl(m->init.tty_masters[tty - 1], F_SETFL, O_NONBLOCK);
-	reply(fd, m, 0, NULL, sv[1]);
-	close(sv[1]);
-}
-
-static void detach_tty(struct monitor *m, int tty)
-{
-	CLOSE_FD(m->tty_client[tty]);
-}
-
-/* The ring buffer's content, as a sealed-size memfd the client reads. */
-static void send_log(struct monitor *m, int fd)
-{
-	_cleanup_free_ char *data = NULL;
-	_cleanup_close_ int mfd = -EBADF;
-	size_t len = 0;
-	int r = console_ring_snapshot(&m->ring, &data, &len);
-
-	if (r == 0 && (mfd = memfd_create("sysc-console-log", MFD_CLOEXEC)) < 0)
-		r = -errno;
-	if (r == 0)
-		r = fileio_write_all(mfd, data, len);
-	if (r == 0 && lseek(mfd, 0, SEEK_SET) < 0)
-		r = -errno;
-	reply(fd, m, r, r < 0 ? "cannot copy the console buffer" : NULL, r < 0 ? -1 : mfd);
-}
-
 static void handle_request(struct monitor *m, int slot)
 {
+	struct control_ops o = ops_of(m);
 	int fd = m->clients[slot];
 	struct control_request req;
-	int r = control_recv(fd, &req);
+	int r = control_dispatch(&o, fd, &req);
 
-	if (r == -ECONNRESET || r == -EBADMSG) {
+	if (r == -ECONNRESET) {
 		close(fd);
 		m->clients[slot] = -1;
-		return;
-	}
-	if (r < 0) {
-		reply(fd, m, r,
-		      r == -EPERM	 ? "permission denied"
-		      : r == -EOPNOTSUPP ? "unknown request"
-					 : "protocol version mismatch",
-		      -1);
-		return;
-	}
-	switch (req.cmd) {
-	case CONTROL_STATE:
-		reply(fd, m, 0, NULL, -1);
-		break;
-	case CONTROL_STOP:
-		if (m->n_stop_waiters >= MAX_CLIENTS) {
-			reply(fd, m, -EBUSY, "too many stop requests", -1);
-			break;
-		}
+	} else if (r == CONTROL_STOP && m->n_stop_waiters >= MAX_CLIENTS) {
+		reply(fd, m, -EBUSY, "too many stop requests", -1);
+	} else if (r == CONTROL_STOP) {
 		/* answered once everything is cleaned up; the client stays connected */
 		m->stop_waiters[m->n_stop_waiters++] = fd;
 		m->clients[slot] = -1;
 		begin_stop(m, req.arg, req.flags & CONTROL_F_KILL);
-		break;
-	case CONTROL_REBOOT:
-		if (m->stopping) {
-			reply(fd, m, -EBUSY, "the container is stopping", -1);
-		} else {
-			r = syscall(SYS_pidfd_send_signal, m->init.pidfd,
-				    m->conf->init.reboot_signal, NULL, 0) < 0
-				    ? -errno
-				    : 0;
-			reply(fd, m, r, r < 0 ? "cannot signal init" : NULL, -1);
-		}
-		break;
-	case CONTROL_CONSOLE:
-		attach_tty(m, fd, req.arg);
-		break;
-	case CONTROL_RESIZE: {
-		struct winsize ws = {.ws_row = (unsigned short)(req.flags >> 16),
-				     .ws_col = (unsigned short)(req.flags & 0xffff)};
-		int master = tty_master(m, req.arg);
-		r = master < 0 ? -ENOENT : ioctl(master, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
-		reply(fd, m, r, r < 0 ? "cannot resize tty" : NULL, -1);
-		break;
-	}
-	case CONTROL_LOG:
-		send_log(m, fd);
-		break;
-	case CONTROL_PIDFD:
-		reply(fd, m, m->init.pidfd >= 0 ? 0 : -ESRCH, NULL, m->init.pidfd);
-		break;
-	default:
-		reply(fd, m, -EOPNOTSUPP, "unknown request", -1);
 	}
 }
 
@@ -626,34 +529,6 @@ static void accept_client(struct monitor *m)
 			return;
 		}
 	close(fd); /* too many clients */
-}
-
-static void drain_tty(struct monitor *m, int tty)
-{
-	int master = tty_master(m, tty);
-	char buf[8192];
-
-	for (;;) {
-		ssize_t n = read(master, buf, sizeof(buf));
-		if (n <= 0)
-			return;
-		if (tty == 0)
-			console_ring_write(&m->ring, buf, (size_t)n);
-		if (m->tty_client[tty] >= 0 &&
-		    send(m->tty_client[tty], buf, (size_t)n, MSG_NOSIGNAL) < 0 && errno != EAGAIN)
-			detach_tty(m, tty);
-	}
-}
-
-static void client_input(struct monitor *m, int tty)
-{
-	char buf[4096];
-	ssize_t n = read(m->tty_client[tty], buf, sizeof(buf));
-
-	if (n > 0)
-		fileio_write_all(tty_master(m, tty), buf, (size_t)n);
-	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-		detach_tty(m, tty);
 }
 
 /* Init is gone: 1 to boot again (reboot inside), 0 to end. */
@@ -699,6 +574,7 @@ static int loop_once(struct monitor *m)
 {
 	struct pollfd pfd[P_FIXED + MAX_CLIENTS + 2 * (SPAWN_MAX_TTYS + 1)];
 	int who[ARRAY_SIZE(pfd)];
+	struct control_ops o = ops_of(m);
 	nfds_t n = P_FIXED;
 
 	pfd[P_INIT] = (struct pollfd){.fd = m->init.pidfd, .events = POLLIN};
@@ -713,7 +589,8 @@ static int loop_once(struct monitor *m)
 		/* the console is always drained (ring buffer); ttys only when watched */
 		if (t == 0 || m->tty_client[t] >= 0) {
 			who[n] = (int)t;
-			pfd[n++] = (struct pollfd){.fd = tty_master(m, (int)t), .events = POLLIN};
+			pfd[n++] = (struct pollfd){.fd = control_tty_master(&o, (int)t),
+						   .events = POLLIN};
 		}
 		if (m->tty_client[t] >= 0) {
 			who[n] = -1 - (int)t;
@@ -734,9 +611,9 @@ static int loop_once(struct monitor *m)
 		if (!pfd[i].revents)
 			continue;
 		if (who[i] >= 0)
-			drain_tty(m, who[i]);
+			control_tty_drain(&o, who[i]);
 		else if (m->tty_client[-1 - who[i]] >= 0)
-			client_input(m, -1 - who[i]);
+			control_tty_input(&o, -1 - who[i]);
 	}
 	for (nfds_t i = P_FIXED; i < ttys_from; i++)
 		if (pfd[i].revents && m->clients[who[i]] >= 0)
@@ -886,20 +763,6 @@ static void finish(struct monitor *m)
 
 /* ---- The static supervisor (handoff.h) ---- */
 
-/* A memfd holding data; -errno. */
-static int memfd_of(const char *name, const void *data, size_t len)
-{
-	_cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = fileio_write_all(fd, data, len);
-	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
-		r = -errno;
-	return r < 0 ? r : TAKE_FD(fd);
-}
-
 /* A copy of a config file as it is now (a missing one: empty, which loads
  * the same); -errno. */
 static int conf_copy(const char *path)
@@ -910,7 +773,7 @@ static int conf_copy(const char *path)
 
 	if (r < 0 && r != -ENOENT)
 		return r;
-	return memfd_of("sysc-config", r < 0 ? "" : data, r < 0 ? 0 : len);
+	return fileio_memfd("sysc-config", r < 0 ? "" : data, r < 0 ? 0 : len);
 }
 
 /*
@@ -1039,7 +902,7 @@ static int record_write(const struct monitor *m)
 		r = r ?: record_add(&buf, &len, "reboot=%lld", (long long)m->reboots[i]);
 	if (r < 0)
 		return r;
-	return memfd_of("sysc-monitor", buf, len);
+	return fileio_memfd("sysc-monitor", buf, len);
 }
 
 /* The descriptors of the record, kept (or not) across exec. */
@@ -1078,19 +941,15 @@ static void handoff_fill(const struct monitor *m, struct handoff *h)
  * failed, and the monitor then stays whole. */
 static void become_supervisor(struct monitor *m)
 {
-	_cleanup_free_ char *data = NULL;
 	struct handoff h;
 	char **argv = NULL;
-	size_t len = 0;
 	int r;
 
 	handoff_fill(m, &h);
 	h.monitor = record_write(m);
 	r = h.monitor;
 	if (r >= 0)
-		r = console_ring_snapshot(&m->ring, &data, &len);
-	if (r >= 0)
-		r = h.ring = memfd_of("sysc-console-ring", data, len);
+		r = h.ring = console_ring_memfd(&m->ring, "sysc-console-ring");
 	/* nothing but what the handoff names survives the exec */
 	if (r >= 0 && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		r = -errno;

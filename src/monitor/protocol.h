@@ -8,8 +8,11 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct console_ring;
 
 #define CONTROL_VERSION 1
 #define CONTROL_SOCKET	"control"
@@ -62,3 +65,37 @@ int control_request_parse(const void *buf, size_t len, struct control_request *r
  * EOF. */
 int control_recv(int fd, struct control_request *req);
 int control_send(int fd, const struct control_response *resp, int pass_fd);
+
+/*
+ * The requests both the full monitor (monitor.c) and the static supervisor
+ * (supervisor.c) serve, served by one control_dispatch(), from what the server
+ * tells it in control_ops (made afresh for each use: the fds change with a
+ * reboot). STOP stays the server's own.
+ */
+struct control_ops {
+	const char *name; /* the container's, for messages */
+	int console;	  /* the console's pty master */
+	const int *ttys;  /* the pty masters of ttys 1..n_ttys */
+	unsigned n_ttys;
+	int *tty_clients;	   /* [0..n_ttys]: the attached console client's socket, or -1 */
+	struct console_ring *ring; /* the console's output (LOG) */
+	int pidfd;		   /* init's (PIDFD, REBOOT), -1 when none */
+	int reboot_signal;	   /* sent to init by REBOOT */
+	bool stopping;		   /* REBOOT is refused (-EBUSY) */
+	uint32_t state;		   /* enum sysc_state, and init's pid: in every response */
+	int32_t init_pid;
+};
+
+/* A response to fd, with the state and init pid of o. */
+void control_reply(const struct control_ops *o, int fd, int ret, const char *msg, int pass_fd);
+/* Receive one request of client fd and answer it. Returns 0 when it was
+ * answered (a refusal too), -ECONNRESET when the client is gone (the caller
+ * closes fd), or CONTROL_STOP with *req filled: the caller's to answer. */
+int control_dispatch(const struct control_ops *o, int fd, struct control_request *req);
+/* The pty master of tty (0 = the console), or -ENOENT. */
+int control_tty_master(const struct control_ops *o, int tty);
+/* tty's master is readable: its output to the ring (the console's) and to
+ * its client. */
+void control_tty_drain(const struct control_ops *o, int tty);
+/* tty's client is readable: its input to the tty; detaches it at EOF. */
+void control_tty_input(const struct control_ops *o, int tty);

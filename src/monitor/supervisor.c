@@ -26,13 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -49,27 +47,22 @@ static void say(const char *fmt, const char *arg, int err)
 	fprintf(stderr, ": %s\n", strerror(err));
 }
 
-static void reply(int fd, const struct sup *s, int ret, const char *msg, int pass_fd)
+/* What control_dispatch() serves from; the supervisor never stops (STOP goes
+ * to the full monitor), so it never refuses a REBOOT. */
+static struct control_ops ops_of(struct sup *s)
 {
-	struct control_response resp = {
-		.version = CONTROL_VERSION,
-		.ret = ret,
+	return (struct control_ops){
+		.name = s->h.name,
+		.console = s->h.console,
+		.ttys = s->h.ttys,
+		.n_ttys = s->h.n_ttys,
+		.tty_clients = s->h.tty_clients,
+		.ring = &s->ring,
+		.pidfd = s->h.pidfd,
+		.reboot_signal = s->h.reboot_sig,
 		.state = STATE_RUNNING,
 		.init_pid = s->h.pid,
 	};
-
-	if (msg)
-		snprintf(resp.message, sizeof(resp.message), "%s", msg);
-	control_send(fd, &resp, pass_fd);
-}
-
-static int tty_master(const struct sup *s, int tty)
-{
-	if (tty == 0)
-		return s->h.console;
-	if (tty > 0 && (unsigned)tty <= s->h.n_ttys)
-		return s->h.ttys[tty - 1];
-	return -ENOENT;
 }
 
 /* The ring's content from (or into) a memfd. */
@@ -95,24 +88,6 @@ static int ring_load(struct sup *s)
 	return 0;
 }
 
-static int ring_memfd(const struct sup *s)
-{
-	char *data = NULL;
-	size_t len = 0;
-	int fd = -1, r = console_ring_snapshot(&s->ring, &data, &len);
-
-	if (r == 0 && (fd = memfd_create("sysc-console-ring", MFD_CLOEXEC)) < 0)
-		r = -errno;
-	if (r == 0)
-		r = fileio_write_all(fd, data, len);
-	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
-		r = -errno;
-	free(data);
-	if (r < 0 && fd >= 0)
-		close(fd);
-	return r < 0 ? r : fd;
-}
-
 /* Back to sysc (monitor_resume()) with everything; returns only on failure. */
 static int exec_back(struct sup *s, enum handoff_event ev)
 {
@@ -120,7 +95,7 @@ static int exec_back(struct sup *s, enum handoff_event ev)
 	int r;
 
 	s->h.event = ev;
-	s->h.ring = ring_memfd(s);
+	s->h.ring = console_ring_memfd(&s->ring, "sysc-console-ring");
 	if (s->h.ring < 0)
 		return s->h.ring;
 	r = handoff_keep_fds(&s->h);
@@ -139,75 +114,17 @@ static int exec_back(struct sup *s, enum handoff_event ev)
 	return r;
 }
 
-/* (the messages are the full monitor's, monitor.c) */
-static void attach_tty(struct sup *s, int fd, int tty)
-{
-	char msg[128];
-	int sv[2];
-
-	if (tty_master(s, tty) < 0) {
-		snprintf(msg, sizeof(msg), "%s has no tty %d (console.ttys = %u)", s->h.name, tty,
-			 s->h.n_ttys);
-		reply(fd, s, -ENOENT, msg, -1);
-		return;
-	}
-	if (s->h.tty_clients[tty] >= 0) {
-		snprintf(msg, sizeof(msg), "tty %d of %s is in use by another client", tty,
-			 s->h.name);
-		reply(fd, s, -EBUSY, msg, -1);
-		return;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		reply(fd, s, -errno, "socketpair failed", -1);
-		return;
-	}
-	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	s->h.tty_clients[tty] = sv[0];
-	if (tty > 0)
-		fcntl(tty_master(s, tty), F_SETFL, O_NONBLOCK);
-	reply(fd, s, 0, NULL, sv[1]);
-	close(sv[1]);
-}
-
-static void detach_tty(struct sup *s, int tty)
-{
-	close(s->h.tty_clients[tty]);
-	s->h.tty_clients[tty] = -1;
-}
-
-static void send_log(struct sup *s, int fd)
-{
-	int mfd = ring_memfd(s);
-
-	reply(fd, s, mfd < 0 ? mfd : 0, mfd < 0 ? "cannot copy the console buffer" : NULL, mfd);
-	if (mfd >= 0)
-		close(mfd);
-}
-
 static void handle_request(struct sup *s, int slot)
 {
+	struct control_ops o = ops_of(s);
 	int fd = s->h.clients[slot];
 	struct control_request req;
-	int r = control_recv(fd, &req);
+	int r = control_dispatch(&o, fd, &req);
 
-	if (r == -ECONNRESET || r == -EBADMSG) {
+	if (r == -ECONNRESET) {
 		close(fd);
 		s->h.clients[slot] = -1;
-		return;
-	}
-	if (r < 0) {
-		reply(fd, s, r,
-		      r == -EPERM	 ? "permission denied"
-		      : r == -EOPNOTSUPP ? "unknown request"
-					 : "protocol version mismatch",
-		      -1);
-		return;
-	}
-	switch (req.cmd) {
-	case CONTROL_STATE:
-		reply(fd, s, 0, NULL, -1);
-		break;
-	case CONTROL_STOP:
+	} else if (r == CONTROL_STOP) {
 		/* the full monitor stops it and answers this client */
 		s->h.clients[slot] = -1;
 		s->h.stop_fd = fd;
@@ -216,33 +133,7 @@ static void handle_request(struct sup *s, int slot)
 		r = exec_back(s, HANDOFF_STOP);
 		s->h.clients[slot] = fd;
 		s->h.stop_fd = -1;
-		reply(fd, s, r, "cannot hand the stop to the monitor", -1);
-		break;
-	case CONTROL_REBOOT:
-		r = syscall(SYS_pidfd_send_signal, s->h.pidfd, s->h.reboot_sig, NULL, 0) < 0
-			    ? -errno
-			    : 0;
-		reply(fd, s, r, r < 0 ? "cannot signal init" : NULL, -1);
-		break;
-	case CONTROL_CONSOLE:
-		attach_tty(s, fd, req.arg);
-		break;
-	case CONTROL_RESIZE: {
-		struct winsize ws = {.ws_row = (unsigned short)(req.flags >> 16),
-				     .ws_col = (unsigned short)(req.flags & 0xffff)};
-		int master = tty_master(s, req.arg);
-		r = master < 0 ? -ENOENT : ioctl(master, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
-		reply(fd, s, r, r < 0 ? "cannot resize tty" : NULL, -1);
-		break;
-	}
-	case CONTROL_LOG:
-		send_log(s, fd);
-		break;
-	case CONTROL_PIDFD:
-		reply(fd, s, 0, NULL, s->h.pidfd);
-		break;
-	default:
-		reply(fd, s, -EOPNOTSUPP, "unknown request", -1);
+		control_reply(&o, fd, r, "cannot hand the stop to the monitor", -1);
 	}
 }
 
@@ -260,35 +151,6 @@ static void accept_client(struct sup *s)
 	close(fd);
 }
 
-static void drain_tty(struct sup *s, int tty)
-{
-	int master = tty_master(s, tty);
-	char buf[8192];
-
-	for (;;) {
-		ssize_t n = read(master, buf, sizeof(buf));
-		if (n <= 0)
-			return;
-		if (tty == 0)
-			console_ring_write(&s->ring, buf, (size_t)n);
-		if (s->h.tty_clients[tty] >= 0 &&
-		    send(s->h.tty_clients[tty], buf, (size_t)n, MSG_NOSIGNAL) < 0 &&
-		    errno != EAGAIN)
-			detach_tty(s, tty);
-	}
-}
-
-static void client_input(struct sup *s, int tty)
-{
-	char buf[4096];
-	ssize_t n = read(s->h.tty_clients[tty], buf, sizeof(buf));
-
-	if (n > 0)
-		fileio_write_all(tty_master(s, tty), buf, (size_t)n);
-	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-		detach_tty(s, tty);
-}
-
 enum { P_INIT, P_LISTEN, P_FIXED };
 
 static void loop(struct sup *s)
@@ -296,6 +158,7 @@ static void loop(struct sup *s)
 	for (;;) {
 		struct pollfd pfd[P_FIXED + HANDOFF_MAX_CLIENTS + 2 * (HANDOFF_MAX_TTYS + 1)];
 		int who[P_FIXED + HANDOFF_MAX_CLIENTS + 2 * (HANDOFF_MAX_TTYS + 1)];
+		struct control_ops o = ops_of(s);
 		nfds_t n = P_FIXED, ttys_from;
 
 		pfd[P_INIT] = (struct pollfd){.fd = s->h.pidfd, .events = POLLIN};
@@ -309,7 +172,7 @@ static void loop(struct sup *s)
 		for (unsigned t = 0; t <= s->h.n_ttys; t++) {
 			if (t == 0 || s->h.tty_clients[t] >= 0) {
 				who[n] = (int)t;
-				pfd[n++] = (struct pollfd){.fd = tty_master(s, (int)t),
+				pfd[n++] = (struct pollfd){.fd = control_tty_master(&o, (int)t),
 							   .events = POLLIN};
 			}
 			if (s->h.tty_clients[t] >= 0) {
@@ -328,9 +191,9 @@ static void loop(struct sup *s)
 			if (!pfd[i].revents)
 				continue;
 			if (who[i] >= 0)
-				drain_tty(s, who[i]);
+				control_tty_drain(&o, who[i]);
 			else if (s->h.tty_clients[-1 - who[i]] >= 0)
-				client_input(s, -1 - who[i]);
+				control_tty_input(&o, -1 - who[i]);
 		}
 		if (pfd[P_INIT].revents)
 			return; /* init is gone: the full monitor takes it from here */

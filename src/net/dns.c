@@ -4,14 +4,27 @@
  * net_dns_ensure() forks (twice, so it belongs to no command or monitor)
  * "sysc-dns BRIDGE": it runs dnsmasq in the foreground, restarts it when it
  * dies (after 0.1 s, doubling up to 5 s while it keeps dying young), passes
- * SIGHUP on, stops it on SIGTERM; when the bridge is gone (looked for every
- * 2 s) it stops it, removes <run>/net/BRIDGE and exits. A killed supervisor
- * leaves its dnsmasq serving (PR_SET_PDEATHSIG would not survive dnsmasq's change of
- * user); the next net_dns_ensure() or net_dns_host_add() (each container
- * start on the bridge) finds no supervisor, stops that dnsmasq by its pid
- * file and starts both again from the saved configuration. Changes go
- * through <run>/.locks/.net-BRIDGE. */
+ * SIGHUP on, stops it on SIGTERM; when the bridge is gone (deleted, or
+ * renamed: an rtnetlink message about the ifindex it started with, so also a
+ * bridge deleted and made again under its name) it stops it, removes
+ * <run>/net/BRIDGE and exits at once.
+ *
+ * Deleting the last name of the bridge's network namespace (ip netns del)
+ * does not stop it, and nothing could tell it to: the supervisor and
+ * dnsmasq are in that namespace (dnsmasq must be, for its sockets), so they
+ * keep it, and with it the bridge, alive: the bridge is never deleted, and
+ * the kernel says nothing when the other references go (a name is a mount
+ * in any mount namespace, an open fd, or another process in it; none can
+ * be counted from here). `sysc-net delete` before deleting the namespace,
+ * or deleting the bridge through the supervisor's namespace (nsenter -t
+ * PID -n ip link del BRIDGE), ends both.
+ *
+ * A killed supervisor leaves its dnsmasq serving (PR_SET_PDEATHSIG would not
+ * survive dnsmasq's change of user); the next net_dns_ensure() or net_dns_host_add() (each
+ * container start on the bridge) finds no supervisor, stops that dnsmasq by its pid file and starts
+ * both again from the saved configuration. Changes go through <run>/.locks/.net-BRIDGE. */
 #include "net/dns.h"
+#include "net/nl.h"
 #include "lib/state.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -34,22 +47,22 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define DNSMASQ		"/usr/sbin/dnsmasq"
-#define DNS_DOMAIN	"sysc"
-#define DNS_USER	"nobody"
-#define READY_WAIT_MS	5000
-#define STOP_WAIT_MS	5000
-#define RESTART_MIN_MS	100
-#define RESTART_MAX_MS	5000
-#define RAN_LONG_MS	10000
-#define BRIDGE_CHECK_MS 2000 /* how often the supervisor looks for its bridge */
-#define LEASE_TIME	"1h"
+#define DNSMASQ	       "/usr/sbin/dnsmasq"
+#define DNS_DOMAIN     "sysc"
+#define DNS_USER       "nobody"
+#define READY_WAIT_MS  5000
+#define STOP_WAIT_MS   5000
+#define RESTART_MIN_MS 100
+#define RESTART_MAX_MS 5000
+#define RAN_LONG_MS    10000
+#define LEASE_TIME     "1h"
 
 struct saved_bridge {
 	char name[IF_NAMESIZE];
@@ -69,8 +82,9 @@ static bool bridge_name_ok(const char *s)
 	       strcmp(s, "..");
 }
 
-/* <run>/.locks/.net-BRIDGE, held until the fd is closed */
-static int dns_lock(const char *run_dir, const char *bridge)
+/* <run>/.locks/.net-BRIDGE, held until the fd is closed; how: LOCK_EX, or
+ * LOCK_EX | LOCK_NB for -EWOULDBLOCK (not logged) when it is taken */
+static int dns_lock(const char *run_dir, const char *bridge, int how)
 {
 	_cleanup_free_ char *dir = str_printf("%s/.locks", run_dir);
 	_cleanup_free_ char *path = str_printf("%s/.locks/.net-%s", run_dir, bridge);
@@ -86,10 +100,10 @@ static int dns_lock(const char *run_dir, const char *bridge)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", path);
-	if (flock(fd, LOCK_EX) < 0) {
+	if (flock(fd, how) < 0) {
 		r = -errno;
 		close(fd);
-		return log_error_errno(r, "cannot lock %s: %m", path);
+		return r == -EWOULDBLOCK ? r : log_error_errno(r, "cannot lock %s: %m", path);
 	}
 	return fd;
 }
@@ -375,16 +389,38 @@ static void supervise_reap(pid_t *child, int64_t started, unsigned *delay)
 	}
 }
 
-/* The bridge was deleted without net_dns_stop() (e.g. by ip link del). */
+/* The bridge was deleted without net_dns_stop() (e.g. by ip link del). Its
+ * directory goes only with the lock free at once: whoever holds it (a
+ * net_dns_stop(), a net_dns_ensure() starting this supervisor or one for a
+ * bridge of the same name made meanwhile, a net_dns_host_add()) finds this
+ * supervisor gone and tidies up or starts afresh. */
 static __attribute__((noreturn)) void supervise_gone(const char *run_dir, const char *dir,
 						     const char *bridge, pid_t child)
 {
+	_cleanup_close_ int lock = dns_lock(run_dir, bridge, LOCK_EX | LOCK_NB);
+
 	log_info("bridge %s is gone; stopping dnsmasq", bridge);
 	if (child > 0 && kill(child, SIGTERM) == 0)
 		waitpid(child, NULL, 0);
-	fileio_rm_rf_at(AT_FDCWD, dir);
-	rmdir_net(run_dir);
+	if (lock >= 0) {
+		fileio_rm_rf_at(AT_FDCWD, dir);
+		rmdir_net(run_dir);
+	}
 	_exit(0);
+}
+
+/* The bridge's ifindex, watched for its deletion or renaming on *watch; 0
+ * when there is no such bridge. Watched first, so that no deletion goes
+ * unseen between the two. */
+static int watch_bridge(const char *bridge, struct nl_sock **watch)
+{
+	int r = net_nl_watch_links(watch);
+
+	if (r < 0) {
+		log_error_errno(r, "cannot watch the links of bridge %s: %m", bridge);
+		_exit(1);
+	}
+	return (int)if_nametoindex(bridge);
 }
 
 static __attribute__((noreturn)) void supervise(const char *run_dir, const char *dir,
@@ -393,9 +429,12 @@ static __attribute__((noreturn)) void supervise(const char *run_dir, const char 
 	unsigned delay = 0; /* the restart delay */
 	bool pending = false;
 	int64_t started = 0;
+	struct nl_sock *watch = NULL;
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
 	pid_t child = 0;
 	sigset_t set;
-	siginfo_t si;
+	int ifindex;
 
 	supervise_setup(dir, bridge);
 	sigemptyset(&set);
@@ -404,13 +443,20 @@ static __attribute__((noreturn)) void supervise(const char *run_dir, const char 
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_SETMASK, &set, NULL);
+	pfd[0] = (struct pollfd){.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK),
+				 .events = POLLIN};
+	if (pfd[0].fd < 0)
+		_exit(1);
+	ifindex = watch_bridge(bridge, &watch);
+	if (ifindex == 0)
+		supervise_gone(run_dir, dir, bridge, 0);
+	pfd[1] = (struct pollfd){.fd = net_nl_fd(watch), .events = POLLIN};
 	for (;;) {
-		unsigned wait = child == 0 ? delay : BRIDGE_CHECK_MS;
-		struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000};
-		int s;
+		struct timespec ts;
+		int n;
 
 		if (child == 0 && !pending) {
-			if (if_nametoindex(bridge) == 0)
+			if (net_nl_link_gone(watch, ifindex, bridge) > 0)
 				supervise_gone(run_dir, dir, bridge, 0);
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			started = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -419,22 +465,26 @@ static __attribute__((noreturn)) void supervise(const char *run_dir, const char 
 				child = 0, pending = true, delay = RESTART_MAX_MS;
 			continue;
 		}
-		s = sigtimedwait(&set, &si, &ts);
-		if (s < 0 && errno == EAGAIN) {
-			if (child == 0)
-				pending = false;
-			else if (if_nametoindex(bridge) == 0)
-				supervise_gone(run_dir, dir, bridge, child);
-		} else if (s == SIGTERM || s == SIGINT) {
-			if (child > 0 && kill(child, SIGTERM) == 0)
-				waitpid(child, NULL, 0);
-			_exit(0);
-		} else if (s == SIGHUP) {
-			if (child > 0)
-				kill(child, SIGHUP);
-		} else if (s == SIGCHLD) {
-			supervise_reap(&child, started, &delay);
-			pending = child == 0;
+		n = poll(pfd, 2, child == 0 ? (int)delay : -1);
+		if (n == 0)
+			pending = false; /* the restart delay is over */
+		if (n <= 0)
+			continue;
+		if (pfd[1].revents && net_nl_link_gone(watch, ifindex, bridge) > 0)
+			supervise_gone(run_dir, dir, bridge, child);
+		while (read(pfd[0].fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			int s = (int)si.ssi_signo;
+			if (s == SIGTERM || s == SIGINT) {
+				if (child > 0 && kill(child, SIGTERM) == 0)
+					waitpid(child, NULL, 0);
+				_exit(0);
+			} else if (s == SIGHUP) {
+				if (child > 0)
+					kill(child, SIGHUP);
+			} else if (s == SIGCHLD) {
+				supervise_reap(&child, started, &delay);
+				pending = child == 0;
+			}
 		}
 	}
 }
@@ -634,7 +684,7 @@ int net_dns_ensure(const char *run_dir, const struct net_dns_bridge *b)
 	dir = dns_dir(run_dir, b->name);
 	if (!dir)
 		return -ENOMEM;
-	lock = dns_lock(run_dir, b->name);
+	lock = dns_lock(run_dir, b->name, LOCK_EX);
 	if (lock < 0)
 		return lock;
 	r = ensure_locked(run_dir, dir, &s);
@@ -791,7 +841,7 @@ static int dns_dir_locked(const char *run_dir, const char *bridge, char **ret_di
 		return -ENOMEM;
 	if (!dir_exists(dir))
 		return 0;
-	lock = dns_lock(run_dir, bridge);
+	lock = dns_lock(run_dir, bridge, LOCK_EX);
 	if (lock < 0)
 		return lock;
 	*ret_dir = TAKE_PTR(dir);

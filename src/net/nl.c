@@ -108,6 +108,77 @@ void net_nl_close(struct nl_sock *sk)
 		nl_socket_free(sk);
 }
 
+int net_nl_watch_links(struct nl_sock **ret)
+{
+	struct nl_sock *sk;
+	int r = connect_here(&sk);
+
+	if (r < 0)
+		return r;
+	nl_socket_disable_seq_check(sk); /* notifications, not answers */
+	r = nl_socket_add_membership(sk, RTNLGRP_LINK);
+	if (r == 0)
+		r = nl_socket_set_nonblocking(sk);
+	if (r < 0) {
+		nl_socket_free(sk);
+		return nle_to_errno(r);
+	}
+	*ret = sk;
+	return 0;
+}
+
+int net_nl_fd(struct nl_sock *sk)
+{
+	return nl_socket_get_fd(sk);
+}
+
+struct gone_ctx {
+	int ifindex;
+	const char *name;
+	bool gone;
+};
+
+static int gone_one(struct nl_msg *msg, void *arg)
+{
+	struct gone_ctx *c = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *a;
+
+	if ((h->nlmsg_type != RTM_DELLINK && h->nlmsg_type != RTM_NEWLINK) ||
+	    nlmsg_datalen(h) < (int)sizeof(struct ifinfomsg) ||
+	    ((struct ifinfomsg *)nlmsg_data(h))->ifi_index != c->ifindex)
+		return NL_OK;
+	a = nlmsg_find_attr(h, sizeof(struct ifinfomsg), IFLA_IFNAME);
+	if (h->nlmsg_type == RTM_DELLINK || (a && strcmp(nla_get_string(a), c->name) != 0))
+		c->gone = true;
+	return NL_OK;
+}
+
+int net_nl_link_gone(struct nl_sock *sk, int ifindex, const char *name)
+{
+	struct gone_ctx c = {.ifindex = ifindex, .name = name};
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	struct nl_sock *ask;
+	int r;
+
+	r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, gone_one, &c);
+	while (r >= 0 && !c.gone)
+		r = nl_recvmsgs_default(sk);
+	if (c.gone)
+		return 1;
+	if (r == -NLE_AGAIN)
+		return 0;
+	/* lost events (ENOBUFS) or a broken message: ask for the link itself */
+	r = connect_here(&ask);
+	if (r < 0)
+		return r;
+	r = nle_to_errno(rtnl_link_get_kernel(ask, ifindex, NULL, &l));
+	nl_socket_free(ask);
+	if (r == -ENODEV)
+		return 1;
+	return r < 0 ? r : strcmp(rtnl_link_get_name(l), name) != 0;
+}
+
 int net_nl_link_info(struct nl_sock *sk, const char *name, struct net_link_info *ret)
 {
 	_cleanup_link_ struct rtnl_link *l = NULL;

@@ -47,6 +47,13 @@ struct net_nl_change {
 int net_nl_open(int netns_fd, struct nl_sock **ret);
 void net_nl_close(struct nl_sock *sk);
 int net_nl_link_info(struct nl_sock *sk, const char *name, struct net_link_info *ret);
+/* A non-blocking socket of the caller's namespace told of its link changes
+ * (RTNLGRP_LINK), and its fd to poll. */
+int net_nl_watch_links(struct nl_sock **ret);
+int net_nl_fd(struct nl_sock *sk);
+/* Read what the watch has: 1 when link ifindex is gone (deleted, or renamed
+ * from name; looked up when the socket lost events), 0 when not, -errno. */
+int net_nl_link_gone(struct nl_sock *sk, int ifindex, const char *name);
 int net_nl_links(struct nl_sock *sk, int (*fn)(const struct net_link_info *, void *), void *data);
 int net_nl_veth_add(struct nl_sock *sk, const struct net_nl_veth *v);
 int net_nl_macvlan_add(struct nl_sock *sk, const struct net_nl_macvlan *m);

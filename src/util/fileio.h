@@ -24,6 +24,8 @@ int fileio_rename_noreplace(int olddirfd, const char *old, int newdirfd, const c
 /* Full write/read loops that retry on EINTR and short counts. */
 int fileio_write_all(int fd, const void *buf, size_t len);
 ssize_t fileio_read_all(int fd, void *buf, size_t len);
+/* A new memfd (close-on-exec) holding data, at offset 0; -errno. */
+int fileio_memfd(const char *name, const void *data, size_t len);
 
 #include <stdint.h>
 #include <sys/stat.h>

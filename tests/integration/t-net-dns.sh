@@ -267,6 +267,32 @@ test_bridge_deleted_behind_sysc() {
 	expect_clean
 }
 
+# The supervisor serves the bridge it was started for, not a name: deleted
+# and at once replaced by another bridge of its name (not sysc's), it stops
+# dnsmasq and exits all the same (a look for the name, as before, finds one).
+test_bridge_replaced_behind_sysc() {
+	trap 'ip -n "$NS_HOST" link del "$BR" 2>/dev/null || true; dns_cleanup' EXIT
+	local i sup
+	bridge_with_dns in_host --ipv4 "${S4}1/24"
+	sup=$(cut -d' ' -f1 "$DNS_DIR/supervisor.pid")
+	alive "$sup" || t_die "no DNS supervisor of $BR"
+	ip -n "$NS_HOST" link del "$BR"
+	ip -n "$NS_HOST" link add "$BR" type bridge
+	for i in $(seq 100); do
+		alive "$sup" || break
+		sleep 0.1
+	done
+	alive "$sup" && t_die "the DNS supervisor of $BR ($sup) outlived its bridge"
+	for i in $(seq 50); do
+		[[ -z $(dns_procs) && ! -e $DNS_DIR ]] && break
+		sleep 0.1
+	done
+	expect_dns_gone "after the bridge was replaced"
+	ip -n "$NS_HOST" link del "$BR"
+	in_host sysc-net delete "$BR"
+	expect_clean
+}
+
 # `ip netns exec` (its own /etc/resolv.conf bound, /sys remounted) as well
 test_under_ip_netns_exec() {
 	trap dns_cleanup EXIT
@@ -287,5 +313,6 @@ t_run test_restarted_when_killed
 t_run test_no_dns_without_addresses
 t_run test_no_dnsmasq_installed
 t_run test_bridge_deleted_behind_sysc
+t_run test_bridge_replaced_behind_sysc
 t_run test_under_ip_netns_exec
 t_summary
