@@ -20,6 +20,16 @@ test_busybox_boots_and_stops() {
 	pid=$(init_pid b1)
 	[[ $pid -gt 1 ]] || t_die "no init pid"
 	sysc-info b1 | grep -Eq "^Cgroup: +/$SYSC_CGROUP_PARENT/b1" || t_die "info: $(sysc-info b1)"
+	# init is in the container's cgroup of every hierarchy: v2, and each v1
+	# one of a hybrid host, which init's process joins itself (cgroup.h)
+	local procs hier=0
+	for procs in /sys/fs/cgroup/"$SYSC_CGROUP_PARENT"/b1/cgroup.procs \
+		/sys/fs/cgroup/*/"$SYSC_CGROUP_PARENT"/b1/cgroup.procs; do
+		[[ -e $procs ]] || continue
+		grep -qx "$pid" "$procs" || t_die "init $pid is not in $procs"
+		hier=$((hier + 1))
+	done
+	[[ $hier -gt 0 ]] || t_die "no cgroup of b1 found"
 	# PID 1 inside is busybox init; only the container's processes; own hostname
 	expect_eq "$(inside b1 /bin/cat /proc/1/comm)" init "pid 1"
 	expect_eq "$(inside b1 /bin/hostname)" b1 hostname
