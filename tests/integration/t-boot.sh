@@ -74,6 +74,19 @@ test_start_errors() {
 	sysc-destroy -f b2
 }
 
+# sysc-start reads the container's config once, under its lock (not once to
+# check it, again for its id range and a third time to run it)
+test_start_reads_config_once() {
+	sysc-create rc1 -t busybox
+	[[ -n $(sysc-config rc1 idmap) ]] || t_die "rc1 is not unprivileged"
+	strace -o "$T_ROOT/start.strace" -e trace=open,openat sysc-start rc1 ||
+		t_die "sysc-start under strace failed"
+	expect_eq "$(grep -cF "\"$SYSC_PATH/rc1/config\"" "$T_ROOT/start.strace")" 1 \
+		"sysc-start's opens of the config"
+	sysc-stop rc1
+	expect_clean
+}
+
 test_running_container_protected() {
 	sysc-create b3 -t busybox
 	sysc-start b3
@@ -335,7 +348,7 @@ test_monitor_log_rotated() {
 	expect_clean
 }
 
-for t in test_busybox_boots_and_stops test_start_errors test_running_container_protected \
+for t in test_busybox_boots_and_stops test_start_errors test_start_reads_config_once test_running_container_protected \
 	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground test_monitor_keeps_no_caller_fds \
 	test_cycles_leave_host_unchanged test_reboot_loop_stopped test_monitor_log_rotated \
 	test_monitor_is_static_supervisor test_monitor_whole_without_supervisor; do
