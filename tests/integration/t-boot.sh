@@ -77,12 +77,16 @@ test_start_errors() {
 # sysc-start reads the container's config once, under its lock (not once to
 # check it, again for its id range and a third time to run it)
 test_start_reads_config_once() {
+	local mon i
 	sysc-create rc1 -t busybox
 	strace -o "$T_ROOT/start.strace" -e trace=open,openat sysc-start rc1 ||
 		t_die "sysc-start under strace failed"
 	expect_eq "$(grep -cF "\"$SYSC_PATH/rc1/config\"" "$T_ROOT/start.strace")" 1 \
 		"sysc-start's opens of the config"
+	mon=$(awk -F= '$1 == "monitor_pid" { print $2 }' "$SYSC_RUN_DIR/rc1/state")
 	sysc-stop rc1
+	# (the monitor answers the stop before it exits: wait for it)
+	for i in $(seq 200); do kill -0 "$mon" 2>/dev/null || break; sleep 0.05; done
 	expect_clean
 }
 
