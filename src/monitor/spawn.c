@@ -465,8 +465,9 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 	if (r < 0)
 		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
 		cgroup_v1_join_close(p->cg);
-		return log_error_errno(-errno, "socketpair: %m");
+		return log_error_errno(r, "socketpair: %m");
 	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {
