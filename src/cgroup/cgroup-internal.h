@@ -53,7 +53,8 @@ struct cgroup_v1_dir {
 	const char *root; /* mount point of the hierarchy (host's, not owned) */
 	char *path;	  /* absolute path of the container's cgroup */
 	unsigned mask;
-	int fd; /* O_PATH|O_DIRECTORY, -EBADF when absent */
+	int fd;	      /* O_PATH|O_DIRECTORY, -EBADF when absent */
+	int tasks_fd; /* its "tasks", open for writing (cgroup_v1_join_open), or -EBADF */
 };
 
 struct cgroup_set {

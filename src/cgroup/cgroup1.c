@@ -45,6 +45,7 @@ static int dirs_init(struct cgroup_set *cg)
 		cg->v1[i].root = m[i].path;
 		cg->v1[i].mask = m[i].mask;
 		cg->v1[i].fd = -EBADF;
+		cg->v1[i].tasks_fd = -EBADF;
 		cg->v1[i].path = str_printf("%s%s", m[i].path, cg->relpath);
 		cg->n_v1++; /* count before the check: close() frees what was made */
 		if (!cg->v1[i].path)
@@ -173,6 +174,46 @@ static int v1_attach(struct cgroup_set *cg, pid_t pid)
 int cgroup_attach_v1_except_pids(struct cgroup_set *cg, pid_t pid)
 {
 	return v1_attach_except(cg, pid, CGROUP_V1_PIDS);
+}
+
+int cgroup_v1_join_open(struct cgroup_set *cg)
+{
+	for (size_t i = 0; i < cg->n_v1; i++) {
+		struct cgroup_v1_dir *d = &cg->v1[i];
+
+		if (d->fd < 0)
+			return log_error_errno(-ENOENT, "cgroup %s does not exist", d->path);
+		CLOSE_FD(d->tasks_fd);
+		d->tasks_fd = openat(d->fd, "tasks", O_WRONLY | O_CLOEXEC);
+		if (d->tasks_fd < 0) {
+			int r = log_error_errno(-errno, "cannot open %s/tasks: %m", d->path);
+			cgroup_v1_join_close(cg);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int cgroup_v1_join(struct cgroup_set *cg)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < cg->n_v1; i++) {
+		struct cgroup_v1_dir *d = &cg->v1[i];
+
+		if (d->tasks_fd < 0)
+			continue;
+		if (r == 0 && write(d->tasks_fd, "0", 1) != 1)
+			r = log_error_errno(-errno, "cannot move into cgroup %s: %m", d->path);
+		CLOSE_FD(d->tasks_fd);
+	}
+	return r;
+}
+
+void cgroup_v1_join_close(struct cgroup_set *cg)
+{
+	for (size_t i = 0; i < cg->n_v1; i++)
+		CLOSE_FD(cg->v1[i].tasks_fd);
 }
 
 bool cgroup_v1_has_pids(struct cgroup_set *cg)
@@ -798,6 +839,7 @@ static void v1_close(struct cgroup_set *cg)
 {
 	for (size_t i = 0; i < cg->n_v1; i++) {
 		CLOSE_FD(cg->v1[i].fd);
+		CLOSE_FD(cg->v1[i].tasks_fd);
 		free(cg->v1[i].path);
 		cg->v1[i].path = NULL;
 	}

@@ -371,33 +371,24 @@ int idmap_release(const struct sysc_paths *p, const char *uuid)
 	return g.n == before ? 0 : registry_write(p, &g);
 }
 
-int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
+int idmap_ensure_conf(const struct sysc_paths *p, const char *name, const char *cfg,
+		      const struct sysc_conf *c)
 {
 	_cleanup_(registry_done) struct registry g = {0};
 	_cleanup_free_ char *value = NULL, *uuid = NULL;
 	_cleanup_close_ int lock = -EBADF;
-	struct sysc_conf *c = NULL;
 	uint64_t start = 0;
 	int r;
 
-	r = facts_load_conf(p, cfg, &c);
-	if (r < 0)
-		return r;
 	uint64_t count = c->security.nesting ? IDMAP_NESTING : IDMAP_BLOCK;
 	/* a range sysc gave before nesting was turned on is replaced by a
 	 * bigger one (idmapped, the rootfs follows; shifted, it is shifted) */
 	bool grow = !c->security.privileged && c->security.nesting && c->n_idmap == 1 &&
 		    c->idmap[0].container == 0 && c->idmap[0].count < IDMAP_NESTING;
 	bool needed = !c->security.privileged && (c->n_idmap == 0 || grow);
-	if (!needed) {
-		r = c->security.privileged ? 0 : register_existing(p, c);
-		conf_free(c);
-		return r;
-	}
-	uuid = c->uuid ? strdup(c->uuid) : NULL;
-	conf_free(c);
-	if (!uuid)
-		uuid = strdup("-");
+	if (!needed)
+		return c->security.privileged ? 0 : register_existing(p, c);
+	uuid = strdup(c->uuid ? c->uuid : "-");
 	if (!uuid)
 		return -ENOMEM;
 	lock = registry_lock(p);
@@ -422,11 +413,22 @@ int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
 	if (!value)
 		return -ENOMEM;
 	r = facts_set(p, cfg, "idmap", value);
+	if (r < 0)
+		return r;
+	log_info("%s: container ids 0-%llu are host ids %llu-%llu", name,
+		 (unsigned long long)count - 1, (unsigned long long)start,
+		 (unsigned long long)(start + count - 1));
+	return 1;
+}
+
+int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg)
+{
+	_cleanup_(conf_freep) struct sysc_conf *c = NULL;
+	int r = facts_load_conf(p, cfg, &c);
+
 	if (r == 0)
-		log_info("%s: container ids 0-%llu are host ids %llu-%llu", name,
-			 (unsigned long long)count - 1, (unsigned long long)start,
-			 (unsigned long long)(start + count - 1));
-	return r;
+		r = idmap_ensure_conf(p, name, cfg, c);
+	return r < 0 ? r : 0;
 }
 
 int idmap_shift_rootfs(const struct sysc_paths *p, const struct sysc_conf *conf, char **on_disk,

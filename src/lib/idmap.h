@@ -26,6 +26,10 @@ struct sysc_conf;
  * host-wide: no two stores give out the same one (<state>/idmap, paths.h).
  * A container that has its range is registered there if it is not yet. */
 int idmap_ensure(const struct sysc_paths *p, const char *name, const char *cfg);
+/* The same for c, the config as loaded from cfg: 1 when a range was written
+ * into cfg (c is out of date then), 0 when nothing was needed. */
+int idmap_ensure_conf(const struct sysc_paths *p, const char *name, const char *cfg,
+		      const struct sysc_conf *c);
 
 /* Container uuid of this store was destroyed: its ranges are free again
  * (host-wide registry in <state>/idmap). */

@@ -81,8 +81,9 @@ static int spawn_monitor(const struct monitor_opts *mo)
 	return result;
 }
 
-/* An unprivileged container without its id range (made privileged, then
- * switched with sysc-config) gets one now; then (re)load the config. */
+/* The config, read once under the container's lock. An unprivileged
+ * container without its id range (made privileged, then switched with
+ * sysc-config) gets one now, and the config is read again with it. */
 static int load_conf(const struct sysc_paths *p, const char *name, struct sysc_conf **ret)
 {
 	_cleanup_free_ char *cfg = paths_container_config(p, name);
@@ -90,9 +91,14 @@ static int load_conf(const struct sysc_paths *p, const char *name, struct sysc_c
 
 	if (!cfg)
 		return -ENOMEM;
-	r = idmap_ensure(p, name, cfg);
-	if (r == 0)
+	r = store_load_conf(p, name, ret); /* valid (logged) */
+	if (r < 0 || ((*ret)->security.privileged && (*ret)->n_idmap == 0))
+		return r;
+	r = idmap_ensure_conf(p, name, cfg, *ret);
+	if (r > 0) {
+		conf_free(TAKE_PTR(*ret));
 		r = store_load_conf(p, name, ret);
+	}
 	if (r == 0 && (*ret)->security.privileged && (*ret)->n_idmap > 0) {
 		log_error("%s: idmap is set but security.privileged is true: set "
 			  "security.privileged = false to run it in a user namespace, or unset "
@@ -108,19 +114,16 @@ int start_container(const struct sysc_paths *p, const char *name, const struct s
 	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct monitor_opts mo = {.paths = p, .ready_fd = -1};
-	int r = store_load_conf(p, name, &conf); /* exists, valid (logged) */
+	int r = store_check_container(p, name); /* exists (logged) */
 
 	if (r < 0)
 		return r;
 	lock = lock_container(p, name);
 	if (lock < 0)
 		return lock;
-	if (!conf->security.privileged || conf->n_idmap > 0) {
-		conf_free(TAKE_PTR(conf));
-		r = load_conf(p, name, &conf);
-		if (r < 0)
-			return r;
-	}
+	r = load_conf(p, name, &conf);
+	if (r < 0)
+		return r;
 	if (conf->security.nesting && conf->security.privileged) {
 		log_error("%s: security.nesting needs security.privileged = false (nesting in a "
 			  "privileged container would give its root the host's /proc and /sys "

@@ -125,9 +125,8 @@ int store_workdir(const struct sysc_paths *p, const char *kind, const char *name
 	return TAKE_FD(fd);
 }
 
-int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_conf **ret)
+int store_check_container(const struct sysc_paths *p, const char *name)
 {
-	_cleanup_free_ char *cfg = NULL;
 	int r = store_check_name(name);
 
 	if (r < 0)
@@ -139,6 +138,16 @@ int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_co
 		log_error("container \"%s\" does not exist (in %s)", name, p->store);
 		return -ENOENT;
 	}
+	return 0;
+}
+
+int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_conf **ret)
+{
+	_cleanup_free_ char *cfg = NULL;
+	int r = store_check_container(p, name);
+
+	if (r < 0)
+		return r;
 	cfg = paths_container_config(p, name);
 	if (!cfg)
 		return -ENOMEM;

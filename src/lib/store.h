@@ -23,6 +23,8 @@ int store_check_name(const char *name);
 /* Check that container NAME exists and read its state (errors logged). */
 struct state_info;
 int store_read_state(const struct sysc_paths *p, const char *name, struct state_info *ret);
+/* Check a container name and that the container exists (logs). */
+int store_check_container(const struct sysc_paths *p, const char *name);
 /* Load a container's config, checking it exists (logs). */
 struct sysc_conf;
 int store_load_conf(const struct sysc_paths *p, const char *name, struct sysc_conf **ret);

@@ -283,10 +283,14 @@ static _Noreturn void child_main(const struct spawn_params *p, const struct secu
 	int r, errfd, tree = -EBADF;
 	uint32_t nameserver = 0;
 
-	/* wait until the monitor has put us into every cgroup hierarchy (and,
-	 * unprivileged, has written our id maps and sent the rootfs tree) */
+	/* wait until the monitor has set up our cgroups (and, unprivileged,
+	 * has written our id maps and sent the rootfs tree) */
 	if (child_receive(p, sync_fd, &tree, &mount_trees, &nameserver) < 0)
 		_exit(1);
+	/* into the v1 hierarchies (hybrid hosts), before the cgroup namespace */
+	r = cgroup_v1_join(p->cg);
+	if (r < 0)
+		child_fail(sync_fd, r);
 	spec.mount_trees = mount_trees;
 	/* (cgroup_v1 freed with the child's exec or exit) */
 	if (conf->security.nesting && cgroup_host_is_hybrid()) {
@@ -457,13 +461,20 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 		r = devices_policy(p->conf, &dev, &n_dev);
 	if (r < 0)
 		return r;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return log_error_errno(-errno, "socketpair: %m");
+	r = cgroup_v1_join_open(p->cg);
+	if (r < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		cgroup_v1_join_close(p->cg);
+		return log_error_errno(r, "socketpair: %m");
+	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {
 		r = -errno;
 		close(sv[0]);
 		close(sv[1]);
+		cgroup_v1_join_close(p->cg);
 		return log_error_errno(r, "cannot create the container's init process: %m");
 	}
 	if (pid == 0) {
@@ -471,11 +482,11 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 		child_main(p, pol, sv[1]);
 	}
 	close(sv[1]);
+	/* the child joins its v1 cgroups itself (cgroup.h) */
+	cgroup_v1_join_close(p->cg);
 	ret->pid = pid;
 	ret->pidfd = pidfd;
 	r = p->userns ? host_userns_setup(p, pid, sv[0], &tree) : 0;
-	if (r == 0)
-		r = cgroup_attach_v1(p->cg, pid);
 	if (r == 0 && p->host_setup)
 		r = p->host_setup(p->host_data, pid);
 	if (r == 0 && p->host_nameserver && p->host_nameserver(p->host_data))

@@ -20,6 +20,16 @@ test_busybox_boots_and_stops() {
 	pid=$(init_pid b1)
 	[[ $pid -gt 1 ]] || t_die "no init pid"
 	sysc-info b1 | grep -Eq "^Cgroup: +/$SYSC_CGROUP_PARENT/b1" || t_die "info: $(sysc-info b1)"
+	# init is in the container's cgroup of every hierarchy: v2, and each v1
+	# one of a hybrid host, which init's process joins itself (cgroup.h)
+	local procs hier=0
+	for procs in /sys/fs/cgroup/"$SYSC_CGROUP_PARENT"/b1/cgroup.procs \
+		/sys/fs/cgroup/*/"$SYSC_CGROUP_PARENT"/b1/cgroup.procs; do
+		[[ -e $procs ]] || continue
+		grep -qx "$pid" "$procs" || t_die "init $pid is not in $procs"
+		hier=$((hier + 1))
+	done
+	[[ $hier -gt 0 ]] || t_die "no cgroup of b1 found"
 	# PID 1 inside is busybox init; only the container's processes; own hostname
 	expect_eq "$(inside b1 /bin/cat /proc/1/comm)" init "pid 1"
 	expect_eq "$(inside b1 /bin/hostname)" b1 hostname
@@ -62,6 +72,22 @@ test_start_errors() {
 	expect_clean
 	sysc-ls | grep -Eq '^b2 +BROKEN' || t_die "ls shows $(sysc-ls)"
 	sysc-destroy -f b2
+}
+
+# sysc-start reads the container's config once, under its lock (not once to
+# check it, again for its id range and a third time to run it)
+test_start_reads_config_once() {
+	local mon i
+	sysc-create rc1 -t busybox
+	strace -o "$T_ROOT/start.strace" -e trace=open,openat sysc-start rc1 ||
+		t_die "sysc-start under strace failed"
+	expect_eq "$(grep -cF "\"$SYSC_PATH/rc1/config\"" "$T_ROOT/start.strace")" 1 \
+		"sysc-start's opens of the config"
+	mon=$(awk -F= '$1 == "monitor_pid" { print $2 }' "$SYSC_RUN_DIR/rc1/state")
+	sysc-stop rc1
+	# (the monitor answers the stop before it exits: wait for it)
+	for i in $(seq 200); do kill -0 "$mon" 2>/dev/null || break; sleep 0.05; done
+	expect_clean
 }
 
 test_running_container_protected() {
@@ -325,7 +351,7 @@ test_monitor_log_rotated() {
 	expect_clean
 }
 
-for t in test_busybox_boots_and_stops test_start_errors test_running_container_protected \
+for t in test_busybox_boots_and_stops test_start_errors test_start_reads_config_once test_running_container_protected \
 	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground test_monitor_keeps_no_caller_fds \
 	test_cycles_leave_host_unchanged test_reboot_loop_stopped test_monitor_log_rotated \
 	test_monitor_is_static_supervisor test_monitor_whole_without_supervisor; do
