@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MONITOR_EXIT_WAIT_MS 5000
+
 int stop_cleanup_stale(const struct sysc_paths *p, const char *name)
 {
 	_cleanup_free_ char *run = paths_container_run(p, name);
@@ -49,19 +51,32 @@ int stop_cleanup_stale(const struct sysc_paths *p, const char *name)
 	return 0;
 }
 
+/* A pidfd of process pid that started at start, or -errno (gone, or its pid
+ * reused). */
+static int pidfd_of(pid_t pid, uint64_t start)
+{
+	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -ESRCH;
+
+	if (fd < 0)
+		return fd == -ESRCH ? fd : -errno;
+	/* the pid could have been reused between reading the state and pidfd_open */
+	if (state_proc_starttime(pid) != start) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
 /* The monitor is gone: halt init ourselves, then clean up what it would have. */
 static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 		       const struct state_info *st, const struct stop_opts *o)
 {
 	int timeout = o->timeout > 0 ? o->timeout : (int)conf->init.stop_timeout;
 	int64_t deadline = monotonic_ms() + (int64_t)timeout * 1000;
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, st->init_pid, 0);
+	_cleanup_close_ int pidfd = pidfd_of(st->init_pid, st->init_start);
 	bool sent = false;
 
 	log_debug("the monitor of %s is gone; stopping it directly", conf->name);
-	/* the pid could have been reused between reading the state and pidfd_open */
-	if (pidfd >= 0 && state_proc_starttime(st->init_pid) != st->init_start)
-		CLOSE_FD(pidfd);
 	/* resend until a send is seen accepted: see send_halt() in the monitor */
 	while (pidfd >= 0 && !o->kill && monotonic_ms() < deadline) {
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
@@ -80,11 +95,31 @@ static int stop_direct(const struct sysc_paths *p, const struct sysc_conf *conf,
 	return stop_cleanup_stale(p, conf->name);
 }
 
+/* The monitor answers a stop once the container is gone, and then exits:
+ * wait for that exit (its log fd, its keeper and its mount namespace go
+ * with it), so that whoever runs next (sysc-destroy, an umount of the
+ * store's filesystem) finds nothing of it. */
+static void wait_monitor_exit(int pidfd, const char *name)
+{
+	int64_t deadline = monotonic_ms() + MONITOR_EXIT_WAIT_MS;
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+
+	while (monotonic_ms() < deadline) {
+		int r = poll(&pfd, 1, 100);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return;
+	}
+	log_warn("the monitor of %s still runs %d ms after it stopped the container", name,
+		 MONITOR_EXIT_WAIT_MS);
+}
+
 /* *ret_stopped: the monitor stopped it (even when it reports a failed stop hook) */
 static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *conf,
-			    const struct stop_opts *o, bool *ret_stopped)
+			    const struct state_info *st, const struct stop_opts *o,
+			    bool *ret_stopped)
 {
 	_cleanup_close_ int fd = control_open(p, conf->name);
+	_cleanup_close_ int monitor = pidfd_of(st->monitor_pid, st->monitor_start);
 	struct control_response resp;
 	int r;
 
@@ -93,6 +128,8 @@ static int stop_via_monitor(const struct sysc_paths *p, const struct sysc_conf *
 	r = control_stop(fd, conf, o->timeout, o->kill, &resp);
 	if (r < 0)
 		return r;
+	if (resp.state == STATE_STOPPED && monitor >= 0)
+		wait_monitor_exit(monitor, conf->name);
 	if (resp.ret < 0 && resp.state == STATE_STOPPED) {
 		/* stopped and cleaned up, but a stop hook failed */
 		*ret_stopped = true;
@@ -161,7 +198,7 @@ int stop_container(const struct sysc_paths *p, const char *name, const struct st
 	} else {
 		bool stopped = false;
 
-		r = st.monitor_alive ? stop_via_monitor(p, conf, o, &stopped) : -ENOTCONN;
+		r = st.monitor_alive ? stop_via_monitor(p, conf, &st, o, &stopped) : -ENOTCONN;
 		if (stopped)
 			goto done;
 		if (r < 0 && st.monitor_alive)

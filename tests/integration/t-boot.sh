@@ -297,6 +297,24 @@ test_cycles_leave_host_unchanged() {
 	expect_clean
 }
 
+# sysc-stop returns once the monitor has exited: nothing of it (its log
+# fd, its keeper, its mount namespace) holds the store when the caller goes
+# on to destroy the container or unmount the store's filesystem
+test_stop_returns_after_monitor() {
+	local mon i
+	sysc-create b13 -t busybox
+	for i in $(seq 20); do
+		sysc-start b13
+		mon=$(grep '^monitor_pid=' "$SYSC_RUN_DIR/b13/state" | cut -d= -f2)
+		[[ -n $mon ]] || t_die "no monitor pid in the state of b13"
+		if ((i % 2)); then sysc-stop b13; else sysc-stop -k b13; fi
+		[[ ! -e /proc/$mon ]] || [[ $(cut -d')' -f2 "/proc/$mon/stat" | cut -d' ' -f2) == Z ]] ||
+			t_die "cycle $i: monitor $mon still runs after sysc-stop returned: $(cat /proc/$mon/stat)"
+	done
+	sysc-destroy b13
+	expect_clean
+}
+
 # an init that reboots the container at once, forever
 REBOOT_LOOP=(/bin/busybox sh -c 'sleep 0.1; /bin/busybox reboot -f')
 
@@ -353,7 +371,7 @@ test_monitor_log_rotated() {
 
 for t in test_busybox_boots_and_stops test_start_errors test_start_reads_config_once test_running_container_protected \
 	test_monitor_killed test_kill_and_timeout test_poweroff_and_reboot_inside test_foreground test_monitor_keeps_no_caller_fds \
-	test_cycles_leave_host_unchanged test_reboot_loop_stopped test_monitor_log_rotated \
+	test_cycles_leave_host_unchanged test_stop_returns_after_monitor test_reboot_loop_stopped test_monitor_log_rotated \
 	test_monitor_is_static_supervisor test_monitor_whole_without_supervisor; do
 	t_run "$t"
 done
