@@ -54,6 +54,8 @@ struct attach_ctx {
 	bool use_pty;
 	bool userns;	 /* init is in a user namespace of its own (unprivileged) */
 	bool pids_later; /* fallback: the command joins the pids cgroup after its fork */
+	bool move_leaf;	 /* the intermediate waits until sysc-attach moved it into the
+			    leaf (CLONE_INTO_CGROUP was refused) */
 	struct attach_shared *shared;
 	int sync[2]; /* [0] ours, [1] the intermediate's */
 };
@@ -293,11 +295,13 @@ static int pids_handover(int sync, pid_t pid, int go)
 	return r;
 }
 
-/* The intermediate: cloned by sysc-attach, moved by it into the container's
- * cgroups, never visible in the container (it stays in the host's PID
- * namespace) and never dumpable. It enters the container, drops every host
- * fd, takes the container's credentials and policy, and only then forks the
- * command into the PID namespace. Exits with the command's status. */
+/* The intermediate: cloned by sysc-attach into the container's v2 leaf,
+ * never visible in the container (it stays in the host's PID namespace)
+ * and never dumpable. It moves itself into the v1 cgroups (through the
+ * "tasks" files sysc-attach opened: host fds, closed at once), enters the
+ * container, drops every host fd, takes the container's credentials and
+ * policy, and only then forks the command into the PID namespace. Exits
+ * with the command's status. */
 static _Noreturn void intermediate(struct attach_ctx *c)
 {
 	struct attach_user u;
@@ -310,7 +314,9 @@ static _Noreturn void intermediate(struct attach_ctx *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	madvise(c->shared, sizeof(*c->shared), MADV_DONTFORK);
 	close(c->sync[0]);
-	if (read(c->sync[1], &ok, 1) != 1)
+	if (cgroup_v1_join(c->cg) < 0)
+		_exit(ATTACH_EXIT_FAILURE);
+	if (c->move_leaf && read(c->sync[1], &ok, 1) != 1)
 		_exit(ATTACH_EXIT_FAILURE);
 	if (enter_container(c, c->sync[1], &slave) < 0)
 		_exit(ATTACH_EXIT_FAILURE);
@@ -404,9 +410,8 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 	return 0;
 }
 
-/* Move pid into the container's cgroups: the v2 leaf and every v1 hierarchy
- * (but the pids one when !with_pids). Moving is not limited by pids.max. */
-static int join_cgroups(const struct attach_ctx *c, pid_t pid, bool with_pids)
+/* Move pid into the container's v2 leaf. Moving is not limited by pids.max. */
+static int join_leaf(const struct attach_ctx *c, pid_t pid)
 {
 	char buf[32];
 	int r;
@@ -416,7 +421,7 @@ static int join_cgroups(const struct attach_ctx *c, pid_t pid, bool with_pids)
 	if (r < 0)
 		return log_error_errno(r, "cannot move a process into the cgroup of %s: %m",
 				       c->name);
-	return with_pids ? cgroup_attach_v1(c->cg, pid) : cgroup_attach_v1_except_pids(c->cg, pid);
+	return 0;
 }
 
 /* Is pid a child of parent? (The fallback's message names the command.) */
@@ -436,32 +441,65 @@ static bool child_of(pid_t pid, pid_t parent)
 	return p && p[1] == ' ' && p[2] && p[3] == ' ' && atoi(p + 4) == (int)parent;
 }
 
-/* Clone the intermediate and put it into the container's cgroups (on the
- * pids fallback: not the v1 pids one; with pids in the v2 leaf, none), then
- * let it go. */
-static int spawn(struct attach_ctx *c, pid_t *ret_pid)
+/* Clone the intermediate into the v2 leaf (CLONE_INTO_CGROUP: no
+ * migration), or where that is refused (e.g. EBUSY: the guest enabled
+ * controllers in the leaf; EAGAIN: its pids.max is reached) outside it, to
+ * be moved in by us before it goes on. */
+static pid_t clone_intermediate(struct attach_ctx *c, bool into_leaf)
 {
 	struct clone_args args = {
+		.flags = into_leaf ? CLONE_INTO_CGROUP : 0,
 		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)c->leaf_fd,
 	};
+	pid_t pid;
+
+	c->move_leaf = false;
+	if (into_leaf) {
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0)
+			return pid;
+		log_debug("cannot clone into cgroup %s/" ATTACH_LEAF " (%m); moving instead",
+			  cgroup_v2_path(c->cg));
+		args.flags = 0;
+		c->move_leaf = true;
+	}
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* Start the intermediate in the container's cgroups (on the pids fallback:
+ * not the v1 pids one; with pids in the v2 leaf, none): born in the v2 leaf,
+ * it moves itself into the v1 ones (cgroup.h says why). */
+static int spawn(struct attach_ctx *c, pid_t *ret_pid)
+{
+	bool join = !c->pids_later || cgroup_v1_has_pids(c->cg);
 	pid_t pid;
 	int r = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
-		return log_error_errno(-errno, "socketpair: %m");
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return log_error_errno(-errno, "cannot create a process for %s: %m", c->name);
+	if (join)
+		r = c->pids_later ? cgroup_v1_join_open_except_pids(c->cg)
+				  : cgroup_v1_join_open(c->cg);
+	if (r < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0) {
+		r = log_error_errno(-errno, "socketpair: %m");
+		cgroup_v1_join_close(c->cg);
+		return r;
+	}
+	pid = clone_intermediate(c, join);
 	if (pid == 0)
 		intermediate(c);
+	r = pid < 0 ? -errno : 0;
+	cgroup_v1_join_close(c->cg); /* the intermediate's copies are its own */
+	if (pid < 0)
+		return log_error_errno(r, "cannot create a process for %s: %m", c->name);
 	CLOSE_FD(c->sync[1]);
 	*ret_pid = pid;
-	if (!c->pids_later)
-		r = join_cgroups(c, pid, true);
-	else if (cgroup_v1_has_pids(c->cg))
-		r = join_cgroups(c, pid, false);
-	if (r == 0 && write(c->sync[0], "G", 1) != 1)
-		r = -errno;
+	if (c->move_leaf) {
+		r = join_leaf(c, pid);
+		if (r == 0 && write(c->sync[0], "G", 1) != 1)
+			r = -errno;
+	}
 	return r;
 }
 
@@ -488,7 +526,9 @@ static int serve(struct attach_ctx *c, pid_t inter, int *master)
 		if (m.type != MSG_CHILD || !c->pids_later || moved || !child_of(m.pid, inter))
 			return -EBADMSG;
 		moved = true;
-		r = join_cgroups(c, m.pid, true);
+		r = join_leaf(c, m.pid);
+		if (r == 0)
+			r = cgroup_attach_v1(c->cg, m.pid);
 		if (r == 0)
 			r = fdpass_send(c->sync[0], &(struct attach_msg){.type = MSG_MOVED},
 					sizeof(m), -1);

@@ -58,12 +58,10 @@ const char *cgroup_v2_path(const struct cgroup_set *cg);
 int cgroup_attach(struct cgroup_set *cg, pid_t pid);
 /* Move pid into the v1 hierarchies only (the v2 part done by CLONE_INTO_CGROUP). */
 int cgroup_attach_v1(struct cgroup_set *cg, pid_t pid);
-/* The same, except the hierarchy carrying the pids controller (which a
- * fork inside a full pids.max would fail in): sysc-attach's fallback. */
-int cgroup_attach_v1_except_pids(struct cgroup_set *cg, pid_t pid);
-/* A child about to become the container's init moves itself into the v1
- * hierarchies (hybrid hosts; nothing to do elsewhere): the parent opens the
- * container's "tasks" files before the fork (cgroup_v1_join_open; logs), the
+/* A child about to become the container's init (or sysc-attach's
+ * intermediate) moves itself into the v1 hierarchies (hybrid hosts;
+ * nothing to do elsewhere): the parent opens the container's "tasks" files
+ * before the fork (cgroup_v1_join_open; logs), the
  * single-threaded child writes "0" to each (cgroup_v1_join, which closes
  * them; logs), the parent closes its copies (cgroup_v1_join_close). The
  * same move as cgroup_attach_v1(), without its cost: a pid written to
@@ -71,6 +69,9 @@ int cgroup_attach_v1_except_pids(struct cgroup_set *cg, pid_t pid);
  * whose write lock waits for an RCU grace period (~10 ms a start here),
  * while a thread that moves itself through "tasks" does not take it. */
 int cgroup_v1_join_open(struct cgroup_set *cg);
+/* The same, except the hierarchy carrying the pids controller (which a
+ * fork inside a full pids.max would fail in): sysc-attach's fallback. */
+int cgroup_v1_join_open_except_pids(struct cgroup_set *cg);
 int cgroup_v1_join(struct cgroup_set *cg);
 void cgroup_v1_join_close(struct cgroup_set *cg);
 /* Is the pids controller a v1 hierarchy of its own here (hybrid hosts)? */

@@ -171,27 +171,38 @@ static int v1_attach(struct cgroup_set *cg, pid_t pid)
 	return v1_attach_except(cg, pid, 0);
 }
 
-int cgroup_attach_v1_except_pids(struct cgroup_set *cg, pid_t pid)
-{
-	return v1_attach_except(cg, pid, CGROUP_V1_PIDS);
-}
-
-int cgroup_v1_join_open(struct cgroup_set *cg)
+static int join_open_except(struct cgroup_set *cg, unsigned skip)
 {
 	for (size_t i = 0; i < cg->n_v1; i++) {
 		struct cgroup_v1_dir *d = &cg->v1[i];
 
-		if (d->fd < 0)
-			return log_error_errno(-ENOENT, "cgroup %s does not exist", d->path);
 		CLOSE_FD(d->tasks_fd);
-		d->tasks_fd = openat(d->fd, "tasks", O_WRONLY | O_CLOEXEC);
-		if (d->tasks_fd < 0) {
-			int r = log_error_errno(-errno, "cannot open %s/tasks: %m", d->path);
+		if (d->mask & skip)
+			continue;
+		int r = d->fd < 0 ? log_error_errno(-ENOENT, "cgroup %s does not exist", d->path)
+				  : 0;
+
+		if (r == 0) {
+			d->tasks_fd = openat(d->fd, "tasks", O_WRONLY | O_CLOEXEC);
+			if (d->tasks_fd < 0)
+				r = log_error_errno(-errno, "cannot open %s/tasks: %m", d->path);
+		}
+		if (r < 0) {
 			cgroup_v1_join_close(cg);
 			return r;
 		}
 	}
 	return 0;
+}
+
+int cgroup_v1_join_open(struct cgroup_set *cg)
+{
+	return join_open_except(cg, 0);
+}
+
+int cgroup_v1_join_open_except_pids(struct cgroup_set *cg)
+{
+	return join_open_except(cg, CGROUP_V1_PIDS);
 }
 
 int cgroup_v1_join(struct cgroup_set *cg)

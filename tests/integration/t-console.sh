@@ -176,6 +176,66 @@ test_attach_namespaces_and_cgroup() {
 		t_die "cgroup: $(sysc-attach deb -- cat /proc/self/cgroup)"
 	# it is a process of the container: visible to the container's ps
 	sysc-attach deb -- sh -c 'ps -e -o pid= | wc -l' >/dev/null
+	attach_in_every_cgroup deb
+	attach_in_every_cgroup bb
+}
+
+# Seen from the host while it runs, an attached command and its
+# intermediate are in every one of the container's cgroups (the v2 leaf;
+# on hybrid hosts each v1 hierarchy: init's cgroup there) and hold no fd
+# but their stdio (none of the tasks files or cgroup directories).
+attach_in_every_cgroup() { # NAME
+	local name=$1 init apid inter="" cmd="" want="" line p
+	init=$(init_pid "$name")
+	sysc-attach "$name" -- sleep 30 </dev/null >/dev/null 2>&1 &
+	apid=$!
+	for _ in $(seq 100); do
+		inter=$(pgrep -P "$apid") && cmd=$(pgrep -x sleep -P "$inter") && break
+		sleep 0.1
+	done
+	[[ -n $cmd ]] || t_die "no attached sleep under sysc-attach $apid"
+	while IFS= read -r line; do
+		if [[ $line == 0::* ]]; then
+			want+="0::/$SYSC_CGROUP_PARENT/$name/sysc.attach"$'\n'
+		else
+			want+="${line%%:/*}:/$SYSC_CGROUP_PARENT/$name"$'\n'
+			grep -qxF "${line%%:/*}:/$SYSC_CGROUP_PARENT/$name" /proc/"$init"/cgroup ||
+				t_die "init of $name is not in ${line%%:/*}:/$SYSC_CGROUP_PARENT/$name"
+		fi
+	done </proc/self/cgroup
+	for p in "$inter" "$cmd"; do
+		expect_eq "$(cat /proc/"$p"/cgroup)"$'\n' "$want" "cgroups of attached process $p"
+		expect_eq "$(ls /proc/"$p"/fd | sort -n | tr '\n' ' ')" "0 1 2 " "fds of attached process $p"
+	done
+	kill "$cmd"
+	wait "$apid" 2>/dev/null || true
+}
+
+# Issue 20: the intermediate is born in the v2 leaf (CLONE_INTO_CGROUP) and
+# moves itself into each v1 hierarchy ("0" to its tasks file): nothing
+# writes its pid to a cgroup.procs, which takes the kernel's global
+# threadgroup rwsem and waits for an RCU grace period (doc/benchmarks.md).
+# The trace event of every move names the mover and the moved.
+test_attach_moves_itself() {
+	local tr=/sys/kernel/tracing inst moves n=0 line
+	[[ -d $tr/instances ]] || t_die "no tracefs at $tr"
+	inst=$tr/instances/sysc-test-$$
+	mkdir "$inst" || t_die "cannot make trace instance $inst"
+	echo 1 >"$inst/events/cgroup/cgroup_attach_task/enable"
+	sysc-attach bb -- /bin/true
+	echo 0 >"$inst/events/cgroup/cgroup_attach_task/enable"
+	moves=$(grep -E " dst_path=/$SYSC_CGROUP_PARENT/bb(/sysc.attach)? " "$inst/trace")
+	rmdir "$inst" || t_die "cannot remove trace instance $inst"
+	while IFS= read -r line; do
+		[[ -z $line ]] && continue
+		n=$((n + 1))
+		[[ $line =~ -([0-9]+)\ +\[.*\ pid=([0-9]+)\  ]] || t_die "trace line: $line"
+		[[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] ||
+			t_die "moved by another process: $line"
+		[[ $line == *" dst_path=/$SYSC_CGROUP_PARENT/bb/sysc.attach "* ]] &&
+			t_die "migrated into the v2 leaf: $line"
+	done <<<"$moves"
+	expect_eq "$n" "$(grep -vc '^0::' /proc/self/cgroup)" "moves (one per v1 hierarchy)"
 }
 
 test_attach_env_user_cwd() {
@@ -334,7 +394,7 @@ for t in test_setup test_console_login test_console_busy_and_reattach test_conso
 	test_ttys_and_log test_attach_exit_status test_attach_stdio \
 	test_attach_namespaces_and_cgroup test_attach_env_user_cwd test_attach_pty \
 	test_console_real_terminal test_attach_no_fd_leak test_attach_same_policy_as_init \
-	test_attach_exe_not_writable \
+	test_attach_exe_not_writable test_attach_moves_itself \
 	test_stopped_container test_leaves_nothing; do
 	t_run "$t"
 done
