@@ -145,7 +145,7 @@ static int v1_create(struct cgroup_set *cg)
 	return 0;
 }
 
-static int v1_attach_except(struct cgroup_set *cg, pid_t pid, unsigned skip)
+static int v1_attach(struct cgroup_set *cg, pid_t pid)
 {
 	char buf[32];
 
@@ -154,8 +154,6 @@ static int v1_attach_except(struct cgroup_set *cg, pid_t pid, unsigned skip)
 		struct cgroup_v1_dir *d = &cg->v1[i];
 		int r;
 
-		if (d->mask & skip)
-			continue;
 		if (d->fd < 0)
 			return log_error_errno(-ENOENT, "cgroup %s does not exist", d->path);
 		r = cgroup_write_at(d->fd, "cgroup.procs", buf);
@@ -164,11 +162,6 @@ static int v1_attach_except(struct cgroup_set *cg, pid_t pid, unsigned skip)
 					       (int)pid, d->path);
 	}
 	return 0;
-}
-
-static int v1_attach(struct cgroup_set *cg, pid_t pid)
-{
-	return v1_attach_except(cg, pid, 0);
 }
 
 static int join_open_except(struct cgroup_set *cg, unsigned skip)
