@@ -445,8 +445,11 @@ static __attribute__((noreturn)) void supervise(const char *run_dir, const char 
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	pfd[0] = (struct pollfd){.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK),
 				 .events = POLLIN};
-	if (pfd[0].fd < 0)
+	if (pfd[0].fd < 0) {
+		log_error_errno(-errno, "cannot watch the signals of the DNS supervisor of %s: %m",
+				bridge);
 		_exit(1);
+	}
 	ifindex = watch_bridge(bridge, &watch);
 	if (ifindex == 0)
 		supervise_gone(run_dir, dir, bridge, 0);
