@@ -375,7 +375,7 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 {
 	struct state_info st;
 	_cleanup_free_ char *leaf = NULL;
-	int r = state_read(p, c->name, &st);
+	int r = state_read_runtime(p, c->name, &st);
 
 	if (r < 0)
 		return log_error_errno(r, "cannot read the state of %s: %m", c->name);
@@ -383,7 +383,12 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 		log_error("container %s is not running", c->name);
 		return -ESRCH;
 	}
-	if (st.state == STATE_FROZEN) {
+	_cleanup_free_ char *key = paths_container_key(p, c->name);
+	r = key ? cgroup_open(p->cgroup_parent, key, &c->cg) : -ENOMEM;
+	if (r < 0)
+		return log_error_errno(r, "cannot find the cgroup of %s: %m", c->name);
+	/* frozen is a fact of the cgroup (state_read() asks it the same) */
+	if (st.state == STATE_FROZEN || (st.state == STATE_RUNNING && cgroup_frozen(c->cg) > 0)) {
 		log_error("container %s is frozen; sysc-unfreeze %s first", c->name, c->name);
 		return -EBUSY;
 	}
@@ -393,10 +398,6 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 		return -ESRCH;
 	}
 	c->userns = other_userns(st.init_pid);
-	_cleanup_free_ char *key = paths_container_key(p, c->name);
-	r = key ? cgroup_open(p->cgroup_parent, key, &c->cg) : -ENOMEM;
-	if (r < 0)
-		return log_error_errno(r, "cannot find the cgroup of %s: %m", c->name);
 	/* a leaf: the container's own cgroup is an inner node (cgroup v2 lets
 	 * processes live only in leaves once controllers are enabled below) */
 	leaf = str_printf("%s/" ATTACH_LEAF, cgroup_v2_path(c->cg));
@@ -584,6 +585,21 @@ static int pids_fallback(struct attach_ctx *c)
 	return -EAGAIN;
 }
 
+/* Init's policy as the monitor saved it at start; where there is none (a
+ * container an older sysc started) the one its config gives. */
+static int load_policy(const struct sysc_paths *p, const char *name, struct security_policy **ret)
+{
+	_cleanup_free_ char *run = paths_container_run(p, name);
+	_cleanup_(conf_freep) struct sysc_conf *conf = NULL;
+	int r = run ? security_policy_load(run, ret) : -ENOMEM;
+
+	if (r != -ENOENT)
+		return r;
+	log_debug("no saved policy for %s: building it from its config", name);
+	r = store_load_conf(p, name, &conf);
+	return r < 0 ? r : security_prepare(conf, ret);
+}
+
 /* fds 0-2 must be open: else a descriptor opened later takes one of their
  * numbers and would be passed to the command as its stdio. */
 static int ensure_stdio(void)
@@ -610,15 +626,11 @@ int attach_run(const struct sysc_paths *p, const char *name, const struct attach
 		.use_pty = isatty(STDIN_FILENO),
 		.sync = {-EBADF, -EBADF},
 	};
-	struct sysc_conf *conf = NULL;
 	int r, status = 0;
 
 	r = ensure_stdio();
 	if (r == 0)
-		r = store_load_conf(p, name, &conf);
-	if (r == 0)
-		r = security_prepare(conf, &c.pol);
-	conf_free(conf);
+		r = load_policy(p, name, &c.pol);
 	if (r == 0)
 		r = prepare(p, &c);
 	if (r == 0) {

@@ -85,17 +85,16 @@ static bool alive(pid_t pid, uint64_t start)
 	return pid > 0 && start != 0 && state_proc_starttime(pid) == start;
 }
 
-int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret)
+int state_read_runtime(const struct sysc_paths *p, const char *name, struct state_info *ret)
 {
 	_cleanup_free_ char *run = paths_container_run(p, name), *data = NULL;
 	_cleanup_free_ char *path = run ? str_printf("%s/state", run) : NULL;
-	_cleanup_free_ char *key = paths_container_key(p, name);
 	struct state_info s = {.state = STATE_STOPPED};
 	const char *store = NULL;
 	char *save = NULL;
 	int r;
 
-	if (!path || !key)
+	if (!path)
 		return -ENOMEM;
 	r = fileio_read_at(AT_FDCWD, path, &data, NULL);
 	if (r == -ENOENT || r == -ENOTDIR) {
@@ -124,9 +123,17 @@ int state_read(const struct sysc_paths *p, const char *name, struct state_info *
 			s.state = STATE_RUNNING;
 		}
 	}
-	/* frozen is a fact of the cgroup, whoever froze it and whether or not the monitor lives */
-	if (s.state == STATE_RUNNING && cgroup_is_frozen(p->cgroup_parent, key))
-		s.state = STATE_FROZEN;
 	*ret = s;
 	return 0;
+}
+
+int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret)
+{
+	_cleanup_free_ char *key = paths_container_key(p, name);
+	int r = key ? state_read_runtime(p, name, ret) : -ENOMEM;
+
+	/* frozen is a fact of the cgroup, whoever froze it and whether or not the monitor lives */
+	if (r == 0 && ret->state == STATE_RUNNING && cgroup_is_frozen(p->cgroup_parent, key))
+		ret->state = STATE_FROZEN;
+	return r;
 }

@@ -43,5 +43,8 @@ int state_parse(const char *s, enum sysc_state *ret);
 int state_write(const char *run_dir, const char *store, const struct state_info *info);
 /* Read a container's state; STOPPED when there is no runtime state. */
 int state_read(const struct sysc_paths *p, const char *name, struct state_info *ret);
+/* The same without asking the cgroup whether it is frozen (RUNNING then
+ * may be FROZEN): for a caller that opens the cgroup anyway (attach). */
+int state_read_runtime(const struct sysc_paths *p, const char *name, struct state_info *ret);
 /* Start time of a process from /proc/PID/stat; 0 if it does not exist or is a zombie. */
 uint64_t state_proc_starttime(pid_t pid);

@@ -337,6 +337,7 @@ static int boot(struct monitor *m)
 		.host_data = m,
 		.userns = userns_enabled(m->conf),
 		.prepare_root = prepare_root,
+		.run_dir = m->run_dir,
 		.hooks = &m->hooks,
 	};
 	_cleanup_free_ char *views = NULL;
@@ -713,6 +714,7 @@ static void remove_runtime(struct monitor *m)
 {
 	_cleanup_free_ char *sock = str_printf("%s/%s", m->run_dir, CONTROL_SOCKET);
 	_cleanup_free_ char *state = str_printf("%s/state", m->run_dir);
+	_cleanup_free_ char *policy = str_printf("%s/policy", m->run_dir);
 
 	if (!m->run_dir_made)
 		return; /* someone else's (a start refused because it exists) */
@@ -720,6 +722,8 @@ static void remove_runtime(struct monitor *m)
 		unlink(sock);
 	if (state)
 		unlink(state);
+	if (policy)
+		unlink(policy);
 	if (m->mount_point)
 		rmdir(m->mount_point);
 	if (rmdir(m->run_dir) < 0 && errno != ENOENT)

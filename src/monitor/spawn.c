@@ -457,6 +457,8 @@ int spawn_init(const struct spawn_params *p, struct spawn_result *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	r = security_prepare(p->conf, &pol);
+	if (r == 0 && p->run_dir)
+		r = security_policy_save(pol, p->run_dir);
 	if (r == 0)
 		r = devices_policy(p->conf, &dev, &n_dev);
 	if (r < 0)

@@ -40,6 +40,9 @@ struct spawn_params {
 	void *host_data;
 	/* lxcfs mount whose resource views the container gets, or NULL */
 	const char *views_dir;
+	/* the runtime directory: init's security policy is saved there for
+	 * sysc-attach (security_policy_save) before init exists */
+	const char *run_dir;
 	/* pre_mount, mount and start hooks run in the child */
 	const struct hooks_ctx *hooks;
 };

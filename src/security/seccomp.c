@@ -178,6 +178,30 @@ int seccomp_compile(void *ctx, void **ret_prog)
 	return 0;
 }
 
+int seccomp_prog_from_insns(const void *insns, size_t n, void **ret_prog)
+{
+	struct seccomp_prog *p;
+
+	if (n == 0 || n > BPF_MAXINSNS)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p) + n * sizeof(struct sock_filter));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->insns, insns, n * sizeof(struct sock_filter));
+	p->prog.len = (unsigned short)n;
+	p->prog.filter = p->insns;
+	*ret_prog = p;
+	return 0;
+}
+
+const void *seccomp_prog_insns(const void *prog, size_t *ret_n)
+{
+	const struct seccomp_prog *p = prog;
+
+	*ret_n = p->prog.len;
+	return p->insns;
+}
+
 int seccomp_install(const void *prog)
 {
 	const struct seccomp_prog *p = prog;

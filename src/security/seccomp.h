@@ -84,4 +84,9 @@ int seccomp_compile(void *ctx, void **ret_prog);
 /* Load a compiled filter into the calling thread: one seccomp(2) call
  * (needs CAP_SYS_ADMIN or no_new_privs). */
 int seccomp_install(const void *prog);
+/* A compiled filter from n instructions (copied; n <= BPF_MAXINSNS), and
+ * back: its instructions, *ret_n of them (policy-file.c saves and loads
+ * init's filter so that attach does not build it again). */
+int seccomp_prog_from_insns(const void *insns, size_t n, void **ret_prog);
+const void *seccomp_prog_insns(const void *prog, size_t *ret_n);
 void seccomp_ctx_free(void *ctx);

@@ -35,4 +35,9 @@ void security_limit_caps(struct security_policy *p, uint64_t bounding);
 int security_apply_early(const struct security_policy *p);
 int security_apply_final(const struct security_policy *p);
 void security_policy_free(struct security_policy *p);
+/* Init's policy in <run_dir>/policy (0600), written by the monitor before
+ * init exists, read by sysc-attach; load returns -ENOENT quietly where there
+ * is none (a container an older sysc started) and logs anything else. */
+int security_policy_save(const struct security_policy *p, const char *run_dir);
+int security_policy_load(const char *run_dir, struct security_policy **ret);
 DEFINE_CLEANUP_FUNC(struct security_policy *, security_policy_free)

@@ -353,24 +353,32 @@ test_attach_same_policy_as_init() {
 
 test_attach_exe_not_writable() {
 	# attaching processes run from a detached read-only overlay of the binary
-	# (rexec.c), not the host's file
-	local bin=$T_ROOT/hostbin sum pid exe err
+	# (rexec.c), not the host's file: sysc-attach (its own executable) and
+	# `sysc attach` (the multi-call one)
+	local bin=$T_ROOT/hostbin sum sum_multi pid exe err form
 	mkdir -p "$bin"
+	cp "$(command -v sysc-attach)" "$bin/sysc-attach"
 	cp "$(command -v sysc)" "$bin/sysc"
-	ln -s sysc "$bin/sysc-attach"
-	sum=$(sha256sum <"$bin/sysc")
-	"$bin/sysc-attach" deb -- sleep 3 &
-	local apid=$!
-	sleep 1
-	# the intermediate attach process (host pid ns) and the sleeper's parent
-	for pid in $(pgrep -P "$apid") $apid; do
-		exe=$(readlink /proc/"$pid"/exe)
-		[[ $exe == /sysc ]] || t_die "attach process $pid runs $exe"
-		# not even the host's root can open it for writing
-		err=$( (printf X >>/proc/"$pid"/exe) 2>&1) && t_die "wrote into /proc/$pid/exe"
-		[[ $err == *"Read-only file system"* ]] || t_die "writing /proc/$pid/exe: $err"
+	sum=$(sha256sum <"$bin/sysc-attach")
+	sum_multi=$(sha256sum <"$bin/sysc")
+	for form in sysc-attach sysc; do
+		if [[ $form == sysc ]]; then
+			"$bin/sysc" attach deb -- sleep 3 &
+		else
+			"$bin/sysc-attach" deb -- sleep 3 &
+		fi
+		local apid=$!
+		sleep 1
+		# the intermediate attach process (host pid ns) and the sleeper's parent
+		for pid in $(pgrep -P "$apid") $apid; do
+			exe=$(readlink /proc/"$pid"/exe)
+			[[ $exe == "/$form" ]] || t_die "$form: attach process $pid runs $exe"
+			# not even the host's root can open it for writing
+			err=$( (printf X >>/proc/"$pid"/exe) 2>&1) && t_die "wrote into /proc/$pid/exe"
+			[[ $err == *"Read-only file system"* ]] || t_die "writing /proc/$pid/exe: $err"
+		done
+		wait "$apid"
 	done
-	wait "$apid"
 	# an attacker inside racing every new process cannot write either
 	sysc-attach deb -- sh -c 'end=$((SECONDS+6)); while [ $SECONDS -lt $end ]; do
 		for p in /proc/[0-9]*; do printf X 2>/dev/null >>$p/exe && echo "WROTE $p"; done; done' \
@@ -379,7 +387,67 @@ test_attach_exe_not_writable() {
 	for _ in $(seq 30); do "$bin/sysc-attach" deb -- true; done
 	wait "$attacker"
 	grep -q WROTE "$T_ROOT/attacker" && t_die "attacker wrote: $(head -n 3 "$T_ROOT/attacker")"
-	expect_eq "$(sha256sum <"$bin/sysc")" "$sum" "host binary checksum"
+	expect_eq "$(sha256sum <"$bin/sysc-attach")" "$sum" "host binary checksum"
+	expect_eq "$(sha256sum <"$bin/sysc")" "$sum_multi" "host multi-call binary checksum"
+}
+
+test_attach_is_static() {
+	# attach executes itself twice (the second time from the sealed copy):
+	# its own static executable loads no shared library either time
+	# (doc/architecture.md, "Attach"); `sysc attach` is the same code
+	local exe
+	exe=$(command -v sysc-attach)
+	[[ ! -L $exe ]] || t_die "$exe is a link (to $(readlink "$exe"))"
+	readelf -lW "$exe" | grep -q 'Requesting program interpreter' &&
+		t_die "$exe is dynamically linked: $(readelf -lW "$exe" | grep interpreter)"
+	expect_eq "$(sysc attach deb -- cat /etc/hostname)" deb "sysc attach (multi-call)"
+}
+
+# The policy of an attached process is the one init got at start, saved by
+# the monitor in the runtime directory; a config change applies at the next
+# start, to init and attach alike.
+test_attach_policy_is_the_started_one() {
+	local cfg=$SYSC_PATH/deb/config want have
+	want=$(sysc-attach deb -- grep -E '^(CapBnd|Seccomp|NoNewPrivs):' /proc/1/status)
+	cp -p "$cfg" "$T_ROOT/deb.config"
+	# net_raw dropped, and nothing of the default drop list
+	printf 'capabilities = { drop = [ "net_raw" ]; };\n' >>"$cfg"
+	have=$(sysc-attach deb -- grep -E '^(CapBnd|Seccomp|NoNewPrivs):' /proc/self/status) || {
+		cp -p "$T_ROOT/deb.config" "$cfg"
+		t_die "attach failed after the config changed"
+	}
+	cp -p "$T_ROOT/deb.config" "$cfg"
+	expect_eq "$have" "$want" "attached process after a config change vs init"
+}
+
+test_attach_saved_policy_checked() {
+	local pol=$SYSC_RUN_DIR/deb/policy rc want have
+	[[ -f $pol ]] || t_die "no $pol"
+	expect_eq "$(stat -c '%a %U' "$pol")" "600 root" "policy file mode and owner"
+	want=$(sysc-attach deb -- grep CapBnd /proc/1/status)
+	cp -p "$pol" "$T_ROOT/policy"
+	# writable by others: refused, naming the file
+	chmod 666 "$pol"
+	rc=0
+	sysc-attach deb -- true 2>"$T_ROOT/err" || rc=$?
+	chmod 600 "$pol"
+	expect_eq "$rc" 125 "attach with a world-writable policy file"
+	grep -q "$pol is not sysc's" "$T_ROOT/err" || t_die "message: $(cat "$T_ROOT/err")"
+	# damaged: refused
+	printf 'SYSCPOL1 garbage' >"$pol"
+	rc=0
+	sysc-attach deb -- true 2>"$T_ROOT/err" || rc=$?
+	cp -p "$T_ROOT/policy" "$pol"
+	expect_eq "$rc" 125 "attach with a damaged policy file"
+	grep -q "$pol: not a policy sysc saved" "$T_ROOT/err" || t_die "message: $(cat "$T_ROOT/err")"
+	# none (a container an older sysc started): the config's, which is init's here
+	mv "$pol" "$T_ROOT/policy.moved"
+	rc=0
+	have=$(sysc-attach deb -- grep CapBnd /proc/self/status) || rc=$?
+	mv "$T_ROOT/policy.moved" "$pol"
+	expect_eq "$rc" 0 "attach without a saved policy"
+	expect_eq "$have" "$want" "CapBnd from the config vs init's"
+	expect_eq "$(sysc-attach deb -- grep CapBnd /proc/self/status)" "$want" "restored"
 }
 
 test_stopped_container() {
@@ -403,7 +471,8 @@ for t in test_setup test_console_login test_console_busy_and_reattach test_conso
 	test_ttys_and_log test_attach_exit_status test_attach_stdio \
 	test_attach_namespaces_and_cgroup test_attach_env_user_cwd test_attach_pty \
 	test_console_real_terminal test_attach_no_fd_leak test_attach_same_policy_as_init \
-	test_attach_exe_not_writable test_attach_moves_itself \
+	test_attach_exe_not_writable test_attach_is_static test_attach_policy_is_the_started_one \
+	test_attach_saved_policy_checked test_attach_moves_itself \
 	test_stopped_container test_leaves_nothing; do
 	t_run "$t"
 done

@@ -5,13 +5,16 @@
 #include "security/caps.h"
 #include "security/devices.h"
 #include "security/seccomp.h"
+#include "security/security.h"
 #include "util/log.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
 #include <seccomp.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void default_profile(void)
@@ -289,6 +292,94 @@ static void capabilities(void)
 	CHECK(caps_from_config(NULL, bad, &set) == -EINVAL, "unknown keep refused");
 }
 
+/* A file in dir with these bytes (and mode). */
+static void put(const char *dir, const char *name, const void *data, size_t len, mode_t mode)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	f = fopen(path, "we");
+	if (f) {
+		fwrite(data, 1, len, f);
+		fclose(f);
+	}
+	chmod(path, mode);
+}
+
+/* Init's policy saved by the monitor and loaded by sysc-attach: the same
+ * capabilities, no_new_privs and BPF instructions; anything else refused. */
+static void saved_policy(void)
+{
+	char dir[] = "/tmp/test-security.XXXXXX", path[256];
+	struct security_policy want = {.caps_keep = 0x1c09dfcffffull, .no_new_privs = true};
+	struct security_policy *got = NULL;
+	struct seccomp_profile *prof = NULL;
+	void *ctx = NULL;
+	const void *a, *b;
+	size_t na = 0, nb = 0;
+	char *buf = NULL;
+	long len;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/policy", dir);
+	CHECK(security_policy_load(dir, &got) == -ENOENT, "no file: -ENOENT (build from config)");
+	CHECK(seccomp_profile_load("default", &prof) == 0 &&
+		      seccomp_build(prof, false, &ctx) == 0 &&
+		      seccomp_compile(ctx, &want.seccomp) == 0,
+	      "the default filter compiles");
+	seccomp_ctx_free(ctx);
+	seccomp_profile_free(prof);
+	CHECK(security_policy_save(&want, dir) == 0, "saved");
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "mode 0600");
+	CHECK(security_policy_load(dir, &got) == 0 && got, "loaded");
+	if (got && want.seccomp && got->seccomp) {
+		a = seccomp_prog_insns(want.seccomp, &na);
+		b = seccomp_prog_insns(got->seccomp, &nb);
+		CHECK(got->caps_keep == want.caps_keep && got->no_new_privs && na == nb && na > 0 &&
+			      memcmp(a, b, na * 8) == 0,
+		      "the same capabilities, no_new_privs and %zu BPF instructions", na);
+	}
+	security_policy_free(got);
+	got = NULL;
+	/* the file's bytes, to damage */
+	f = fopen(path, "re");
+	if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
+	    (buf = malloc((size_t)len))) {
+		rewind(f);
+		CHECK(fread(buf, 1, (size_t)len, f) == (size_t)len, "read back");
+		put(dir, "policy", buf, (size_t)len - 8, 0600);
+		CHECK(security_policy_load(dir, &got) == -EBADMSG,
+		      "one instruction short: refused");
+		buf[0] = 'X';
+		put(dir, "policy", buf, (size_t)len, 0600);
+		CHECK(security_policy_load(dir, &got) == -EBADMSG, "bad magic: refused");
+		buf[0] = 'S';
+		put(dir, "policy", buf, (size_t)len, 0620);
+		CHECK(security_policy_load(dir, &got) == -EPERM, "group-writable: refused");
+		put(dir, "policy", buf, 10, 0600);
+		CHECK(security_policy_load(dir, &got) == -EBADMSG,
+		      "shorter than a header: refused");
+	}
+	if (f)
+		fclose(f);
+	free(buf);
+	want.seccomp = NULL;
+	want.no_new_privs = false;
+	CHECK(security_policy_save(&want, dir) == 0 && security_policy_load(dir, &got) == 0 &&
+		      got && !got->seccomp && !got->no_new_privs,
+	      "no filter (profile \"none\") round-trips");
+	security_policy_free(got);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	default_profile();
@@ -299,5 +390,6 @@ int main(void)
 	device_rules();
 	bpf_program();
 	capabilities();
+	saved_policy();
 	return tap_done();
 }
