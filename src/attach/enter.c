@@ -42,6 +42,7 @@
  * inherited by the command (MADV_DONTFORK). */
 struct attach_shared {
 	int fork_errno; /* the intermediate could not fork the command */
+	pid_t cmd_pid;	/* the command (sysc-attach's child), host pid */
 };
 
 struct attach_ctx {
@@ -155,11 +156,11 @@ static int become(const struct attach_user *u, const char *cwd)
 }
 
 /* The command, forked by the intermediate into the container's PID namespace
- * with nothing left to do but exec: it holds stdio and nothing else, is in
- * the container's cgroups, has the container's credentials and policy, and
- * is not dumpable (the kernel makes it dumpable again at exec, once it is the
- * container's program). sync/go >= 0 only on the pids fallback, where it
- * waits until sysc-attach has moved it into the pids cgroup. */
+ * as a child of sysc-attach (CLONE_PARENT: sysc-attach waits for it, and the
+ * intermediate exits at once), with nothing left to do but exec: it holds stdio and nothing else,
+ * is in the container's cgroups, has the container's credentials and policy, and is not dumpable
+ * (the kernel makes it dumpable again at exec, once it is the container's program). sync/go >= 0
+ * only on the pids fallback, where it waits until sysc-attach has moved it into the pids cgroup. */
 static _Noreturn void command(const struct attach_ctx *c, const struct attach_exec *x, int sync,
 			      const int go[2])
 {
@@ -295,18 +296,28 @@ static int pids_handover(int sync, pid_t pid, int go)
 	return r;
 }
 
+/* The command as sysc-attach's child: the intermediate is gone as soon as
+ * it exists, and sysc-attach is woken by the command's own exit. exit_signal
+ * is the intermediate's (SIGCHLD); clone3 wants 0 for it with CLONE_PARENT. */
+static pid_t clone_command(void)
+{
+	struct clone_args args = {.flags = CLONE_PARENT};
+
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 /* The intermediate: cloned by sysc-attach into the container's v2 leaf,
  * never visible in the container (it stays in the host's PID namespace)
  * and never dumpable. It moves itself into the v1 cgroups (through the
  * "tasks" files sysc-attach opened: host fds, closed at once), enters the
  * container, drops every host fd, takes the container's credentials and
- * policy, and only then forks the command into the PID namespace. Exits
- * with the command's status. */
+ * policy, and only then forks the command into the PID namespace, as
+ * sysc-attach's child; it exits 0 once the command may run. */
 static _Noreturn void intermediate(struct attach_ctx *c)
 {
 	struct attach_user u;
 	struct attach_exec x = {0};
-	int go[2] = {-EBADF, -EBADF}, slave = -EBADF, sync, status;
+	int go[2] = {-EBADF, -EBADF}, slave = -EBADF, sync;
 	char ok;
 	pid_t pid;
 
@@ -336,7 +347,7 @@ static _Noreturn void intermediate(struct attach_ctx *c)
 		_exit(ATTACH_EXIT_FAILURE);
 	if (!c->pids_later)
 		close(sync); /* nothing leads back to sysc-attach */
-	pid = fork();
+	pid = clone_command();
 	if (pid < 0) {
 		c->shared->fork_errno = errno;
 		if (errno != EAGAIN || c->pids_later)
@@ -345,22 +356,15 @@ static _Noreturn void intermediate(struct attach_ctx *c)
 	}
 	if (pid == 0)
 		command(c, &x, c->pids_later ? sync : -EBADF, go);
+	c->shared->cmd_pid = pid;
 	if (c->pids_later) {
 		close(go[0]);
 		if (pids_handover(sync, pid, go[1]) < 0) {
 			kill(pid, SIGKILL);
 			_exit(ATTACH_EXIT_FAILURE);
 		}
-		close(go[1]);
-		close(sync);
 	}
-	/* while a pty is used, terminal signals go to the command, not to us */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(ATTACH_EXIT_FAILURE);
-	_exit(proc_status_to_exit(status));
+	_exit(0);
 }
 
 static void pty_resize(void *data, unsigned short rows, unsigned short cols)
@@ -403,9 +407,13 @@ static int prepare(const struct sysc_paths *p, struct attach_ctx *c)
 	leaf = str_printf("%s/" ATTACH_LEAF, cgroup_v2_path(c->cg));
 	if (!leaf)
 		return -ENOMEM;
-	if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
-		return log_error_errno(-errno, "cannot create cgroup %s: %m", leaf);
+	/* made by the first attach */
 	c->leaf_fd = open(leaf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->leaf_fd < 0 && errno == ENOENT) {
+		if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+			return log_error_errno(-errno, "cannot create cgroup %s: %m", leaf);
+		c->leaf_fd = open(leaf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (c->leaf_fd < 0)
 		return log_error_errno(-errno, "cannot open cgroup %s: %m", leaf);
 	return 0;
@@ -524,7 +532,7 @@ static int serve(struct attach_ctx *c, pid_t inter, int *master)
 		}
 		if (fd >= 0)
 			close(fd);
-		if (m.type != MSG_CHILD || !c->pids_later || moved || !child_of(m.pid, inter))
+		if (m.type != MSG_CHILD || !c->pids_later || moved || !child_of(m.pid, getpid()))
 			return -EBADMSG;
 		moved = true;
 		r = join_leaf(c, m.pid);
@@ -538,7 +546,31 @@ static int serve(struct attach_ctx *c, pid_t inter, int *master)
 	}
 }
 
-/* One run: the intermediate, its terminal proxied, its exit status. */
+/* Wait for the intermediate, then for the command it made our child (its
+ * status is the attach's); when the intermediate failed (or kill), for
+ * whatever it left. */
+static int reap(struct attach_ctx *c, pid_t inter, bool kill_all)
+{
+	int status = 0, st;
+
+	if (kill_all)
+		kill(inter, SIGKILL);
+	while (waitpid(inter, &status, 0) < 0 && errno == EINTR)
+		;
+	if (c->shared->cmd_pid > 0 && (kill_all || !WIFEXITED(status) || WEXITSTATUS(status)))
+		kill(c->shared->cmd_pid, SIGKILL);
+	if (c->shared->cmd_pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		while (waitpid(c->shared->cmd_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return status;
+	}
+	/* a command the intermediate cloned but could not name */
+	while (waitpid(-1, &st, 0) > 0 || errno == EINTR)
+		;
+	return status;
+}
+
+/* One run: the intermediate, its terminal proxied, the command's exit status. */
 static int attach_once(struct attach_ctx *c, int *ret_status)
 {
 	pid_t pid = 0;
@@ -553,12 +585,8 @@ static int attach_once(struct attach_ctx *c, int *ret_status)
 	if (r == 0 && master >= 0)
 		tty_proxy_run(
 			&(struct tty_proxy){.peer = master, .resize = pty_resize, .data = &master});
-	if (pid > 0) {
-		if (r < 0)
-			kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
+	if (pid > 0)
+		status = reap(c, pid, r < 0);
 	signal(SIGINT, old_int);
 	signal(SIGQUIT, old_quit);
 	CLOSE_FD(master);
@@ -579,6 +607,7 @@ static int pids_fallback(struct attach_ctx *c)
 	if (cgroup_v1_has_pids(c->cg) || c->userns) {
 		c->pids_later = true;
 		c->shared->fork_errno = 0;
+		c->shared->cmd_pid = 0;
 		return 0;
 	}
 	log_error("cannot start a process in %s: its pids.max is reached", c->name);

@@ -75,8 +75,12 @@ static int store_identity(struct sysc_paths *p)
 	_cleanup_free_ char *configured = NULL;
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 
+	const char *conf_path = p->global->path ? p->global->path : "/var/lib/sysc";
+
 	p->store_real = canonical(p->store);
-	configured = canonical(p->global->path ? p->global->path : "/var/lib/sysc");
+	/* (the same path twice: resolved once) */
+	configured = strcmp(conf_path, p->store) == 0 && p->store_real ? strdup(p->store_real)
+								       : canonical(conf_path);
 	if (!p->store_real || !configured)
 		return log_error_errno(-errno ?: -ENOMEM, "cannot resolve the store path %s: %m",
 				       p->store);

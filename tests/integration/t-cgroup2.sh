@@ -68,7 +68,7 @@ test_attach_leaf() {
 		sleep 0.1
 	done
 	[[ -n $seen ]] || t_die "nothing in $cg/sysc.attach"
-	# sysc-attach's intermediate process (in the namespaces) and the command
+	# the command (and, while it lives, sysc-attach's intermediate)
 	for p in $seen; do
 		expect_eq "$(cat /proc/"$p"/cgroup)" "0::/$SYSC_CGROUP_PARENT/a/sysc.attach" "cgroup of $p"
 		grep -qx "$p" "$cg/cgroup.procs" && t_die "attached process $p in the container's own cgroup"

@@ -180,20 +180,22 @@ test_attach_namespaces_and_cgroup() {
 	attach_in_every_cgroup bb
 }
 
-# Seen from the host while it runs, an attached command and its
-# intermediate are in every one of the container's cgroups (the v2 leaf;
-# on hybrid hosts each v1 hierarchy: init's cgroup there) and hold no fd
-# but their stdio (none of the tasks files or cgroup directories).
+# Seen from the host while it runs, an attached command is in every one of
+# the container's cgroups (the v2 leaf; on hybrid hosts each v1 hierarchy:
+# init's cgroup there) and holds no fd but its stdio (none of the tasks
+# files or cgroup directories). It is sysc-attach's child (CLONE_PARENT):
+# the intermediate that made it is gone.
 attach_in_every_cgroup() { # NAME
-	local name=$1 init apid inter="" cmd="" want="" line p
+	local name=$1 init apid cmd="" want="" line p
 	init=$(init_pid "$name")
 	sysc-attach "$name" -- sleep 30 </dev/null >/dev/null 2>&1 &
 	apid=$!
 	for _ in $(seq 100); do
-		inter=$(pgrep -P "$apid") && cmd=$(pgrep -x sleep -P "$inter") && break
+		cmd=$(pgrep -x sleep -P "$apid") && [[ $(pgrep -P "$apid") == "$cmd" ]] && break
 		sleep 0.1
 	done
 	[[ -n $cmd ]] || t_die "no attached sleep under sysc-attach $apid"
+	expect_eq "$(pgrep -P "$apid")" "$cmd" "sysc-attach's children: the command only"
 	while IFS= read -r line; do
 		if [[ $line == 0::* ]]; then
 			want+="0::/$SYSC_CGROUP_PARENT/$name/sysc.attach"$'\n'
@@ -203,10 +205,8 @@ attach_in_every_cgroup() { # NAME
 				t_die "init of $name is not in ${line%%:/*}:/$SYSC_CGROUP_PARENT/$name"
 		fi
 	done </proc/self/cgroup
-	for p in "$inter" "$cmd"; do
-		expect_eq "$(cat /proc/"$p"/cgroup)"$'\n' "$want" "cgroups of attached process $p"
-		expect_eq "$(ls /proc/"$p"/fd | sort -n | tr '\n' ' ')" "0 1 2 " "fds of attached process $p"
-	done
+	expect_eq "$(cat /proc/"$cmd"/cgroup)"$'\n' "$want" "cgroups of attached process $cmd"
+	expect_eq "$(ls /proc/"$cmd"/fd | sort -n | tr '\n' ' ')" "0 1 2 " "fds of attached process $cmd"
 	kill "$cmd"
 	wait "$apid" 2>/dev/null || true
 }
@@ -369,8 +369,10 @@ test_attach_exe_not_writable() {
 		fi
 		local apid=$!
 		sleep 1
-		# the intermediate attach process (host pid ns) and the sleeper's parent
+		# the sleeper's parent (its intermediate has exited), and any other
+		# process of sysc's under it
 		for pid in $(pgrep -P "$apid") $apid; do
+			[[ $(cat /proc/"$pid"/comm) == sleep ]] && continue
 			exe=$(readlink /proc/"$pid"/exe)
 			[[ $exe == "/$form" ]] || t_die "$form: attach process $pid runs $exe"
 			# not even the host's root can open it for writing
