@@ -9,6 +9,7 @@
  * CVE-2019-5736 class). The binary is executed from a detached read-only
  * overlay of its own directory (no copy: EROFS for any open for writing,
  * and no path leads to that mount), else from a sealed memfd copy. Returns
- * only on failure (-errno); argv is main()'s.
+ * only on failure (-errno); argv is main()'s. (The static sysc-attach has
+ * usually done the first already, before the C library started: preexec.c.)
  */
 int attach_rexec_sealed(char **argv);

@@ -405,6 +405,22 @@ test_attach_is_static() {
 	expect_eq "$(sysc attach deb -- cat /etc/hostname)" deb "sysc attach (multi-call)"
 }
 
+test_attach_seals_before_libc() {
+	# sysc-attach's entry point (src/attach/preexec.c) re-executes it from
+	# the sealed overlay before the C library starts: the execveat comes
+	# before the C library's first system call of its own (arch_prctl, for
+	# thread-local storage), so the library starts once per attach
+	local trace first
+	[[ $(uname -m) == x86_64 ]] || t_die "preexec.c is x86_64 only; this host is $(uname -m)"
+	trace=$(strace -e trace=execveat,arch_prctl,fsopen sysc-attach deb -- true 2>&1 >/dev/null)
+	first=$(grep -m1 -oE '^(execveat|arch_prctl|fsopen)' <<<"$trace")
+	expect_eq "$first" fsopen "first of fsopen/execveat/arch_prctl: $trace"
+	grep -qE '^execveat\(.*AT_EMPTY_PATH\) = 0' <<<"$trace" || t_die "no execveat: $trace"
+	expect_eq "$(grep -m1 -oE '^(execveat|arch_prctl)' <<<"$trace")" execveat "before the C library: $trace"
+	expect_eq "$(grep -c '^execveat' <<<"$trace")" 1 "one re-execution"
+	expect_eq "$(sysc-attach deb -- cat /etc/hostname)" deb "attach works"
+}
+
 # The policy of an attached process is the one init got at start, saved by
 # the monitor in the runtime directory; a config change applies at the next
 # start, to init and attach alike.
@@ -473,7 +489,8 @@ for t in test_setup test_console_login test_console_busy_and_reattach test_conso
 	test_ttys_and_log test_attach_exit_status test_attach_stdio \
 	test_attach_namespaces_and_cgroup test_attach_env_user_cwd test_attach_pty \
 	test_console_real_terminal test_attach_no_fd_leak test_attach_same_policy_as_init \
-	test_attach_exe_not_writable test_attach_is_static test_attach_policy_is_the_started_one \
+	test_attach_exe_not_writable test_attach_is_static test_attach_seals_before_libc \
+	test_attach_policy_is_the_started_one \
 	test_attach_saved_policy_checked test_attach_moves_itself \
 	test_stopped_container test_leaves_nothing; do
 	t_run "$t"
