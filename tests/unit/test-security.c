@@ -370,6 +370,7 @@ static void saved_policy(void)
 	if (f)
 		fclose(f);
 	free(buf);
+	free(want.seccomp);
 	want.seccomp = NULL;
 	want.no_new_privs = false;
 	CHECK(security_policy_save(&want, dir) == 0 && security_policy_load(dir, &got) == 0 &&
