@@ -513,8 +513,8 @@ static int spawn(struct attach_ctx *c, pid_t *ret_pid)
 }
 
 /* Serve the intermediate until it closes the socket: the pty master, and on
- * the pids fallback the one move of its child. */
-static int serve(struct attach_ctx *c, pid_t inter, int *master)
+ * the pids fallback the one move of the command (our child, CLONE_PARENT). */
+static int serve(struct attach_ctx *c, int *master)
 {
 	bool moved = false;
 
@@ -557,14 +557,14 @@ static int reap(struct attach_ctx *c, pid_t inter, bool kill_all)
 		kill(inter, SIGKILL);
 	while (waitpid(inter, &status, 0) < 0 && errno == EINTR)
 		;
-	if (c->shared->cmd_pid > 0 && (kill_all || !WIFEXITED(status) || WEXITSTATUS(status)))
-		kill(c->shared->cmd_pid, SIGKILL);
-	if (c->shared->cmd_pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (c->shared->cmd_pid > 0 && !kill_all && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		while (waitpid(c->shared->cmd_pid, &status, 0) < 0 && errno == EINTR)
 			;
 		return status;
 	}
-	/* a command the intermediate cloned but could not name */
+	if (c->shared->cmd_pid > 0)
+		kill(c->shared->cmd_pid, SIGKILL);
+	/* whatever is left (also a command the intermediate cloned but could not name) */
 	while (waitpid(-1, &st, 0) > 0 || errno == EINTR)
 		;
 	return status;
@@ -579,7 +579,7 @@ static int attach_once(struct attach_ctx *c, int *ret_status)
 
 	r = spawn(c, &pid);
 	if (r == 0)
-		r = serve(c, pid, &master);
+		r = serve(c, &master);
 	old_int = signal(SIGINT, SIG_IGN);
 	old_quit = signal(SIGQUIT, SIG_IGN);
 	if (r == 0 && master >= 0)

@@ -20,8 +20,6 @@
  * initialisers), no thread-local storage (hence no stack protector), no
  * pointer stored in data (a static-pie has not relocated itself yet).
  */
-#include "attach/rexec.h"
-
 #if defined(__x86_64__)
 
 #include <fcntl.h>
